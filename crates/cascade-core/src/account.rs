@@ -1,0 +1,205 @@
+//! Accounts: collateral and positions, and how a fill changes them.
+//!
+//! A position keeps its quantity and its *cost basis* rather than an average entry price, so that no division is
+//! needed to open, and realized PnL is exact. Cost basis is `sum(signed quantity * price)` over the fills that built
+//! the position; for a long bought at 100 it is `+100` per unit, for a short sold at 100 it is `-100` per unit.
+//! Unrealized PnL at mark `M` is `quantity * M - cost_basis`.
+//!
+//! A fill moves cash `-signed_quantity * price` conceptually; opening books it into the cost basis, reducing books
+//! the difference with the released cost basis into collateral as realized PnL. Either way
+//! `collateral - cost_basis` changes by exactly the cash of the fill, which is what keeps the ledger conserved
+//! (see [`crate::money::Ledger`]).
+
+use crate::MarketId;
+use crate::money::{self, MoneyError};
+use rust_decimal::Decimal;
+use smallvec::SmallVec;
+
+/// An open (or flat) position in one market.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The market this position is in.
+    pub market: MarketId,
+    /// Signed quantity in base units: positive long, negative short.
+    pub quantity: Decimal,
+    /// Signed cost basis in quote currency: `sum(signed quantity * price)` of the fills still open.
+    pub cost_basis: Decimal,
+}
+
+impl Position {
+    /// A flat position in `market`.
+    pub fn flat(market: MarketId) -> Self {
+        Self { market, quantity: Decimal::ZERO, cost_basis: Decimal::ZERO }
+    }
+
+    /// Unrealized PnL at `mark`, in quote currency.
+    pub fn unrealized_pnl(&self, mark: Decimal) -> Result<Decimal, MoneyError> {
+        money::sub(money::mul(self.quantity, mark)?, self.cost_basis)
+    }
+
+    /// Absolute notional at `mark`, in quote currency.
+    pub fn notional(&self, mark: Decimal) -> Result<Decimal, MoneyError> {
+        Ok(money::mul(self.quantity, mark)?.abs())
+    }
+
+    /// The average entry price, for display only (`None` when flat).
+    pub fn entry_price(&self) -> Option<Decimal> {
+        self.cost_basis.checked_div(self.quantity)
+    }
+}
+
+/// An account's money and positions. Collateral is quote currency and moves only through the functions here or
+/// through the ledger's sinks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Portfolio {
+    /// Deposits plus realized PnL, funding and fees paid or received. Quote currency; may become negative only
+    /// transiently, when an account is bankrupt and before its shortfall is absorbed.
+    pub collateral: Decimal,
+    /// Positions by market; at most one per market. One inline slot, as most accounts trade one market.
+    pub positions: SmallVec<[Position; 1]>,
+}
+
+/// What a fill did to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FillEffect {
+    /// Realized PnL booked into collateral (quote currency, before fees).
+    pub realized_pnl: Decimal,
+    /// Quantity that reduced an existing position (absolute, base units).
+    pub reduced: Decimal,
+}
+
+impl Portfolio {
+    /// A new account holding `collateral` and no positions.
+    pub fn with_collateral(collateral: Decimal) -> Self {
+        Self { collateral, positions: SmallVec::new() }
+    }
+
+    /// The position in `market`, if the account has ever traded it.
+    pub fn position(&self, market: MarketId) -> Option<&Position> {
+        self.positions.iter().find(|p| p.market == market)
+    }
+
+    /// Signed quantity in `market` (zero when none).
+    pub fn quantity(&self, market: MarketId) -> Decimal {
+        self.position(market).map_or(Decimal::ZERO, |p| p.quantity)
+    }
+
+    fn position_mut(&mut self, market: MarketId) -> &mut Position {
+        let index = match self.positions.iter().position(|p| p.market == market) {
+            Some(i) => i,
+            None => {
+                self.positions.push(Position::flat(market));
+                self.positions.len() - 1
+            }
+        };
+        &mut self.positions[index]
+    }
+
+    /// `collateral - sum(cost_basis)`: the account's equity at a price of zero, its term in the conservation
+    /// identity.
+    pub fn ledger_value(&self) -> Result<Decimal, MoneyError> {
+        self.positions.iter().try_fold(self.collateral, |acc, p| money::sub(acc, p.cost_basis))
+    }
+
+    /// Equity: collateral plus unrealized PnL of every position at `mark(market)`.
+    pub fn equity(&self, mark: impl Fn(MarketId) -> Decimal) -> Result<Decimal, MoneyError> {
+        self.positions.iter().try_fold(self.collateral, |acc, p| money::add(acc, p.unrealized_pnl(mark(p.market))?))
+    }
+
+    /// Applies a fill of `signed_quantity` (positive buys) at `price` in `market`, booking realized PnL into
+    /// collateral. Fees are separate ([`Portfolio::pay`]).
+    pub fn apply_fill(
+        &mut self,
+        market: MarketId,
+        signed_quantity: Decimal,
+        price: Decimal,
+    ) -> Result<FillEffect, MoneyError> {
+        let position = self.position_mut(market);
+        let mut effect = FillEffect::default();
+        let mut remaining = signed_quantity;
+        let same_direction = position.quantity.is_zero() || (position.quantity.is_sign_positive() == remaining.is_sign_positive());
+        if !same_direction {
+            // Reduce (and maybe close) first.
+            let reduce = remaining.abs().min(position.quantity.abs());
+            let released = if reduce == position.quantity.abs() {
+                position.cost_basis
+            } else {
+                // Pro-rata share of the cost basis; rounding here is absorbed exactly because the same amount leaves
+                // the cost basis and enters realized PnL.
+                money::div(money::mul(position.cost_basis, reduce)?, position.quantity.abs())?
+            };
+            let signed_reduce = if remaining.is_sign_positive() { reduce } else { -reduce };
+            // Cash of the reducing part is -signed_reduce * price; realized PnL = cash - released cost basis.
+            let cash = -money::mul(signed_reduce, price)?;
+            effect.realized_pnl = money::sub(cash, released)?;
+            position.cost_basis = money::sub(position.cost_basis, released)?;
+            position.quantity = money::add(position.quantity, signed_reduce)?;
+            effect.reduced = reduce;
+            remaining = money::sub(remaining, signed_reduce)?;
+            if position.quantity.is_zero() {
+                position.cost_basis = Decimal::ZERO;
+            }
+        }
+        if !remaining.is_zero() {
+            position.cost_basis = money::add(position.cost_basis, money::mul(remaining, price)?)?;
+            position.quantity = money::add(position.quantity, remaining)?;
+        }
+        self.collateral = money::add(self.collateral, effect.realized_pnl)?;
+        Ok(effect)
+    }
+
+    /// Pays `amount` out of collateral (a fee, a funding payment; negative amounts are received).
+    pub fn pay(&mut self, amount: Decimal) -> Result<(), MoneyError> {
+        self.collateral = money::sub(self.collateral, amount)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    const M: MarketId = MarketId(0);
+
+    #[test]
+    fn long_then_partial_close_realizes_exact_pnl() {
+        // Deposit 1,000; buy 2 at 100 (cost basis 200); sell 1 at 110: +10 realized.
+        let mut a = Portfolio::with_collateral(dec!(1000));
+        a.apply_fill(M, dec!(2), dec!(100)).unwrap();
+        assert_eq!(a.position(M).unwrap().cost_basis, dec!(200));
+        let e = a.apply_fill(M, dec!(-1), dec!(110)).unwrap();
+        assert_eq!(e.realized_pnl, dec!(10));
+        assert_eq!(a.collateral, dec!(1010));
+        assert_eq!(a.quantity(M), dec!(1));
+        assert_eq!(a.position(M).unwrap().cost_basis, dec!(100));
+        // At a mark of 90 the remaining long has lost 10: equity 1,000.
+        assert_eq!(a.equity(|_| dec!(90)).unwrap(), dec!(1000));
+    }
+
+    #[test]
+    fn short_loses_when_price_rises_and_flip_opens_the_rest() {
+        // Sell 3 at 50 (cost basis -150), buy 5 at 60: close 3 for -30, then long 2 at 60.
+        let mut a = Portfolio::with_collateral(dec!(500));
+        a.apply_fill(M, dec!(-3), dec!(50)).unwrap();
+        let e = a.apply_fill(M, dec!(5), dec!(60)).unwrap();
+        assert_eq!(e.realized_pnl, dec!(-30));
+        assert_eq!(e.reduced, dec!(3));
+        assert_eq!(a.collateral, dec!(470));
+        assert_eq!(a.quantity(M), dec!(2));
+        assert_eq!(a.position(M).unwrap().entry_price(), Some(dec!(60)));
+    }
+
+    #[test]
+    fn ledger_value_moves_by_exactly_the_cash_of_each_fill() {
+        // Buy 3 at 10.01, sell 1 at 9.99 (the 1/3 pro-rata cost basis does not divide exactly).
+        let mut a = Portfolio::with_collateral(dec!(100));
+        a.apply_fill(M, dec!(3), dec!(10.01)).unwrap();
+        assert_eq!(a.ledger_value().unwrap(), dec!(100) - dec!(30.03));
+        a.apply_fill(M, dec!(-1), dec!(9.99)).unwrap();
+        assert_eq!(a.ledger_value().unwrap(), dec!(100) - dec!(30.03) + dec!(9.99));
+        a.apply_fill(M, dec!(-2), dec!(9.00)).unwrap();
+        assert_eq!(a.quantity(M), Decimal::ZERO);
+        assert_eq!(a.collateral, dec!(100) - dec!(30.03) + dec!(9.99) + dec!(18.00));
+    }
+}

@@ -1,0 +1,362 @@
+//! A limit order book with price-time priority.
+//!
+//! Prices and quantities are exact [`Decimal`]s on the market's tick and lot grid (the caller rounds). Orders at the
+//! same price fill in arrival order. A taker that meets its own resting order cancels that resting order (self-trade
+//! prevention, "cancel resting"), as venues do. Market orders never rest: what the book cannot fill is returned as
+//! unfilled.
+
+use crate::AgentId;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// The side of an order (for a fill, the taker's side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Buys base for quote; hits asks.
+    Buy,
+    /// Sells base for quote; hits bids.
+    Sell,
+}
+
+impl Side {
+    /// The other side.
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+
+    /// `+1` for buys, `-1` for sells: the sign of the position change of this side.
+    pub fn sign(self) -> Decimal {
+        match self {
+            Side::Buy => Decimal::ONE,
+            Side::Sell => Decimal::NEGATIVE_ONE,
+        }
+    }
+
+    /// The side that reduces a position of signed quantity `quantity` (`None` when flat).
+    pub fn closing(quantity: Decimal) -> Option<Side> {
+        if quantity.is_sign_positive() && !quantity.is_zero() {
+            Some(Side::Sell)
+        } else if quantity.is_sign_negative() && !quantity.is_zero() {
+            Some(Side::Buy)
+        } else {
+            None
+        }
+    }
+}
+
+/// Identifies a resting order within one book. Increasing in arrival order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OrderId(pub u64);
+
+/// An order resting in the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestingOrder {
+    /// The order's id.
+    pub id: OrderId,
+    /// Who placed it.
+    pub owner: AgentId,
+    /// Quantity still open, base units, positive.
+    pub quantity: Decimal,
+}
+
+/// One match between a taker and a resting (maker) order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fill {
+    /// The resting order's owner.
+    pub maker: AgentId,
+    /// The incoming order's owner.
+    pub taker: AgentId,
+    /// The taker's side (the maker traded the opposite side).
+    pub taker_side: Side,
+    /// Execution price: the resting order's price. Quote per base.
+    pub price: Decimal,
+    /// Quantity filled, base units, positive.
+    pub quantity: Decimal,
+}
+
+/// The outcome of an incoming order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Execution {
+    /// Fills in the order they happened.
+    pub fills: Vec<Fill>,
+    /// Quantity filled in total, base units.
+    pub filled: Decimal,
+    /// Quantity neither filled nor left resting, base units.
+    pub unfilled: Decimal,
+    /// The id of the remainder left resting, for a limit order that did not fill completely.
+    pub resting: Option<OrderId>,
+}
+
+impl Execution {
+    /// Filled notional, quote currency.
+    pub fn notional(&self) -> Decimal {
+        self.fills.iter().map(|f| f.price * f.quantity).sum()
+    }
+
+    /// Volume-weighted average execution price (`None` when nothing filled).
+    pub fn average_price(&self) -> Option<Decimal> {
+        self.notional().checked_div(self.filled)
+    }
+}
+
+/// A limit order book for one market.
+#[derive(Debug, Clone, Default)]
+pub struct OrderBook {
+    bids: BTreeMap<Decimal, VecDeque<RestingOrder>>,
+    asks: BTreeMap<Decimal, VecDeque<RestingOrder>>,
+    /// Where each live order rests: its side and price.
+    index: HashMap<OrderId, (Side, Decimal)>,
+    next_id: u64,
+}
+
+impl OrderBook {
+    /// An empty book.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Highest bid price.
+    pub fn best_bid(&self) -> Option<Decimal> {
+        self.bids.keys().next_back().copied()
+    }
+
+    /// Lowest ask price.
+    pub fn best_ask(&self) -> Option<Decimal> {
+        self.asks.keys().next().copied()
+    }
+
+    /// The midpoint of best bid and best ask, when both exist.
+    pub fn mid(&self) -> Option<Decimal> {
+        Some((self.best_bid()? + self.best_ask()?) / Decimal::TWO)
+    }
+
+    /// Number of live resting orders.
+    pub fn order_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Resting notional (quote currency) on `side` at prices within `band` (a fraction, e.g. 0.01 for 1%) of
+    /// `reference`: bids at or above `reference * (1 - band)`, asks at or below `reference * (1 + band)`.
+    pub fn depth_within(&self, side: Side, reference: Decimal, band: Decimal) -> Decimal {
+        let level_notional = |(price, orders): (&Decimal, &VecDeque<RestingOrder>)| {
+            *price * orders.iter().map(|o| o.quantity).sum::<Decimal>()
+        };
+        match side {
+            Side::Buy => {
+                let floor = reference * (Decimal::ONE - band);
+                self.bids.range(floor..).map(level_notional).sum()
+            }
+            Side::Sell => {
+                let cap = reference * (Decimal::ONE + band);
+                self.asks.range(..=cap).map(level_notional).sum()
+            }
+        }
+    }
+
+    /// Resting levels on `side`, best first: `(price, total quantity)`.
+    pub fn levels(&self, side: Side) -> Vec<(Decimal, Decimal)> {
+        let total = |(price, orders): (&Decimal, &VecDeque<RestingOrder>)| {
+            (*price, orders.iter().map(|o| o.quantity).sum::<Decimal>())
+        };
+        match side {
+            Side::Buy => self.bids.iter().rev().map(total).collect(),
+            Side::Sell => self.asks.iter().map(total).collect(),
+        }
+    }
+
+    /// Submits a market order: fills against the opposite side, best price first, until `quantity` is filled, the
+    /// book runs dry, or (if given) the next price is worse than `limit`. The rest is returned as unfilled.
+    pub fn market(&mut self, owner: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Execution {
+        let mut execution = self.take(owner, side, quantity, limit);
+        execution.unfilled = quantity - execution.filled;
+        execution
+    }
+
+    /// Submits a limit order: fills what crosses at `price` or better, then rests the remainder at `price`.
+    pub fn limit(&mut self, owner: AgentId, side: Side, price: Decimal, quantity: Decimal) -> Execution {
+        let mut execution = self.take(owner, side, quantity, Some(price));
+        let remainder = quantity - execution.filled;
+        if remainder > Decimal::ZERO {
+            let id = OrderId(self.next_id);
+            self.next_id += 1;
+            let levels = match side {
+                Side::Buy => &mut self.bids,
+                Side::Sell => &mut self.asks,
+            };
+            levels.entry(price).or_default().push_back(RestingOrder { id, owner, quantity: remainder });
+            self.index.insert(id, (side, price));
+            execution.resting = Some(id);
+        }
+        execution
+    }
+
+    /// Cancels a resting order. Returns the quantity that was still open, or `None` if the order is no longer live.
+    pub fn cancel(&mut self, id: OrderId) -> Option<Decimal> {
+        let (side, price) = self.index.remove(&id)?;
+        let levels = match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        let level = levels.get_mut(&price)?;
+        let position = level.iter().position(|o| o.id == id)?;
+        let order = level.remove(position)?;
+        if level.is_empty() {
+            levels.remove(&price);
+        }
+        Some(order.quantity)
+    }
+
+    /// Cancels every resting order of `owner` (for example before liquidating its account). Returns how many.
+    pub fn cancel_all(&mut self, owner: AgentId) -> usize {
+        let mut ids: Vec<OrderId> = self
+            .bids
+            .values()
+            .chain(self.asks.values())
+            .flatten()
+            .filter(|o| o.owner == owner)
+            .map(|o| o.id)
+            .collect();
+        ids.sort_unstable();
+        ids.into_iter().filter(|id| self.cancel(*id).is_some()).count()
+    }
+
+    fn take(&mut self, taker: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Execution {
+        let mut execution = Execution::default();
+        let mut remaining = quantity;
+        while remaining > Decimal::ZERO {
+            let best = match side {
+                Side::Buy => self.asks.first_entry(),
+                Side::Sell => self.bids.last_entry(),
+            };
+            let Some(mut level) = best else { break };
+            let price = *level.key();
+            let acceptable = match (side, limit) {
+                (_, None) => true,
+                (Side::Buy, Some(l)) => price <= l,
+                (Side::Sell, Some(l)) => price >= l,
+            };
+            if !acceptable {
+                break;
+            }
+            let orders = level.get_mut();
+            while remaining > Decimal::ZERO {
+                let Some(front) = orders.front_mut() else { break };
+                if front.owner == taker {
+                    // Self-trade prevention: cancel the resting order, keep matching.
+                    self.index.remove(&front.id);
+                    orders.pop_front();
+                    continue;
+                }
+                let quantity = remaining.min(front.quantity);
+                execution.fills.push(Fill { maker: front.owner, taker, taker_side: side, price, quantity });
+                execution.filled += quantity;
+                remaining -= quantity;
+                front.quantity -= quantity;
+                if front.quantity.is_zero() {
+                    self.index.remove(&front.id);
+                    orders.pop_front();
+                }
+            }
+            if orders.is_empty() {
+                level.remove();
+            }
+        }
+        execution
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    const A: AgentId = AgentId(1);
+    const B: AgentId = AgentId(2);
+    const C: AgentId = AgentId(3);
+    const T: AgentId = AgentId(9);
+
+    #[test]
+    fn price_priority_then_time_priority() {
+        let mut book = OrderBook::new();
+        book.limit(A, Side::Sell, dec!(101), dec!(1));
+        book.limit(B, Side::Sell, dec!(100), dec!(1));
+        book.limit(C, Side::Sell, dec!(100), dec!(1));
+        let ex = book.market(T, Side::Buy, dec!(2.5), None);
+        // Best price first (100), and at 100 B arrived before C; then 0.5 at 101 from A.
+        let makers: Vec<_> = ex.fills.iter().map(|f| (f.maker, f.price, f.quantity)).collect();
+        assert_eq!(makers, vec![(B, dec!(100), dec!(1)), (C, dec!(100), dec!(1)), (A, dec!(101), dec!(0.5))]);
+        assert_eq!(ex.filled, dec!(2.5));
+        assert_eq!(ex.unfilled, dec!(0));
+        assert_eq!(ex.average_price(), Some(dec!(100.2)));
+        assert_eq!(book.levels(Side::Sell), vec![(dec!(101), dec!(0.5))]);
+    }
+
+    #[test]
+    fn partial_fill_leaves_the_maker_remainder_at_the_front() {
+        let mut book = OrderBook::new();
+        book.limit(A, Side::Buy, dec!(99), dec!(3));
+        book.limit(B, Side::Buy, dec!(99), dec!(1));
+        let ex = book.market(T, Side::Sell, dec!(1), None);
+        assert_eq!(ex.fills[0].maker, A);
+        // A keeps priority for its remaining 2.
+        let ex = book.market(T, Side::Sell, dec!(2.5), None);
+        let makers: Vec<_> = ex.fills.iter().map(|f| (f.maker, f.quantity)).collect();
+        assert_eq!(makers, vec![(A, dec!(2)), (B, dec!(0.5))]);
+    }
+
+    #[test]
+    fn market_order_returns_what_an_empty_book_cannot_fill() {
+        let mut book = OrderBook::new();
+        book.limit(A, Side::Buy, dec!(99), dec!(1));
+        let ex = book.market(T, Side::Sell, dec!(5), None);
+        assert_eq!(ex.filled, dec!(1));
+        assert_eq!(ex.unfilled, dec!(4));
+        assert_eq!(book.best_bid(), None);
+    }
+
+    #[test]
+    fn limit_price_bounds_a_sweep_and_a_crossing_limit_rests_its_remainder() {
+        let mut book = OrderBook::new();
+        book.limit(A, Side::Sell, dec!(100), dec!(1));
+        book.limit(B, Side::Sell, dec!(102), dec!(1));
+        let ex = book.market(T, Side::Buy, dec!(5), Some(dec!(101)));
+        assert_eq!((ex.filled, ex.unfilled), (dec!(1), dec!(4)));
+        let ex = book.limit(T, Side::Buy, dec!(101), dec!(2));
+        assert!(ex.fills.is_empty());
+        assert!(ex.resting.is_some());
+        assert_eq!(book.best_bid(), Some(dec!(101)));
+        assert_eq!(book.mid(), Some(dec!(101.5)));
+    }
+
+    #[test]
+    fn cancel_and_self_trade_prevention() {
+        let mut book = OrderBook::new();
+        let id = book.limit(A, Side::Sell, dec!(100), dec!(1)).resting.unwrap();
+        book.limit(B, Side::Sell, dec!(100), dec!(1));
+        assert_eq!(book.cancel(id), Some(dec!(1)));
+        assert_eq!(book.cancel(id), None);
+        book.limit(T, Side::Sell, dec!(100), dec!(1));
+        // T buys: B's order fills, T's own resting order is cancelled rather than matched.
+        let ex = book.market(T, Side::Buy, dec!(2), None);
+        assert_eq!(ex.filled, dec!(1));
+        assert_eq!(ex.fills[0].maker, B);
+        assert_eq!(book.order_count(), 0);
+    }
+
+    #[test]
+    fn depth_within_a_band_and_cancel_all() {
+        let mut book = OrderBook::new();
+        book.limit(A, Side::Buy, dec!(99.5), dec!(2));
+        book.limit(A, Side::Buy, dec!(98), dec!(5));
+        book.limit(B, Side::Sell, dec!(100.5), dec!(1));
+        assert_eq!(book.depth_within(Side::Buy, dec!(100), dec!(0.01)), dec!(199));
+        assert_eq!(book.depth_within(Side::Sell, dec!(100), dec!(0.01)), dec!(100.5));
+        assert_eq!(book.cancel_all(A), 2);
+        assert_eq!(book.best_bid(), None);
+        assert_eq!(book.order_count(), 1);
+    }
+}

@@ -1,0 +1,31 @@
+//! The domain of cascade, free of ECS and GUI.
+//!
+//! Everything here is plain data and pure functions that the simulation crate calls:
+//!
+//! - [`money`]: exact quote-currency amounts, the [`money::Ledger`] of named sinks and the one boundary where
+//!   statistics in `f64` become money;
+//! - [`account`]: collateral and positions, and how a fill changes them;
+//! - [`book`]: a limit order book with price-time priority;
+//! - [`margin`]: margin requirements and account health;
+//! - [`liquidation`]: how a closed-out shortfall is absorbed;
+//! - [`funding`]: periodic funding between longs and shorts;
+//! - [`process`]: the exogenous reference-price process;
+//! - [`stats`]: risk statistics in `f64` (volatility, medians);
+//! - [`rng`]: deterministic random streams derived from a seed and a stable id.
+//!
+//! Sign conventions: a position quantity is positive for a long and negative for a short; a [`book::Side`] is the
+//! side of the taker; money flowing *into* an account is positive.
+
+pub mod account;
+pub mod book;
+pub mod funding;
+pub mod ids;
+pub mod liquidation;
+pub mod margin;
+pub mod money;
+pub mod process;
+pub mod rng;
+pub mod stats;
+
+pub use ids::{AgentId, MarketId};
+pub use rust_decimal::Decimal;

@@ -1,0 +1,81 @@
+//! Risk statistics in `f64`: volatility estimators and medians. Nothing here touches the ledger.
+
+use rust_decimal::Decimal;
+
+/// Exponentially weighted moving variance of returns (RiskMetrics): `v_t = lambda v_(t-1) + (1 - lambda) r_t^2`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ewma {
+    /// Decay, in (0, 1); RiskMetrics uses 0.94 on daily data.
+    pub lambda: f64,
+    /// Current variance per observation interval.
+    pub variance: f64,
+}
+
+impl Ewma {
+    /// Starts from a prior variance.
+    pub fn new(lambda: f64, initial_variance: f64) -> Self {
+        Self { lambda, variance: initial_variance }
+    }
+
+    /// Adds one return (a non-finite return is ignored).
+    pub fn update(&mut self, r: f64) {
+        if r.is_finite() {
+            self.variance = self.lambda * self.variance + (1.0 - self.lambda) * r * r;
+        }
+    }
+
+    /// Current volatility (standard deviation) per observation interval.
+    pub fn volatility(&self) -> f64 {
+        self.variance.sqrt()
+    }
+}
+
+/// Sample standard deviation (divisor n - 1); 0 for fewer than two values.
+pub fn stdev(xs: &[f64]) -> f64 {
+    if xs.len() < 2 {
+        return 0.0;
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+/// Median of exact values; the mean of the two middle values for an even count. `None` when empty.
+pub fn median(values: &mut [Decimal]) -> Option<Decimal> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / Decimal::TWO })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn ewma_by_hand() {
+        // v = 0.94 * 0.0001 + 0.06 * 0.02^2 = 0.000094 + 0.000024 = 0.000118
+        let mut e = Ewma::new(0.94, 0.0001);
+        e.update(0.02);
+        assert!((e.variance - 0.000118).abs() < 1e-15);
+        e.update(f64::NAN);
+        assert!((e.variance - 0.000118).abs() < 1e-15);
+    }
+
+    #[test]
+    fn stdev_of_a_known_series() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sum of squares 32, sample variance 32/7.
+        let s = stdev(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
+        assert!((s - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&mut [dec!(3), dec!(1), dec!(2)]), Some(dec!(2)));
+        assert_eq!(median(&mut [dec!(4), dec!(1), dec!(2), dec!(3)]), Some(dec!(2.5)));
+        assert_eq!(median(&mut []), None);
+    }
+}

@@ -1,0 +1,377 @@
+//! The serde types of a scenario. Every field has a default, so a minimal scenario is a few lines; the defaults
+//! describe a BTC-like perpetual with one-minute ticks. Fractions are plain numbers (`0.05` is 5%); amounts of
+//! money are in the market's quote currency.
+
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, used in output paths and reports.
+    pub name: String,
+    /// One-line description, shown by `cascade scenarios`.
+    pub description: String,
+    /// Base seed of every random stream; `--seed` overrides it.
+    pub seed: u64,
+    /// Run length in ticks.
+    pub ticks: u64,
+    /// Length of a tick in seconds of simulated time.
+    pub tick_seconds: f64,
+    /// The traded perpetual.
+    pub market: Market,
+    /// The exogenous reference price (the wider market).
+    pub reference: Reference,
+    /// The oracles that report the reference to the venue.
+    pub oracle: Oracle,
+    /// Margin fractions.
+    pub margin: Margin,
+    /// Liquidation settings.
+    pub liquidation: Liquidation,
+    /// Funding between longs and shorts.
+    pub funding: Funding,
+    /// The agent populations.
+    pub agents: Agents,
+    /// Scripted shocks, in any order.
+    pub shocks: Vec<Shock>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            name: "unnamed".into(),
+            description: String::new(),
+            seed: 1,
+            ticks: 2_880,
+            tick_seconds: 60.0,
+            market: Market::default(),
+            reference: Reference::default(),
+            oracle: Oracle::default(),
+            margin: Margin::default(),
+            liquidation: Liquidation::default(),
+            funding: Funding::default(),
+            agents: Agents::default(),
+            shocks: Vec::new(),
+        }
+    }
+}
+
+/// A perpetual futures market quoted in a stable quote currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Market {
+    /// Ticker, e.g. `BTC-PERP`.
+    pub symbol: String,
+    /// Price grid: quote currency per base unit (e.g. 0.1).
+    pub tick_size: Decimal,
+    /// Quantity grid in base units (e.g. 0.001).
+    pub lot_size: Decimal,
+    /// Fee paid by the taker, fraction of notional (e.g. 0.0005 = 5 bps).
+    pub taker_fee: Decimal,
+    /// Fee paid by the maker, fraction of notional; negative for a rebate.
+    pub maker_fee: Decimal,
+    /// Reference and venue price at tick 0, quote per base.
+    pub initial_price: Decimal,
+}
+
+impl Default for Market {
+    fn default() -> Self {
+        Self {
+            symbol: "BTC-PERP".into(),
+            tick_size: dec!(0.1),
+            lot_size: dec!(0.001),
+            taker_fee: dec!(0.0005),
+            maker_fee: dec!(0.0001),
+            initial_price: dec!(30000),
+        }
+    }
+}
+
+/// The reference price: geometric Brownian motion with optional jumps, plus the permanent price impact of the
+/// venue's net taker flow on the wider market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Reference {
+    /// Annualized volatility (0.6 = 60%).
+    pub volatility: f64,
+    /// Annualized drift of the log price.
+    pub drift: f64,
+    /// Expected jumps per day.
+    pub jumps_per_day: f64,
+    /// Mean log-return of a jump.
+    pub jump_mean: f64,
+    /// Standard deviation of a jump's log-return.
+    pub jump_stdev: f64,
+    /// Log-return of the reference per 1,000,000 of quote currency of net taker buying on the venue in a tick
+    /// (selling moves it down). 0 makes the reference fully exogenous.
+    pub flow_impact: f64,
+}
+
+impl Default for Reference {
+    fn default() -> Self {
+        Self { volatility: 0.6, drift: 0.0, jumps_per_day: 0.0, jump_mean: 0.0, jump_stdev: 0.0, flow_impact: 0.002 }
+    }
+}
+
+/// Oracles sample the reference with a delay and noise; the venue's oracle price is their median.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Oracle {
+    /// Number of independent oracle sources.
+    pub sources: u32,
+    /// Delay in ticks: source `i` reports the reference of `delay_ticks + i` ticks ago, so sources disagree.
+    pub delay_ticks: u32,
+    /// Relative noise of each print (standard deviation, 0.0005 = 5 bps).
+    pub noise: f64,
+}
+
+impl Default for Oracle {
+    fn default() -> Self {
+        Self { sources: 3, delay_ticks: 1, noise: 0.0003 }
+    }
+}
+
+/// Static margin fractions of notional at the mark price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Margin {
+    /// Initial margin fraction (0.05: at most 20x leverage).
+    pub initial: Decimal,
+    /// Maintenance margin fraction; below it an account is liquidated.
+    pub maintenance: Decimal,
+}
+
+impl Default for Margin {
+    fn default() -> Self {
+        Self { initial: dec!(0.05), maintenance: dec!(0.025) }
+    }
+}
+
+/// Liquidation settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Liquidation {
+    /// Whether the liquidation engine runs. Off, accounts below maintenance are left open (a counterfactual).
+    pub enabled: bool,
+    /// Penalty paid to the insurance fund, fraction of the liquidated notional (capped by remaining equity).
+    pub fee: Decimal,
+    /// The insurance fund's balance at tick 0, quote currency.
+    pub insurance_fund: Decimal,
+}
+
+impl Default for Liquidation {
+    fn default() -> Self {
+        Self { enabled: true, fee: dec!(0.01), insurance_fund: dec!(250000) }
+    }
+}
+
+/// Funding: every `interval_ticks` longs pay shorts `quantity * oracle * rate`, the rate being the average premium
+/// of the book mid over the oracle price during the interval, clamped to `[-cap, cap]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Funding {
+    /// Ticks between funding payments (480 one-minute ticks = 8 hours). 0 disables funding.
+    pub interval_ticks: u64,
+    /// Largest absolute rate per interval (0.0075 = 0.75%).
+    pub cap: Decimal,
+}
+
+impl Default for Funding {
+    fn default() -> Self {
+        Self { interval_ticks: 480, cap: dec!(0.0075) }
+    }
+}
+
+/// The populations of agents.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Agents {
+    /// Market makers quoting depth ladders.
+    pub market_makers: MarketMakers,
+    /// Arbitrageurs trading the venue towards the reference.
+    pub arbitrageurs: Arbitrageurs,
+    /// Noise traders.
+    pub noise_traders: NoiseTraders,
+    /// Leveraged position takers: the population at risk.
+    pub leveraged_traders: LeveragedTraders,
+}
+
+/// Market makers quote a ladder of limit orders on both sides around the oracle price, refreshed every tick. As
+/// realized volatility rises above the reference's own, they widen the spread and pull depth; they skew quotes
+/// against their inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarketMakers {
+    /// How many.
+    pub count: u32,
+    /// Collateral of each, quote currency.
+    pub capital: Decimal,
+    /// Price levels per side.
+    pub levels: u32,
+    /// Distance between levels, basis points of the oracle price.
+    pub level_spacing_bps: f64,
+    /// Distance of the first level from the quote centre, basis points.
+    pub half_spread_bps: f64,
+    /// Notional quoted at each level, quote currency.
+    pub level_notional: f64,
+    /// How strongly the spread widens with excess volatility: spread x (1 + k (v / v0 - 1)).
+    pub spread_sensitivity: f64,
+    /// How strongly depth is pulled with excess volatility: depth / (1 + k (v / v0 - 1)).
+    pub depth_sensitivity: f64,
+    /// Quote-centre skew at the inventory limit, basis points (against the inventory).
+    pub inventory_skew_bps: f64,
+    /// Inventory (absolute notional) beyond which the side that adds to it is not quoted.
+    pub max_inventory: f64,
+    /// EWMA decay of the volatility estimate (per tick).
+    pub volatility_lambda: f64,
+}
+
+impl Default for MarketMakers {
+    fn default() -> Self {
+        Self {
+            count: 4,
+            capital: dec!(2000000),
+            levels: 15,
+            level_spacing_bps: 5.0,
+            half_spread_bps: 2.0,
+            level_notional: 30_000.0,
+            spread_sensitivity: 1.0,
+            depth_sensitivity: 1.0,
+            inventory_skew_bps: 30.0,
+            max_inventory: 3_000_000.0,
+            volatility_lambda: 0.97,
+        }
+    }
+}
+
+/// Arbitrageurs see the reference price and trade the venue towards it when the gap exceeds a threshold, with
+/// finite capital: they stop adding once their position reaches `max_leverage` times equity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Arbitrageurs {
+    /// How many.
+    pub count: u32,
+    /// Collateral of each, quote currency.
+    pub capital: Decimal,
+    /// Largest position notional as a multiple of equity.
+    pub max_leverage: f64,
+    /// Gap between venue and reference that triggers a trade, basis points.
+    pub threshold_bps: f64,
+    /// Largest notional traded per tick, quote currency.
+    pub max_order_notional: f64,
+}
+
+impl Default for Arbitrageurs {
+    fn default() -> Self {
+        Self { count: 3, capital: dec!(1000000), max_leverage: 4.0, threshold_bps: 10.0, max_order_notional: 150_000.0 }
+    }
+}
+
+/// Noise traders send market orders of random side and log-normal size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoiseTraders {
+    /// How many.
+    pub count: u32,
+    /// Collateral of each, quote currency.
+    pub capital: Decimal,
+    /// Probability of trading in a tick, in [0, 1].
+    pub trade_probability: f64,
+    /// Median order notional, quote currency.
+    pub order_notional: f64,
+    /// Log-standard deviation of the order notional.
+    pub order_notional_sigma: f64,
+}
+
+impl Default for NoiseTraders {
+    fn default() -> Self {
+        Self { count: 50, capital: dec!(200000), trade_probability: 0.2, order_notional: 10_000.0, order_notional_sigma: 1.0 }
+    }
+}
+
+/// Leveraged traders each open one position at a random tick in the entry window, at a leverage drawn from a
+/// log-normal distribution (clipped to what initial margin allows), and hold it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LeveragedTraders {
+    /// How many.
+    pub count: u32,
+    /// Median collateral, quote currency.
+    pub capital: f64,
+    /// Log-standard deviation of collateral.
+    pub capital_sigma: f64,
+    /// Median leverage (position notional over collateral).
+    pub leverage: f64,
+    /// Log-standard deviation of leverage.
+    pub leverage_sigma: f64,
+    /// Probability that a trader goes long, in [0, 1].
+    pub long_fraction: f64,
+    /// Entries are spread uniformly over ticks `[0, entry_window_ticks)`.
+    pub entry_window_ticks: u64,
+}
+
+impl Default for LeveragedTraders {
+    fn default() -> Self {
+        Self {
+            count: 3_000,
+            capital: 5_000.0,
+            capital_sigma: 1.0,
+            leverage: 6.0,
+            leverage_sigma: 0.5,
+            long_fraction: 0.7,
+            entry_window_ticks: 1_200,
+        }
+    }
+}
+
+/// A scripted shock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shock {
+    /// Tick at which it starts.
+    pub at: u64,
+    /// How many ticks it lasts (ignored by instantaneous shocks such as a price gap).
+    #[serde(default)]
+    pub duration: u64,
+    /// What happens.
+    pub kind: ShockKind,
+}
+
+/// The kinds of shock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ShockKind {
+    /// The reference price jumps by `change` (a fraction: -0.1 is a 10% drop) at the start tick.
+    PriceGap {
+        /// Relative change, greater than -1.
+        change: f64,
+    },
+    /// Market makers pull `fraction` of their depth for the duration.
+    DepthWithdrawal {
+        /// Fraction of depth withdrawn, in [0, 1].
+        fraction: f64,
+    },
+    /// The reference volatility is multiplied by `multiplier` for the duration.
+    VolatilitySpike {
+        /// Volatility multiplier, positive.
+        multiplier: f64,
+    },
+}
+
+impl ShockKind {
+    /// A short name for logs: `price_gap`, `depth_withdrawal`, `volatility_spike`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ShockKind::PriceGap { .. } => "price_gap",
+            ShockKind::DepthWithdrawal { .. } => "depth_withdrawal",
+            ShockKind::VolatilitySpike { .. } => "volatility_spike",
+        }
+    }
+
+    /// Whether the shock happens at one tick rather than over a window.
+    pub fn is_instantaneous(&self) -> bool {
+        matches!(self, ShockKind::PriceGap { .. })
+    }
+}

@@ -1,1 +1,247 @@
-fn main() {}
+//! `cascade`: the command-line front end of the cascade market stress simulator.
+//!
+//! Thin by design: it reads arguments, loads a scenario, drives a `cascade_sim::Simulation` and writes its files.
+
+use anyhow::{Context, Result, bail};
+use cascade_scenario::{Scenario, ScenarioError};
+use cascade_sim::Simulation;
+use cascade_sim::output::{Manifest, write_run};
+use cascade_sim::record::Summary;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The default scenario, compiled in so that `cascade run` works from anywhere.
+const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.ron");
+/// How the built-in default is named in messages and manifests.
+const DEFAULT_SCENARIO_NAME: &str = "<built-in default>";
+
+/// Agent-based market stress simulator: margin, liquidation cascades, insurance funds and bad debt.
+#[derive(Debug, Parser)]
+#[command(name = "cascade", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario headless and write timeseries.csv, events.csv, summary.json and manifest.json.
+    Run(RunArgs),
+    /// Check scenario files without running them; reports every problem found.
+    Validate {
+        /// Scenario files (RON).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario file (RON). Without it, the built-in default scenario (scenarios/default.ron) runs.
+    scenario: Option<PathBuf>,
+    /// Seed of every random stream (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of ticks to run (default: the scenario's `ticks`).
+    #[arg(long)]
+    ticks: Option<u64>,
+    /// Output directory (default: runs/<scenario name>-seed<seed>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Audit ledger conservation after every tick (slower; always on in debug builds).
+    #[arg(long)]
+    audit: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run_scenario(args).map(|()| ExitCode::SUCCESS),
+        Command::Validate { scenarios } => Ok(validate(&scenarios)),
+    }
+}
+
+fn validate(paths: &[PathBuf]) -> ExitCode {
+    let mut failed = 0;
+    for path in paths {
+        match cascade_scenario::load_file(path) {
+            Ok(s) => println!(
+                "ok: {} ({:?}, {} ticks, {} shocks)",
+                path.display(),
+                s.name,
+                s.ticks,
+                s.shocks.len()
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!(
+            "{failed} of {} scenario files failed validation",
+            paths.len()
+        );
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The scenario's name in messages, its text and the parsed scenario.
+fn load(path: Option<&Path>) -> Result<(String, String, Scenario), ScenarioError> {
+    match path {
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+                file: name.clone(),
+                source,
+            })?;
+            let scenario = cascade_scenario::load_str(&name, &text)?;
+            Ok((name, text, scenario))
+        }
+        None => {
+            let scenario = cascade_scenario::load_str(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)?;
+            Ok((
+                DEFAULT_SCENARIO_NAME.to_owned(),
+                DEFAULT_SCENARIO.to_owned(),
+                scenario,
+            ))
+        }
+    }
+}
+
+fn run_scenario(args: RunArgs) -> Result<()> {
+    let (path, text, mut scenario) = load(args.scenario.as_deref())?;
+    let seed = args.seed.unwrap_or(scenario.seed);
+    if let Some(ticks) = args.ticks {
+        if ticks == 0 {
+            bail!("--ticks must be at least 1");
+        }
+        scenario.ticks = ticks;
+    }
+    let beyond = scenario
+        .shocks
+        .iter()
+        .filter(|s| s.at >= scenario.ticks)
+        .count();
+    if beyond > 0 && !args.quiet {
+        eprintln!(
+            "note: {beyond} shock(s) start after the last tick ({}) and will not happen",
+            scenario.ticks
+        );
+    }
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", scenario.name)));
+
+    let mut sim = Simulation::new(&scenario, seed).context("building the world")?;
+    if args.audit {
+        sim.set_audit_every_tick(true);
+    }
+    let progress = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(scenario.ticks)
+    };
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} tick {pos}/{len} [{bar:40}] {percent}% eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let step = (scenario.ticks / 200).max(1);
+    sim.run(|done, _| {
+        if done % step == 0 {
+            progress.set_position(done);
+        }
+    })
+    .with_context(|| format!("running {path}"))?;
+    progress.finish_and_clear();
+
+    let manifest = Manifest {
+        program: env!("CARGO_PKG_NAME").to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        scenario_path: path.clone(),
+        scenario_sha256: sha256_hex(text.as_bytes()),
+        scenario_name: scenario.name.clone(),
+        seed,
+        ticks: scenario.ticks,
+        command_line: std::env::args().collect(),
+    };
+    write_run(&out, &sim, &manifest).context("writing outputs")?;
+    if !args.quiet {
+        print_summary(&sim.summary(), &scenario, &path, &out);
+    }
+    Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
+    let hours = s.ticks as f64 * scenario.tick_seconds / 3600.0;
+    let pct = |a: f64, b: f64| 100.0 * (b / a - 1.0);
+    let mark_start = cascade_core::money::to_f64(s.mark_start);
+    let mark_min = cascade_core::money::to_f64(s.mark_min);
+    let mark_end = cascade_core::money::to_f64(s.mark_end);
+    println!(
+        "cascade {} | scenario {:?} ({path}) | seed {} | {} ticks ({hours:.1} h)",
+        env!("CARGO_PKG_VERSION"),
+        s.scenario,
+        s.seed,
+        s.ticks
+    );
+    println!(
+        "  mark price      {mark_start:.1} -> {mark_end:.1} ({:+.1}%), low {mark_min:.1} ({:+.1}%), max drawdown {:.1}%",
+        pct(mark_start, mark_end),
+        pct(mark_start, mark_min),
+        100.0 * s.mark_max_drawdown
+    );
+    println!(
+        "  reference       {:.1} -> {:.1}, low {:.1}",
+        s.reference_start, s.reference_end, s.reference_min
+    );
+    match s.peak_liquidation_tick {
+        Some(peak) => println!(
+            "  liquidations    {} close-outs of {} accounts, {:.0} notional; peak {} in tick {peak}; {} ticks with liquidations",
+            s.liquidations,
+            s.accounts_liquidated,
+            s.liquidated_notional,
+            s.peak_liquidations_per_tick,
+            s.ticks_with_liquidations
+        ),
+        None => println!("  liquidations    none"),
+    }
+    println!(
+        "  insurance fund  {:.0} -> {:.0} (low {:.0}); shortfalls {:.2}; bad debt {:.2}",
+        s.insurance_fund_start, s.insurance_fund_end, s.insurance_fund_min, s.shortfall, s.bad_debt
+    );
+    println!(
+        "  volume          {:.0} notional; fees {:.2}; orders rejected at initial margin {}",
+        s.notional_volume, s.fees, s.rejected_orders
+    );
+    println!(
+        "  output          {}/{{timeseries.csv, events.csv, summary.json, manifest.json}}",
+        out.display()
+    );
+}

@@ -170,14 +170,26 @@ impl OrderBook {
 
     /// Submits a market order: fills against the opposite side, best price first, until `quantity` is filled, the
     /// book runs dry, or (if given) the next price is worse than `limit`. The rest is returned as unfilled.
-    pub fn market(&mut self, owner: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Execution {
+    pub fn market(
+        &mut self,
+        owner: AgentId,
+        side: Side,
+        quantity: Decimal,
+        limit: Option<Decimal>,
+    ) -> Execution {
         let mut execution = self.take(owner, side, quantity, limit);
         execution.unfilled = quantity - execution.filled;
         execution
     }
 
     /// Submits a limit order: fills what crosses at `price` or better, then rests the remainder at `price`.
-    pub fn limit(&mut self, owner: AgentId, side: Side, price: Decimal, quantity: Decimal) -> Execution {
+    pub fn limit(
+        &mut self,
+        owner: AgentId,
+        side: Side,
+        price: Decimal,
+        quantity: Decimal,
+    ) -> Execution {
         let mut execution = self.take(owner, side, quantity, Some(price));
         let remainder = quantity - execution.filled;
         if remainder > Decimal::ZERO {
@@ -187,7 +199,11 @@ impl OrderBook {
                 Side::Buy => &mut self.bids,
                 Side::Sell => &mut self.asks,
             };
-            levels.entry(price).or_default().push_back(RestingOrder { id, owner, quantity: remainder });
+            levels.entry(price).or_default().push_back(RestingOrder {
+                id,
+                owner,
+                quantity: remainder,
+            });
             self.index.insert(id, (side, price));
             execution.resting = Some(id);
         }
@@ -221,10 +237,18 @@ impl OrderBook {
             .map(|o| o.id)
             .collect();
         ids.sort_unstable();
-        ids.into_iter().filter(|id| self.cancel(*id).is_some()).count()
+        ids.into_iter()
+            .filter(|id| self.cancel(*id).is_some())
+            .count()
     }
 
-    fn take(&mut self, taker: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Execution {
+    fn take(
+        &mut self,
+        taker: AgentId,
+        side: Side,
+        quantity: Decimal,
+        limit: Option<Decimal>,
+    ) -> Execution {
         let mut execution = Execution::default();
         let mut remaining = quantity;
         while remaining > Decimal::ZERO {
@@ -244,7 +268,9 @@ impl OrderBook {
             }
             let orders = level.get_mut();
             while remaining > Decimal::ZERO {
-                let Some(front) = orders.front_mut() else { break };
+                let Some(front) = orders.front_mut() else {
+                    break;
+                };
                 if front.owner == taker {
                     // Self-trade prevention: cancel the resting order, keep matching.
                     self.index.remove(&front.id);
@@ -252,7 +278,13 @@ impl OrderBook {
                     continue;
                 }
                 let quantity = remaining.min(front.quantity);
-                execution.fills.push(Fill { maker: front.owner, taker, taker_side: side, price, quantity });
+                execution.fills.push(Fill {
+                    maker: front.owner,
+                    taker,
+                    taker_side: side,
+                    price,
+                    quantity,
+                });
                 execution.filled += quantity;
                 remaining -= quantity;
                 front.quantity -= quantity;
@@ -287,8 +319,19 @@ mod tests {
         book.limit(C, Side::Sell, dec!(100), dec!(1));
         let ex = book.market(T, Side::Buy, dec!(2.5), None);
         // Best price first (100), and at 100 B arrived before C; then 0.5 at 101 from A.
-        let makers: Vec<_> = ex.fills.iter().map(|f| (f.maker, f.price, f.quantity)).collect();
-        assert_eq!(makers, vec![(B, dec!(100), dec!(1)), (C, dec!(100), dec!(1)), (A, dec!(101), dec!(0.5))]);
+        let makers: Vec<_> = ex
+            .fills
+            .iter()
+            .map(|f| (f.maker, f.price, f.quantity))
+            .collect();
+        assert_eq!(
+            makers,
+            vec![
+                (B, dec!(100), dec!(1)),
+                (C, dec!(100), dec!(1)),
+                (A, dec!(101), dec!(0.5))
+            ]
+        );
         assert_eq!(ex.filled, dec!(2.5));
         assert_eq!(ex.unfilled, dec!(0));
         assert_eq!(ex.average_price(), Some(dec!(100.2)));
@@ -335,7 +378,10 @@ mod tests {
     #[test]
     fn cancel_and_self_trade_prevention() {
         let mut book = OrderBook::new();
-        let id = book.limit(A, Side::Sell, dec!(100), dec!(1)).resting.unwrap();
+        let id = book
+            .limit(A, Side::Sell, dec!(100), dec!(1))
+            .resting
+            .unwrap();
         book.limit(B, Side::Sell, dec!(100), dec!(1));
         assert_eq!(book.cancel(id), Some(dec!(1)));
         assert_eq!(book.cancel(id), None);
@@ -353,8 +399,14 @@ mod tests {
         book.limit(A, Side::Buy, dec!(99.5), dec!(2));
         book.limit(A, Side::Buy, dec!(98), dec!(5));
         book.limit(B, Side::Sell, dec!(100.5), dec!(1));
-        assert_eq!(book.depth_within(Side::Buy, dec!(100), dec!(0.01)), dec!(199));
-        assert_eq!(book.depth_within(Side::Sell, dec!(100), dec!(0.01)), dec!(100.5));
+        assert_eq!(
+            book.depth_within(Side::Buy, dec!(100), dec!(0.01)),
+            dec!(199)
+        );
+        assert_eq!(
+            book.depth_within(Side::Sell, dec!(100), dec!(0.01)),
+            dec!(100.5)
+        );
         assert_eq!(book.cancel_all(A), 2);
         assert_eq!(book.best_bid(), None);
         assert_eq!(book.order_count(), 1);

@@ -9,7 +9,11 @@ use serde::Serialize;
 
 /// The liquidation fee (penalty) on `closed_notional`: `fee_rate * closed_notional`, but never more than the
 /// equity the account has left (`equity_after`; nothing when it is bankrupt). Quote currency.
-pub fn liquidation_fee(closed_notional: Decimal, fee_rate: Decimal, equity_after: Decimal) -> Result<Decimal, MoneyError> {
+pub fn liquidation_fee(
+    closed_notional: Decimal,
+    fee_rate: Decimal,
+    equity_after: Decimal,
+) -> Result<Decimal, MoneyError> {
     let fee = money::mul(closed_notional, fee_rate)?;
     Ok(fee.min(equity_after.max(Decimal::ZERO)))
 }
@@ -27,7 +31,10 @@ pub struct ShortfallCover {
 
 /// Brings a flat account's negative `collateral` back to zero: the insurance fund pays what it can, the rest is
 /// booked as bad debt. Does nothing when collateral is not negative.
-pub fn absorb_shortfall(collateral: &mut Decimal, ledger: &mut Ledger) -> Result<ShortfallCover, MoneyError> {
+pub fn absorb_shortfall(
+    collateral: &mut Decimal,
+    ledger: &mut Ledger,
+) -> Result<ShortfallCover, MoneyError> {
     if !collateral.is_sign_negative() || collateral.is_zero() {
         return Ok(ShortfallCover::default());
     }
@@ -37,7 +44,11 @@ pub fn absorb_shortfall(collateral: &mut Decimal, ledger: &mut Ledger) -> Result
     ledger.insurance_fund = money::sub(ledger.insurance_fund, from_fund)?;
     ledger.bad_debt = money::add(ledger.bad_debt, bad_debt)?;
     *collateral = Decimal::ZERO;
-    Ok(ShortfallCover { shortfall, insurance_fund: from_fund, bad_debt })
+    Ok(ShortfallCover {
+        shortfall,
+        insurance_fund: from_fund,
+        bad_debt,
+    })
 }
 
 #[cfg(test)]
@@ -48,9 +59,18 @@ mod tests {
     #[test]
     fn fee_is_capped_by_remaining_equity() {
         // 1% of 9,000 = 90, but only 40 of equity left: the fee is 40. Bankrupt: no fee.
-        assert_eq!(liquidation_fee(dec!(9000), dec!(0.01), dec!(500)).unwrap(), dec!(90));
-        assert_eq!(liquidation_fee(dec!(9000), dec!(0.01), dec!(40)).unwrap(), dec!(40));
-        assert_eq!(liquidation_fee(dec!(9000), dec!(0.01), dec!(-10)).unwrap(), dec!(0));
+        assert_eq!(
+            liquidation_fee(dec!(9000), dec!(0.01), dec!(500)).unwrap(),
+            dec!(90)
+        );
+        assert_eq!(
+            liquidation_fee(dec!(9000), dec!(0.01), dec!(40)).unwrap(),
+            dec!(40)
+        );
+        assert_eq!(
+            liquidation_fee(dec!(9000), dec!(0.01), dec!(-10)).unwrap(),
+            dec!(0)
+        );
     }
 
     #[test]
@@ -63,7 +83,14 @@ mod tests {
         let winner = dec!(2150);
         let mut collateral = dec!(-150);
         let cover = absorb_shortfall(&mut collateral, &mut ledger).unwrap();
-        assert_eq!(cover, ShortfallCover { shortfall: dec!(150), insurance_fund: dec!(100), bad_debt: dec!(50) });
+        assert_eq!(
+            cover,
+            ShortfallCover {
+                shortfall: dec!(150),
+                insurance_fund: dec!(100),
+                bad_debt: dec!(50)
+            }
+        );
         assert_eq!(collateral, dec!(0));
         assert_eq!(ledger.insurance_fund, dec!(0));
         assert_eq!(ledger.bad_debt, dec!(50));
@@ -75,7 +102,10 @@ mod tests {
     fn solvent_accounts_absorb_nothing() {
         let mut ledger = Ledger::default();
         let mut collateral = dec!(5);
-        assert_eq!(absorb_shortfall(&mut collateral, &mut ledger).unwrap(), ShortfallCover::default());
+        assert_eq!(
+            absorb_shortfall(&mut collateral, &mut ledger).unwrap(),
+            ShortfallCover::default()
+        );
         assert_eq!(collateral, dec!(5));
     }
 }

@@ -74,6 +74,9 @@ pub struct Market {
     pub maker_fee: Decimal,
     /// Reference and venue price at tick 0, quote per base.
     pub initial_price: Decimal,
+    /// Market-order price protection: a market order (including a liquidation) fills no further than this
+    /// fraction from the mark price (0.05 = 5%); the rest is dropped.
+    pub price_band: Decimal,
 }
 
 impl Default for Market {
@@ -85,6 +88,7 @@ impl Default for Market {
             taker_fee: dec!(0.0005),
             maker_fee: dec!(0.0001),
             initial_price: dec!(30000),
+            price_band: dec!(0.05),
         }
     }
 }
@@ -111,7 +115,14 @@ pub struct Reference {
 
 impl Default for Reference {
     fn default() -> Self {
-        Self { volatility: 0.6, drift: 0.0, jumps_per_day: 0.0, jump_mean: 0.0, jump_stdev: 0.0, flow_impact: 0.002 }
+        Self {
+            volatility: 0.6,
+            drift: 0.0,
+            jumps_per_day: 0.0,
+            jump_mean: 0.0,
+            jump_stdev: 0.0,
+            flow_impact: 0.002,
+        }
     }
 }
 
@@ -129,7 +140,11 @@ pub struct Oracle {
 
 impl Default for Oracle {
     fn default() -> Self {
-        Self { sources: 3, delay_ticks: 1, noise: 0.0003 }
+        Self {
+            sources: 3,
+            delay_ticks: 1,
+            noise: 0.0003,
+        }
     }
 }
 
@@ -145,7 +160,10 @@ pub struct Margin {
 
 impl Default for Margin {
     fn default() -> Self {
-        Self { initial: dec!(0.05), maintenance: dec!(0.025) }
+        Self {
+            initial: dec!(0.05),
+            maintenance: dec!(0.025),
+        }
     }
 }
 
@@ -163,7 +181,11 @@ pub struct Liquidation {
 
 impl Default for Liquidation {
     fn default() -> Self {
-        Self { enabled: true, fee: dec!(0.01), insurance_fund: dec!(250000) }
+        Self {
+            enabled: true,
+            fee: dec!(0.01),
+            insurance_fund: dec!(250000),
+        }
     }
 }
 
@@ -180,7 +202,10 @@ pub struct Funding {
 
 impl Default for Funding {
     fn default() -> Self {
-        Self { interval_ticks: 480, cap: dec!(0.0075) }
+        Self {
+            interval_ticks: 480,
+            cap: dec!(0.0075),
+        }
     }
 }
 
@@ -265,7 +290,13 @@ pub struct Arbitrageurs {
 
 impl Default for Arbitrageurs {
     fn default() -> Self {
-        Self { count: 3, capital: dec!(1000000), max_leverage: 4.0, threshold_bps: 10.0, max_order_notional: 150_000.0 }
+        Self {
+            count: 3,
+            capital: dec!(2000000),
+            max_leverage: 5.0,
+            threshold_bps: 10.0,
+            max_order_notional: 150_000.0,
+        }
     }
 }
 
@@ -287,7 +318,13 @@ pub struct NoiseTraders {
 
 impl Default for NoiseTraders {
     fn default() -> Self {
-        Self { count: 50, capital: dec!(200000), trade_probability: 0.2, order_notional: 10_000.0, order_notional_sigma: 1.0 }
+        Self {
+            count: 50,
+            capital: dec!(200000),
+            trade_probability: 0.2,
+            order_notional: 10_000.0,
+            order_notional_sigma: 1.0,
+        }
     }
 }
 
@@ -316,11 +353,11 @@ impl Default for LeveragedTraders {
     fn default() -> Self {
         Self {
             count: 3_000,
-            capital: 5_000.0,
-            capital_sigma: 1.0,
-            leverage: 6.0,
+            capital: 2_000.0,
+            capital_sigma: 0.8,
+            leverage: 5.0,
             leverage_sigma: 0.5,
-            long_fraction: 0.7,
+            long_fraction: 0.6,
             entry_window_ticks: 1_200,
         }
     }

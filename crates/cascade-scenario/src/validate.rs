@@ -23,24 +23,43 @@ struct Checker(Vec<Problem>);
 impl Checker {
     fn require(&mut self, ok: bool, path: impl Into<String>, message: impl Into<String>) {
         if !ok {
-            self.0.push(Problem { path: path.into(), message: message.into() });
+            self.0.push(Problem {
+                path: path.into(),
+                message: message.into(),
+            });
         }
     }
 
     fn positive(&mut self, value: f64, path: &str) {
-        self.require(value.is_finite() && value > 0.0, path, format!("expected a finite number > 0, found {value}"));
+        self.require(
+            value.is_finite() && value > 0.0,
+            path,
+            format!("expected a finite number > 0, found {value}"),
+        );
     }
 
     fn non_negative(&mut self, value: f64, path: &str) {
-        self.require(value.is_finite() && value >= 0.0, path, format!("expected a finite number >= 0, found {value}"));
+        self.require(
+            value.is_finite() && value >= 0.0,
+            path,
+            format!("expected a finite number >= 0, found {value}"),
+        );
     }
 
     fn unit_interval(&mut self, value: f64, path: &str) {
-        self.require((0.0..=1.0).contains(&value), path, format!("expected a probability in [0, 1], found {value}"));
+        self.require(
+            (0.0..=1.0).contains(&value),
+            path,
+            format!("expected a probability in [0, 1], found {value}"),
+        );
     }
 
     fn positive_decimal(&mut self, value: Decimal, path: &str) {
-        self.require(value > Decimal::ZERO, path, format!("expected an amount > 0, found {value}"));
+        self.require(
+            value > Decimal::ZERO,
+            path,
+            format!("expected an amount > 0, found {value}"),
+        );
     }
 }
 
@@ -58,7 +77,10 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         c.require(
             (m.initial_price % m.tick_size).is_zero(),
             "market.initial_price",
-            format!("expected a multiple of market.tick_size ({}), found {}", m.tick_size, m.initial_price),
+            format!(
+                "expected a multiple of market.tick_size ({}), found {}",
+                m.tick_size, m.initial_price
+            ),
         );
     }
     c.require(
@@ -69,19 +91,44 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.require(
         m.maker_fee > -m.taker_fee && m.maker_fee < Decimal::ONE,
         "market.maker_fee",
-        format!("expected a fraction below 1 whose rebate is smaller than the taker fee, found {}", m.maker_fee),
+        format!(
+            "expected a fraction below 1 whose rebate is smaller than the taker fee, found {}",
+            m.maker_fee
+        ),
+    );
+
+    c.require(
+        m.price_band > Decimal::ZERO && m.price_band < Decimal::ONE,
+        "market.price_band",
+        format!("expected a fraction in (0, 1), found {}", m.price_band),
     );
 
     let r = &s.reference;
     c.non_negative(r.volatility, "reference.volatility");
-    c.require(r.drift.is_finite(), "reference.drift", "expected a finite number");
+    c.require(
+        r.drift.is_finite(),
+        "reference.drift",
+        "expected a finite number",
+    );
     c.non_negative(r.jumps_per_day, "reference.jumps_per_day");
-    c.require(r.jump_mean.is_finite(), "reference.jump_mean", "expected a finite number");
+    c.require(
+        r.jump_mean.is_finite(),
+        "reference.jump_mean",
+        "expected a finite number",
+    );
     c.non_negative(r.jump_stdev, "reference.jump_stdev");
     c.non_negative(r.flow_impact, "reference.flow_impact");
 
-    c.require(s.oracle.sources >= 1, "oracle.sources", "expected at least 1 source");
-    c.require((0.0..0.5).contains(&s.oracle.noise), "oracle.noise", format!("expected a fraction in [0, 0.5), found {}", s.oracle.noise));
+    c.require(
+        s.oracle.sources >= 1,
+        "oracle.sources",
+        "expected at least 1 source",
+    );
+    c.require(
+        (0.0..0.5).contains(&s.oracle.noise),
+        "oracle.noise",
+        format!("expected a fraction in [0, 0.5), found {}", s.oracle.noise),
+    );
 
     let mg = &s.margin;
     c.require(
@@ -92,7 +139,10 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.require(
         mg.maintenance > Decimal::ZERO && mg.maintenance < mg.initial,
         "margin.maintenance",
-        format!("expected a fraction above 0 and below margin.initial ({}), found {}", mg.initial, mg.maintenance),
+        format!(
+            "expected a fraction above 0 and below margin.initial ({}), found {}",
+            mg.initial, mg.maintenance
+        ),
     );
 
     let l = &s.liquidation;
@@ -101,19 +151,43 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         "liquidation.fee",
         format!("expected a fraction in [0, 1), found {}", l.fee),
     );
-    c.require(l.insurance_fund >= Decimal::ZERO, "liquidation.insurance_fund", format!("expected an amount >= 0, found {}", l.insurance_fund));
-    c.require(s.funding.cap >= Decimal::ZERO, "funding.cap", format!("expected a fraction >= 0, found {}", s.funding.cap));
+    c.require(
+        l.insurance_fund >= Decimal::ZERO,
+        "liquidation.insurance_fund",
+        format!("expected an amount >= 0, found {}", l.insurance_fund),
+    );
+    c.require(
+        s.funding.cap >= Decimal::ZERO,
+        "funding.cap",
+        format!("expected a fraction >= 0, found {}", s.funding.cap),
+    );
 
     let mm = &s.agents.market_makers;
     if mm.count > 0 {
         c.positive_decimal(mm.capital, "agents.market_makers.capital");
-        c.require(mm.levels >= 1, "agents.market_makers.levels", "expected at least 1 level");
-        c.positive(mm.level_spacing_bps, "agents.market_makers.level_spacing_bps");
+        c.require(
+            mm.levels >= 1,
+            "agents.market_makers.levels",
+            "expected at least 1 level",
+        );
+        c.positive(
+            mm.level_spacing_bps,
+            "agents.market_makers.level_spacing_bps",
+        );
         c.non_negative(mm.half_spread_bps, "agents.market_makers.half_spread_bps");
         c.positive(mm.level_notional, "agents.market_makers.level_notional");
-        c.non_negative(mm.spread_sensitivity, "agents.market_makers.spread_sensitivity");
-        c.non_negative(mm.depth_sensitivity, "agents.market_makers.depth_sensitivity");
-        c.non_negative(mm.inventory_skew_bps, "agents.market_makers.inventory_skew_bps");
+        c.non_negative(
+            mm.spread_sensitivity,
+            "agents.market_makers.spread_sensitivity",
+        );
+        c.non_negative(
+            mm.depth_sensitivity,
+            "agents.market_makers.depth_sensitivity",
+        );
+        c.non_negative(
+            mm.inventory_skew_bps,
+            "agents.market_makers.inventory_skew_bps",
+        );
         c.positive(mm.max_inventory, "agents.market_makers.max_inventory");
         c.require(
             mm.volatility_lambda > 0.0 && mm.volatility_lambda < 1.0,
@@ -126,30 +200,58 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         c.positive_decimal(arb.capital, "agents.arbitrageurs.capital");
         c.positive(arb.max_leverage, "agents.arbitrageurs.max_leverage");
         c.non_negative(arb.threshold_bps, "agents.arbitrageurs.threshold_bps");
-        c.positive(arb.max_order_notional, "agents.arbitrageurs.max_order_notional");
+        c.positive(
+            arb.max_order_notional,
+            "agents.arbitrageurs.max_order_notional",
+        );
     }
     let nt = &s.agents.noise_traders;
     if nt.count > 0 {
         c.positive_decimal(nt.capital, "agents.noise_traders.capital");
-        c.unit_interval(nt.trade_probability, "agents.noise_traders.trade_probability");
+        c.unit_interval(
+            nt.trade_probability,
+            "agents.noise_traders.trade_probability",
+        );
         c.positive(nt.order_notional, "agents.noise_traders.order_notional");
-        c.non_negative(nt.order_notional_sigma, "agents.noise_traders.order_notional_sigma");
+        c.non_negative(
+            nt.order_notional_sigma,
+            "agents.noise_traders.order_notional_sigma",
+        );
     }
     let lt = &s.agents.leveraged_traders;
     if lt.count > 0 {
         c.positive(lt.capital, "agents.leveraged_traders.capital");
         c.non_negative(lt.capital_sigma, "agents.leveraged_traders.capital_sigma");
-        c.require(lt.leverage.is_finite() && lt.leverage >= 1.0, "agents.leveraged_traders.leverage", format!("expected a leverage >= 1, found {}", lt.leverage));
+        c.require(
+            lt.leverage.is_finite() && lt.leverage >= 1.0,
+            "agents.leveraged_traders.leverage",
+            format!("expected a leverage >= 1, found {}", lt.leverage),
+        );
         c.non_negative(lt.leverage_sigma, "agents.leveraged_traders.leverage_sigma");
         c.unit_interval(lt.long_fraction, "agents.leveraged_traders.long_fraction");
-        c.require(lt.entry_window_ticks >= 1, "agents.leveraged_traders.entry_window_ticks", "expected at least 1 tick");
+        c.require(
+            lt.entry_window_ticks >= 1,
+            "agents.leveraged_traders.entry_window_ticks",
+            "expected at least 1 tick",
+        );
     }
 
     for (i, shock) in s.shocks.iter().enumerate() {
         let path = |field: &str| format!("shocks[{i}].{field}");
-        c.require(shock.at < s.ticks, path("at"), format!("expected a tick inside the run (< ticks = {}), found {}", s.ticks, shock.at));
+        c.require(
+            shock.at < s.ticks,
+            path("at"),
+            format!(
+                "expected a tick inside the run (< ticks = {}), found {}",
+                s.ticks, shock.at
+            ),
+        );
         if !shock.kind.is_instantaneous() {
-            c.require(shock.duration >= 1, path("duration"), format!("a {} lasts at least 1 tick", shock.kind.name()));
+            c.require(
+                shock.duration >= 1,
+                path("duration"),
+                format!("a {} lasts at least 1 tick", shock.kind.name()),
+            );
         }
         match shock.kind {
             ShockKind::PriceGap { change } => c.require(
@@ -157,8 +259,12 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                 path("kind.change"),
                 format!("expected a relative change greater than -1, found {change}"),
             ),
-            ShockKind::DepthWithdrawal { fraction } => c.unit_interval(fraction, &path("kind.fraction")),
-            ShockKind::VolatilitySpike { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
+            ShockKind::DepthWithdrawal { fraction } => {
+                c.unit_interval(fraction, &path("kind.fraction"))
+            }
+            ShockKind::VolatilitySpike { multiplier } => {
+                c.positive(multiplier, &path("kind.multiplier"))
+            }
         }
     }
     c.0

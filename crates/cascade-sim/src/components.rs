@@ -1,0 +1,64 @@
+//! Components: per-agent and per-oracle data. Hot per-tick data (the account) is kept apart from behaviour state.
+
+use bevy_ecs::prelude::*;
+use cascade_core::account::Portfolio;
+use cascade_core::book::Side;
+use cascade_core::rng::StreamRng;
+use cascade_core::{AgentId, Decimal, MarketId};
+
+/// Who an agent is and which market it trades.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Agent {
+    /// Stable id; orders everything that must be deterministic.
+    pub id: AgentId,
+    /// The market the agent trades.
+    pub market: MarketId,
+}
+
+/// An agent's margin account: collateral and positions.
+#[derive(Component, Debug, Clone, Default)]
+pub struct Account(pub Portfolio);
+
+/// The agent's own random stream, derived from (seed, agent id).
+#[derive(Component, Debug, Clone)]
+pub struct AgentRng(pub StreamRng);
+
+/// A market maker (behaviour parameters live in [`crate::resources::Populations`]).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct MarketMaker;
+
+/// An arbitrageur.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Arbitrageur;
+
+/// A noise trader.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct NoiseTrader;
+
+/// A leveraged trader: opens one position at `entry_tick` and holds it.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct LeveragedTrader {
+    /// Tick at which it opens its position.
+    pub entry_tick: u64,
+    /// Direction of the position.
+    pub side: Side,
+    /// Target leverage: position notional over collateral at entry.
+    pub leverage: Decimal,
+}
+
+/// One oracle source reporting a market's reference price with a delay and noise.
+#[derive(Component, Debug, Clone)]
+pub struct OracleFeed {
+    /// The market it reports on.
+    pub market: MarketId,
+    /// Index of the source within the market; orders the sources.
+    pub index: u32,
+    /// How many ticks old the reference it reports is.
+    pub delay_ticks: u32,
+    /// Relative noise of a print (standard deviation).
+    pub noise: f64,
+    /// Its random stream.
+    pub rng: StreamRng,
+    /// Its latest print, on the market's tick grid.
+    pub price: Decimal,
+}

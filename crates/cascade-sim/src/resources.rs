@@ -1,0 +1,234 @@
+//! Resources: the world's singletons (clock, venue markets, ledger, shocks, recorders).
+
+use crate::record::{Event, TickRecord};
+use bevy_ecs::prelude::*;
+use cascade_core::book::{OrderBook, Side};
+use cascade_core::margin::MarginRates;
+use cascade_core::money::Ledger;
+use cascade_core::process::ReferenceProcess;
+use cascade_core::rng::StreamRng;
+use cascade_core::stats::Ewma;
+use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_scenario::{Agents, Shock};
+use std::collections::{BTreeMap, VecDeque};
+
+/// The simulation clock.
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct Clock {
+    /// The tick being computed (0-based); advanced after the metrics of a tick are recorded.
+    pub tick: u64,
+    /// Run length in ticks.
+    pub ticks: u64,
+    /// Seconds of simulated time per tick.
+    pub tick_seconds: f64,
+}
+
+/// Static parameters of a market.
+#[derive(Debug, Clone)]
+pub struct MarketSpec {
+    /// Ticker.
+    pub symbol: String,
+    /// Price grid, quote per base.
+    pub tick_size: Decimal,
+    /// Quantity grid, base units.
+    pub lot_size: Decimal,
+    /// Taker fee, fraction of notional.
+    pub taker_fee: Decimal,
+    /// Maker fee, fraction of notional (negative: rebate).
+    pub maker_fee: Decimal,
+    /// Market orders fill no further than this fraction from the mark price.
+    pub price_band: Decimal,
+    /// Margin fractions.
+    pub margin: MarginRates,
+    /// Liquidation penalty, fraction of liquidated notional, paid to the insurance fund.
+    pub liquidation_fee: Decimal,
+    /// Funding interval in ticks (0: no funding).
+    pub funding_interval: u64,
+    /// Funding rate cap per interval.
+    pub funding_cap: Decimal,
+    /// Log-return of the reference per 1,000,000 quote of net taker buying in a tick.
+    pub flow_impact: f64,
+    /// Volatility of the reference per tick in calm conditions (market makers compare against it).
+    pub calm_volatility_per_tick: f64,
+}
+
+/// What an agent asks the venue to do. Requests queue in the market's inbox and are matched in arrival order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderRequest {
+    /// Fill up to `quantity` against the book, no worse than `limit` if given; the rest is dropped.
+    Market {
+        /// Who sends it.
+        agent: AgentId,
+        /// Direction.
+        side: Side,
+        /// Base units, on the lot grid.
+        quantity: Decimal,
+        /// Worst acceptable price.
+        limit: Option<Decimal>,
+    },
+    /// Fill what crosses at `price` or better, rest the remainder.
+    Limit {
+        /// Who sends it.
+        agent: AgentId,
+        /// Direction.
+        side: Side,
+        /// Limit price, on the tick grid.
+        price: Decimal,
+        /// Base units, on the lot grid.
+        quantity: Decimal,
+    },
+    /// Cancel every resting order of `agent`.
+    CancelAll {
+        /// Whose orders.
+        agent: AgentId,
+    },
+}
+
+impl MarketSpec {
+    /// The worst price a market order on `side` may fill at, given the mark: `mark * (1 +- price_band)`.
+    pub fn protected_limit(&self, side: Side, mark: Decimal) -> Decimal {
+        let band = match side {
+            Side::Buy => Decimal::ONE + self.price_band,
+            Side::Sell => Decimal::ONE - self.price_band,
+        };
+        (mark * band).round_dp(self.tick_size.scale())
+    }
+}
+
+/// Flow through a market during one tick.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TickFlow {
+    /// Base quantity traded.
+    pub volume: Decimal,
+    /// Quote notional traded.
+    pub notional: Decimal,
+    /// Net taker buying minus selling, quote notional (f64: feeds price impact, a statistic).
+    pub net_taker_notional: f64,
+    /// Accounts liquidated (liquidation orders sent).
+    pub liquidations: u32,
+    /// Notional closed by liquidations, quote.
+    pub liquidated_notional: Decimal,
+    /// Orders rejected for insufficient initial margin.
+    pub rejected_orders: u32,
+    /// Funding rate applied this tick, if funding happened.
+    pub funding_rate: Option<Decimal>,
+}
+
+/// The venue's state for one market.
+#[derive(Debug, Clone)]
+pub struct Market {
+    /// Its id (its index in [`Markets`]).
+    pub id: MarketId,
+    /// Static parameters.
+    pub spec: MarketSpec,
+    /// The limit order book.
+    pub book: OrderBook,
+    /// The exogenous reference price process.
+    pub reference: ReferenceProcess,
+    /// The reference process's random stream.
+    pub reference_rng: StreamRng,
+    /// Recent reference prices, newest first (oracles read delayed values from here).
+    pub reference_history: VecDeque<f64>,
+    /// How many reference prices to keep: the longest oracle delay plus one.
+    pub history_len: usize,
+    /// A scripted log-return gap to apply at the next reference step.
+    pub pending_gap: f64,
+    /// Median of the oracle prints, on the tick grid.
+    pub oracle_price: Decimal,
+    /// Mark price used for margin: median of oracle, book mid and last trade.
+    pub mark_price: Decimal,
+    /// Price of the most recent trade.
+    pub last_trade: Option<Decimal>,
+    /// Open interest: sum of long quantities, base units.
+    pub open_interest: Decimal,
+    /// Requests waiting for the matching engine.
+    pub inbox: Vec<OrderRequest>,
+    /// This tick's flow.
+    pub flow: TickFlow,
+    /// Net taker notional of the previous tick, which moves this tick's reference.
+    pub previous_net_taker_notional: f64,
+    /// Sum of `(mid - oracle) / oracle` over the current funding interval.
+    pub premium_sum: f64,
+    /// Number of ticks summed in `premium_sum`.
+    pub premium_count: u32,
+    /// EWMA of squared log-returns of the mark price, per tick.
+    pub mark_volatility: Ewma,
+}
+
+/// All markets of the world, indexed by [`MarketId`].
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Markets(pub Vec<Market>);
+
+impl Markets {
+    /// The market with this id.
+    pub fn get(&self, id: MarketId) -> &Market {
+        &self.0[usize::from(id.0)]
+    }
+
+    /// The market with this id, mutably.
+    pub fn get_mut(&mut self, id: MarketId) -> &mut Market {
+        &mut self.0[usize::from(id.0)]
+    }
+}
+
+/// The ledger's sinks and deposits.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct VenueLedger(pub Ledger);
+
+/// Maps agent ids to entities (dense: index = id).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct AgentIndex(pub Vec<Entity>);
+
+impl AgentIndex {
+    /// The entity of `agent`.
+    pub fn entity(&self, agent: AgentId) -> Entity {
+        self.0[agent.0 as usize]
+    }
+}
+
+/// When each leveraged trader opens its position: tick -> `(agent, side, leverage)`, by agent id.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct EntrySchedule(pub BTreeMap<u64, Vec<(AgentId, Side, Decimal)>>);
+
+/// Behaviour parameters of the populations, as the scenario gives them.
+#[derive(Resource, Debug, Clone)]
+pub struct Populations(pub Agents);
+
+/// The shock timeline and the shocks in force this tick.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Shocks {
+    /// Every scripted shock, sorted by start tick.
+    pub timeline: Vec<Shock>,
+    /// Fraction of market-maker depth withdrawn now, in [0, 1].
+    pub depth_withdrawal: f64,
+    /// Multiplier on reference volatility now.
+    pub volatility_multiplier: f64,
+}
+
+/// Accounts found below maintenance margin this tick, worst first.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct LiquidationQueue(pub Vec<(Decimal, AgentId)>);
+
+/// Whether the liquidation engine runs.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct LiquidationSwitch(pub bool);
+
+/// Whether the ledger is audited every tick (always in debug builds; on demand in release).
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct Audit {
+    /// Audit after every tick.
+    pub every_tick: bool,
+}
+
+/// Errors raised inside systems; the simulation stops at the end of the tick that raised one.
+#[derive(Resource, Debug, Default)]
+pub struct Faults(pub Vec<crate::SimError>);
+
+/// What the run has recorded so far.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Recorder {
+    /// One row per completed tick.
+    pub ticks: Vec<TickRecord>,
+    /// Liquidations and shocks, in order.
+    pub events: Vec<Event>,
+}

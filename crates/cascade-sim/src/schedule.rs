@@ -1,0 +1,94 @@
+//! The tick: every system of the world, in the one order a reader needs to know.
+//!
+//! ```text
+//! Shocks -> Reference -> Oracles -> Agents -> Matching -> Mark -> Funding -> Margin -> Liquidation -> Metrics
+//! ```
+//!
+//! Agents decide on what they see at the start of the tick (oracle prices of this tick, the book and mark left by
+//! the previous one) and queue orders; the matching engine executes them in arrival order; the mark is then set
+//! from this tick's trades; margin is checked against it; liquidations sell into the same book, which moves the
+//! next tick's mark and, through the venue's net flow, the reference itself. That is the feedback loop:
+//! price drop -> liquidations -> forced selling -> lower price -> more liquidations.
+//!
+//! The executor is single-threaded: a tick is a deterministic sequence. Speed comes from running many worlds in
+//! parallel, not from parallelism inside a tick.
+
+use crate::systems::{
+    agents, funding, liquidation, margin, mark, matching, metrics, oracles, reference, shocks,
+};
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
+
+/// The label of the tick schedule.
+#[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tick;
+
+/// The stages of a tick, run in declaration order.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TickSet {
+    /// Start and end scripted shocks.
+    Shocks,
+    /// Step the exogenous reference price.
+    Reference,
+    /// Oracles sample the reference; the venue takes their median.
+    Oracles,
+    /// Agents decide and queue orders.
+    Agents,
+    /// The venue matches queued orders and settles fills.
+    Matching,
+    /// Set the mark price.
+    Mark,
+    /// Pay funding between longs and shorts at interval ends.
+    Funding,
+    /// Find accounts below maintenance margin.
+    Margin,
+    /// Close them out into the book; absorb shortfalls.
+    Liquidation,
+    /// Audit the ledger, record the tick, advance the clock.
+    Metrics,
+}
+
+/// Builds the tick schedule.
+pub fn tick_schedule() -> Schedule {
+    let mut schedule = Schedule::new(Tick);
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.configure_sets(
+        (
+            TickSet::Shocks,
+            TickSet::Reference,
+            TickSet::Oracles,
+            TickSet::Agents,
+            TickSet::Matching,
+            TickSet::Mark,
+            TickSet::Funding,
+            TickSet::Margin,
+            TickSet::Liquidation,
+            TickSet::Metrics,
+        )
+            .chain(),
+    );
+    schedule.add_systems((
+        shocks::apply_shocks.in_set(TickSet::Shocks),
+        reference::step_reference.in_set(TickSet::Reference),
+        (oracles::sample_oracles, oracles::aggregate_oracles)
+            .chain()
+            .in_set(TickSet::Oracles),
+        (
+            agents::quote_market_makers,
+            agents::trade_arbitrageurs,
+            agents::trade_noise,
+            agents::enter_leveraged_positions,
+        )
+            .chain()
+            .in_set(TickSet::Agents),
+        matching::match_orders.in_set(TickSet::Matching),
+        mark::update_mark.in_set(TickSet::Mark),
+        funding::pay_funding.in_set(TickSet::Funding),
+        margin::check_margin.in_set(TickSet::Margin),
+        liquidation::liquidate.in_set(TickSet::Liquidation),
+        (metrics::audit_ledger, metrics::record_tick)
+            .chain()
+            .in_set(TickSet::Metrics),
+    ));
+    schedule
+}

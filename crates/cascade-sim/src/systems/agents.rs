@@ -1,0 +1,213 @@
+//! Agent behaviours. Each agent looks at the market as the tick starts and queues orders in the market's inbox;
+//! agents act in a fixed order (market makers, arbitrageurs, noise traders, leveraged traders), and within a
+//! population by agent id, so the queue is deterministic.
+
+use crate::components::{Account, Agent, AgentRng, Arbitrageur, MarketMaker, NoiseTrader};
+use crate::resources::{
+    AgentIndex, Clock, EntrySchedule, Market, Markets, OrderRequest, Populations, Shocks,
+};
+use bevy_ecs::prelude::*;
+use cascade_core::Decimal;
+use cascade_core::book::Side;
+use cascade_core::money::{floor_to_step, from_f64, to_f64};
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+
+/// A quantity on the lot grid for `notional` quote at `price` (rounded down); `None` if it rounds to zero or the
+/// inputs are not finite.
+fn lots(market: &Market, notional: f64, price: f64) -> Option<Decimal> {
+    let raw = from_f64(notional / price, Decimal::new(1, 12), "order quantity").ok()?;
+    floor_to_step(raw, market.spec.lot_size).filter(|q| *q > Decimal::ZERO)
+}
+
+/// A price on the tick grid (rounded to nearest); `None` if not finite or not positive.
+fn tick_price(market: &Market, price: f64) -> Option<Decimal> {
+    from_f64(price, market.spec.tick_size, "order price")
+        .ok()
+        .filter(|p| *p > Decimal::ZERO)
+}
+
+/// Market makers cancel their quotes and post a fresh ladder around the oracle price. The spread widens and the
+/// depth shrinks as the mark's realized volatility rises above the calm level (liquidity decay); a depth
+/// withdrawal shock removes a further fraction; quotes skew against inventory, and the side that would add to an
+/// inventory beyond the limit is not quoted.
+pub fn quote_market_makers(
+    makers: Query<(&Agent, &Account), With<MarketMaker>>,
+    mut markets: ResMut<Markets>,
+    populations: Res<Populations>,
+    shocks: Res<Shocks>,
+) {
+    let p = &populations.0.market_makers;
+    for (agent, account) in makers.iter().sort::<&Agent>() {
+        let market = markets.get_mut(agent.market);
+        market
+            .inbox
+            .push(OrderRequest::CancelAll { agent: agent.id });
+        let oracle = to_f64(market.oracle_price);
+        let calm = market.spec.calm_volatility_per_tick;
+        let excess = if calm > 0.0 {
+            (market.mark_volatility.volatility() / calm - 1.0).max(0.0)
+        } else {
+            0.0
+        };
+        let spread_multiplier = 1.0 + p.spread_sensitivity * excess;
+        let depth_multiplier =
+            (1.0 - shocks.depth_withdrawal) / (1.0 + p.depth_sensitivity * excess);
+        let inventory = to_f64(account.0.quantity(market.id)) * oracle;
+        let skew =
+            -p.inventory_skew_bps * (inventory / p.max_inventory).clamp(-1.0, 1.0) / 10_000.0;
+        let centre = oracle * (1.0 + skew);
+        let notional = p.level_notional * depth_multiplier;
+        for level in 0..p.levels {
+            let offset = (p.half_spread_bps + f64::from(level) * p.level_spacing_bps)
+                * spread_multiplier
+                / 10_000.0;
+            let quotes = [
+                (
+                    Side::Buy,
+                    centre * (1.0 - offset),
+                    inventory < p.max_inventory,
+                ),
+                (
+                    Side::Sell,
+                    centre * (1.0 + offset),
+                    inventory > -p.max_inventory,
+                ),
+            ];
+            for (side, price, allowed) in quotes {
+                if !allowed {
+                    continue;
+                }
+                if let (Some(price), Some(quantity)) =
+                    (tick_price(market, price), lots(market, notional, price))
+                {
+                    market.inbox.push(OrderRequest::Limit {
+                        agent: agent.id,
+                        side,
+                        price,
+                        quantity,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Arbitrageurs see the reference price. When the venue's best ask is below the reference by more than the
+/// threshold they buy, up to the reference minus the threshold; when its best bid is above, they sell. Size is
+/// bounded per tick and by capital: the position may not exceed `max_leverage` times equity. When the gap has
+/// closed they unwind at the reference or better.
+pub fn trade_arbitrageurs(
+    arbitrageurs: Query<(&Agent, &Account), With<Arbitrageur>>,
+    mut markets: ResMut<Markets>,
+    populations: Res<Populations>,
+) {
+    let p = &populations.0.arbitrageurs;
+    let threshold = p.threshold_bps / 10_000.0;
+    for (agent, account) in arbitrageurs.iter().sort::<&Agent>() {
+        let market = markets.get_mut(agent.market);
+        let reference = market.reference.price();
+        let mark = to_f64(market.mark_price);
+        let position = to_f64(account.0.quantity(market.id));
+        let Ok(equity) = account.0.equity(|_| market.mark_price) else {
+            continue;
+        };
+        let budget = p.max_leverage * to_f64(equity);
+        let best_bid = market.book.best_bid().map(to_f64);
+        let best_ask = market.book.best_ask().map(to_f64);
+        let cheap = best_ask.is_some_and(|a| a < reference * (1.0 - threshold));
+        let rich = best_bid.is_some_and(|b| b > reference * (1.0 + threshold));
+        let order = if cheap {
+            let room = (budget - position * mark).min(p.max_order_notional);
+            Some((Side::Buy, room, reference * (1.0 - threshold)))
+        } else if rich {
+            let room = (budget + position * mark).min(p.max_order_notional);
+            Some((Side::Sell, room, reference * (1.0 + threshold)))
+        } else if position > 0.0 && best_bid.is_some_and(|b| b >= reference) {
+            Some((
+                Side::Sell,
+                (position * reference).min(p.max_order_notional),
+                reference,
+            ))
+        } else if position < 0.0 && best_ask.is_some_and(|a| a <= reference) {
+            Some((
+                Side::Buy,
+                (-position * reference).min(p.max_order_notional),
+                reference,
+            ))
+        } else {
+            None
+        };
+        if let Some((side, notional, limit)) = order
+            && notional > 0.0
+            && let (Some(quantity), Some(limit)) =
+                (lots(market, notional, reference), tick_price(market, limit))
+        {
+            market.inbox.push(OrderRequest::Market {
+                agent: agent.id,
+                side,
+                quantity,
+                limit: Some(limit),
+            });
+        }
+    }
+}
+
+/// Noise traders trade with a fixed probability per tick: a market order of random side and log-normal notional.
+pub fn trade_noise(
+    mut traders: Query<(&Agent, &mut AgentRng), With<NoiseTrader>>,
+    mut markets: ResMut<Markets>,
+    populations: Res<Populations>,
+) {
+    let p = &populations.0.noise_traders;
+    for (agent, mut rng) in traders.iter_mut().sort::<&Agent>() {
+        if !rng.0.random_bool(p.trade_probability) {
+            continue;
+        }
+        let side = if rng.0.random_bool(0.5) {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        let z: f64 = StandardNormal.sample(&mut rng.0);
+        let notional = p.order_notional * libm::exp(p.order_notional_sigma * z);
+        let market = markets.get_mut(agent.market);
+        if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
+            market.inbox.push(OrderRequest::Market {
+                agent: agent.id,
+                side,
+                quantity,
+                limit: None,
+            });
+        }
+    }
+}
+
+/// Leveraged traders whose entry tick has come open their position with a market order of
+/// `collateral * leverage` notional at the mark price, and then hold it.
+pub fn enter_leveraged_positions(
+    clock: Res<Clock>,
+    schedule: Res<EntrySchedule>,
+    index: Res<AgentIndex>,
+    accounts: Query<(&Agent, &Account)>,
+    mut markets: ResMut<Markets>,
+) {
+    let Some(entries) = schedule.0.get(&clock.tick) else {
+        return;
+    };
+    for &(id, side, leverage) in entries {
+        let Ok((agent, account)) = accounts.get(index.entity(id)) else {
+            continue;
+        };
+        let market = markets.get_mut(agent.market);
+        let notional = to_f64(account.0.collateral * leverage);
+        if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
+            market.inbox.push(OrderRequest::Market {
+                agent: id,
+                side,
+                quantity,
+                limit: None,
+            });
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Auditing and recording: the last stage of a tick.
+
+use crate::SimError;
+use crate::components::Account;
+use crate::record::TickRecord;
+use crate::resources::{Audit, Clock, Faults, Markets, Recorder, TickFlow, VenueLedger};
+use bevy_ecs::prelude::*;
+use cascade_core::book::Side;
+use cascade_core::money;
+use cascade_core::{Decimal, MarketId};
+
+/// Checks ledger conservation and that open quantities net to zero in every market. Runs every tick when
+/// [`Audit::every_tick`] is set (always in debug builds, where a violation also panics at once).
+pub fn audit_ledger(
+    audit: Res<Audit>,
+    accounts: Query<&Account>,
+    ledger: Res<VenueLedger>,
+    markets: Res<Markets>,
+    mut faults: ResMut<Faults>,
+) {
+    if !audit.every_tick {
+        return;
+    }
+    if let Err(e) = check_conservation(accounts.iter(), &ledger.0, markets.0.len()) {
+        debug_assert!(false, "{e}");
+        faults.0.push(e);
+    }
+}
+
+/// The conservation identity over a set of accounts; see [`cascade_core::money::Ledger::check`].
+pub fn check_conservation<'a>(
+    accounts: impl Iterator<Item = &'a Account>,
+    ledger: &money::Ledger,
+    markets: usize,
+) -> Result<(), SimError> {
+    let mut value = Decimal::ZERO;
+    let mut net = vec![Decimal::ZERO; markets];
+    for account in accounts {
+        value = money::add(value, account.0.ledger_value()?)?;
+        for position in &account.0.positions {
+            let slot = &mut net[usize::from(position.market.0)];
+            *slot = money::add(*slot, position.quantity)?;
+        }
+    }
+    if let Some((market, quantity)) = net.iter().enumerate().find(|(_, q)| !q.is_zero()) {
+        return Err(SimError::OpenQuantity {
+            market: MarketId(market as u16),
+            quantity: *quantity,
+        });
+    }
+    ledger.check(value)?;
+    Ok(())
+}
+
+/// Records the tick (the first market's state and the ledger's sinks), starts the next tick's flow, and advances
+/// the clock.
+pub fn record_tick(
+    mut clock: ResMut<Clock>,
+    mut markets: ResMut<Markets>,
+    ledger: Res<VenueLedger>,
+    mut recorder: ResMut<Recorder>,
+) {
+    let tick = clock.tick;
+    if let Some(market) = markets.0.first() {
+        let band = Decimal::new(1, 2);
+        let flow = market.flow;
+        recorder.ticks.push(TickRecord {
+            tick,
+            time_s: (tick + 1) as f64 * clock.tick_seconds,
+            reference: market.reference.price(),
+            oracle: market.oracle_price,
+            mark: market.mark_price,
+            best_bid: market.book.best_bid(),
+            best_ask: market.book.best_ask(),
+            last_trade: market.last_trade,
+            bid_depth_1pct: market.book.depth_within(Side::Buy, market.mark_price, band),
+            ask_depth_1pct: market
+                .book
+                .depth_within(Side::Sell, market.mark_price, band),
+            volume: flow.volume,
+            notional_volume: flow.notional,
+            open_interest: market.open_interest,
+            liquidations: flow.liquidations,
+            liquidated_notional: flow.liquidated_notional,
+            rejected_orders: flow.rejected_orders,
+            funding_rate: flow.funding_rate,
+            insurance_fund: ledger.0.insurance_fund,
+            bad_debt: ledger.0.bad_debt,
+            fees: ledger.0.fees,
+        });
+    }
+    for market in &mut markets.0 {
+        market.previous_net_taker_notional = market.flow.net_taker_notional;
+        market.flow = TickFlow::default();
+    }
+    clock.tick += 1;
+}

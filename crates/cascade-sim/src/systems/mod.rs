@@ -1,0 +1,14 @@
+//! The systems of a tick, one module per stage; see [`crate::schedule`] for their order. Systems are thin: the
+//! arithmetic lives in `cascade_core`.
+
+pub mod agents;
+pub mod funding;
+pub mod liquidation;
+pub mod margin;
+pub mod mark;
+pub mod matching;
+pub mod metrics;
+pub mod oracles;
+pub mod reference;
+pub mod settlement;
+pub mod shocks;

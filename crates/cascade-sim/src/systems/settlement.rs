@@ -1,0 +1,58 @@
+//! Settlement of fills into accounts and the ledger, shared by the matching and liquidation engines.
+
+use crate::SimError;
+use crate::components::Account;
+use crate::resources::{AgentIndex, Market};
+use bevy_ecs::prelude::*;
+use cascade_core::book::Fill;
+use cascade_core::money::{self, Ledger, to_f64};
+use cascade_core::{AgentId, Decimal};
+
+/// Books `fills` of `market`: positions and realized PnL of taker and maker, fees (the taker pays `taker_fee`, the
+/// maker the market's maker fee) into the ledger's fee sink, open interest, last trade and the tick's flow.
+pub fn settle_fills(
+    fills: &[Fill],
+    market: &mut Market,
+    taker_fee: Decimal,
+    accounts: &mut Query<&mut Account>,
+    index: &AgentIndex,
+    ledger: &mut Ledger,
+) -> Result<(), SimError> {
+    for fill in fills {
+        let taker_quantity = money::mul(fill.taker_side.sign(), fill.quantity)?;
+        let notional = money::mul(fill.price, fill.quantity)?;
+        let legs = [
+            (fill.taker, taker_quantity, taker_fee),
+            (fill.maker, -taker_quantity, market.spec.maker_fee),
+        ];
+        for (agent, quantity, fee_rate) in legs {
+            let account = &mut account_mut(accounts, index, agent)?.0;
+            let before = account.quantity(market.id);
+            account.apply_fill(market.id, quantity, fill.price)?;
+            let after = account.quantity(market.id);
+            market.open_interest = money::add(
+                market.open_interest,
+                after.max(Decimal::ZERO) - before.max(Decimal::ZERO),
+            )?;
+            let fee = money::mul(notional, fee_rate)?;
+            account.pay(fee)?;
+            ledger.fees = money::add(ledger.fees, fee)?;
+        }
+        market.last_trade = Some(fill.price);
+        market.flow.volume = money::add(market.flow.volume, fill.quantity)?;
+        market.flow.notional = money::add(market.flow.notional, notional)?;
+        market.flow.net_taker_notional += to_f64(notional) * to_f64(fill.taker_side.sign());
+    }
+    Ok(())
+}
+
+/// The account of `agent`.
+pub fn account_mut<'a>(
+    accounts: &'a mut Query<&mut Account>,
+    index: &AgentIndex,
+    agent: AgentId,
+) -> Result<Mut<'a, Account>, SimError> {
+    accounts
+        .get_mut(index.entity(agent))
+        .map_err(|_| SimError::UnknownAgent(agent))
+}

@@ -1,0 +1,207 @@
+//! Whole-world tests of the simulation: tick order, conservation, determinism, the liquidation feedback loop.
+
+#![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
+
+use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings};
+use cascade_core::Decimal;
+use cascade_scenario::{Scenario, ShockKind};
+use cascade_sim::Simulation;
+use cascade_sim::record::EventKind;
+use rust_decimal::dec;
+
+const DEFAULT: &str = include_str!("../../../scenarios/default.ron");
+const SHOCK_TICK: u64 = 1440;
+
+fn default_scenario() -> Scenario {
+    cascade_scenario::load_str("default.ron", DEFAULT).unwrap()
+}
+
+fn run(scenario: &Scenario, seed: u64) -> Simulation {
+    let mut sim = Simulation::new(scenario, seed).unwrap();
+    sim.run(|_, _| {}).unwrap();
+    sim
+}
+
+#[test]
+fn the_declared_tick_order_leaves_no_ambiguity() {
+    let mut world = cascade_sim::build::build_world(&default_scenario(), 1).unwrap();
+    let mut schedule = cascade_sim::schedule::tick_schedule();
+    schedule.set_build_settings(ScheduleBuildSettings {
+        ambiguity_detection: LogLevel::Error,
+        ..Default::default()
+    });
+    assert!(
+        schedule.initialize(&mut world).is_ok(),
+        "systems with conflicting access must be ordered"
+    );
+}
+
+#[test]
+fn the_ledger_is_conserved_after_every_tick_of_a_whole_run() {
+    let scenario = default_scenario();
+    let mut sim = Simulation::new(&scenario, 42).unwrap();
+    sim.set_audit_every_tick(true);
+    while !sim.is_finished() {
+        sim.step().unwrap();
+        sim.audit().unwrap();
+    }
+    let ledger = sim.ledger();
+    // The run exercised every sink: fees, the insurance fund's payouts and bad debt.
+    assert!(ledger.fees > Decimal::ZERO);
+    assert!(
+        ledger.insurance_fund < scenario.liquidation.insurance_fund + ledger.fees,
+        "the fund paid shortfalls"
+    );
+    let summary = sim.summary();
+    assert!(summary.shortfall > Decimal::ZERO, "{summary:?}");
+}
+
+#[test]
+fn same_seed_same_run_and_different_seeds_differ() {
+    let mut scenario = default_scenario();
+    scenario.ticks = 1_600;
+    let a = run(&scenario, 7);
+    let b = run(&scenario, 7);
+    let c = run(&scenario, 8);
+    assert_eq!(a.records(), b.records());
+    assert_eq!(a.events(), b.events());
+    assert_eq!(a.summary(), b.summary());
+    assert_ne!(a.records(), c.records());
+}
+
+#[test]
+fn the_default_shock_sets_off_a_cascade() {
+    let scenario = default_scenario();
+    let sim = run(&scenario, scenario.seed);
+    let records = sim.records();
+    let liquidations: Vec<_> = sim
+        .events()
+        .iter()
+        .filter(|e| e.kind == EventKind::Liquidation && e.tick >= SHOCK_TICK)
+        .collect();
+    // The gap liquidates at once ...
+    assert!(
+        liquidations.iter().any(|e| e.tick <= SHOCK_TICK + 5),
+        "immediate liquidations"
+    );
+    // ... and liquidations go on for many ticks after it: each round's selling triggers the next.
+    let ticks_with: std::collections::BTreeSet<u64> = liquidations.iter().map(|e| e.tick).collect();
+    assert!(
+        ticks_with.len() > 50,
+        "liquidations in {} ticks only",
+        ticks_with.len()
+    );
+    // The mark keeps falling well past the gap's own level.
+    let after_gap = records[(SHOCK_TICK + 3) as usize].mark;
+    let low = records[SHOCK_TICK as usize..]
+        .iter()
+        .map(|r| r.mark)
+        .min()
+        .unwrap();
+    assert!(
+        low < after_gap * dec!(0.95),
+        "low {low} vs {after_gap} just after the gap"
+    );
+}
+
+#[test]
+fn liquidation_selling_feeds_back_into_the_price() {
+    let with = default_scenario();
+    let mut without = with.clone();
+    without.liquidation.enabled = false;
+    let a = run(&with, with.seed);
+    let b = run(&without, with.seed);
+    let (sa, sb) = (a.summary(), b.summary());
+    assert!(sa.liquidated_notional > dec!(1000000));
+    assert_eq!(sb.liquidated_notional, Decimal::ZERO);
+    // Same shock, same seed: forced selling makes the crash deeper and the price end lower.
+    assert!(
+        sa.mark_min < sb.mark_min,
+        "with {} without {}",
+        sa.mark_min,
+        sb.mark_min
+    );
+    assert!(sa.reference_min < sb.reference_min);
+    assert!(
+        sa.mark_end < sb.mark_end,
+        "with {} without {}",
+        sa.mark_end,
+        sb.mark_end
+    );
+}
+
+/// A small world where the only position takers are identical 10x longs: by hand, a 10x long with 2.5% maintenance
+/// is liquidated once the price falls by about 7.7% (equity 10% - x of entry notional < 2.5% of (1 - x)).
+#[test]
+fn a_gap_beyond_the_maintenance_buffer_liquidates_every_ten_x_long() {
+    let text = r#"(
+        name: "tiny", ticks: 80,
+        reference: (volatility: 0.0, flow_impact: 0.0),
+        oracle: (sources: 1, delay_ticks: 0, noise: 0.0),
+        funding: (interval_ticks: 0),
+        agents: (
+            arbitrageurs: (count: 0),
+            noise_traders: (count: 0),
+            leveraged_traders: (count: 20, capital: 1000.0, capital_sigma: 0.0, leverage: 10.0, leverage_sigma: 0.0,
+                                long_fraction: 1.0, entry_window_ticks: 10),
+        ),
+        shocks: [(at: 40, kind: PriceGap(change: -0.10))],
+    )"#;
+    let scenario = cascade_scenario::load_str("tiny.ron", text).unwrap();
+    let sim = run(&scenario, 3);
+    let events: Vec<_> = sim
+        .events()
+        .iter()
+        .filter(|e| e.kind == EventKind::Liquidation)
+        .collect();
+    let accounts: std::collections::BTreeSet<_> = events.iter().filter_map(|e| e.account).collect();
+    assert_eq!(
+        accounts.len(),
+        20,
+        "every 10x long is liquidated by a 10% gap"
+    );
+    assert!(
+        events.iter().all(|e| e.tick >= 40),
+        "nobody is liquidated before the gap"
+    );
+    for e in &events {
+        let (notional, fee) = (e.notional.unwrap(), e.fee.unwrap());
+        // The penalty is 1% of the closed notional unless the equity left was smaller.
+        assert!(fee <= notional * dec!(0.01));
+        // A shortfall is split exactly between the insurance fund and bad debt.
+        assert_eq!(
+            e.shortfall.unwrap(),
+            e.insurance_paid.unwrap() + e.bad_debt.unwrap()
+        );
+        assert!(e.average_price.unwrap() < dec!(30000) * dec!(0.92));
+    }
+    let mut sim = sim;
+    sim.audit().unwrap();
+}
+
+#[test]
+fn shocks_are_logged_when_they_start_and_end() {
+    let mut scenario = default_scenario();
+    scenario.ticks = 1_700;
+    let sim = run(&scenario, 1);
+    let shocks: Vec<_> = sim
+        .events()
+        .iter()
+        .filter(|e| e.kind != EventKind::Liquidation)
+        .map(|e| (e.tick, e.kind, e.detail.as_str()))
+        .collect();
+    assert_eq!(
+        shocks,
+        vec![
+            (1440, EventKind::ShockStart, "price_gap"),
+            (1440, EventKind::ShockStart, "depth_withdrawal"),
+            (1440, EventKind::ShockStart, "volatility_spike"),
+            (1680, EventKind::ShockEnd, "depth_withdrawal"),
+            (1680, EventKind::ShockEnd, "volatility_spike"),
+        ]
+    );
+    assert!(matches!(
+        scenario.shocks[0].kind,
+        ShockKind::PriceGap { .. }
+    ));
+}

@@ -1,0 +1,150 @@
+//! `cascade run`.
+
+use crate::util::{cascade, scenarios, stderr, stdout};
+use std::fs;
+
+const FILES: [&str; 4] = [
+    "timeseries.csv",
+    "events.csv",
+    "summary.json",
+    "manifest.json",
+];
+
+#[test]
+fn run_writes_the_four_files_and_prints_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cascade(dir.path(), &["run", "--ticks", "200", "--out", "r"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("scenario \"default\""), "{text}");
+    assert!(text.contains("insurance fund"), "{text}");
+    for file in FILES {
+        assert!(dir.path().join("r").join(file).is_file(), "{file} missing");
+    }
+    let mut series = csv::Reader::from_path(dir.path().join("r/timeseries.csv")).unwrap();
+    let header: Vec<String> = series
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    for column in [
+        "tick",
+        "reference",
+        "oracle",
+        "mark",
+        "best_bid",
+        "best_ask",
+        "bid_depth_1pct",
+        "ask_depth_1pct",
+        "volume",
+        "open_interest",
+        "liquidations",
+        "liquidated_notional",
+        "insurance_fund",
+        "bad_debt",
+    ] {
+        assert!(
+            header.iter().any(|h| h == column),
+            "no column {column} in {header:?}"
+        );
+    }
+    assert_eq!(series.records().count(), 200);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("r/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 42);
+    assert_eq!(manifest["scenario_path"], "<built-in default>");
+    assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(manifest["ticks"], 200);
+}
+
+#[test]
+fn same_scenario_and_seed_give_byte_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenarios().join("default.ron");
+    let scenario = scenario.to_str().unwrap();
+    for out_dir in ["a", "b"] {
+        let out = cascade(
+            dir.path(),
+            &[
+                "run", scenario, "--seed", "5", "--ticks", "1500", "--out", out_dir, "-q",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let other = cascade(
+        dir.path(),
+        &[
+            "run", scenario, "--seed", "6", "--ticks", "1500", "--out", "c", "-q",
+        ],
+    );
+    assert!(other.status.success());
+    for file in ["timeseries.csv", "events.csv", "summary.json"] {
+        let a = fs::read(dir.path().join("a").join(file)).unwrap();
+        let b = fs::read(dir.path().join("b").join(file)).unwrap();
+        assert!(a == b, "{file} differs between identical runs");
+    }
+    let a = fs::read(dir.path().join("a/timeseries.csv")).unwrap();
+    let c = fs::read(dir.path().join("c/timeseries.csv")).unwrap();
+    assert_ne!(a, c, "a different seed gives a different path");
+    // The manifests differ only in the command line (the output directory).
+    let manifest = |d: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.path().join(d).join("manifest.json")).unwrap())
+                .unwrap();
+        v.as_object_mut().unwrap().remove("command_line");
+        v
+    };
+    assert_eq!(manifest("a"), manifest("b"));
+}
+
+#[test]
+fn the_shipped_default_file_and_the_built_in_default_are_the_same_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenarios().join("default.ron");
+    assert!(
+        cascade(
+            dir.path(),
+            &["run", "--ticks", "50", "--out", "builtin", "-q"]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        cascade(
+            dir.path(),
+            &[
+                "run",
+                file.to_str().unwrap(),
+                "--ticks",
+                "50",
+                "--out",
+                "file",
+                "-q"
+            ]
+        )
+        .status
+        .success()
+    );
+    let read = |d: &str| fs::read(dir.path().join(d).join("timeseries.csv")).unwrap();
+    assert_eq!(read("builtin"), read("file"));
+}
+
+#[test]
+fn a_broken_scenario_fails_with_its_location_and_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("bad.ron"),
+        "(\n  name: \"bad\",\n  ticks: -5,\n)",
+    )
+    .unwrap();
+    let out = cascade(dir.path(), &["run", "bad.ron"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("bad.ron:3:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !dir.path().join("runs").exists(),
+        "nothing is written for a failed run"
+    );
+}

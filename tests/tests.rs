@@ -1,0 +1,7 @@
+//! End-to-end tests of the `cascade` binary: what a user types, what lands on disk.
+
+#![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
+
+mod run;
+mod util;
+mod validate;

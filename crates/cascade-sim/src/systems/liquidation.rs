@@ -124,7 +124,7 @@ fn close_out(
         quantity: Some(execution.filled),
         unfilled: Some(execution.unfilled),
         mark_price: Some(mark),
-        average_price: execution.average_price(),
+        average_price: execution.average_price().map(|p| p.round_dp(8)),
         notional: Some(notional),
         fee: Some(fee),
         shortfall: Some(cover.shortfall),

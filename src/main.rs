@@ -3,6 +3,7 @@
 //! Thin by design: it reads arguments, loads a scenario, drives a `cascade_sim::Simulation` and writes its files.
 
 use anyhow::{Context, Result, bail};
+use cascade_core::Decimal;
 use cascade_scenario::{Scenario, ScenarioError};
 use cascade_sim::Simulation;
 use cascade_sim::output::{Manifest, write_run};
@@ -80,13 +81,7 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
     let mut failed = 0;
     for path in paths {
         match cascade_scenario::load_file(path) {
-            Ok(s) => println!(
-                "ok: {} ({:?}, {} ticks, {} shocks)",
-                path.display(),
-                s.name,
-                s.ticks,
-                s.shocks.len()
-            ),
+            Ok(s) => println!("ok: {} ({:?}, {} ticks, {} shocks)", path.display(), s.name, s.ticks, s.shocks.len()),
             Err(e) => {
                 failed += 1;
                 eprintln!("error: {e}");
@@ -94,10 +89,7 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
         }
     }
     if failed > 0 {
-        eprintln!(
-            "{failed} of {} scenario files failed validation",
-            paths.len()
-        );
+        eprintln!("{failed} of {} scenario files failed validation", paths.len());
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -109,20 +101,14 @@ fn load(path: Option<&Path>) -> Result<(String, String, Scenario), ScenarioError
     match path {
         Some(path) => {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-                file: name.clone(),
-                source,
-            })?;
+            let text =
+                std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { file: name.clone(), source })?;
             let scenario = cascade_scenario::load_str(&name, &text)?;
             Ok((name, text, scenario))
         }
         None => {
             let scenario = cascade_scenario::load_str(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)?;
-            Ok((
-                DEFAULT_SCENARIO_NAME.to_owned(),
-                DEFAULT_SCENARIO.to_owned(),
-                scenario,
-            ))
+            Ok((DEFAULT_SCENARIO_NAME.to_owned(), DEFAULT_SCENARIO.to_owned(), scenario))
         }
     }
 }
@@ -136,30 +122,17 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         }
         scenario.ticks = ticks;
     }
-    let beyond = scenario
-        .shocks
-        .iter()
-        .filter(|s| s.at >= scenario.ticks)
-        .count();
+    let beyond = scenario.shocks.iter().filter(|s| s.at >= scenario.ticks).count();
     if beyond > 0 && !args.quiet {
-        eprintln!(
-            "note: {beyond} shock(s) start after the last tick ({}) and will not happen",
-            scenario.ticks
-        );
+        eprintln!("note: {beyond} shock(s) start after the last tick ({}) and will not happen", scenario.ticks);
     }
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", scenario.name)));
+    let out = args.out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", scenario.name)));
 
     let mut sim = Simulation::new(&scenario, seed).context("building the world")?;
     if args.audit {
         sim.set_audit_every_tick(true);
     }
-    let progress = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(scenario.ticks)
-    };
+    let progress = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(scenario.ticks) };
     progress.set_style(
         ProgressStyle::with_template("{spinner} tick {pos}/{len} [{bar:40}] {percent}% eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -192,10 +165,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
@@ -217,10 +187,7 @@ fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         pct(mark_start, mark_min),
         100.0 * s.mark_max_drawdown
     );
-    println!(
-        "  reference       {:.1} -> {:.1}, low {:.1}",
-        s.reference_start, s.reference_end, s.reference_min
-    );
+    println!("  reference       {:.1} -> {:.1}, low {:.1}", s.reference_start, s.reference_end, s.reference_min);
     match s.peak_liquidation_tick {
         Some(peak) => println!(
             "  liquidations    {} close-outs of {} accounts, {:.0} notional; peak {} in tick {peak}; {} ticks with liquidations",
@@ -236,12 +203,29 @@ fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         "  insurance fund  {:.0} -> {:.0} (low {:.0}); shortfalls {:.2}; bad debt {:.2}",
         s.insurance_fund_start, s.insurance_fund_end, s.insurance_fund_min, s.shortfall, s.bad_debt
     );
+    if s.backstop_notional > Decimal::ZERO
+        || s.deleveraged_notional > Decimal::ZERO
+        || s.socialized_loss > Decimal::ZERO
+    {
+        println!(
+            "  absorbers       backstop took {:.0} notional; deleveraged {:.0} notional from {} winners (loss {:.2}, at most {:.1}% of a winner's profit); socialized {:.2}",
+            s.backstop_notional,
+            s.deleveraged_notional,
+            s.loss_allocation.winners_hit,
+            s.loss_allocation.loss_taken,
+            100.0 * s.loss_allocation.max_share_of_profit,
+            s.socialized_loss
+        );
+    }
+    if s.oracle_stale_ticks > 0 || s.oracle_rejections > 0 {
+        println!(
+            "  oracle          stale for {} ticks; {} prints rejected by the deviation guard",
+            s.oracle_stale_ticks, s.oracle_rejections
+        );
+    }
     println!(
         "  volume          {:.0} notional; fees {:.2}; orders rejected at initial margin {}",
         s.notional_volume, s.fees, s.rejected_orders
     );
-    println!(
-        "  output          {}/{{timeseries.csv, events.csv, summary.json, manifest.json}}",
-        out.display()
-    );
+    println!("  output          {}/{{timeseries.csv, events.csv, summary.json, manifest.json}}", out.display());
 }

@@ -3,12 +3,7 @@
 use crate::util::{cascade, scenarios, stderr, stdout};
 use std::fs;
 
-const FILES: [&str; 4] = [
-    "timeseries.csv",
-    "events.csv",
-    "summary.json",
-    "manifest.json",
-];
+const FILES: [&str; 4] = ["timeseries.csv", "events.csv", "summary.json", "manifest.json"];
 
 #[test]
 fn run_writes_the_four_files_and_prints_a_summary() {
@@ -22,12 +17,7 @@ fn run_writes_the_four_files_and_prints_a_summary() {
         assert!(dir.path().join("r").join(file).is_file(), "{file} missing");
     }
     let mut series = csv::Reader::from_path(dir.path().join("r/timeseries.csv")).unwrap();
-    let header: Vec<String> = series
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let header: Vec<String> = series.headers().unwrap().iter().map(str::to_owned).collect();
     for column in [
         "tick",
         "reference",
@@ -44,10 +34,7 @@ fn run_writes_the_four_files_and_prints_a_summary() {
         "insurance_fund",
         "bad_debt",
     ] {
-        assert!(
-            header.iter().any(|h| h == column),
-            "no column {column} in {header:?}"
-        );
+        assert!(header.iter().any(|h| h == column), "no column {column} in {header:?}");
     }
     assert_eq!(series.records().count(), 200);
     let manifest: serde_json::Value =
@@ -64,20 +51,10 @@ fn same_scenario_and_seed_give_byte_identical_files() {
     let scenario = scenarios().join("default.ron");
     let scenario = scenario.to_str().unwrap();
     for out_dir in ["a", "b"] {
-        let out = cascade(
-            dir.path(),
-            &[
-                "run", scenario, "--seed", "5", "--ticks", "1500", "--out", out_dir, "-q",
-            ],
-        );
+        let out = cascade(dir.path(), &["run", scenario, "--seed", "5", "--ticks", "1500", "--out", out_dir, "-q"]);
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    let other = cascade(
-        dir.path(),
-        &[
-            "run", scenario, "--seed", "6", "--ticks", "1500", "--out", "c", "-q",
-        ],
-    );
+    let other = cascade(dir.path(), &["run", scenario, "--seed", "6", "--ticks", "1500", "--out", "c", "-q"]);
     assert!(other.status.success());
     for file in ["timeseries.csv", "events.csv", "summary.json"] {
         let a = fs::read(dir.path().join("a").join(file)).unwrap();
@@ -90,8 +67,7 @@ fn same_scenario_and_seed_give_byte_identical_files() {
     // The manifests differ only in the command line (the output directory).
     let manifest = |d: &str| {
         let mut v: serde_json::Value =
-            serde_json::from_slice(&fs::read(dir.path().join(d).join("manifest.json")).unwrap())
-                .unwrap();
+            serde_json::from_slice(&fs::read(dir.path().join(d).join("manifest.json")).unwrap()).unwrap();
         v.as_object_mut().unwrap().remove("command_line");
         v
     };
@@ -102,29 +78,9 @@ fn same_scenario_and_seed_give_byte_identical_files() {
 fn the_shipped_default_file_and_the_built_in_default_are_the_same_run() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenarios().join("default.ron");
+    assert!(cascade(dir.path(), &["run", "--ticks", "50", "--out", "builtin", "-q"]).status.success());
     assert!(
-        cascade(
-            dir.path(),
-            &["run", "--ticks", "50", "--out", "builtin", "-q"]
-        )
-        .status
-        .success()
-    );
-    assert!(
-        cascade(
-            dir.path(),
-            &[
-                "run",
-                file.to_str().unwrap(),
-                "--ticks",
-                "50",
-                "--out",
-                "file",
-                "-q"
-            ]
-        )
-        .status
-        .success()
+        cascade(dir.path(), &["run", file.to_str().unwrap(), "--ticks", "50", "--out", "file", "-q"]).status.success()
     );
     let read = |d: &str| fs::read(dir.path().join(d).join("timeseries.csv")).unwrap();
     assert_eq!(read("builtin"), read("file"));
@@ -133,18 +89,11 @@ fn the_shipped_default_file_and_the_built_in_default_are_the_same_run() {
 #[test]
 fn a_broken_scenario_fails_with_its_location_and_no_panic() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("bad.ron"),
-        "(\n  name: \"bad\",\n  ticks: -5,\n)",
-    )
-    .unwrap();
+    fs::write(dir.path().join("bad.ron"), "(\n  name: \"bad\",\n  ticks: -5,\n)").unwrap();
     let out = cascade(dir.path(), &["run", "bad.ron"]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("bad.ron:3:"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(
-        !dir.path().join("runs").exists(),
-        "nothing is written for a failed run"
-    );
+    assert!(!dir.path().join("runs").exists(), "nothing is written for a failed run");
 }

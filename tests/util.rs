@@ -5,11 +5,7 @@ use std::process::{Command, Output};
 
 /// Runs `cascade` with `args` in `dir`.
 pub fn cascade(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cascade"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_cascade")).args(args).current_dir(dir).output().expect("the binary runs")
 }
 
 /// Standard error as text.

@@ -32,11 +32,7 @@ pub struct Position {
 impl Position {
     /// A flat position in `market`.
     pub fn flat(market: MarketId) -> Self {
-        Self {
-            market,
-            quantity: Decimal::ZERO,
-            cost_basis: Decimal::ZERO,
-        }
+        Self { market, quantity: Decimal::ZERO, cost_basis: Decimal::ZERO }
     }
 
     /// Unrealized PnL at `mark`, in quote currency.
@@ -78,10 +74,7 @@ pub struct FillEffect {
 impl Portfolio {
     /// A new account holding `collateral` and no positions.
     pub fn with_collateral(collateral: Decimal) -> Self {
-        Self {
-            collateral,
-            positions: SmallVec::new(),
-        }
+        Self { collateral, positions: SmallVec::new() }
     }
 
     /// The position in `market`, if the account has ever traded it.
@@ -108,16 +101,12 @@ impl Portfolio {
     /// `collateral - sum(cost_basis)`: the account's equity at a price of zero, its term in the conservation
     /// identity.
     pub fn ledger_value(&self) -> Result<Decimal, MoneyError> {
-        self.positions
-            .iter()
-            .try_fold(self.collateral, |acc, p| money::sub(acc, p.cost_basis))
+        self.positions.iter().try_fold(self.collateral, |acc, p| money::sub(acc, p.cost_basis))
     }
 
     /// Equity: collateral plus unrealized PnL of every position at `mark(market)`.
     pub fn equity(&self, mark: impl Fn(MarketId) -> Decimal) -> Result<Decimal, MoneyError> {
-        self.positions.iter().try_fold(self.collateral, |acc, p| {
-            money::add(acc, p.unrealized_pnl(mark(p.market))?)
-        })
+        self.positions.iter().try_fold(self.collateral, |acc, p| money::add(acc, p.unrealized_pnl(mark(p.market))?))
     }
 
     /// Applies a fill of `signed_quantity` (positive buys) at `price` in `market`, booking realized PnL into
@@ -131,8 +120,8 @@ impl Portfolio {
         let position = self.position_mut(market);
         let mut effect = FillEffect::default();
         let mut remaining = signed_quantity;
-        let same_direction = position.quantity.is_zero()
-            || (position.quantity.is_sign_positive() == remaining.is_sign_positive());
+        let same_direction =
+            position.quantity.is_zero() || (position.quantity.is_sign_positive() == remaining.is_sign_positive());
         if !same_direction {
             // Reduce (and maybe close) first.
             let reduce = remaining.abs().min(position.quantity.abs());
@@ -142,17 +131,9 @@ impl Portfolio {
                 // Pro-rata share of the cost basis, rounded to COST_BASIS_DP places so that every amount in the ledger
                 // keeps a short, fixed scale and sums stay exact. The rounding is absorbed exactly: the same amount
                 // leaves the cost basis and enters realized PnL.
-                money::div(
-                    money::mul(position.cost_basis, reduce)?,
-                    position.quantity.abs(),
-                )?
-                .round_dp(COST_BASIS_DP)
+                money::div(money::mul(position.cost_basis, reduce)?, position.quantity.abs())?.round_dp(COST_BASIS_DP)
             };
-            let signed_reduce = if remaining.is_sign_positive() {
-                reduce
-            } else {
-                -reduce
-            };
+            let signed_reduce = if remaining.is_sign_positive() { reduce } else { -reduce };
             // Cash of the reducing part is -signed_reduce * price; realized PnL = cash - released cost basis.
             let cash = -money::mul(signed_reduce, price)?;
             effect.realized_pnl = money::sub(cash, released)?;
@@ -221,15 +202,9 @@ mod tests {
         a.apply_fill(M, dec!(3), dec!(10.01)).unwrap();
         assert_eq!(a.ledger_value().unwrap(), dec!(100) - dec!(30.03));
         a.apply_fill(M, dec!(-1), dec!(9.99)).unwrap();
-        assert_eq!(
-            a.ledger_value().unwrap(),
-            dec!(100) - dec!(30.03) + dec!(9.99)
-        );
+        assert_eq!(a.ledger_value().unwrap(), dec!(100) - dec!(30.03) + dec!(9.99));
         a.apply_fill(M, dec!(-2), dec!(9.00)).unwrap();
         assert_eq!(a.quantity(M), Decimal::ZERO);
-        assert_eq!(
-            a.collateral,
-            dec!(100) - dec!(30.03) + dec!(9.99) + dec!(18.00)
-        );
+        assert_eq!(a.collateral, dec!(100) - dec!(30.03) + dec!(9.99) + dec!(18.00));
     }
 }

@@ -170,26 +170,14 @@ impl OrderBook {
 
     /// Submits a market order: fills against the opposite side, best price first, until `quantity` is filled, the
     /// book runs dry, or (if given) the next price is worse than `limit`. The rest is returned as unfilled.
-    pub fn market(
-        &mut self,
-        owner: AgentId,
-        side: Side,
-        quantity: Decimal,
-        limit: Option<Decimal>,
-    ) -> Execution {
+    pub fn market(&mut self, owner: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Execution {
         let mut execution = self.take(owner, side, quantity, limit);
         execution.unfilled = quantity - execution.filled;
         execution
     }
 
     /// Submits a limit order: fills what crosses at `price` or better, then rests the remainder at `price`.
-    pub fn limit(
-        &mut self,
-        owner: AgentId,
-        side: Side,
-        price: Decimal,
-        quantity: Decimal,
-    ) -> Execution {
+    pub fn limit(&mut self, owner: AgentId, side: Side, price: Decimal, quantity: Decimal) -> Execution {
         let mut execution = self.take(owner, side, quantity, Some(price));
         let remainder = quantity - execution.filled;
         if remainder > Decimal::ZERO {
@@ -199,11 +187,7 @@ impl OrderBook {
                 Side::Buy => &mut self.bids,
                 Side::Sell => &mut self.asks,
             };
-            levels.entry(price).or_default().push_back(RestingOrder {
-                id,
-                owner,
-                quantity: remainder,
-            });
+            levels.entry(price).or_default().push_back(RestingOrder { id, owner, quantity: remainder });
             self.index.insert(id, (side, price));
             execution.resting = Some(id);
         }
@@ -228,27 +212,13 @@ impl OrderBook {
 
     /// Cancels every resting order of `owner` (for example before liquidating its account). Returns how many.
     pub fn cancel_all(&mut self, owner: AgentId) -> usize {
-        let mut ids: Vec<OrderId> = self
-            .bids
-            .values()
-            .chain(self.asks.values())
-            .flatten()
-            .filter(|o| o.owner == owner)
-            .map(|o| o.id)
-            .collect();
+        let mut ids: Vec<OrderId> =
+            self.bids.values().chain(self.asks.values()).flatten().filter(|o| o.owner == owner).map(|o| o.id).collect();
         ids.sort_unstable();
-        ids.into_iter()
-            .filter(|id| self.cancel(*id).is_some())
-            .count()
+        ids.into_iter().filter(|id| self.cancel(*id).is_some()).count()
     }
 
-    fn take(
-        &mut self,
-        taker: AgentId,
-        side: Side,
-        quantity: Decimal,
-        limit: Option<Decimal>,
-    ) -> Execution {
+    fn take(&mut self, taker: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Execution {
         let mut execution = Execution::default();
         let mut remaining = quantity;
         while remaining > Decimal::ZERO {
@@ -278,13 +248,7 @@ impl OrderBook {
                     continue;
                 }
                 let quantity = remaining.min(front.quantity);
-                execution.fills.push(Fill {
-                    maker: front.owner,
-                    taker,
-                    taker_side: side,
-                    price,
-                    quantity,
-                });
+                execution.fills.push(Fill { maker: front.owner, taker, taker_side: side, price, quantity });
                 execution.filled += quantity;
                 remaining -= quantity;
                 front.quantity -= quantity;
@@ -319,19 +283,8 @@ mod tests {
         book.limit(C, Side::Sell, dec!(100), dec!(1));
         let ex = book.market(T, Side::Buy, dec!(2.5), None);
         // Best price first (100), and at 100 B arrived before C; then 0.5 at 101 from A.
-        let makers: Vec<_> = ex
-            .fills
-            .iter()
-            .map(|f| (f.maker, f.price, f.quantity))
-            .collect();
-        assert_eq!(
-            makers,
-            vec![
-                (B, dec!(100), dec!(1)),
-                (C, dec!(100), dec!(1)),
-                (A, dec!(101), dec!(0.5))
-            ]
-        );
+        let makers: Vec<_> = ex.fills.iter().map(|f| (f.maker, f.price, f.quantity)).collect();
+        assert_eq!(makers, vec![(B, dec!(100), dec!(1)), (C, dec!(100), dec!(1)), (A, dec!(101), dec!(0.5))]);
         assert_eq!(ex.filled, dec!(2.5));
         assert_eq!(ex.unfilled, dec!(0));
         assert_eq!(ex.average_price(), Some(dec!(100.2)));
@@ -378,10 +331,7 @@ mod tests {
     #[test]
     fn cancel_and_self_trade_prevention() {
         let mut book = OrderBook::new();
-        let id = book
-            .limit(A, Side::Sell, dec!(100), dec!(1))
-            .resting
-            .unwrap();
+        let id = book.limit(A, Side::Sell, dec!(100), dec!(1)).resting.unwrap();
         book.limit(B, Side::Sell, dec!(100), dec!(1));
         assert_eq!(book.cancel(id), Some(dec!(1)));
         assert_eq!(book.cancel(id), None);
@@ -399,14 +349,8 @@ mod tests {
         book.limit(A, Side::Buy, dec!(99.5), dec!(2));
         book.limit(A, Side::Buy, dec!(98), dec!(5));
         book.limit(B, Side::Sell, dec!(100.5), dec!(1));
-        assert_eq!(
-            book.depth_within(Side::Buy, dec!(100), dec!(0.01)),
-            dec!(199)
-        );
-        assert_eq!(
-            book.depth_within(Side::Sell, dec!(100), dec!(0.01)),
-            dec!(100.5)
-        );
+        assert_eq!(book.depth_within(Side::Buy, dec!(100), dec!(0.01)), dec!(199));
+        assert_eq!(book.depth_within(Side::Sell, dec!(100), dec!(0.01)), dec!(100.5));
         assert_eq!(book.cancel_all(A), 2);
         assert_eq!(book.best_bid(), None);
         assert_eq!(book.order_count(), 1);

@@ -18,11 +18,7 @@ pub fn funding_rate(average_premium: f64, cap: Decimal) -> Decimal {
 }
 
 /// What an account with signed `quantity` pays for one interval at `rate` on `oracle_price` (negative: receives).
-pub fn funding_payment(
-    quantity: Decimal,
-    oracle_price: Decimal,
-    rate: Decimal,
-) -> Result<Decimal, MoneyError> {
+pub fn funding_payment(quantity: Decimal, oracle_price: Decimal, rate: Decimal) -> Result<Decimal, MoneyError> {
     money::mul(money::mul(quantity, oracle_price)?, rate)
 }
 
@@ -36,18 +32,9 @@ mod tests {
         // Premium 0.0123456789 is clamped to the 0.75% cap; a long of 2 at 20,000 pays 300, the short receives it.
         let rate = funding_rate(0.012_345_678_9, dec!(0.0075));
         assert_eq!(rate, dec!(0.0075));
-        assert_eq!(
-            funding_payment(dec!(2), dec!(20000), rate).unwrap(),
-            dec!(300)
-        );
-        assert_eq!(
-            funding_payment(dec!(-2), dec!(20000), rate).unwrap(),
-            dec!(-300)
-        );
-        assert_eq!(
-            funding_rate(-0.000_123_456_78, dec!(0.0075)),
-            dec!(-0.00012346)
-        );
+        assert_eq!(funding_payment(dec!(2), dec!(20000), rate).unwrap(), dec!(300));
+        assert_eq!(funding_payment(dec!(-2), dec!(20000), rate).unwrap(), dec!(-300));
+        assert_eq!(funding_rate(-0.000_123_456_78, dec!(0.0075)), dec!(-0.00012346));
         assert_eq!(funding_rate(f64::NAN, dec!(0.0075)), dec!(0));
     }
 }

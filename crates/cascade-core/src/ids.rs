@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 pub struct AgentId(pub u32);
 
 /// Identifies a market (an instrument traded on the venue) within a world. Dense: markets are numbered from 0.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 pub struct MarketId(pub u16);
 
 impl std::fmt::Display for AgentId {

@@ -7,7 +7,8 @@
 //! - [`account`]: collateral and positions, and how a fill changes them;
 //! - [`book`]: a limit order book with price-time priority;
 //! - [`margin`]: margin requirements and account health;
-//! - [`liquidation`]: how a closed-out shortfall is absorbed;
+//! - [`liquidation`]: bankruptcy prices, partial liquidation, penalties and shortfalls;
+//! - [`deleverage`]: auto-deleveraging and socialized loss;
 //! - [`funding`]: periodic funding between longs and shorts;
 //! - [`process`]: the exogenous reference-price process;
 //! - [`stats`]: risk statistics in `f64` (volatility, medians);
@@ -18,6 +19,7 @@
 
 pub mod account;
 pub mod book;
+pub mod deleverage;
 pub mod funding;
 pub mod ids;
 pub mod liquidation;

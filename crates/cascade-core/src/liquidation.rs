@@ -1,7 +1,10 @@
-//! Liquidation arithmetic: the penalty an account pays, and who absorbs a bankrupt account's shortfall.
+//! Liquidation arithmetic: bankruptcy prices, how much a partial liquidation closes, the penalty an account pays,
+//! and how a closed-out account's shortfall is absorbed.
 //!
-//! Absorbers are tried in this order: the account's own remaining collateral, then the insurance fund, then bad
-//! debt (a loss nobody paid, booked explicitly so it never disappears).
+//! Absorbers of a shortfall are tried in this order: the account's own remaining collateral, then the insurance
+//! fund, then (if the venue socializes losses) the winners, then bad debt (a loss nobody paid, booked explicitly so
+//! it never disappears). Deleveraging, which closes a bankrupt position against winners before any shortfall is
+//! realized, is in [`crate::deleverage`].
 
 use crate::money::{self, Ledger, MoneyError};
 use rust_decimal::Decimal;
@@ -18,6 +21,44 @@ pub fn liquidation_fee(
     Ok(fee.min(equity_after.max(Decimal::ZERO)))
 }
 
+/// The price at which closing a position of signed `quantity` (with `cost_basis`) leaves an account holding
+/// `collateral` with exactly zero equity: `(cost_basis - collateral) / quantity`. `None` when flat. For a long,
+/// selling below it creates a shortfall; for a short, buying above it does.
+pub fn bankruptcy_price(quantity: Decimal, cost_basis: Decimal, collateral: Decimal) -> Option<Decimal> {
+    (cost_basis - collateral).checked_div(quantity)
+}
+
+/// The price at which closing a position leaves the account with equity `-covered`: the insurance fund pays
+/// `covered` and nobody else loses. With `covered = 0` this is the bankruptcy price.
+pub fn transfer_price(
+    quantity: Decimal,
+    cost_basis: Decimal,
+    collateral: Decimal,
+    covered: Decimal,
+) -> Option<Decimal> {
+    (cost_basis - collateral - covered).checked_div(quantity)
+}
+
+/// How much of a position of absolute size `size` a partial liquidation closes so that, at `mark`, the account's
+/// `equity` covers `target_rate` of what remains: `size - equity / (target_rate * mark)`, at least one lot, at most
+/// the whole position (which is also the answer when equity is not positive). Slippage and fees are ignored, so
+/// the next margin check decides whether another slice is needed. Rounded up to the lot grid.
+pub fn partial_close_quantity(
+    size: Decimal,
+    equity: Decimal,
+    mark: Decimal,
+    target_rate: Decimal,
+    lot: Decimal,
+) -> Decimal {
+    if equity <= Decimal::ZERO {
+        return size;
+    }
+    let keep = equity.checked_div(target_rate * mark).unwrap_or(Decimal::ZERO);
+    let close = size - keep;
+    let lots = close.checked_div(lot).map(|l| l.ceil()).unwrap_or(Decimal::ZERO);
+    (lots * lot).max(lot).min(size)
+}
+
 /// How a shortfall (negative collateral of a closed-out account) was covered. Quote currency, non-negative.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ShortfallCover {
@@ -31,10 +72,7 @@ pub struct ShortfallCover {
 
 /// Brings a flat account's negative `collateral` back to zero: the insurance fund pays what it can, the rest is
 /// booked as bad debt. Does nothing when collateral is not negative.
-pub fn absorb_shortfall(
-    collateral: &mut Decimal,
-    ledger: &mut Ledger,
-) -> Result<ShortfallCover, MoneyError> {
+pub fn absorb_shortfall(collateral: &mut Decimal, ledger: &mut Ledger) -> Result<ShortfallCover, MoneyError> {
     if !collateral.is_sign_negative() || collateral.is_zero() {
         return Ok(ShortfallCover::default());
     }
@@ -44,11 +82,7 @@ pub fn absorb_shortfall(
     ledger.insurance_fund = money::sub(ledger.insurance_fund, from_fund)?;
     ledger.bad_debt = money::add(ledger.bad_debt, bad_debt)?;
     *collateral = Decimal::ZERO;
-    Ok(ShortfallCover {
-        shortfall,
-        insurance_fund: from_fund,
-        bad_debt,
-    })
+    Ok(ShortfallCover { shortfall, insurance_fund: from_fund, bad_debt })
 }
 
 #[cfg(test)]
@@ -57,20 +91,35 @@ mod tests {
     use rust_decimal::dec;
 
     #[test]
+    fn bankruptcy_and_transfer_prices_by_hand() {
+        // Long 1 at 10,000 with 1,000 of collateral: bankrupt at 9,000; short 2 at 10,000 (B = -20,000) with 1,000:
+        // bankrupt at 10,500.
+        assert_eq!(bankruptcy_price(dec!(1), dec!(10000), dec!(1000)), Some(dec!(9000)));
+        assert_eq!(bankruptcy_price(dec!(-2), dec!(-20000), dec!(1000)), Some(dec!(10500)));
+        assert_eq!(bankruptcy_price(dec!(0), dec!(0), dec!(1000)), None);
+        // If the fund covers 300 of the loss, the long can be closed as low as 8,700.
+        assert_eq!(transfer_price(dec!(1), dec!(10000), dec!(1000), dec!(300)), Some(dec!(8700)));
+    }
+
+    #[test]
+    fn partial_close_restores_the_target_by_hand() {
+        // 10 BTC long at a mark of 10,000 (100,000 notional) with 4,000 equity, back to 5% initial margin:
+        // keep 4,000 / (0.05 * 10,000) = 8 BTC, close 2.
+        assert_eq!(partial_close_quantity(dec!(10), dec!(4000), dec!(10000), dec!(0.05), dec!(0.001)), dec!(2));
+        // Rounded up to the lot: keep 7.9999..., close 2.001.
+        assert_eq!(partial_close_quantity(dec!(10), dec!(3999.99), dec!(10000), dec!(0.05), dec!(0.001)), dec!(2.001));
+        // Bankrupt: everything.
+        assert_eq!(partial_close_quantity(dec!(10), dec!(-1), dec!(10000), dec!(0.05), dec!(0.001)), dec!(10));
+        // Healthy enough already: one lot.
+        assert_eq!(partial_close_quantity(dec!(1), dec!(4000), dec!(10000), dec!(0.05), dec!(0.001)), dec!(0.001));
+    }
+
+    #[test]
     fn fee_is_capped_by_remaining_equity() {
         // 1% of 9,000 = 90, but only 40 of equity left: the fee is 40. Bankrupt: no fee.
-        assert_eq!(
-            liquidation_fee(dec!(9000), dec!(0.01), dec!(500)).unwrap(),
-            dec!(90)
-        );
-        assert_eq!(
-            liquidation_fee(dec!(9000), dec!(0.01), dec!(40)).unwrap(),
-            dec!(40)
-        );
-        assert_eq!(
-            liquidation_fee(dec!(9000), dec!(0.01), dec!(-10)).unwrap(),
-            dec!(0)
-        );
+        assert_eq!(liquidation_fee(dec!(9000), dec!(0.01), dec!(500)).unwrap(), dec!(90));
+        assert_eq!(liquidation_fee(dec!(9000), dec!(0.01), dec!(40)).unwrap(), dec!(40));
+        assert_eq!(liquidation_fee(dec!(9000), dec!(0.01), dec!(-10)).unwrap(), dec!(0));
     }
 
     #[test]
@@ -83,14 +132,7 @@ mod tests {
         let winner = dec!(2150);
         let mut collateral = dec!(-150);
         let cover = absorb_shortfall(&mut collateral, &mut ledger).unwrap();
-        assert_eq!(
-            cover,
-            ShortfallCover {
-                shortfall: dec!(150),
-                insurance_fund: dec!(100),
-                bad_debt: dec!(50)
-            }
-        );
+        assert_eq!(cover, ShortfallCover { shortfall: dec!(150), insurance_fund: dec!(100), bad_debt: dec!(50) });
         assert_eq!(collateral, dec!(0));
         assert_eq!(ledger.insurance_fund, dec!(0));
         assert_eq!(ledger.bad_debt, dec!(50));
@@ -102,10 +144,7 @@ mod tests {
     fn solvent_accounts_absorb_nothing() {
         let mut ledger = Ledger::default();
         let mut collateral = dec!(5);
-        assert_eq!(
-            absorb_shortfall(&mut collateral, &mut ledger).unwrap(),
-            ShortfallCover::default()
-        );
+        assert_eq!(absorb_shortfall(&mut collateral, &mut ledger).unwrap(), ShortfallCover::default());
         assert_eq!(collateral, dec!(5));
     }
 }

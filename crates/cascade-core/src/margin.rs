@@ -55,12 +55,8 @@ pub fn health(
     rates: MarginRates,
 ) -> Result<Health, MoneyError> {
     let equity = portfolio.equity(&mark)?;
-    let notional = portfolio
-        .positions
-        .iter()
-        .try_fold(Decimal::ZERO, |acc, p| {
-            money::add(acc, p.notional(mark(p.market))?)
-        })?;
+    let notional =
+        portfolio.positions.iter().try_fold(Decimal::ZERO, |acc, p| money::add(acc, p.notional(mark(p.market))?))?;
     Ok(Health {
         equity,
         notional,
@@ -80,9 +76,7 @@ pub fn passes_initial_margin(
 ) -> Result<bool, MoneyError> {
     let current = portfolio.quantity(market);
     let after = money::add(current, signed_quantity)?;
-    if after.abs() <= current.abs()
-        && (after.is_zero() || after.is_sign_positive() == current.is_sign_positive())
-    {
+    if after.abs() <= current.abs() && (after.is_zero() || after.is_sign_positive() == current.is_sign_positive()) {
         return Ok(true);
     }
     let equity = portfolio.equity(|_| mark)?;
@@ -105,11 +99,7 @@ pub fn liquidation_price(
     if quantity.is_zero() {
         return None;
     }
-    let factor = if quantity.is_sign_positive() {
-        Decimal::ONE - maintenance
-    } else {
-        Decimal::ONE + maintenance
-    };
+    let factor = if quantity.is_sign_positive() { Decimal::ONE - maintenance } else { Decimal::ONE + maintenance };
     let price = (cost_basis - collateral).checked_div(quantity.checked_mul(factor)?)?;
     (price > Decimal::ZERO).then_some(price)
 }
@@ -120,10 +110,7 @@ mod tests {
     use rust_decimal::dec;
 
     const M: MarketId = MarketId(0);
-    const RATES: MarginRates = MarginRates {
-        initial: dec!(0.05),
-        maintenance: dec!(0.025),
-    };
+    const RATES: MarginRates = MarginRates { initial: dec!(0.05), maintenance: dec!(0.025) };
 
     #[test]
     fn ten_x_long_health_by_hand() {
@@ -151,21 +138,10 @@ mod tests {
         assert_eq!(s.round_dp(4), dec!(10731.7073));
         let mut a = Portfolio::with_collateral(dec!(1000));
         a.apply_fill(M, dec!(1), dec!(10000)).unwrap();
-        assert!(
-            !health(&a, |_| p + dec!(0.01), RATES)
-                .unwrap()
-                .is_liquidatable()
-        );
-        assert!(
-            health(&a, |_| p - dec!(0.01), RATES)
-                .unwrap()
-                .is_liquidatable()
-        );
+        assert!(!health(&a, |_| p + dec!(0.01), RATES).unwrap().is_liquidatable());
+        assert!(health(&a, |_| p - dec!(0.01), RATES).unwrap().is_liquidatable());
         // A fully collateralized long is never liquidated.
-        assert_eq!(
-            liquidation_price(dec!(1), dec!(10000), dec!(10000), dec!(0.025)),
-            None
-        );
+        assert_eq!(liquidation_price(dec!(1), dec!(10000), dec!(10000), dec!(0.025)), None);
     }
 
     #[test]

@@ -34,37 +34,25 @@ pub enum MoneyError {
 /// `a + b`, or an error naming the caller.
 #[track_caller]
 pub fn add(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
-    a.checked_add(b).ok_or(MoneyError::Overflow {
-        op: "add",
-        location: Location::caller(),
-    })
+    a.checked_add(b).ok_or(MoneyError::Overflow { op: "add", location: Location::caller() })
 }
 
 /// `a - b`, or an error naming the caller.
 #[track_caller]
 pub fn sub(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
-    a.checked_sub(b).ok_or(MoneyError::Overflow {
-        op: "sub",
-        location: Location::caller(),
-    })
+    a.checked_sub(b).ok_or(MoneyError::Overflow { op: "sub", location: Location::caller() })
 }
 
 /// `a * b`, or an error naming the caller.
 #[track_caller]
 pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
-    a.checked_mul(b).ok_or(MoneyError::Overflow {
-        op: "mul",
-        location: Location::caller(),
-    })
+    a.checked_mul(b).ok_or(MoneyError::Overflow { op: "mul", location: Location::caller() })
 }
 
 /// `a / b`, or an error naming the caller (division by zero is reported as an overflow).
 #[track_caller]
 pub fn div(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
-    a.checked_div(b).ok_or(MoneyError::Overflow {
-        op: "div",
-        location: Location::caller(),
-    })
+    a.checked_div(b).ok_or(MoneyError::Overflow { op: "div", location: Location::caller() })
 }
 
 /// The one boundary from statistics to money: `value` rounded to the nearest multiple of `step` (half away from
@@ -76,9 +64,8 @@ pub fn from_f64(value: f64, step: Decimal, what: &'static str) -> Result<Decimal
 
 /// `value` rounded to the nearest multiple of `step` (half away from zero); `None` on overflow or a zero step.
 pub fn round_to_step(value: Decimal, step: Decimal) -> Option<Decimal> {
-    let units = value
-        .checked_div(step)?
-        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let units =
+        value.checked_div(step)?.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     units.checked_mul(step).map(|d| d.normalize())
 }
 
@@ -187,10 +174,7 @@ mod tests {
     #[test]
     fn floor_to_step_never_rounds_up() {
         assert_eq!(floor_to_step(dec!(1.2399), dec!(0.001)), Some(dec!(1.239)));
-        assert_eq!(
-            floor_to_step(dec!(-1.2399), dec!(0.001)),
-            Some(dec!(-1.239))
-        );
+        assert_eq!(floor_to_step(dec!(-1.2399), dec!(0.001)), Some(dec!(-1.239)));
     }
 
     #[test]

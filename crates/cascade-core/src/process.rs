@@ -38,11 +38,7 @@ pub struct ReferenceProcess {
 impl ReferenceProcess {
     /// Starts at `price` with ticks of `tick_seconds`.
     pub fn new(price: f64, tick_seconds: f64, params: ReferenceParams) -> Self {
-        Self {
-            params,
-            dt: tick_seconds / SECONDS_PER_YEAR,
-            log_price: libm::log(price),
-        }
+        Self { params, dt: tick_seconds / SECONDS_PER_YEAR, log_price: libm::log(price) }
     }
 
     /// The current price.
@@ -52,12 +48,7 @@ impl ReferenceProcess {
 
     /// Advances one tick. `volatility_multiplier` scales the diffusion (1.0 normally); `extra_log_return` is added
     /// as is (gaps, price impact). Returns the new price.
-    pub fn step(
-        &mut self,
-        rng: &mut impl Rng,
-        volatility_multiplier: f64,
-        extra_log_return: f64,
-    ) -> f64 {
+    pub fn step(&mut self, rng: &mut impl Rng, volatility_multiplier: f64, extra_log_return: f64) -> f64 {
         let p = self.params;
         let sigma = p.volatility * volatility_multiplier;
         let z: f64 = StandardNormal.sample(rng);
@@ -65,9 +56,7 @@ impl ReferenceProcess {
         let lambda = p.jump_intensity * self.dt;
         if lambda > 0.0 {
             // Jump count this tick; the parameters were validated finite and positive, so these constructors succeed.
-            if let (Ok(count), Ok(size)) =
-                (Poisson::new(lambda), Normal::new(p.jump_mean, p.jump_stdev))
-            {
+            if let (Ok(count), Ok(size)) = (Poisson::new(lambda), Normal::new(p.jump_mean, p.jump_stdev)) {
                 let jumps: f64 = count.sample(rng);
                 for _ in 0..(jumps as u32) {
                     r += size.sample(rng);
@@ -90,13 +79,8 @@ mod tests {
     fn realized_volatility_matches_the_parameter() {
         // 60% annual vol on one-minute ticks over 200,000 ticks: the sample stdev of log-returns should be
         // 0.6 * sqrt(60 / 31,536,000) = 0.000827 within 1%.
-        let params = ReferenceParams {
-            drift: 0.0,
-            volatility: 0.6,
-            jump_intensity: 0.0,
-            jump_mean: 0.0,
-            jump_stdev: 0.0,
-        };
+        let params =
+            ReferenceParams { drift: 0.0, volatility: 0.6, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
         let mut p = ReferenceProcess::new(100.0, 60.0, params);
         let mut rng = stream(7, 0, 0);
         let mut prev = p.price();
@@ -110,21 +94,13 @@ mod tests {
             .collect();
         let sd = crate::stats::stdev(&returns);
         let expected = 0.6 * (60.0 / SECONDS_PER_YEAR).sqrt();
-        assert!(
-            (sd / expected - 1.0).abs() < 0.01,
-            "sd {sd} expected {expected}"
-        );
+        assert!((sd / expected - 1.0).abs() < 0.01, "sd {sd} expected {expected}");
     }
 
     #[test]
     fn a_gap_moves_the_price_by_exactly_its_log_return() {
-        let params = ReferenceParams {
-            drift: 0.0,
-            volatility: 0.0,
-            jump_intensity: 0.0,
-            jump_mean: 0.0,
-            jump_stdev: 0.0,
-        };
+        let params =
+            ReferenceParams { drift: 0.0, volatility: 0.0, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
         let mut p = ReferenceProcess::new(100.0, 60.0, params);
         let price = p.step(&mut stream(1, 0, 0), 1.0, (0.9f64).ln());
         assert!((price - 90.0).abs() < 1e-9);

@@ -14,10 +14,7 @@ pub struct Ewma {
 impl Ewma {
     /// Starts from a prior variance.
     pub fn new(lambda: f64, initial_variance: f64) -> Self {
-        Self {
-            lambda,
-            variance: initial_variance,
-        }
+        Self { lambda, variance: initial_variance }
     }
 
     /// Adds one return (a non-finite return is ignored).
@@ -50,11 +47,7 @@ pub fn median(values: &mut [Decimal]) -> Option<Decimal> {
     }
     values.sort_unstable();
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / Decimal::TWO
-    })
+    Some(if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / Decimal::TWO })
 }
 
 #[cfg(test)]
@@ -82,10 +75,7 @@ mod tests {
     #[test]
     fn medians() {
         assert_eq!(median(&mut [dec!(3), dec!(1), dec!(2)]), Some(dec!(2)));
-        assert_eq!(
-            median(&mut [dec!(4), dec!(1), dec!(2), dec!(3)]),
-            Some(dec!(2.5))
-        );
+        assert_eq!(median(&mut [dec!(4), dec!(1), dec!(2), dec!(3)]), Some(dec!(2.5)));
         assert_eq!(median(&mut []), None);
     }
 }

@@ -56,37 +56,25 @@ pub enum ScenarioError {
 
 /// Parses scenario text without semantic checks. `file` names the source in errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    ron::Options::default()
-        .from_str::<Scenario>(text)
-        .map_err(|e| ScenarioError::Parse {
-            file: file.to_owned(),
-            line: e.span.start.line,
-            column: e.span.start.col,
-            message: e.code.to_string(),
-        })
+    ron::Options::default().from_str::<Scenario>(text).map_err(|e| ScenarioError::Parse {
+        file: file.to_owned(),
+        line: e.span.start.line,
+        column: e.span.start.col,
+        message: e.code.to_string(),
+    })
 }
 
 /// Parses and validates scenario text. `file` names the source in errors.
 pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let scenario = parse(file, text)?;
     let problems = validate(&scenario);
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        Err(ScenarioError::Invalid {
-            file: file.to_owned(),
-            problems,
-        })
-    }
+    if problems.is_empty() { Ok(scenario) } else { Err(ScenarioError::Invalid { file: file.to_owned(), problems }) }
 }
 
 /// Reads, parses and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { file: file.clone(), source })?;
     load_str(&file, &text)
 }
 

@@ -77,6 +77,8 @@ pub struct Market {
     /// Market-order price protection: a market order (including a liquidation) fills no further than this
     /// fraction from the mark price (0.05 = 5%); the rest is dropped.
     pub price_band: Decimal,
+    /// The mark price is clamped to this fraction around the oracle price (0.05 = within 5%); 0 disables.
+    pub mark_band: Decimal,
 }
 
 impl Default for Market {
@@ -89,6 +91,7 @@ impl Default for Market {
             maker_fee: dec!(0.0001),
             initial_price: dec!(30000),
             price_band: dec!(0.05),
+            mark_band: dec!(0.05),
         }
     }
 }
@@ -115,14 +118,7 @@ pub struct Reference {
 
 impl Default for Reference {
     fn default() -> Self {
-        Self {
-            volatility: 0.6,
-            drift: 0.0,
-            jumps_per_day: 0.0,
-            jump_mean: 0.0,
-            jump_stdev: 0.0,
-            flow_impact: 0.002,
-        }
+        Self { volatility: 0.6, drift: 0.0, jumps_per_day: 0.0, jump_mean: 0.0, jump_stdev: 0.0, flow_impact: 0.002 }
     }
 }
 
@@ -136,6 +132,15 @@ pub struct Oracle {
     pub delay_ticks: u32,
     /// Relative noise of each print (standard deviation, 0.0005 = 5 bps).
     pub noise: f64,
+    /// A source whose last accepted print is older than this many ticks is stale and left out of the median; when
+    /// every source is stale the oracle price is stale (margin keeps using the last valid price). 0 disables.
+    pub staleness_ticks: u64,
+    /// Whether the liquidation engine pauses while the oracle price is stale.
+    pub pause_liquidations_when_stale: bool,
+    /// Deviation guard: a print further than this fraction from the current oracle price is rejected. 0 disables.
+    pub max_deviation: f64,
+    /// The oracle price is the time-weighted average of the last `twap_ticks` medians (1: no averaging).
+    pub twap_ticks: u32,
 }
 
 impl Default for Oracle {
@@ -144,6 +149,10 @@ impl Default for Oracle {
             sources: 3,
             delay_ticks: 1,
             noise: 0.0003,
+            staleness_ticks: 10,
+            pause_liquidations_when_stale: true,
+            max_deviation: 0.0,
+            twap_ticks: 1,
         }
     }
 }
@@ -160,10 +169,7 @@ pub struct Margin {
 
 impl Default for Margin {
     fn default() -> Self {
-        Self {
-            initial: dec!(0.05),
-            maintenance: dec!(0.025),
-        }
+        Self { initial: dec!(0.05), maintenance: dec!(0.025) }
     }
 }
 
@@ -173,10 +179,23 @@ impl Default for Margin {
 pub struct Liquidation {
     /// Whether the liquidation engine runs. Off, accounts below maintenance are left open (a counterfactual).
     pub enabled: bool,
-    /// Penalty paid to the insurance fund, fraction of the liquidated notional (capped by remaining equity).
+    /// Penalty, fraction of the liquidated notional (capped by remaining equity); paid to the insurance fund, less
+    /// the liquidator's share when a backstop liquidator takes the position.
     pub fee: Decimal,
+    /// The backstop liquidator's share of the penalty, in [0, 1].
+    pub liquidator_share: Decimal,
     /// The insurance fund's balance at tick 0, quote currency.
     pub insurance_fund: Decimal,
+    /// Close the whole position at once, or in slices.
+    pub mode: LiquidationMode,
+    /// The order in which liquidatable accounts are processed within a tick.
+    pub order: LiquidationOrder,
+    /// Largest notional liquidated per tick in the market (quote); 0 means no limit.
+    pub max_notional_per_tick: Decimal,
+    /// Largest notional liquidated per tick from one account (quote); 0 means no limit.
+    pub max_notional_per_account: Decimal,
+    /// Who bears a loss beyond the insurance fund.
+    pub loss_allocation: LossAllocation,
 }
 
 impl Default for Liquidation {
@@ -184,9 +203,58 @@ impl Default for Liquidation {
         Self {
             enabled: true,
             fee: dec!(0.01),
+            liquidator_share: dec!(0.5),
             insurance_fund: dec!(250000),
+            mode: LiquidationMode::Full,
+            order: LiquidationOrder::MarginRatio,
+            max_notional_per_tick: Decimal::ZERO,
+            max_notional_per_account: Decimal::ZERO,
+            loss_allocation: LossAllocation::Adl,
         }
     }
+}
+
+/// How much of a position one liquidation closes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum LiquidationMode {
+    /// Close the whole position at once.
+    Full,
+    /// Close only as much as restores equity to `target` times the initial margin requirement of what remains;
+    /// a position above `slice_min_notional` is closed at most `slice_fraction` at a time, with `cooldown_ticks`
+    /// between slices.
+    Partial {
+        /// Multiple of initial margin to restore (1.0 = back to initial margin).
+        target: Decimal,
+        /// Largest fraction of a large position closed per slice, in (0, 1].
+        slice_fraction: Decimal,
+        /// Positions below this notional (quote) are closed without slicing.
+        slice_min_notional: Decimal,
+        /// Ticks between two slices of the same account.
+        cooldown_ticks: u64,
+    },
+}
+
+/// The order in which liquidatable accounts are processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LiquidationOrder {
+    /// Lowest equity over maintenance requirement first: the accounts whose bankruptcy price is nearest the oracle.
+    MarginRatio,
+    /// Largest position notional first.
+    Notional,
+}
+
+/// Who bears a loss that the insurance fund cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LossAllocation {
+    /// Nobody: the loss is booked as bad debt. Liquidation orders are bounded only by the price band.
+    BadDebt,
+    /// Auto-deleveraging: liquidation orders are bounded by the price at which the insurance fund can still cover
+    /// the shortfall; what the book cannot take there is closed against ranked opposite-side winners at that price.
+    Adl,
+    /// Socialized loss: orders bounded as for ADL; the rest is closed against winners at the mark, and the
+    /// shortfall beyond the insurance fund is taken from all winners in proportion to their unrealized profit.
+    SocializedLoss,
 }
 
 /// Funding: every `interval_ticks` longs pay shorts `quantity * oracle * rate`, the rate being the average premium
@@ -202,10 +270,7 @@ pub struct Funding {
 
 impl Default for Funding {
     fn default() -> Self {
-        Self {
-            interval_ticks: 480,
-            cap: dec!(0.0075),
-        }
+        Self { interval_ticks: 480, cap: dec!(0.0075) }
     }
 }
 
@@ -221,6 +286,44 @@ pub struct Agents {
     pub noise_traders: NoiseTraders,
     /// Leveraged position takers: the population at risk.
     pub leveraged_traders: LeveragedTraders,
+    /// Backstop liquidators: vaults that take over deeply underwater positions.
+    pub backstop: Backstop,
+}
+
+/// A backstop liquidator (a vault with finite capital) takes over a liquidatable position when the account's equity
+/// is below `trigger` times its maintenance requirement, or when the book could not take it, at `discount` from the
+/// mark; it then unwinds what it holds into the book. When its capital is used up, liquidations go to the book.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Backstop {
+    /// How many vaults (0: no backstop).
+    pub count: u32,
+    /// Collateral of each, quote currency.
+    pub capital: Decimal,
+    /// Largest position notional as a multiple of equity.
+    pub max_leverage: Decimal,
+    /// Take over when equity < trigger x maintenance requirement (2/3 on some venues), in [0, 1].
+    pub trigger: Decimal,
+    /// Take-over price discount from the mark, fraction (the liquidated account sells below / buys above the mark).
+    pub discount: Decimal,
+    /// Largest notional unwound into the book per tick, quote currency.
+    pub unwind_notional: f64,
+    /// Worst price of an unwinding order, basis points from the mark.
+    pub unwind_slippage_bps: f64,
+}
+
+impl Default for Backstop {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            capital: dec!(5000000),
+            max_leverage: dec!(3),
+            trigger: dec!(0.66),
+            discount: dec!(0.01),
+            unwind_notional: 100_000.0,
+            unwind_slippage_bps: 20.0,
+        }
+    }
 }
 
 /// Market makers quote a ladder of limit orders on both sides around the oracle price, refreshed every tick. As
@@ -290,13 +393,7 @@ pub struct Arbitrageurs {
 
 impl Default for Arbitrageurs {
     fn default() -> Self {
-        Self {
-            count: 3,
-            capital: dec!(2000000),
-            max_leverage: 5.0,
-            threshold_bps: 10.0,
-            max_order_notional: 150_000.0,
-        }
+        Self { count: 3, capital: dec!(2000000), max_leverage: 5.0, threshold_bps: 10.0, max_order_notional: 150_000.0 }
     }
 }
 
@@ -395,6 +492,21 @@ pub enum ShockKind {
         /// Volatility multiplier, positive.
         multiplier: f64,
     },
+    /// Oracle sources stop printing for the duration (an outage, or a frozen feed): the oracle price goes stale.
+    OracleFreeze,
+    /// Oracle sources report the reference `ticks` later than usual for the duration.
+    OracleLag {
+        /// Extra delay in ticks.
+        ticks: u32,
+    },
+    /// The first `sources` oracle sources print `(1 + change)` times the true value for the duration (a bad print
+    /// or a manipulated feed).
+    OracleBadPrint {
+        /// Relative error of the bad prints, greater than -1.
+        change: f64,
+        /// How many sources print badly, at least 1.
+        sources: u32,
+    },
 }
 
 impl ShockKind {
@@ -404,6 +516,9 @@ impl ShockKind {
             ShockKind::PriceGap { .. } => "price_gap",
             ShockKind::DepthWithdrawal { .. } => "depth_withdrawal",
             ShockKind::VolatilitySpike { .. } => "volatility_spike",
+            ShockKind::OracleFreeze => "oracle_freeze",
+            ShockKind::OracleLag { .. } => "oracle_lag",
+            ShockKind::OracleBadPrint { .. } => "oracle_bad_print",
         }
     }
 

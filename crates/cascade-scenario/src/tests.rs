@@ -5,13 +5,7 @@ use rust_decimal::dec;
 fn a_minimal_scenario_takes_every_default() {
     let s = load_str("mini.ron", "(name: \"mini\")").unwrap();
     assert_eq!(s.name, "mini");
-    assert_eq!(
-        s,
-        Scenario {
-            name: "mini".into(),
-            ..Scenario::default()
-        }
-    );
+    assert_eq!(s, Scenario { name: "mini".into(), ..Scenario::default() });
 }
 
 #[test]
@@ -44,28 +38,17 @@ fn unknown_field_names_file_line_and_column() {
     let text = err.to_string();
     assert!(text.starts_with("bad.ron:3:"), "{text}");
     assert!(text.contains("margn"), "{text}");
-    assert!(
-        text.contains("margin"),
-        "expected fields are listed: {text}"
-    );
+    assert!(text.contains("margin"), "expected fields are listed: {text}");
 }
 
 #[test]
 fn wrong_type_names_line_and_column() {
     let err = load_str("bad.ron", "(\n  ticks: \"many\",\n)").unwrap_err();
     match err {
-        ScenarioError::Parse {
-            line,
-            column,
-            ref message,
-            ..
-        } => {
+        ScenarioError::Parse { line, column, ref message, .. } => {
             assert_eq!(line, 2);
             assert!(column > 1);
-            assert!(
-                message.contains("integer") || message.contains("u64"),
-                "{message}"
-            );
+            assert!(message.contains("integer") || message.contains("u64"), "{message}");
         }
         other => panic!("expected a parse error, got {other}"),
     }
@@ -79,18 +62,11 @@ fn every_semantic_problem_is_reported_at_once() {
           shocks: [(at: 500, kind: PriceGap(change: -1.5))])",
     )
     .unwrap_err();
-    let ScenarioError::Invalid { problems, .. } = err else {
-        panic!("expected semantic problems")
-    };
+    let ScenarioError::Invalid { problems, .. } = err else { panic!("expected semantic problems") };
     let paths: Vec<_> = problems.iter().map(|p| p.path.as_str()).collect();
     assert_eq!(
         paths,
-        vec![
-            "margin.maintenance",
-            "agents.noise_traders.trade_probability",
-            "shocks[0].at",
-            "shocks[0].kind.change"
-        ]
+        vec!["margin.maintenance", "agents.noise_traders.trade_probability", "shocks[0].at", "shocks[0].kind.change"]
     );
 }
 

@@ -1,6 +1,6 @@
 //! Semantic checks of a parsed scenario. Every problem is collected, so one pass reports them all.
 
-use crate::model::{Scenario, ShockKind};
+use crate::model::{LiquidationMode, Scenario, ShockKind};
 use rust_decimal::Decimal;
 
 /// One thing wrong with a scenario: the path of the field and what was expected.
@@ -23,43 +23,24 @@ struct Checker(Vec<Problem>);
 impl Checker {
     fn require(&mut self, ok: bool, path: impl Into<String>, message: impl Into<String>) {
         if !ok {
-            self.0.push(Problem {
-                path: path.into(),
-                message: message.into(),
-            });
+            self.0.push(Problem { path: path.into(), message: message.into() });
         }
     }
 
     fn positive(&mut self, value: f64, path: &str) {
-        self.require(
-            value.is_finite() && value > 0.0,
-            path,
-            format!("expected a finite number > 0, found {value}"),
-        );
+        self.require(value.is_finite() && value > 0.0, path, format!("expected a finite number > 0, found {value}"));
     }
 
     fn non_negative(&mut self, value: f64, path: &str) {
-        self.require(
-            value.is_finite() && value >= 0.0,
-            path,
-            format!("expected a finite number >= 0, found {value}"),
-        );
+        self.require(value.is_finite() && value >= 0.0, path, format!("expected a finite number >= 0, found {value}"));
     }
 
     fn unit_interval(&mut self, value: f64, path: &str) {
-        self.require(
-            (0.0..=1.0).contains(&value),
-            path,
-            format!("expected a probability in [0, 1], found {value}"),
-        );
+        self.require((0.0..=1.0).contains(&value), path, format!("expected a probability in [0, 1], found {value}"));
     }
 
     fn positive_decimal(&mut self, value: Decimal, path: &str) {
-        self.require(
-            value > Decimal::ZERO,
-            path,
-            format!("expected an amount > 0, found {value}"),
-        );
+        self.require(value > Decimal::ZERO, path, format!("expected an amount > 0, found {value}"));
     }
 }
 
@@ -77,10 +58,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         c.require(
             (m.initial_price % m.tick_size).is_zero(),
             "market.initial_price",
-            format!(
-                "expected a multiple of market.tick_size ({}), found {}",
-                m.tick_size, m.initial_price
-            ),
+            format!("expected a multiple of market.tick_size ({}), found {}", m.tick_size, m.initial_price),
         );
     }
     c.require(
@@ -91,10 +69,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.require(
         m.maker_fee > -m.taker_fee && m.maker_fee < Decimal::ONE,
         "market.maker_fee",
-        format!(
-            "expected a fraction below 1 whose rebate is smaller than the taker fee, found {}",
-            m.maker_fee
-        ),
+        format!("expected a fraction below 1 whose rebate is smaller than the taker fee, found {}", m.maker_fee),
     );
 
     c.require(
@@ -103,32 +78,33 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         format!("expected a fraction in (0, 1), found {}", m.price_band),
     );
 
+    c.require(
+        m.mark_band >= Decimal::ZERO && m.mark_band < Decimal::ONE,
+        "market.mark_band",
+        format!("expected a fraction in [0, 1), found {}", m.mark_band),
+    );
+
     let r = &s.reference;
     c.non_negative(r.volatility, "reference.volatility");
-    c.require(
-        r.drift.is_finite(),
-        "reference.drift",
-        "expected a finite number",
-    );
+    c.require(r.drift.is_finite(), "reference.drift", "expected a finite number");
     c.non_negative(r.jumps_per_day, "reference.jumps_per_day");
-    c.require(
-        r.jump_mean.is_finite(),
-        "reference.jump_mean",
-        "expected a finite number",
-    );
+    c.require(r.jump_mean.is_finite(), "reference.jump_mean", "expected a finite number");
     c.non_negative(r.jump_stdev, "reference.jump_stdev");
     c.non_negative(r.flow_impact, "reference.flow_impact");
 
-    c.require(
-        s.oracle.sources >= 1,
-        "oracle.sources",
-        "expected at least 1 source",
-    );
+    c.require(s.oracle.sources >= 1, "oracle.sources", "expected at least 1 source");
     c.require(
         (0.0..0.5).contains(&s.oracle.noise),
         "oracle.noise",
         format!("expected a fraction in [0, 0.5), found {}", s.oracle.noise),
     );
+
+    c.require(
+        (0.0..1.0).contains(&s.oracle.max_deviation),
+        "oracle.max_deviation",
+        format!("expected a fraction in [0, 1) (0 disables), found {}", s.oracle.max_deviation),
+    );
+    c.require(s.oracle.twap_ticks >= 1, "oracle.twap_ticks", "expected at least 1 tick");
 
     let mg = &s.margin;
     c.require(
@@ -139,10 +115,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.require(
         mg.maintenance > Decimal::ZERO && mg.maintenance < mg.initial,
         "margin.maintenance",
-        format!(
-            "expected a fraction above 0 and below margin.initial ({}), found {}",
-            mg.initial, mg.maintenance
-        ),
+        format!("expected a fraction above 0 and below margin.initial ({}), found {}", mg.initial, mg.maintenance),
     );
 
     let l = &s.liquidation;
@@ -162,32 +135,50 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         format!("expected a fraction >= 0, found {}", s.funding.cap),
     );
 
+    let unit = |d: Decimal| (Decimal::ZERO..=Decimal::ONE).contains(&d);
+    c.require(
+        unit(l.liquidator_share),
+        "liquidation.liquidator_share",
+        format!("expected a fraction in [0, 1], found {}", l.liquidator_share),
+    );
+    c.require(
+        l.max_notional_per_tick >= Decimal::ZERO,
+        "liquidation.max_notional_per_tick",
+        "expected an amount >= 0 (0: no limit)",
+    );
+    c.require(
+        l.max_notional_per_account >= Decimal::ZERO,
+        "liquidation.max_notional_per_account",
+        "expected an amount >= 0 (0: no limit)",
+    );
+    if let LiquidationMode::Partial { target, slice_fraction, slice_min_notional, .. } = l.mode {
+        c.require(
+            target >= Decimal::ONE,
+            "liquidation.mode.target",
+            format!("expected a multiple of initial margin >= 1, found {target}"),
+        );
+        c.require(
+            slice_fraction > Decimal::ZERO && slice_fraction <= Decimal::ONE,
+            "liquidation.mode.slice_fraction",
+            format!("expected a fraction in (0, 1], found {slice_fraction}"),
+        );
+        c.require(
+            slice_min_notional >= Decimal::ZERO,
+            "liquidation.mode.slice_min_notional",
+            "expected an amount >= 0",
+        );
+    }
+
     let mm = &s.agents.market_makers;
     if mm.count > 0 {
         c.positive_decimal(mm.capital, "agents.market_makers.capital");
-        c.require(
-            mm.levels >= 1,
-            "agents.market_makers.levels",
-            "expected at least 1 level",
-        );
-        c.positive(
-            mm.level_spacing_bps,
-            "agents.market_makers.level_spacing_bps",
-        );
+        c.require(mm.levels >= 1, "agents.market_makers.levels", "expected at least 1 level");
+        c.positive(mm.level_spacing_bps, "agents.market_makers.level_spacing_bps");
         c.non_negative(mm.half_spread_bps, "agents.market_makers.half_spread_bps");
         c.positive(mm.level_notional, "agents.market_makers.level_notional");
-        c.non_negative(
-            mm.spread_sensitivity,
-            "agents.market_makers.spread_sensitivity",
-        );
-        c.non_negative(
-            mm.depth_sensitivity,
-            "agents.market_makers.depth_sensitivity",
-        );
-        c.non_negative(
-            mm.inventory_skew_bps,
-            "agents.market_makers.inventory_skew_bps",
-        );
+        c.non_negative(mm.spread_sensitivity, "agents.market_makers.spread_sensitivity");
+        c.non_negative(mm.depth_sensitivity, "agents.market_makers.depth_sensitivity");
+        c.non_negative(mm.inventory_skew_bps, "agents.market_makers.inventory_skew_bps");
         c.positive(mm.max_inventory, "agents.market_makers.max_inventory");
         c.require(
             mm.volatility_lambda > 0.0 && mm.volatility_lambda < 1.0,
@@ -200,23 +191,14 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         c.positive_decimal(arb.capital, "agents.arbitrageurs.capital");
         c.positive(arb.max_leverage, "agents.arbitrageurs.max_leverage");
         c.non_negative(arb.threshold_bps, "agents.arbitrageurs.threshold_bps");
-        c.positive(
-            arb.max_order_notional,
-            "agents.arbitrageurs.max_order_notional",
-        );
+        c.positive(arb.max_order_notional, "agents.arbitrageurs.max_order_notional");
     }
     let nt = &s.agents.noise_traders;
     if nt.count > 0 {
         c.positive_decimal(nt.capital, "agents.noise_traders.capital");
-        c.unit_interval(
-            nt.trade_probability,
-            "agents.noise_traders.trade_probability",
-        );
+        c.unit_interval(nt.trade_probability, "agents.noise_traders.trade_probability");
         c.positive(nt.order_notional, "agents.noise_traders.order_notional");
-        c.non_negative(
-            nt.order_notional_sigma,
-            "agents.noise_traders.order_notional_sigma",
-        );
+        c.non_negative(nt.order_notional_sigma, "agents.noise_traders.order_notional_sigma");
     }
     let lt = &s.agents.leveraged_traders;
     if lt.count > 0 {
@@ -236,22 +218,33 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
     }
 
+    let b = &s.agents.backstop;
+    if b.count > 0 {
+        c.positive_decimal(b.capital, "agents.backstop.capital");
+        c.positive_decimal(b.max_leverage, "agents.backstop.max_leverage");
+        c.require(
+            unit(b.trigger),
+            "agents.backstop.trigger",
+            format!("expected a fraction in [0, 1], found {}", b.trigger),
+        );
+        c.require(
+            b.discount >= Decimal::ZERO && b.discount < Decimal::ONE,
+            "agents.backstop.discount",
+            format!("expected a fraction in [0, 1), found {}", b.discount),
+        );
+        c.positive(b.unwind_notional, "agents.backstop.unwind_notional");
+        c.non_negative(b.unwind_slippage_bps, "agents.backstop.unwind_slippage_bps");
+    }
+
     for (i, shock) in s.shocks.iter().enumerate() {
         let path = |field: &str| format!("shocks[{i}].{field}");
         c.require(
             shock.at < s.ticks,
             path("at"),
-            format!(
-                "expected a tick inside the run (< ticks = {}), found {}",
-                s.ticks, shock.at
-            ),
+            format!("expected a tick inside the run (< ticks = {}), found {}", s.ticks, shock.at),
         );
         if !shock.kind.is_instantaneous() {
-            c.require(
-                shock.duration >= 1,
-                path("duration"),
-                format!("a {} lasts at least 1 tick", shock.kind.name()),
-            );
+            c.require(shock.duration >= 1, path("duration"), format!("a {} lasts at least 1 tick", shock.kind.name()));
         }
         match shock.kind {
             ShockKind::PriceGap { change } => c.require(
@@ -259,11 +252,20 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                 path("kind.change"),
                 format!("expected a relative change greater than -1, found {change}"),
             ),
-            ShockKind::DepthWithdrawal { fraction } => {
-                c.unit_interval(fraction, &path("kind.fraction"))
-            }
-            ShockKind::VolatilitySpike { multiplier } => {
-                c.positive(multiplier, &path("kind.multiplier"))
+            ShockKind::DepthWithdrawal { fraction } => c.unit_interval(fraction, &path("kind.fraction")),
+            ShockKind::VolatilitySpike { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
+            ShockKind::OracleFreeze | ShockKind::OracleLag { .. } => {}
+            ShockKind::OracleBadPrint { change, sources } => {
+                c.require(
+                    change.is_finite() && change > -1.0,
+                    path("kind.change"),
+                    format!("expected a relative error greater than -1, found {change}"),
+                );
+                c.require(
+                    sources >= 1 && sources <= s.oracle.sources,
+                    path("kind.sources"),
+                    format!("expected between 1 and oracle.sources ({}) sources, found {sources}", s.oracle.sources),
+                );
             }
         }
     }

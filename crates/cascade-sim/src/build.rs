@@ -2,11 +2,11 @@
 
 use crate::SimError;
 use crate::components::{
-    Account, Agent, AgentRng, Arbitrageur, LeveragedTrader, MarketMaker, NoiseTrader, OracleFeed,
+    Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, LeveragedTrader, MarketMaker, NoiseTrader, OracleFeed,
 };
 use crate::resources::{
-    AgentIndex, Audit, Clock, EntrySchedule, Faults, LiquidationQueue, LiquidationSwitch, Market,
-    MarketSpec, Markets, Populations, Recorder, Shocks, TickFlow, VenueLedger,
+    AgentIndex, Audit, Clock, EntrySchedule, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, Market,
+    MarketSpec, Markets, OracleRules, Populations, Recorder, Shocks, TickFlow, VenueLedger,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 const CENT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
 /// Builds the world of `scenario` with random streams derived from `seed`. Agents are numbered in population
-/// order: market makers, arbitrageurs, noise traders, leveraged traders.
+/// order: market makers, arbitrageurs, noise traders, backstop liquidators, leveraged traders.
 pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut world = World::new();
     let mut ledger = money::Ledger::default();
@@ -34,22 +34,13 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
 
     let market = build_market(scenario, seed);
     let market_id = market.id;
-    world.insert_resource(Clock {
-        tick: 0,
-        ticks: scenario.ticks,
-        tick_seconds: scenario.tick_seconds,
-    });
+    world.insert_resource(Clock { tick: 0, ticks: scenario.ticks, tick_seconds: scenario.tick_seconds });
     world.insert_resource(Markets(vec![market]));
 
     let agents = &scenario.agents;
     let mut index = AgentIndex::default();
     let mut entries = EntrySchedule::default();
-    let mut agent_spawner = AgentSpawner {
-        seed,
-        market: market_id,
-        index: &mut index,
-        ledger: &mut ledger,
-    };
+    let mut agent_spawner = AgentSpawner { seed, market: market_id, index: &mut index, ledger: &mut ledger };
     for _ in 0..agents.market_makers.count {
         agent_spawner.spawn(&mut world, agents.market_makers.capital, MarketMaker)?;
     }
@@ -59,6 +50,9 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     for _ in 0..agents.noise_traders.count {
         agent_spawner.spawn(&mut world, agents.noise_traders.capital, NoiseTrader)?;
     }
+    for _ in 0..agents.backstop.count {
+        agent_spawner.spawn(&mut world, agents.backstop.capital, BackstopLiquidator)?;
+    }
     let lt = &agents.leveraged_traders;
     let max_leverage = 0.95 / to_f64(scenario.margin.initial);
     for n in 0..lt.count {
@@ -66,30 +60,13 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
         // size of the other populations.
         let mut rng = stream(seed, domain::POPULATION, u64::from(n));
         let capital = lognormal(&mut rng, lt.capital, lt.capital_sigma);
-        let leverage =
-            lognormal(&mut rng, lt.leverage, lt.leverage_sigma).clamp(1.0, max_leverage.max(1.0));
-        let side = if rng.random_bool(lt.long_fraction) {
-            Side::Buy
-        } else {
-            Side::Sell
-        };
+        let leverage = lognormal(&mut rng, lt.leverage, lt.leverage_sigma).clamp(1.0, max_leverage.max(1.0));
+        let side = if rng.random_bool(lt.long_fraction) { Side::Buy } else { Side::Sell };
         let entry_tick = rng.random_range(0..lt.entry_window_ticks);
         let collateral = from_f64(capital, CENT, "leveraged trader capital")?.max(CENT);
         let leverage = from_f64(leverage, Decimal::new(1, 2), "leverage")?;
-        let id = agent_spawner.spawn(
-            &mut world,
-            collateral,
-            LeveragedTrader {
-                entry_tick,
-                side,
-                leverage,
-            },
-        )?;
-        entries
-            .0
-            .entry(entry_tick)
-            .or_default()
-            .push((id, side, leverage));
+        let id = agent_spawner.spawn(&mut world, collateral, LeveragedTrader { entry_tick, side, leverage })?;
+        entries.0.entry(entry_tick).or_default().push((id, side, leverage));
     }
 
     for i in 0..scenario.oracle.sources {
@@ -100,25 +77,22 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
             noise: scenario.oracle.noise,
             rng: stream(seed, domain::ORACLE, u64::from(i)),
             price: scenario.market.initial_price,
+            last_update: 0,
         });
     }
 
     let mut timeline = scenario.shocks.clone();
     timeline.sort_by_key(|s| s.at);
-    world.insert_resource(Shocks {
-        timeline,
-        depth_withdrawal: 0.0,
-        volatility_multiplier: 1.0,
-    });
+    world.insert_resource(Shocks { timeline, depth_withdrawal: 0.0, volatility_multiplier: 1.0, ..Shocks::default() });
     world.insert_resource(index);
     world.insert_resource(entries);
     world.insert_resource(VenueLedger(ledger));
     world.insert_resource(Populations(scenario.agents.clone()));
     world.insert_resource(LiquidationQueue::default());
-    world.insert_resource(LiquidationSwitch(scenario.liquidation.enabled));
-    world.insert_resource(Audit {
-        every_tick: cfg!(debug_assertions),
-    });
+    world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
+    world.insert_resource(OracleRules(scenario.oracle.clone()));
+    world.insert_resource(LastLiquidation::default());
+    world.insert_resource(Audit { every_tick: cfg!(debug_assertions) });
     world.insert_resource(Faults::default());
     world.insert_resource(Recorder::default());
     Ok(world)
@@ -133,27 +107,12 @@ struct AgentSpawner<'a> {
 }
 
 impl AgentSpawner<'_> {
-    fn spawn(
-        &mut self,
-        world: &mut World,
-        collateral: Decimal,
-        role: impl Bundle,
-    ) -> Result<AgentId, SimError> {
+    fn spawn(&mut self, world: &mut World, collateral: Decimal, role: impl Bundle) -> Result<AgentId, SimError> {
         let id = AgentId(self.index.0.len() as u32);
         self.ledger.deposit(collateral)?;
         let rng = AgentRng(stream(self.seed, domain::AGENT, u64::from(id.0)));
         let account = Account(Portfolio::with_collateral(collateral));
-        let entity = world
-            .spawn((
-                Agent {
-                    id,
-                    market: self.market,
-                },
-                account,
-                rng,
-                role,
-            ))
-            .id();
+        let entity = world.spawn((Agent { id, market: self.market }, account, rng, role)).id();
         self.index.0.push(entity);
         Ok(id)
     }
@@ -172,7 +131,12 @@ fn build_market(scenario: &Scenario, seed: u64) -> Market {
         jump_mean: r.jump_mean,
         jump_stdev: r.jump_stdev,
     };
-    let history_len = (scenario.oracle.delay_ticks + scenario.oracle.sources) as usize;
+    let max_lag: u32 = scenario
+        .shocks
+        .iter()
+        .map(|s| if let cascade_scenario::ShockKind::OracleLag { ticks } = s.kind { ticks } else { 0 })
+        .sum();
+    let history_len = (scenario.oracle.delay_ticks + scenario.oracle.sources + max_lag) as usize;
     Market {
         id,
         spec: MarketSpec {
@@ -182,10 +146,8 @@ fn build_market(scenario: &Scenario, seed: u64) -> Market {
             taker_fee: m.taker_fee,
             maker_fee: m.maker_fee,
             price_band: m.price_band,
-            margin: MarginRates {
-                initial: scenario.margin.initial,
-                maintenance: scenario.margin.maintenance,
-            },
+            mark_band: m.mark_band,
+            margin: MarginRates { initial: scenario.margin.initial, maintenance: scenario.margin.maintenance },
             liquidation_fee: scenario.liquidation.fee,
             funding_interval: scenario.funding.interval_ticks,
             funding_cap: scenario.funding.cap,
@@ -199,6 +161,9 @@ fn build_market(scenario: &Scenario, seed: u64) -> Market {
         history_len,
         pending_gap: 0.0,
         oracle_price: m.initial_price,
+        oracle_stale: false,
+        oracle_medians: VecDeque::new(),
+        twap_ticks: scenario.oracle.twap_ticks.max(1) as usize,
         mark_price: m.initial_price,
         last_trade: None,
         open_interest: Decimal::ZERO,

@@ -35,6 +35,10 @@ pub struct Arbitrageur;
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct NoiseTrader;
 
+/// A backstop liquidator (a vault): takes over liquidatable positions, then unwinds them into the book.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct BackstopLiquidator;
+
 /// A leveraged trader: opens one position at `entry_tick` and holds it.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct LeveragedTrader {
@@ -59,6 +63,8 @@ pub struct OracleFeed {
     pub noise: f64,
     /// Its random stream.
     pub rng: StreamRng,
-    /// Its latest print, on the market's tick grid.
+    /// Its latest accepted print, on the market's tick grid.
     pub price: Decimal,
+    /// Tick of its latest accepted print.
+    pub last_update: u64,
 }

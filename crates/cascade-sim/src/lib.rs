@@ -134,13 +134,7 @@ impl Simulation {
 
     /// Headline figures of the ticks run so far.
     pub fn summary(&self) -> Summary {
-        Summary::from_records(
-            &self.scenario_name,
-            self.seed,
-            self.insurance_fund_start,
-            self.records(),
-            self.events(),
-        )
+        Summary::from_records(&self.scenario_name, self.seed, self.insurance_fund_start, self.records(), self.events())
     }
 
     /// The world, for inspection (tests, snapshots).

@@ -51,10 +51,7 @@ pub enum OutputError {
 
 /// Writes the four output files of `sim` into `dir` (created if missing).
 pub fn write_run(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Result<(), OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Io { path: dir.display().to_string(), source })?;
     write_csv(&dir.join("timeseries.csv"), sim.records())?;
     write_csv(&dir.join("events.csv"), sim.events())?;
     write_json(&dir.join("summary.json"), &sim.summary())?;
@@ -62,28 +59,17 @@ pub fn write_run(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Result<()
 }
 
 fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), OutputError> {
-    let csv_err = |source| OutputError::Csv {
-        path: path.display().to_string(),
-        source,
-    };
+    let csv_err = |source| OutputError::Csv { path: path.display().to_string(), source };
     let mut writer = csv::Writer::from_path(path).map_err(csv_err)?;
     for row in rows {
         writer.serialize(row).map_err(csv_err)?;
     }
-    writer.flush().map_err(|source| OutputError::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    writer.flush().map_err(|source| OutputError::Io { path: path.display().to_string(), source })
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
-    let io_err = |source| OutputError::Io {
-        path: path.display().to_string(),
-        source,
-    };
+    let io_err = |source| OutputError::Io { path: path.display().to_string(), source };
     let mut text = serde_json::to_string_pretty(value).map_err(|e| io_err(e.into()))?;
     text.push('\n');
-    std::fs::File::create(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(io_err)
+    std::fs::File::create(path).and_then(|mut f| f.write_all(text.as_bytes())).map_err(io_err)
 }

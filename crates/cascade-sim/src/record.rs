@@ -40,6 +40,16 @@ pub struct TickRecord {
     pub liquidated_notional: Decimal,
     /// Orders rejected for insufficient initial margin in the tick.
     pub rejected_orders: u32,
+    /// Notional taken over by backstop liquidators in the tick, quote.
+    pub backstop_notional: Decimal,
+    /// Notional closed against winners by deleveraging in the tick, quote.
+    pub deleveraged_notional: Decimal,
+    /// Loss taken from winners' collateral by socialization in the tick, quote.
+    pub socialized_loss: Decimal,
+    /// Whether the oracle price was stale at the end of the tick.
+    pub oracle_stale: bool,
+    /// Oracle prints rejected by the deviation guard in the tick.
+    pub oracle_rejections: u32,
     /// Funding rate applied in the tick, if any (positive: longs paid shorts).
     pub funding_rate: Option<Decimal>,
     /// Insurance fund balance, quote.
@@ -56,43 +66,104 @@ pub struct TickRecord {
 pub enum EventKind {
     /// An account was (partly) closed out by the liquidation engine.
     Liquidation,
+    /// A winner's position was reduced by auto-deleveraging, or its collateral haircut by a socialized loss.
+    Deleverage,
     /// A scripted shock started.
     ShockStart,
     /// A scripted shock ended.
     ShockEnd,
+    /// An oracle print was rejected by the deviation guard.
+    OraclePrintRejected,
+    /// The oracle price went stale (no fresh source); `detail` says whether liquidations are paused.
+    OracleStale,
+    /// The oracle price is fresh again.
+    OracleFresh,
 }
 
-/// One row of `events.csv`. Liquidation fields are empty for shocks.
+/// One row of `events.csv`; fields that do not apply to a kind are empty.
+///
+/// For a liquidation, the closed quantity is split by absorber (`book_quantity`, `backstop_quantity`,
+/// `deleveraged_quantity`) and the shortfall by who paid it (`insurance_paid`, `socialized`, `bad_debt`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// Tick at which it happened.
     pub tick: u64,
     /// What happened.
     pub kind: EventKind,
-    /// For shocks, the shock kind (`price_gap`, ...); for liquidations, `long` or `short`.
+    /// Liquidation and deleverage: `long` or `short` (the position's side); shocks: the shock kind; oracle events:
+    /// the source or the state.
     pub detail: String,
-    /// The liquidated account.
+    /// The account concerned.
     pub account: Option<u32>,
-    /// Quantity closed, base units.
+    /// Quantity closed or deleveraged, base units.
     pub quantity: Option<Decimal>,
-    /// Quantity left open because the book ran dry, base units.
+    /// Quantity of the slice left open (book dry, limits), base units.
     pub unfilled: Option<Decimal>,
-    /// Mark price that triggered it.
+    /// Mark price at the time.
     pub mark_price: Option<Decimal>,
-    /// Volume-weighted execution price.
+    /// The account's bankruptcy price before the close-out.
+    pub bankruptcy_price: Option<Decimal>,
+    /// Volume-weighted execution price (for a deleverage, the transfer price).
     pub average_price: Option<Decimal>,
     /// Notional closed, quote.
     pub notional: Option<Decimal>,
-    /// Liquidation penalty paid to the insurance fund, quote.
+    /// Part of the quantity sold into the book.
+    pub book_quantity: Option<Decimal>,
+    /// Part taken over by backstop liquidators.
+    pub backstop_quantity: Option<Decimal>,
+    /// Part closed against winners by deleveraging.
+    pub deleveraged_quantity: Option<Decimal>,
+    /// Penalty paid to the insurance fund, quote.
     pub fee: Option<Decimal>,
+    /// Penalty paid to backstop liquidators, quote.
+    pub liquidator_fee: Option<Decimal>,
     /// Negative equity left after the close-out, quote.
     pub shortfall: Option<Decimal>,
     /// Part of the shortfall paid by the insurance fund, quote.
     pub insurance_paid: Option<Decimal>,
+    /// Part of the shortfall taken from winners as a socialized loss, quote.
+    pub socialized: Option<Decimal>,
     /// Part of the shortfall booked as bad debt, quote.
     pub bad_debt: Option<Decimal>,
-    /// For shocks, the shock's magnitude (change, fraction or multiplier).
+    /// Deleverage: what the winner gave up relative to closing at the mark (or its haircut), quote.
+    pub loss: Option<Decimal>,
+    /// Deleverage: the winner's unrealized profit before, quote.
+    pub profit: Option<Decimal>,
+    /// Deleverage: the winner's leverage before (notional over equity).
+    pub leverage: Option<Decimal>,
+    /// Shocks: magnitude (change, fraction, multiplier, ticks); oracle rejections: the print's deviation.
     pub magnitude: Option<f64>,
+}
+
+impl Event {
+    /// An event with only its tick, kind and detail set.
+    pub fn new(tick: u64, kind: EventKind, detail: impl Into<String>) -> Self {
+        Self {
+            tick,
+            kind,
+            detail: detail.into(),
+            account: None,
+            quantity: None,
+            unfilled: None,
+            mark_price: None,
+            bankruptcy_price: None,
+            average_price: None,
+            notional: None,
+            book_quantity: None,
+            backstop_quantity: None,
+            deleveraged_quantity: None,
+            fee: None,
+            liquidator_fee: None,
+            shortfall: None,
+            insurance_paid: None,
+            socialized: None,
+            bad_debt: None,
+            loss: None,
+            profit: None,
+            leverage: None,
+            magnitude: None,
+        }
+    }
 }
 
 /// Headline figures of a run (`summary.json`).
@@ -142,6 +213,18 @@ pub struct Summary {
     pub bad_debt: Decimal,
     /// Fees collected, quote.
     pub fees: Decimal,
+    /// Notional taken over by backstop liquidators, quote.
+    pub backstop_notional: Decimal,
+    /// Notional closed against winners by deleveraging, quote.
+    pub deleveraged_notional: Decimal,
+    /// Loss taken from winners by socialization, quote.
+    pub socialized_loss: Decimal,
+    /// Fairness of loss allocation (ADL and socialized loss).
+    pub loss_allocation: LossAllocationSummary,
+    /// Ticks at whose end the oracle price was stale.
+    pub oracle_stale_ticks: u64,
+    /// Oracle prints rejected by the deviation guard.
+    pub oracle_rejections: u64,
     /// Notional traded, quote.
     pub notional_volume: Decimal,
     /// Orders rejected for insufficient initial margin.
@@ -167,30 +250,20 @@ impl Summary {
                 max_drawdown = max_drawdown.max(1.0 - to_f64(t.mark) / to_f64(peak));
             }
         }
-        let liquidations: Vec<&Event> = events
-            .iter()
-            .filter(|e| e.kind == EventKind::Liquidation)
-            .collect();
+        let liquidations: Vec<&Event> = events.iter().filter(|e| e.kind == EventKind::Liquidation).collect();
         let mut accounts: Vec<u32> = liquidations.iter().filter_map(|e| e.account).collect();
         accounts.sort_unstable();
         accounts.dedup();
-        let peak_tick = ticks
-            .iter()
-            .filter(|t| t.liquidations > 0)
-            .max_by_key(|t| (t.liquidations, std::cmp::Reverse(t.tick)));
-        let sum = |f: fn(&Event) -> Option<Decimal>| {
-            liquidations.iter().filter_map(|e| f(e)).sum::<Decimal>()
-        };
+        let peak_tick =
+            ticks.iter().filter(|t| t.liquidations > 0).max_by_key(|t| (t.liquidations, std::cmp::Reverse(t.tick)));
+        let sum = |f: fn(&Event) -> Option<Decimal>| liquidations.iter().filter_map(|e| f(e)).sum::<Decimal>();
         Summary {
             scenario: scenario.to_owned(),
             seed,
             ticks: ticks.len() as u64,
             reference_start: first.map_or(0.0, |t| t.reference),
             reference_end: last.map_or(0.0, |t| t.reference),
-            reference_min: ticks
-                .iter()
-                .map(|t| t.reference)
-                .fold(f64::INFINITY, f64::min),
+            reference_min: ticks.iter().map(|t| t.reference).fold(f64::INFINITY, f64::min),
             mark_start: first.map_or(Decimal::ZERO, |t| t.mark),
             mark_end: last.map_or(Decimal::ZERO, |t| t.mark),
             mark_min: ticks.iter().map(|t| t.mark).min().unwrap_or_default(),
@@ -203,16 +276,57 @@ impl Summary {
             ticks_with_liquidations: ticks.iter().filter(|t| t.liquidations > 0).count() as u64,
             insurance_fund_start,
             insurance_fund_end: last.map_or(insurance_fund_start, |t| t.insurance_fund),
-            insurance_fund_min: ticks
-                .iter()
-                .map(|t| t.insurance_fund)
-                .min()
-                .unwrap_or(insurance_fund_start),
+            insurance_fund_min: ticks.iter().map(|t| t.insurance_fund).min().unwrap_or(insurance_fund_start),
             shortfall: sum(|e| e.shortfall),
             bad_debt: last.map_or(Decimal::ZERO, |t| t.bad_debt),
             fees: last.map_or(Decimal::ZERO, |t| t.fees),
+            backstop_notional: ticks.iter().map(|t| t.backstop_notional).sum(),
+            deleveraged_notional: ticks.iter().map(|t| t.deleveraged_notional).sum(),
+            socialized_loss: ticks.iter().map(|t| t.socialized_loss).sum(),
+            loss_allocation: LossAllocationSummary::from_events(events),
+            oracle_stale_ticks: ticks.iter().filter(|t| t.oracle_stale).count() as u64,
+            oracle_rejections: ticks.iter().map(|t| u64::from(t.oracle_rejections)).sum(),
             notional_volume: ticks.iter().map(|t| t.notional_volume).sum(),
             rejected_orders: ticks.iter().map(|t| u64::from(t.rejected_orders)).sum(),
+        }
+    }
+}
+
+/// How losses beyond the insurance fund fell on winners: per deleverage event, the loss a winner took relative to
+/// its unrealized profit (its "share"), and its leverage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LossAllocationSummary {
+    /// Deleverage events (one per winner per liquidation).
+    pub events: u64,
+    /// Distinct winners hit.
+    pub winners_hit: u64,
+    /// Total loss taken from winners, quote.
+    pub loss_taken: Decimal,
+    /// Mean of loss / profit over events (0 without events).
+    pub mean_share_of_profit: f64,
+    /// Largest loss / profit of any event.
+    pub max_share_of_profit: f64,
+    /// Mean leverage of the winners hit.
+    pub mean_leverage: f64,
+}
+
+impl LossAllocationSummary {
+    fn from_events(events: &[Event]) -> Self {
+        let hits: Vec<&Event> = events.iter().filter(|e| e.kind == EventKind::Deleverage).collect();
+        let shares: Vec<f64> =
+            hits.iter().filter_map(|e| Some(to_f64(e.loss?) / to_f64(e.profit?))).filter(|s| s.is_finite()).collect();
+        let leverages: Vec<f64> = hits.iter().filter_map(|e| e.leverage.map(to_f64)).collect();
+        let mut winners: Vec<u32> = hits.iter().filter_map(|e| e.account).collect();
+        winners.sort_unstable();
+        winners.dedup();
+        let mean = |xs: &[f64]| if xs.is_empty() { 0.0 } else { xs.iter().sum::<f64>() / xs.len() as f64 };
+        Self {
+            events: hits.len() as u64,
+            winners_hit: winners.len() as u64,
+            loss_taken: hits.iter().filter_map(|e| e.loss).sum(),
+            mean_share_of_profit: mean(&shares),
+            max_share_of_profit: shares.iter().copied().fold(0.0, f64::max),
+            mean_leverage: mean(&leverages),
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct MarketSpec {
     pub maker_fee: Decimal,
     /// Market orders fill no further than this fraction from the mark price.
     pub price_band: Decimal,
+    /// The mark is clamped to this fraction around the oracle price (0: no clamp).
+    pub mark_band: Decimal,
     /// Margin fractions.
     pub margin: MarginRates,
     /// Liquidation penalty, fraction of liquidated notional, paid to the insurance fund.
@@ -110,6 +112,14 @@ pub struct TickFlow {
     pub liquidated_notional: Decimal,
     /// Orders rejected for insufficient initial margin.
     pub rejected_orders: u32,
+    /// Notional taken over by backstop liquidators, quote.
+    pub backstop_notional: Decimal,
+    /// Notional closed against winners by deleveraging, quote.
+    pub deleveraged_notional: Decimal,
+    /// Loss taken from winners by socialization, quote.
+    pub socialized_loss: Decimal,
+    /// Oracle prints rejected by the deviation guard.
+    pub oracle_rejections: u32,
     /// Funding rate applied this tick, if funding happened.
     pub funding_rate: Option<Decimal>,
 }
@@ -133,8 +143,14 @@ pub struct Market {
     pub history_len: usize,
     /// A scripted log-return gap to apply at the next reference step.
     pub pending_gap: f64,
-    /// Median of the oracle prints, on the tick grid.
+    /// The venue's oracle price: the (time-averaged) median of fresh oracle prints, on the tick grid.
     pub oracle_price: Decimal,
+    /// Whether no oracle source is fresh: the oracle price is the last valid one.
+    pub oracle_stale: bool,
+    /// Recent medians of fresh prints, newest last, for the TWAP.
+    pub oracle_medians: VecDeque<Decimal>,
+    /// How many medians the oracle price averages.
+    pub twap_ticks: usize,
     /// Mark price used for margin: median of oracle, book mid and last trade.
     pub mark_price: Decimal,
     /// Price of the most recent trade.
@@ -194,6 +210,17 @@ pub struct EntrySchedule(pub BTreeMap<u64, Vec<(AgentId, Side, Decimal)>>);
 #[derive(Resource, Debug, Clone)]
 pub struct Populations(pub Agents);
 
+/// Oracle disruptions in force.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OracleDisruption {
+    /// Sources do not print.
+    pub frozen: bool,
+    /// Extra delay of every source, ticks.
+    pub extra_delay: u32,
+    /// The first `n` sources print `(1 + change)` times the true value: `(change, n)`.
+    pub bad_print: Option<(f64, u32)>,
+}
+
 /// The shock timeline and the shocks in force this tick.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct Shocks {
@@ -203,15 +230,25 @@ pub struct Shocks {
     pub depth_withdrawal: f64,
     /// Multiplier on reference volatility now.
     pub volatility_multiplier: f64,
+    /// Oracle disruptions now.
+    pub oracle: OracleDisruption,
 }
 
-/// Accounts found below maintenance margin this tick, worst first.
+/// The oracle safety rules.
+#[derive(Resource, Debug, Clone)]
+pub struct OracleRules(pub cascade_scenario::Oracle);
+
+/// Accounts found below maintenance margin this tick, in processing order: `(sort key, agent)`.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct LiquidationQueue(pub Vec<(Decimal, AgentId)>);
 
-/// Whether the liquidation engine runs.
-#[derive(Resource, Debug, Clone, Copy)]
-pub struct LiquidationSwitch(pub bool);
+/// The liquidation engine's rules.
+#[derive(Resource, Debug, Clone)]
+pub struct LiquidationRules(pub cascade_scenario::Liquidation);
+
+/// The tick of each account's latest liquidation slice (for the partial-liquidation cooldown).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct LastLiquidation(pub BTreeMap<AgentId, u64>);
 
 /// Whether the ledger is audited every tick (always in debug builds; on demand in release).
 #[derive(Resource, Debug, Clone, Copy)]

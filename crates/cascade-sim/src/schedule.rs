@@ -13,9 +13,7 @@
 //! The executor is single-threaded: a tick is a deterministic sequence. Speed comes from running many worlds in
 //! parallel, not from parallelism inside a tick.
 
-use crate::systems::{
-    agents, funding, liquidation, margin, mark, matching, metrics, oracles, reference, shocks,
-};
+use crate::systems::{agents, funding, liquidation, margin, mark, matching, metrics, oracles, reference, shocks};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 
@@ -70,14 +68,13 @@ pub fn tick_schedule() -> Schedule {
     schedule.add_systems((
         shocks::apply_shocks.in_set(TickSet::Shocks),
         reference::step_reference.in_set(TickSet::Reference),
-        (oracles::sample_oracles, oracles::aggregate_oracles)
-            .chain()
-            .in_set(TickSet::Oracles),
+        (oracles::sample_oracles, oracles::aggregate_oracles).chain().in_set(TickSet::Oracles),
         (
             agents::quote_market_makers,
             agents::trade_arbitrageurs,
             agents::trade_noise,
             agents::enter_leveraged_positions,
+            agents::unwind_backstop,
         )
             .chain()
             .in_set(TickSet::Agents),
@@ -86,9 +83,7 @@ pub fn tick_schedule() -> Schedule {
         funding::pay_funding.in_set(TickSet::Funding),
         margin::check_margin.in_set(TickSet::Margin),
         liquidation::liquidate.in_set(TickSet::Liquidation),
-        (metrics::audit_ledger, metrics::record_tick)
-            .chain()
-            .in_set(TickSet::Metrics),
+        (metrics::audit_ledger, metrics::record_tick).chain().in_set(TickSet::Metrics),
     ));
     schedule
 }

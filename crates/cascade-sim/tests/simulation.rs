@@ -26,14 +26,8 @@ fn run(scenario: &Scenario, seed: u64) -> Simulation {
 fn the_declared_tick_order_leaves_no_ambiguity() {
     let mut world = cascade_sim::build::build_world(&default_scenario(), 1).unwrap();
     let mut schedule = cascade_sim::schedule::tick_schedule();
-    schedule.set_build_settings(ScheduleBuildSettings {
-        ambiguity_detection: LogLevel::Error,
-        ..Default::default()
-    });
-    assert!(
-        schedule.initialize(&mut world).is_ok(),
-        "systems with conflicting access must be ordered"
-    );
+    schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
+    assert!(schedule.initialize(&mut world).is_ok(), "systems with conflicting access must be ordered");
 }
 
 #[test]
@@ -48,10 +42,7 @@ fn the_ledger_is_conserved_after_every_tick_of_a_whole_run() {
     let ledger = sim.ledger();
     // The run exercised every sink: fees, the insurance fund's payouts and bad debt.
     assert!(ledger.fees > Decimal::ZERO);
-    assert!(
-        ledger.insurance_fund < scenario.liquidation.insurance_fund + ledger.fees,
-        "the fund paid shortfalls"
-    );
+    assert!(ledger.insurance_fund < scenario.liquidation.insurance_fund + ledger.fees, "the fund paid shortfalls");
     let summary = sim.summary();
     assert!(summary.shortfall > Decimal::ZERO, "{summary:?}");
 }
@@ -74,34 +65,17 @@ fn the_default_shock_sets_off_a_cascade() {
     let scenario = default_scenario();
     let sim = run(&scenario, scenario.seed);
     let records = sim.records();
-    let liquidations: Vec<_> = sim
-        .events()
-        .iter()
-        .filter(|e| e.kind == EventKind::Liquidation && e.tick >= SHOCK_TICK)
-        .collect();
+    let liquidations: Vec<_> =
+        sim.events().iter().filter(|e| e.kind == EventKind::Liquidation && e.tick >= SHOCK_TICK).collect();
     // The gap liquidates at once ...
-    assert!(
-        liquidations.iter().any(|e| e.tick <= SHOCK_TICK + 5),
-        "immediate liquidations"
-    );
+    assert!(liquidations.iter().any(|e| e.tick <= SHOCK_TICK + 5), "immediate liquidations");
     // ... and liquidations go on for many ticks after it: each round's selling triggers the next.
     let ticks_with: std::collections::BTreeSet<u64> = liquidations.iter().map(|e| e.tick).collect();
-    assert!(
-        ticks_with.len() > 50,
-        "liquidations in {} ticks only",
-        ticks_with.len()
-    );
+    assert!(ticks_with.len() > 50, "liquidations in {} ticks only", ticks_with.len());
     // The mark keeps falling well past the gap's own level.
     let after_gap = records[(SHOCK_TICK + 3) as usize].mark;
-    let low = records[SHOCK_TICK as usize..]
-        .iter()
-        .map(|r| r.mark)
-        .min()
-        .unwrap();
-    assert!(
-        low < after_gap * dec!(0.95),
-        "low {low} vs {after_gap} just after the gap"
-    );
+    let low = records[SHOCK_TICK as usize..].iter().map(|r| r.mark).min().unwrap();
+    assert!(low < after_gap * dec!(0.95), "low {low} vs {after_gap} just after the gap");
 }
 
 #[test]
@@ -115,19 +89,9 @@ fn liquidation_selling_feeds_back_into_the_price() {
     assert!(sa.liquidated_notional > dec!(1000000));
     assert_eq!(sb.liquidated_notional, Decimal::ZERO);
     // Same shock, same seed: forced selling makes the crash deeper and the price end lower.
-    assert!(
-        sa.mark_min < sb.mark_min,
-        "with {} without {}",
-        sa.mark_min,
-        sb.mark_min
-    );
+    assert!(sa.mark_min < sb.mark_min, "with {} without {}", sa.mark_min, sb.mark_min);
     assert!(sa.reference_min < sb.reference_min);
-    assert!(
-        sa.mark_end < sb.mark_end,
-        "with {} without {}",
-        sa.mark_end,
-        sb.mark_end
-    );
+    assert!(sa.mark_end < sb.mark_end, "with {} without {}", sa.mark_end, sb.mark_end);
 }
 
 /// A small world where the only position takers are identical 10x longs: by hand, a 10x long with 2.5% maintenance
@@ -149,30 +113,16 @@ fn a_gap_beyond_the_maintenance_buffer_liquidates_every_ten_x_long() {
     )"#;
     let scenario = cascade_scenario::load_str("tiny.ron", text).unwrap();
     let sim = run(&scenario, 3);
-    let events: Vec<_> = sim
-        .events()
-        .iter()
-        .filter(|e| e.kind == EventKind::Liquidation)
-        .collect();
+    let events: Vec<_> = sim.events().iter().filter(|e| e.kind == EventKind::Liquidation).collect();
     let accounts: std::collections::BTreeSet<_> = events.iter().filter_map(|e| e.account).collect();
-    assert_eq!(
-        accounts.len(),
-        20,
-        "every 10x long is liquidated by a 10% gap"
-    );
-    assert!(
-        events.iter().all(|e| e.tick >= 40),
-        "nobody is liquidated before the gap"
-    );
+    assert_eq!(accounts.len(), 20, "every 10x long is liquidated by a 10% gap");
+    assert!(events.iter().all(|e| e.tick >= 40), "nobody is liquidated before the gap");
     for e in &events {
         let (notional, fee) = (e.notional.unwrap(), e.fee.unwrap());
         // The penalty is 1% of the closed notional unless the equity left was smaller.
         assert!(fee <= notional * dec!(0.01));
         // A shortfall is split exactly between the insurance fund and bad debt.
-        assert_eq!(
-            e.shortfall.unwrap(),
-            e.insurance_paid.unwrap() + e.bad_debt.unwrap()
-        );
+        assert_eq!(e.shortfall.unwrap(), e.insurance_paid.unwrap() + e.bad_debt.unwrap());
         assert!(e.average_price.unwrap() < dec!(30000) * dec!(0.92));
     }
     let mut sim = sim;
@@ -200,8 +150,5 @@ fn shocks_are_logged_when_they_start_and_end() {
             (1680, EventKind::ShockEnd, "volatility_spike"),
         ]
     );
-    assert!(matches!(
-        scenario.shocks[0].kind,
-        ShockKind::PriceGap { .. }
-    ));
+    assert!(matches!(scenario.shocks[0].kind, ShockKind::PriceGap { .. }));
 }

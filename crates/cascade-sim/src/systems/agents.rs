@@ -1,11 +1,10 @@
 //! Agent behaviours. Each agent looks at the market as the tick starts and queues orders in the market's inbox;
-//! agents act in a fixed order (market makers, arbitrageurs, noise traders, leveraged traders), and within a
+//! agents act in a fixed order (market makers, arbitrageurs, noise traders, leveraged traders, backstop
+//! liquidators), and within a
 //! population by agent id, so the queue is deterministic.
 
-use crate::components::{Account, Agent, AgentRng, Arbitrageur, MarketMaker, NoiseTrader};
-use crate::resources::{
-    AgentIndex, Clock, EntrySchedule, Market, Markets, OrderRequest, Populations, Shocks,
-};
+use crate::components::{Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader};
+use crate::resources::{AgentIndex, Clock, EntrySchedule, Market, Markets, OrderRequest, Populations, Shocks};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
@@ -22,9 +21,7 @@ fn lots(market: &Market, notional: f64, price: f64) -> Option<Decimal> {
 
 /// A price on the tick grid (rounded to nearest); `None` if not finite or not positive.
 fn tick_price(market: &Market, price: f64) -> Option<Decimal> {
-    from_f64(price, market.spec.tick_size, "order price")
-        .ok()
-        .filter(|p| *p > Decimal::ZERO)
+    from_f64(price, market.spec.tick_size, "order price").ok().filter(|p| *p > Decimal::ZERO)
 }
 
 /// Market makers cancel their quotes and post a fresh ladder around the oracle price. The spread widens and the
@@ -40,53 +37,28 @@ pub fn quote_market_makers(
     let p = &populations.0.market_makers;
     for (agent, account) in makers.iter().sort::<&Agent>() {
         let market = markets.get_mut(agent.market);
-        market
-            .inbox
-            .push(OrderRequest::CancelAll { agent: agent.id });
+        market.inbox.push(OrderRequest::CancelAll { agent: agent.id });
         let oracle = to_f64(market.oracle_price);
         let calm = market.spec.calm_volatility_per_tick;
-        let excess = if calm > 0.0 {
-            (market.mark_volatility.volatility() / calm - 1.0).max(0.0)
-        } else {
-            0.0
-        };
+        let excess = if calm > 0.0 { (market.mark_volatility.volatility() / calm - 1.0).max(0.0) } else { 0.0 };
         let spread_multiplier = 1.0 + p.spread_sensitivity * excess;
-        let depth_multiplier =
-            (1.0 - shocks.depth_withdrawal) / (1.0 + p.depth_sensitivity * excess);
+        let depth_multiplier = (1.0 - shocks.depth_withdrawal) / (1.0 + p.depth_sensitivity * excess);
         let inventory = to_f64(account.0.quantity(market.id)) * oracle;
-        let skew =
-            -p.inventory_skew_bps * (inventory / p.max_inventory).clamp(-1.0, 1.0) / 10_000.0;
+        let skew = -p.inventory_skew_bps * (inventory / p.max_inventory).clamp(-1.0, 1.0) / 10_000.0;
         let centre = oracle * (1.0 + skew);
         let notional = p.level_notional * depth_multiplier;
         for level in 0..p.levels {
-            let offset = (p.half_spread_bps + f64::from(level) * p.level_spacing_bps)
-                * spread_multiplier
-                / 10_000.0;
+            let offset = (p.half_spread_bps + f64::from(level) * p.level_spacing_bps) * spread_multiplier / 10_000.0;
             let quotes = [
-                (
-                    Side::Buy,
-                    centre * (1.0 - offset),
-                    inventory < p.max_inventory,
-                ),
-                (
-                    Side::Sell,
-                    centre * (1.0 + offset),
-                    inventory > -p.max_inventory,
-                ),
+                (Side::Buy, centre * (1.0 - offset), inventory < p.max_inventory),
+                (Side::Sell, centre * (1.0 + offset), inventory > -p.max_inventory),
             ];
             for (side, price, allowed) in quotes {
                 if !allowed {
                     continue;
                 }
-                if let (Some(price), Some(quantity)) =
-                    (tick_price(market, price), lots(market, notional, price))
-                {
-                    market.inbox.push(OrderRequest::Limit {
-                        agent: agent.id,
-                        side,
-                        price,
-                        quantity,
-                    });
+                if let (Some(price), Some(quantity)) = (tick_price(market, price), lots(market, notional, price)) {
+                    market.inbox.push(OrderRequest::Limit { agent: agent.id, side, price, quantity });
                 }
             }
         }
@@ -124,31 +96,17 @@ pub fn trade_arbitrageurs(
             let room = (budget + position * mark).min(p.max_order_notional);
             Some((Side::Sell, room, reference * (1.0 + threshold)))
         } else if position > 0.0 && best_bid.is_some_and(|b| b >= reference) {
-            Some((
-                Side::Sell,
-                (position * reference).min(p.max_order_notional),
-                reference,
-            ))
+            Some((Side::Sell, (position * reference).min(p.max_order_notional), reference))
         } else if position < 0.0 && best_ask.is_some_and(|a| a <= reference) {
-            Some((
-                Side::Buy,
-                (-position * reference).min(p.max_order_notional),
-                reference,
-            ))
+            Some((Side::Buy, (-position * reference).min(p.max_order_notional), reference))
         } else {
             None
         };
         if let Some((side, notional, limit)) = order
             && notional > 0.0
-            && let (Some(quantity), Some(limit)) =
-                (lots(market, notional, reference), tick_price(market, limit))
+            && let (Some(quantity), Some(limit)) = (lots(market, notional, reference), tick_price(market, limit))
         {
-            market.inbox.push(OrderRequest::Market {
-                agent: agent.id,
-                side,
-                quantity,
-                limit: Some(limit),
-            });
+            market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: Some(limit) });
         }
     }
 }
@@ -164,21 +122,12 @@ pub fn trade_noise(
         if !rng.0.random_bool(p.trade_probability) {
             continue;
         }
-        let side = if rng.0.random_bool(0.5) {
-            Side::Buy
-        } else {
-            Side::Sell
-        };
+        let side = if rng.0.random_bool(0.5) { Side::Buy } else { Side::Sell };
         let z: f64 = StandardNormal.sample(&mut rng.0);
         let notional = p.order_notional * libm::exp(p.order_notional_sigma * z);
         let market = markets.get_mut(agent.market);
         if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
-            market.inbox.push(OrderRequest::Market {
-                agent: agent.id,
-                side,
-                quantity,
-                limit: None,
-            });
+            market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
         }
     }
 }
@@ -202,12 +151,33 @@ pub fn enter_leveraged_positions(
         let market = markets.get_mut(agent.market);
         let notional = to_f64(account.0.collateral * leverage);
         if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
-            market.inbox.push(OrderRequest::Market {
-                agent: id,
-                side,
-                quantity,
-                limit: None,
-            });
+            market.inbox.push(OrderRequest::Market { agent: id, side, quantity, limit: None });
+        }
+    }
+}
+
+/// Backstop liquidators unwind the positions they took over: each tick a market order reducing the position by up
+/// to `unwind_notional`, no worse than `unwind_slippage_bps` from the mark.
+pub fn unwind_backstop(
+    vaults: Query<(&Agent, &Account), With<BackstopLiquidator>>,
+    mut markets: ResMut<Markets>,
+    populations: Res<Populations>,
+) {
+    let p = &populations.0.backstop;
+    for (agent, account) in vaults.iter().sort::<&Agent>() {
+        let market = markets.get_mut(agent.market);
+        let position = account.0.quantity(market.id);
+        let Some(side) = Side::closing(position) else { continue };
+        let mark = to_f64(market.mark_price);
+        let notional = (to_f64(position.abs()) * mark).min(p.unwind_notional);
+        let slippage = p.unwind_slippage_bps / 10_000.0;
+        let limit = match side {
+            Side::Sell => mark * (1.0 - slippage),
+            Side::Buy => mark * (1.0 + slippage),
+        };
+        if let (Some(quantity), Some(limit)) = (lots(market, notional, mark), tick_price(market, limit)) {
+            let quantity = quantity.min(position.abs());
+            market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: Some(limit) });
         }
     }
 }

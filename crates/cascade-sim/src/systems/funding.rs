@@ -18,11 +18,7 @@ pub fn pay_funding(
         if interval == 0 || !(clock.tick + 1).is_multiple_of(interval) {
             continue;
         }
-        let premium = if market.premium_count > 0 {
-            market.premium_sum / f64::from(market.premium_count)
-        } else {
-            0.0
-        };
+        let premium = if market.premium_count > 0 { market.premium_sum / f64::from(market.premium_count) } else { 0.0 };
         let rate = funding_rate(premium, market.spec.funding_cap);
         market.premium_sum = 0.0;
         market.premium_count = 0;
@@ -35,9 +31,7 @@ pub fn pay_funding(
             if quantity.is_zero() {
                 continue;
             }
-            if let Err(e) =
-                funding_payment(quantity, market.oracle_price, rate).and_then(|p| account.0.pay(p))
-            {
+            if let Err(e) = funding_payment(quantity, market.oracle_price, rate).and_then(|p| account.0.pay(p)) {
                 faults.0.push(e.into());
             }
         }

@@ -1,135 +1,449 @@
-//! The liquidation engine: closes out accounts below maintenance margin into the book.
+//! The liquidation engine: closes out accounts below maintenance margin.
+//!
+//! For each queued account, in the configured order, the engine re-checks it, decides how much to close (the whole
+//! position, or a slice that restores the target margin; within the per-account and per-market rate limits),
+//! cancels the account's resting orders, and closes the slice through the absorbers in this order:
+//!
+//! 1. **backstop liquidators**, first, when the account is deeply underwater (equity below `trigger` times its
+//!    maintenance requirement): they take the position over at `discount` from the mark, within their capital;
+//! 2. **the book**: a market order within the price band and, unless losses go to bad debt, no worse than the price
+//!    at which the insurance fund can still cover the shortfall;
+//! 3. **backstop liquidators** again, for what the book could not take;
+//! 4. **deleveraging**, when what is left cannot be closed without a loss beyond the insurance fund: ADL closes it
+//!    against ranked winners at the price the fund can cover; socialized loss closes it against winners at the mark.
+//!
+//! The penalty is then charged (shared with backstop liquidators by `liquidator_share`), and once the position is
+//! closed a negative balance is covered by the insurance fund, then (socialized loss) by winners' profits, then
+//! booked as bad debt. What stays open is retried next tick. Every step is logged in the liquidation's event.
 
 use crate::SimError;
-use crate::components::{Account, Agent};
+use crate::components::{Account, Agent, BackstopLiquidator};
 use crate::record::{Event, EventKind};
 use crate::resources::{
-    AgentIndex, Clock, Faults, LiquidationQueue, LiquidationSwitch, Markets, Recorder, VenueLedger,
+    AgentIndex, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, Market, Markets, OracleRules,
+    Populations, Recorder, VenueLedger,
 };
-use crate::systems::settlement::{account_mut, settle_fills};
+use crate::systems::settlement::{FillSource, account_mut, settle_fills};
 use bevy_ecs::prelude::*;
-use cascade_core::book::Side;
-use cascade_core::liquidation::{ShortfallCover, absorb_shortfall, liquidation_fee};
+use bevy_ecs::system::SystemParam;
+use cascade_core::book::{Fill, Side};
+use cascade_core::deleverage::{Winner, adl_plan, socialize};
+use cascade_core::liquidation::{
+    ShortfallCover, absorb_shortfall, bankruptcy_price, liquidation_fee, partial_close_quantity, transfer_price,
+};
 use cascade_core::margin::health;
-use cascade_core::money;
-use cascade_core::{AgentId, Decimal};
+use cascade_core::money::{self, floor_to_step, round_to_step};
+use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_scenario::{Backstop, Liquidation, LiquidationMode, LossAllocation};
 
-/// Liquidates the queued accounts, worst first. For each: re-check (an earlier close-out may have filled against
-/// it), cancel its resting orders, send a market order for the whole position into the book (no taker fee, within
-/// the market's price band), charge the liquidation penalty to the insurance fund (capped by the equity left), and
-/// once the position is closed, cover negative collateral from the insurance fund and then as bad debt. What the
-/// book cannot fill within the band stays open and is retried next tick; a close-out that fills nothing is not
-/// counted.
-#[allow(clippy::too_many_arguments)] // a system lists every resource it touches
-pub fn liquidate(
-    switch: Res<LiquidationSwitch>,
-    clock: Res<Clock>,
-    mut queue: ResMut<LiquidationQueue>,
-    mut markets: ResMut<Markets>,
-    agents: Query<&Agent>,
-    mut accounts: Query<&mut Account>,
-    index: Res<AgentIndex>,
-    mut ledger: ResMut<VenueLedger>,
-    mut recorder: ResMut<Recorder>,
-    mut faults: ResMut<Faults>,
-) {
-    let queued = std::mem::take(&mut queue.0);
-    if !switch.0 {
+/// Precision of transfer prices and penalty shares (1e-8).
+const FINE: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
+
+/// What the liquidation engine reads and writes.
+#[derive(SystemParam)]
+pub struct Engine<'w, 's> {
+    rules: Res<'w, LiquidationRules>,
+    oracle_rules: Res<'w, OracleRules>,
+    populations: Res<'w, Populations>,
+    clock: Res<'w, Clock>,
+    queue: ResMut<'w, LiquidationQueue>,
+    last: ResMut<'w, LastLiquidation>,
+    markets: ResMut<'w, Markets>,
+    agents: Query<'w, 's, (Entity, &'static Agent, Has<BackstopLiquidator>)>,
+    accounts: Query<'w, 's, &'static mut Account>,
+    index: Res<'w, AgentIndex>,
+    ledger: ResMut<'w, VenueLedger>,
+    recorder: ResMut<'w, Recorder>,
+    faults: ResMut<'w, Faults>,
+}
+
+/// Liquidates the queued accounts (see the module documentation for the absorbers and their order). Does nothing
+/// when liquidation is disabled, or for a market whose oracle is stale when the rules pause liquidations then.
+pub fn liquidate(mut engine: Engine) {
+    let queued = std::mem::take(&mut engine.queue.0);
+    if !engine.rules.0.enabled {
         return;
     }
+    let mut backstops: Vec<AgentId> = engine.agents.iter().filter(|(_, _, b)| *b).map(|(_, a, _)| a.id).collect();
+    backstops.sort_unstable();
     for (_, id) in queued {
-        let Ok(agent) = agents.get(index.entity(id)) else {
+        let Ok((_, agent, _)) = engine.agents.get(engine.index.entity(id)) else { continue };
+        let market = agent.market;
+        if engine.markets.get(market).oracle_stale && engine.oracle_rules.0.pause_liquidations_when_stale {
             continue;
-        };
-        match close_out(
-            id,
-            agent,
-            clock.tick,
-            &mut markets,
-            &mut accounts,
-            &index,
-            &mut ledger,
-        ) {
-            Ok(Some(event)) => recorder.events.push(event),
-            Ok(None) => {}
-            Err(e) => faults.0.push(e),
+        }
+        match close_out(&mut engine, id, market, &backstops) {
+            Ok(events) => engine.recorder.events.extend(events),
+            Err(e) => engine.faults.0.push(e),
         }
     }
 }
 
-fn close_out(
-    id: AgentId,
-    agent: &Agent,
-    tick: u64,
-    markets: &mut Markets,
+/// An account's position and money in one market.
+#[derive(Debug, Clone, Copy)]
+struct State {
+    quantity: Decimal,
+    cost_basis: Decimal,
+    collateral: Decimal,
+}
+
+fn state(
     accounts: &mut Query<&mut Account>,
     index: &AgentIndex,
-    ledger: &mut VenueLedger,
-) -> Result<Option<Event>, SimError> {
-    let market = markets.get_mut(agent.market);
+    id: AgentId,
+    market: MarketId,
+) -> Result<State, SimError> {
+    let account = &account_mut(accounts, index, id)?.0;
+    let position = account.position(market);
+    Ok(State {
+        quantity: position.map_or(Decimal::ZERO, |p| p.quantity),
+        cost_basis: position.map_or(Decimal::ZERO, |p| p.cost_basis),
+        collateral: account.collateral,
+    })
+}
+
+impl State {
+    /// The price at which closing the whole position leaves a loss of exactly `fund` (what the insurance fund can
+    /// pay), rounded towards the safe side for the fund: up for a long's sale, down for a short's purchase.
+    fn covered_price(&self, fund: Decimal, tick: Decimal) -> Option<Decimal> {
+        let exact = transfer_price(self.quantity, self.cost_basis, self.collateral, fund)?;
+        let floor = floor_to_step(exact, tick)?;
+        Some(if self.quantity.is_sign_positive() && floor < exact { floor + tick } else { floor })
+    }
+
+    fn equity_at(&self, mark: Decimal) -> Decimal {
+        self.collateral + self.quantity * mark - self.cost_basis
+    }
+}
+
+fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[AgentId]) -> Result<Vec<Event>, SimError> {
+    let rules: &Liquidation = &e.rules.0;
+    let backstop: &Backstop = &e.populations.0.backstop;
+    let tick = e.clock.tick;
+    let market = e.markets.get_mut(market_id);
     let mark = market.mark_price;
-    let (quantity, still_liquidatable) = {
-        let account = &account_mut(accounts, index, id)?.0;
-        (
-            account.quantity(market.id),
-            health(account, |_| mark, market.spec.margin)?.is_liquidatable(),
-        )
-    };
-    let Some(side) = Side::closing(quantity) else {
-        return Ok(None);
-    };
-    if !still_liquidatable {
-        return Ok(None);
+    let (lot, tick_size) = (market.spec.lot_size, market.spec.tick_size);
+    let before = state(&mut e.accounts, &e.index, id, market_id)?;
+    let health = health(&account_mut(&mut e.accounts, &e.index, id)?.0, |_| mark, market.spec.margin)?;
+    let Some(side) = Side::closing(before.quantity) else { return Ok(Vec::new()) };
+    if !health.is_liquidatable() {
+        return Ok(Vec::new());
+    }
+    if let LiquidationMode::Partial { cooldown_ticks, .. } = rules.mode
+        && e.last.0.get(&id).is_some_and(|t| tick < t + cooldown_ticks)
+    {
+        return Ok(Vec::new());
+    }
+
+    // How much to close.
+    let size = before.quantity.abs();
+    let mut close = size;
+    if let LiquidationMode::Partial { target, slice_fraction, slice_min_notional, .. } = rules.mode {
+        close = partial_close_quantity(size, health.equity, mark, target * market.spec.margin.initial, lot);
+        if size * mark > slice_min_notional {
+            let slice = ((size * slice_fraction) / lot).ceil() * lot;
+            close = close.min(slice.max(lot));
+        }
+    }
+    if rules.max_notional_per_account > Decimal::ZERO {
+        close = close.min(floor_to_step(rules.max_notional_per_account / mark, lot).unwrap_or_default());
+    }
+    if rules.max_notional_per_tick > Decimal::ZERO {
+        let budget = (rules.max_notional_per_tick - market.flow.liquidated_notional).max(Decimal::ZERO);
+        close = close.min(floor_to_step(budget / mark, lot).unwrap_or_default());
+    }
+    if close <= Decimal::ZERO {
+        return Ok(Vec::new());
     }
     market.book.cancel_all(id);
-    let band = market.spec.protected_limit(side, mark);
-    let execution = market.book.market(id, side, quantity.abs(), Some(band));
-    if execution.filled.is_zero() {
-        return Ok(None);
+
+    let bounded = rules.loss_allocation != LossAllocation::BadDebt;
+    let mut remaining = close;
+    let mut book_quantity = Decimal::ZERO;
+    let mut book_notional = Decimal::ZERO;
+    let mut taken = Takeovers::default();
+    let ctx = TakeoverContext { id, side, mark, tick_size, lot, bounded, backstop, backstops };
+    let deep = health.equity < backstop.trigger * health.maintenance_requirement;
+    if deep {
+        taken.absorb(&ctx, remaining, market, &mut e.accounts, &e.index, &mut e.ledger)?;
+        remaining = close - taken.quantity;
     }
-    settle_fills(
-        &execution.fills,
-        market,
-        Decimal::ZERO,
-        accounts,
-        index,
-        &mut ledger.0,
-    )?;
-    let notional = execution.notional();
-    let account = &mut account_mut(accounts, index, id)?.0;
-    let fee = liquidation_fee(
-        notional,
-        market.spec.liquidation_fee,
-        account.equity(|_| mark)?,
-    )?;
-    account.pay(fee)?;
-    ledger.0.insurance_fund = money::add(ledger.0.insurance_fund, fee)?;
-    let cover = if account.quantity(market.id).is_zero() {
-        absorb_shortfall(&mut account.collateral, &mut ledger.0)?
-    } else {
-        ShortfallCover::default()
-    };
-    market.flow.liquidations += 1;
-    market.flow.liquidated_notional = money::add(market.flow.liquidated_notional, notional)?;
-    Ok(Some(Event {
-        tick,
-        kind: EventKind::Liquidation,
-        detail: if quantity.is_sign_positive() {
-            "long"
-        } else {
-            "short"
+    if remaining > Decimal::ZERO {
+        let band = market.spec.protected_limit(side, mark);
+        let now = state(&mut e.accounts, &e.index, id, market_id)?;
+        let limit = match (bounded, now.covered_price(e.ledger.0.insurance_fund, tick_size), side) {
+            (true, Some(covered), Side::Sell) => band.max(covered),
+            (true, Some(covered), Side::Buy) => band.min(covered),
+            _ => band,
+        };
+        let execution = market.book.market(id, side, remaining, Some(limit));
+        settle_fills(
+            &execution.fills,
+            market,
+            FillSource::Book { taker_fee: Decimal::ZERO },
+            &mut e.accounts,
+            &e.index,
+            &mut e.ledger.0,
+        )?;
+        book_quantity = execution.filled;
+        book_notional = execution.notional();
+        remaining -= execution.filled;
+    }
+    if remaining > Decimal::ZERO {
+        taken.absorb(&ctx, remaining, market, &mut e.accounts, &e.index, &mut e.ledger)?;
+        remaining = close - taken.quantity - book_quantity;
+    }
+    let mut events = Vec::new();
+    let mut deleveraged = Decimal::ZERO;
+    let mut deleveraged_notional = Decimal::ZERO;
+    if remaining > Decimal::ZERO && bounded {
+        let now = state(&mut e.accounts, &e.index, id, market_id)?;
+        let fund = e.ledger.0.insurance_fund;
+        if now.equity_at(mark) + fund <= Decimal::ZERO {
+            let price = match rules.loss_allocation {
+                LossAllocation::Adl => now.covered_price(fund, FINE).unwrap_or(mark),
+                _ => mark,
+            };
+            let winners = winners(&e.agents, &mut e.accounts, market_id, mark)?;
+            for (winner, quantity) in adl_plan(
+                remaining,
+                if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE },
+                &winners,
+            ) {
+                let fill = Fill { maker: winner, taker: id, taker_side: side, price, quantity };
+                settle_fills(&[fill], market, FillSource::Transfer, &mut e.accounts, &e.index, &mut e.ledger.0)?;
+                deleveraged += quantity;
+                deleveraged_notional += price * quantity;
+                let w = winners.iter().find(|w| w.agent == winner).copied();
+                events.push(deleverage_event(tick, winner, w, quantity, price, mark, (price - mark).abs() * quantity));
+            }
+            remaining -= deleveraged;
         }
-        .to_owned(),
-        account: Some(id.0),
-        quantity: Some(execution.filled),
-        unfilled: Some(execution.unfilled),
+    }
+    let closed = close - remaining;
+    if closed.is_zero() {
+        return Ok(Vec::new());
+    }
+
+    // Penalty, shared with the backstop liquidators that took part.
+    let penalized = book_notional + taken.notional;
+    let account = &mut account_mut(&mut e.accounts, &e.index, id)?.0;
+    let fee = liquidation_fee(penalized, rules.fee, account.equity(|_| mark)?)?;
+    account.pay(fee)?;
+    let account_is_flat = account.quantity(market_id).is_zero();
+    let liquidator_fee = if taken.notional > Decimal::ZERO {
+        round_to_step(fee * rules.liquidator_share * taken.notional / penalized, FINE).unwrap_or_default().min(fee)
+    } else {
+        Decimal::ZERO
+    };
+    e.ledger.0.insurance_fund = money::add(e.ledger.0.insurance_fund, fee - liquidator_fee)?;
+    taken.pay_liquidators(liquidator_fee, &mut e.accounts, &e.index)?;
+
+    // Shortfall of a closed account: insurance fund, then (socialized loss) winners, then bad debt.
+    let mut cover = ShortfallCover::default();
+    let mut socialized = Decimal::ZERO;
+    if account_is_flat {
+        let account = &mut account_mut(&mut e.accounts, &e.index, id)?.0;
+        cover = absorb_shortfall(&mut account.collateral, &mut e.ledger.0)?;
+        if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
+            let winners = winners(&e.agents, &mut e.accounts, market_id, mark)?;
+            let profits: Vec<(AgentId, Decimal)> = winners.iter().map(|w| (w.agent, w.unrealized_pnl)).collect();
+            let haircuts = socialize(cover.bad_debt, &profits, FINE);
+            for &(winner, haircut) in &haircuts {
+                account_mut(&mut e.accounts, &e.index, winner)?.0.pay(haircut)?;
+                socialized += haircut;
+                let w = winners.iter().find(|w| w.agent == winner).copied();
+                events.push(deleverage_event(tick, winner, w, Decimal::ZERO, mark, mark, haircut));
+            }
+            // The haircuts pay part of what would have been bad debt.
+            e.ledger.0.bad_debt = money::sub(e.ledger.0.bad_debt, socialized)?;
+            cover.bad_debt -= socialized;
+        }
+    }
+    market.flow.liquidations += 1;
+    market.flow.liquidated_notional = money::add(market.flow.liquidated_notional, penalized + deleveraged_notional)?;
+    market.flow.backstop_notional += taken.notional;
+    market.flow.deleveraged_notional += deleveraged_notional;
+    market.flow.socialized_loss += socialized;
+    e.last.0.insert(id, tick);
+
+    let notional = penalized + deleveraged_notional;
+    events.insert(
+        0,
+        Event {
+            account: Some(id.0),
+            quantity: Some(closed),
+            unfilled: Some(remaining),
+            mark_price: Some(mark),
+            bankruptcy_price: bankruptcy_price(before.quantity, before.cost_basis, before.collateral)
+                .map(|p| p.round_dp(8)),
+            average_price: notional.checked_div(closed).map(|p| p.round_dp(8)),
+            notional: Some(notional),
+            book_quantity: Some(book_quantity),
+            backstop_quantity: Some(taken.quantity),
+            deleveraged_quantity: Some(deleveraged),
+            fee: Some(fee - liquidator_fee),
+            liquidator_fee: Some(liquidator_fee),
+            shortfall: Some(cover.shortfall),
+            insurance_paid: Some(cover.insurance_fund),
+            socialized: Some(socialized),
+            bad_debt: Some(cover.bad_debt),
+            ..Event::new(
+                tick,
+                EventKind::Liquidation,
+                if before.quantity.is_sign_positive() { "long" } else { "short" },
+            )
+        },
+    );
+    Ok(events)
+}
+
+fn deleverage_event(
+    tick: u64,
+    winner: AgentId,
+    w: Option<Winner>,
+    quantity: Decimal,
+    price: Decimal,
+    mark: Decimal,
+    loss: Decimal,
+) -> Event {
+    Event {
+        account: Some(winner.0),
+        quantity: Some(quantity),
         mark_price: Some(mark),
-        average_price: execution.average_price().map(|p| p.round_dp(8)),
-        notional: Some(notional),
-        fee: Some(fee),
-        shortfall: Some(cover.shortfall),
-        insurance_paid: Some(cover.insurance_fund),
-        bad_debt: Some(cover.bad_debt),
-        magnitude: None,
-    }))
+        average_price: Some(price),
+        notional: Some(price * quantity),
+        loss: Some(loss.round_dp(8)),
+        profit: w.map(|w| w.unrealized_pnl),
+        leverage: w.and_then(|w| w.notional.checked_div(w.equity)).map(|l| l.round_dp(4)),
+        ..Event::new(
+            tick,
+            EventKind::Deleverage,
+            w.map_or("", |w| if w.quantity.is_sign_positive() { "long" } else { "short" }),
+        )
+    }
+}
+
+/// Every account with a profitable position in `market` at `mark`.
+fn winners(
+    agents: &Query<(Entity, &Agent, Has<BackstopLiquidator>)>,
+    accounts: &mut Query<&mut Account>,
+    market: MarketId,
+    mark: Decimal,
+) -> Result<Vec<Winner>, SimError> {
+    let mut winners = Vec::new();
+    for (entity, agent, _) in agents {
+        let Ok(account) = accounts.get(entity) else { continue };
+        let Some(position) = account.0.position(market) else { continue };
+        let unrealized_pnl = position.unrealized_pnl(mark)?;
+        if unrealized_pnl > Decimal::ZERO {
+            winners.push(Winner {
+                agent: agent.id,
+                quantity: position.quantity,
+                unrealized_pnl,
+                cost_basis: position.cost_basis.abs(),
+                equity: account.0.equity(|_| mark)?,
+                notional: position.notional(mark)?,
+            });
+        }
+    }
+    winners.sort_by_key(|w| w.agent);
+    Ok(winners)
+}
+
+/// What the take-over of one slice needs to know.
+struct TakeoverContext<'a> {
+    id: AgentId,
+    side: Side,
+    mark: Decimal,
+    tick_size: Decimal,
+    lot: Decimal,
+    bounded: bool,
+    backstop: &'a Backstop,
+    backstops: &'a [AgentId],
+}
+
+/// Positions taken over by backstop liquidators during one close-out.
+#[derive(Default)]
+struct Takeovers {
+    quantity: Decimal,
+    notional: Decimal,
+    by: Vec<(AgentId, Decimal)>,
+}
+
+impl Takeovers {
+    /// Backstop liquidators, by id, take over up to `wanted` of the account's position at `discount` from the mark
+    /// (no better for them than what the insurance fund can cover, and never above the mark for a long's sale or
+    /// below it for a short's purchase), each within `max_leverage` times its equity.
+    fn absorb(
+        &mut self,
+        ctx: &TakeoverContext,
+        wanted: Decimal,
+        market: &mut Market,
+        accounts: &mut Query<&mut Account>,
+        index: &AgentIndex,
+        ledger: &mut VenueLedger,
+    ) -> Result<(), SimError> {
+        let mut left = wanted;
+        for &vault in ctx.backstops {
+            if left <= Decimal::ZERO || vault == ctx.id {
+                continue;
+            }
+            let now = state(accounts, index, ctx.id, market.id)?;
+            let discounted = match ctx.side {
+                Side::Sell => ctx.mark * (Decimal::ONE - ctx.backstop.discount),
+                Side::Buy => ctx.mark * (Decimal::ONE + ctx.backstop.discount),
+            };
+            let covered = if ctx.bounded { now.covered_price(ledger.0.insurance_fund, ctx.tick_size) } else { None };
+            let price = match (ctx.side, covered) {
+                (Side::Sell, Some(c)) => discounted.max(c),
+                (Side::Buy, Some(c)) => discounted.min(c),
+                (_, None) => discounted,
+            };
+            let price = round_to_step(price, ctx.tick_size).unwrap_or(ctx.mark);
+            if (ctx.side == Side::Sell && price > ctx.mark) || (ctx.side == Side::Buy && price < ctx.mark) {
+                break;
+            }
+            let vault_account = &account_mut(accounts, index, vault)?.0;
+            let equity = vault_account.equity(|_| ctx.mark)?;
+            let held = vault_account.quantity(market.id);
+            let room = ctx.backstop.max_leverage * equity / ctx.mark;
+            let capacity = match ctx.side {
+                Side::Sell => room - held,
+                Side::Buy => room + held,
+            };
+            let take = left.min(floor_to_step(capacity.max(Decimal::ZERO), ctx.lot).unwrap_or_default());
+            if take <= Decimal::ZERO {
+                continue;
+            }
+            let fill = Fill { maker: vault, taker: ctx.id, taker_side: ctx.side, price, quantity: take };
+            settle_fills(&[fill], market, FillSource::Transfer, accounts, index, &mut ledger.0)?;
+            self.quantity += take;
+            self.notional += price * take;
+            self.by.push((vault, price * take));
+            left -= take;
+        }
+        Ok(())
+    }
+
+    /// Pays `fee` to the liquidators in proportion to the notional each took (the last one gets the remainder, so
+    /// the shares add up exactly).
+    fn pay_liquidators(
+        &self,
+        fee: Decimal,
+        accounts: &mut Query<&mut Account>,
+        index: &AgentIndex,
+    ) -> Result<(), SimError> {
+        let mut left = fee;
+        for (i, (vault, notional)) in self.by.iter().enumerate() {
+            let share = if i + 1 == self.by.len() {
+                left
+            } else {
+                round_to_step(fee * *notional / self.notional, FINE).unwrap_or_default().min(left)
+            };
+            account_mut(accounts, index, *vault)?.0.pay(-share)?;
+            left -= share;
+        }
+        Ok(())
+    }
 }

@@ -2,30 +2,24 @@
 
 use crate::resources::Markets;
 use bevy_ecs::prelude::*;
+use cascade_core::Decimal;
 use cascade_core::money::{round_to_step, to_f64};
 use cascade_core::stats::median;
 
 /// Sets each market's mark price to the median of the oracle price, the book mid and the last trade, on the tick
-/// grid; a missing mid (one-sided book) or last trade counts as the oracle price, so the mark then is the oracle. Updates the EWMA volatility of mark log-returns and accumulates the funding premium
-/// `(mid - oracle) / oracle`.
+/// grid; a missing mid (one-sided book) or last trade counts as the oracle price, so the mark then is the oracle.
+/// The mark is then clamped to `mark_band` around the oracle price. Updates the EWMA volatility of mark
+/// log-returns and accumulates the funding premium `(mid - oracle) / oracle`.
 pub fn update_mark(mut markets: ResMut<Markets>) {
     for market in &mut markets.0 {
         let mid = market.book.mid();
         let oracle = market.oracle_price;
-        let mut candidates = [
-            oracle,
-            mid.unwrap_or(oracle),
-            market.last_trade.unwrap_or(oracle),
-        ];
+        let mut candidates = [oracle, mid.unwrap_or(oracle), market.last_trade.unwrap_or(oracle)];
         let previous = market.mark_price;
-        if let Some(mark) =
-            median(&mut candidates).and_then(|m| round_to_step(m, market.spec.tick_size))
-        {
-            market.mark_price = mark;
+        if let Some(mark) = median(&mut candidates).and_then(|m| round_to_step(m, market.spec.tick_size)) {
+            market.mark_price = clamp_to_band(mark, oracle, market.spec.mark_band, market.spec.tick_size);
         }
-        market
-            .mark_volatility
-            .update(libm::log(to_f64(market.mark_price) / to_f64(previous)));
+        market.mark_volatility.update(libm::log(to_f64(market.mark_price) / to_f64(previous)));
         if let Some(mid) = mid {
             let oracle = to_f64(market.oracle_price);
             let premium = (to_f64(mid) - oracle) / oracle;
@@ -35,4 +29,14 @@ pub fn update_mark(mut markets: ResMut<Markets>) {
             }
         }
     }
+}
+
+/// `mark` clamped to `oracle * (1 +- band)` on the tick grid; `band = 0` means no clamp.
+fn clamp_to_band(mark: Decimal, oracle: Decimal, band: Decimal, tick: Decimal) -> Decimal {
+    if band.is_zero() {
+        return mark;
+    }
+    let low = round_to_step(oracle * (Decimal::ONE - band), tick).unwrap_or(mark);
+    let high = round_to_step(oracle * (Decimal::ONE + band), tick).unwrap_or(mark);
+    mark.clamp(low, high)
 }

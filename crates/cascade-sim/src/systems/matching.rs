@@ -2,7 +2,7 @@
 
 use crate::components::Account;
 use crate::resources::{AgentIndex, Faults, Markets, OrderRequest, VenueLedger};
-use crate::systems::settlement::settle_fills;
+use crate::systems::settlement::{FillSource, settle_fills};
 use bevy_ecs::prelude::*;
 use cascade_core::book::Side;
 use cascade_core::margin::passes_initial_margin;
@@ -24,23 +24,12 @@ pub fn match_orders(
                     market.book.cancel_all(agent);
                     continue;
                 }
-                OrderRequest::Market {
-                    agent,
-                    side,
-                    quantity,
-                    limit,
-                } => {
+                OrderRequest::Market { agent, side, quantity, limit } => {
                     let Ok(account) = accounts.get(index.entity(agent)) else {
                         continue;
                     };
                     let signed = side.sign() * quantity;
-                    match passes_initial_margin(
-                        &account.0,
-                        market.id,
-                        signed,
-                        market.mark_price,
-                        market.spec.margin,
-                    ) {
+                    match passes_initial_margin(&account.0, market.id, signed, market.mark_price, market.spec.margin) {
                         Ok(true) => {
                             let band = market.spec.protected_limit(side, market.mark_price);
                             let limit = match (side, limit) {
@@ -60,22 +49,10 @@ pub fn match_orders(
                         }
                     }
                 }
-                OrderRequest::Limit {
-                    agent,
-                    side,
-                    price,
-                    quantity,
-                } => market.book.limit(agent, side, price, quantity),
+                OrderRequest::Limit { agent, side, price, quantity } => market.book.limit(agent, side, price, quantity),
             };
-            let taker_fee = market.spec.taker_fee;
-            if let Err(e) = settle_fills(
-                &execution.fills,
-                market,
-                taker_fee,
-                &mut accounts,
-                &index,
-                &mut ledger.0,
-            ) {
+            let source = FillSource::Book { taker_fee: market.spec.taker_fee };
+            if let Err(e) = settle_fills(&execution.fills, market, source, &mut accounts, &index, &mut ledger.0) {
                 faults.0.push(e);
             }
         }

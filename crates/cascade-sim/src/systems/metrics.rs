@@ -43,10 +43,7 @@ pub fn check_conservation<'a>(
         }
     }
     if let Some((market, quantity)) = net.iter().enumerate().find(|(_, q)| !q.is_zero()) {
-        return Err(SimError::OpenQuantity {
-            market: MarketId(market as u16),
-            quantity: *quantity,
-        });
+        return Err(SimError::OpenQuantity { market: MarketId(market as u16), quantity: *quantity });
     }
     ledger.check(value)?;
     Ok(())
@@ -74,15 +71,18 @@ pub fn record_tick(
             best_ask: market.book.best_ask(),
             last_trade: market.last_trade,
             bid_depth_1pct: market.book.depth_within(Side::Buy, market.mark_price, band),
-            ask_depth_1pct: market
-                .book
-                .depth_within(Side::Sell, market.mark_price, band),
+            ask_depth_1pct: market.book.depth_within(Side::Sell, market.mark_price, band),
             volume: flow.volume,
             notional_volume: flow.notional,
             open_interest: market.open_interest,
             liquidations: flow.liquidations,
             liquidated_notional: flow.liquidated_notional,
             rejected_orders: flow.rejected_orders,
+            backstop_notional: flow.backstop_notional,
+            deleveraged_notional: flow.deleveraged_notional,
+            socialized_loss: flow.socialized_loss,
+            oracle_stale: market.oracle_stale,
+            oracle_rejections: flow.oracle_rejections,
             funding_rate: flow.funding_rate,
             insurance_fund: ledger.0.insurance_fund,
             bad_debt: ledger.0.bad_debt,

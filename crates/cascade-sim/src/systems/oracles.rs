@@ -1,43 +1,106 @@
-//! Oracles: each source prints a delayed, noisy reference; the venue's oracle price is their median.
+//! Oracles: each source prints a delayed, noisy reference; the venue's oracle price is the median of the fresh
+//! prints, optionally time-averaged. Safety rules: a deviation guard rejects prints too far from the current oracle
+//! price, and a staleness limit marks the oracle price stale when no source has printed for too long.
 
 use crate::components::OracleFeed;
-use crate::resources::Markets;
+use crate::record::{Event, EventKind};
+use crate::resources::{Clock, Markets, OracleRules, Recorder, Shocks};
 use bevy_ecs::prelude::*;
-use cascade_core::money::from_f64;
+use cascade_core::Decimal;
+use cascade_core::money::{from_f64, round_to_step, to_f64};
 use cascade_core::stats::median;
 use rand_distr::{Distribution, StandardNormal};
 
-/// Each source prints `reference[t - delay] * (1 + noise * z)` on the tick grid. A print that cannot become a
-/// price (non-finite) is skipped and the source keeps its previous print.
-pub fn sample_oracles(markets: Res<Markets>, mut feeds: Query<&mut OracleFeed>) {
+/// Each source prints `reference[t - delay] * (1 + noise * z)` on the tick grid, unless the oracle is frozen. The
+/// first sources print badly during a bad-print shock. A print further than `max_deviation` from the current
+/// oracle price is rejected (and logged); a print that cannot become a price is skipped.
+pub fn sample_oracles(
+    clock: Res<Clock>,
+    shocks: Res<Shocks>,
+    rules: Res<OracleRules>,
+    mut markets: ResMut<Markets>,
+    mut feeds: Query<&mut OracleFeed>,
+    mut recorder: ResMut<Recorder>,
+) {
+    let disruption = shocks.oracle;
+    if disruption.frozen {
+        return;
+    }
+    let mut rejected = Vec::new();
     for mut feed in &mut feeds {
         let market = markets.get(feed.market);
         let history = &market.reference_history;
-        let Some(&reference) = history.get(feed.delay_ticks as usize).or(history.back()) else {
-            continue;
-        };
+        let delay = (feed.delay_ticks + disruption.extra_delay) as usize;
+        let Some(&reference) = history.get(delay).or(history.back()) else { continue };
         let z: f64 = StandardNormal.sample(&mut feed.rng);
-        let print = reference * (1.0 + feed.noise * z);
-        if let Ok(price) = from_f64(print, market.spec.tick_size, "oracle print")
-            && price > cascade_core::Decimal::ZERO
+        let mut print = reference * (1.0 + feed.noise * z);
+        if let Some((change, sources)) = disruption.bad_print
+            && feed.index < sources
         {
-            feed.price = price;
+            print *= 1.0 + change;
         }
+        let Ok(price) = from_f64(print, market.spec.tick_size, "oracle print") else { continue };
+        if price <= Decimal::ZERO {
+            continue;
+        }
+        let deviation = (to_f64(price) / to_f64(market.oracle_price) - 1.0).abs();
+        if rules.0.max_deviation > 0.0 && deviation > rules.0.max_deviation {
+            rejected.push((feed.market, feed.index, price, deviation));
+            continue;
+        }
+        feed.price = price;
+        feed.last_update = clock.tick;
+    }
+    rejected.sort_by_key(|r| (r.0, r.1));
+    for (market, index, price, deviation) in rejected {
+        markets.get_mut(market).flow.oracle_rejections += 1;
+        recorder.events.push(Event {
+            average_price: Some(price),
+            magnitude: Some(deviation),
+            ..Event::new(clock.tick, EventKind::OraclePrintRejected, format!("source {index}"))
+        });
     }
 }
 
-/// Sets each market's oracle price to the median of its sources' prints, on the tick grid.
-pub fn aggregate_oracles(mut markets: ResMut<Markets>, feeds: Query<&OracleFeed>) {
+/// Sets each market's oracle price to the median of its fresh sources' prints (averaged over `twap_ticks` ticks),
+/// on the tick grid. With no fresh source the price is stale: it keeps its last value, and the change of state is
+/// logged.
+pub fn aggregate_oracles(
+    clock: Res<Clock>,
+    rules: Res<OracleRules>,
+    mut markets: ResMut<Markets>,
+    feeds: Query<&OracleFeed>,
+    mut recorder: ResMut<Recorder>,
+) {
+    let staleness = rules.0.staleness_ticks;
     for market in &mut markets.0 {
-        let mut prints: Vec<_> = feeds
+        let mut prints: Vec<Decimal> = feeds
             .iter()
-            .filter(|f| f.market == market.id)
+            .filter(|f| {
+                f.market == market.id && (staleness == 0 || clock.tick.saturating_sub(f.last_update) <= staleness)
+            })
             .map(|f| f.price)
             .collect();
-        if let Some(m) = median(&mut prints)
-            .and_then(|m| cascade_core::money::round_to_step(m, market.spec.tick_size))
-        {
-            market.oracle_price = m;
+        let Some(m) = median(&mut prints) else {
+            if !market.oracle_stale {
+                market.oracle_stale = true;
+                let paused =
+                    if rules.0.pause_liquidations_when_stale { "liquidations paused" } else { "liquidations continue" };
+                recorder.events.push(Event::new(clock.tick, EventKind::OracleStale, paused));
+            }
+            continue;
+        };
+        if market.oracle_stale {
+            market.oracle_stale = false;
+            recorder.events.push(Event::new(clock.tick, EventKind::OracleFresh, "fresh prints"));
+        }
+        market.oracle_medians.push_back(m);
+        while market.oracle_medians.len() > market.twap_ticks {
+            market.oracle_medians.pop_front();
+        }
+        let average = market.oracle_medians.iter().sum::<Decimal>() / Decimal::from(market.oracle_medians.len());
+        if let Some(price) = round_to_step(average, market.spec.tick_size) {
+            market.oracle_price = price;
         }
     }
 }

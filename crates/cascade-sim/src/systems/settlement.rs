@@ -8,35 +8,50 @@ use cascade_core::book::Fill;
 use cascade_core::money::{self, Ledger, to_f64};
 use cascade_core::{AgentId, Decimal};
 
-/// Books `fills` of `market`: positions and realized PnL of taker and maker, fees (the taker pays `taker_fee`, the
-/// maker the market's maker fee) into the ledger's fee sink, open interest, last trade and the tick's flow.
+/// How a set of fills came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillSource {
+    /// Matched in the book: fees are charged (the taker pays `taker_fee`, the maker the market's maker fee), and the
+    /// fills set the last trade and count as volume and as taker flow.
+    Book {
+        /// Taker fee rate (liquidation orders pay none: they pay the liquidation penalty instead).
+        taker_fee: Decimal,
+    },
+    /// A transfer off the book (backstop take-over, deleveraging): no fees, no trade print, no volume.
+    Transfer,
+}
+
+/// Books `fills` of `market`: positions and realized PnL of taker and maker, open interest, and for book fills the
+/// fees into the ledger's fee sink, the last trade and the tick's flow.
 pub fn settle_fills(
     fills: &[Fill],
     market: &mut Market,
-    taker_fee: Decimal,
+    source: FillSource,
     accounts: &mut Query<&mut Account>,
     index: &AgentIndex,
     ledger: &mut Ledger,
 ) -> Result<(), SimError> {
+    let (taker_fee, maker_fee) = match source {
+        FillSource::Book { taker_fee } => (taker_fee, market.spec.maker_fee),
+        FillSource::Transfer => (Decimal::ZERO, Decimal::ZERO),
+    };
     for fill in fills {
         let taker_quantity = money::mul(fill.taker_side.sign(), fill.quantity)?;
         let notional = money::mul(fill.price, fill.quantity)?;
-        let legs = [
-            (fill.taker, taker_quantity, taker_fee),
-            (fill.maker, -taker_quantity, market.spec.maker_fee),
-        ];
+        let legs = [(fill.taker, taker_quantity, taker_fee), (fill.maker, -taker_quantity, maker_fee)];
         for (agent, quantity, fee_rate) in legs {
             let account = &mut account_mut(accounts, index, agent)?.0;
             let before = account.quantity(market.id);
             account.apply_fill(market.id, quantity, fill.price)?;
             let after = account.quantity(market.id);
-            market.open_interest = money::add(
-                market.open_interest,
-                after.max(Decimal::ZERO) - before.max(Decimal::ZERO),
-            )?;
+            market.open_interest =
+                money::add(market.open_interest, after.max(Decimal::ZERO) - before.max(Decimal::ZERO))?;
             let fee = money::mul(notional, fee_rate)?;
             account.pay(fee)?;
             ledger.fees = money::add(ledger.fees, fee)?;
+        }
+        if source == FillSource::Transfer {
+            continue;
         }
         market.last_trade = Some(fill.price);
         market.flow.volume = money::add(market.flow.volume, fill.quantity)?;
@@ -52,7 +67,5 @@ pub fn account_mut<'a>(
     index: &AgentIndex,
     agent: AgentId,
 ) -> Result<Mut<'a, Account>, SimError> {
-    accounts
-        .get_mut(index.entity(agent))
-        .map_err(|_| SimError::UnknownAgent(agent))
+    accounts.get_mut(index.entity(agent)).map_err(|_| SimError::UnknownAgent(agent))
 }

@@ -29,6 +29,18 @@ pub struct Winner {
 }
 
 impl Winner {
+    /// `price` limited so that closing at it realizes no loss for this winner: a short winner buys back at no more
+    /// than its entry price, a long winner sells at no less. Entry is `cost_basis / |quantity|`, rounded (1e-8)
+    /// towards the winner's side.
+    pub fn at_most_break_even(&self, price: Decimal) -> Decimal {
+        let Some(entry) = self.cost_basis.checked_div(self.quantity.abs()) else { return price };
+        if self.quantity.is_sign_negative() {
+            price.min(entry.round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToNegativeInfinity))
+        } else {
+            price.max(entry.round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToPositiveInfinity))
+        }
+    }
+
     /// The ADL ranking score: `PnL fraction x leverage`; larger is deleveraged first. Zero for non-winners.
     pub fn score(&self) -> Decimal {
         if self.unrealized_pnl <= Decimal::ZERO || self.equity <= Decimal::ZERO || self.cost_basis.is_zero() {
@@ -109,6 +121,14 @@ mod tests {
         assert_eq!(plan, vec![(AgentId(2), dec!(2)), (AgentId(1), dec!(1))]);
         // Same-side positions are never counterparties.
         assert!(adl_plan(dec!(3), dec!(-1), &winners).is_empty());
+    }
+
+    #[test]
+    fn a_winner_is_never_closed_beyond_break_even() {
+        // Short 2 with cost basis 20,000 (entry 10,000): asked to buy back at 10,400, it buys at 10,000.
+        let w = short(1, dec!(2), dec!(1000), dec!(20000), dec!(3000), dec!(19000));
+        assert_eq!(w.at_most_break_even(dec!(10400)), dec!(10000));
+        assert_eq!(w.at_most_break_even(dec!(9600)), dec!(9600));
     }
 
     #[test]

@@ -205,16 +205,15 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
                 _ => mark,
             };
             let winners = winners(&e.agents, &mut e.accounts, market_id, mark)?;
-            for (winner, quantity) in adl_plan(
-                remaining,
-                if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE },
-                &winners,
-            ) {
+            let sign = if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
+            for (winner, quantity) in adl_plan(remaining, sign, &winners) {
+                let w = winners.iter().find(|w| w.agent == winner).copied();
+                // A winner never closes beyond its own entry price: ADL takes part of its profit, never more.
+                let price = w.map_or(price, |w| w.at_most_break_even(price));
                 let fill = Fill { maker: winner, taker: id, taker_side: side, price, quantity };
                 settle_fills(&[fill], market, FillSource::Transfer, &mut e.accounts, &e.index, &mut e.ledger.0)?;
                 deleveraged += quantity;
                 deleveraged_notional += price * quantity;
-                let w = winners.iter().find(|w| w.agent == winner).copied();
                 events.push(deleverage_event(tick, winner, w, quantity, price, mark, (price - mark).abs() * quantity));
             }
             remaining -= deleveraged;

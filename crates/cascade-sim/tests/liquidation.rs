@@ -1,0 +1,294 @@
+//! The liquidation engine's mechanisms and the oracle guards, on small worlds and on the default scenario.
+
+#![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
+
+use cascade_core::Decimal;
+use cascade_scenario::{LiquidationMode, LossAllocation, Scenario};
+use cascade_sim::Simulation;
+use cascade_sim::components::{Account, Agent};
+use cascade_sim::record::{Event, EventKind};
+use proptest::prelude::*;
+use rust_decimal::dec;
+
+const DEFAULT: &str = include_str!("../../../scenarios/default.ron");
+
+/// A small world: one market maker with a thin book, 200 leveraged traders entering in the first 30 ticks, a gap
+/// at tick 60. `liquidation`, `backstop` and `oracle` are spliced in as RON.
+fn tiny(gap: f64, liquidation: &str, backstop: &str, oracle: &str) -> Scenario {
+    let text = format!(
+        r#"(
+        name: "tiny", ticks: 120,
+        reference: (volatility: 0.3, flow_impact: 0.01),
+        oracle: (sources: 3, delay_ticks: 0, noise: 0.0, {oracle}),
+        funding: (interval_ticks: 40),
+        liquidation: ({liquidation}),
+        agents: (
+            market_makers: (count: 1, capital: 3000000, levels: 10, level_notional: 20000.0),
+            arbitrageurs: (count: 1, capital: 500000),
+            noise_traders: (count: 5, capital: 50000),
+            backstop: ({backstop}),
+            leveraged_traders: (count: 200, capital: 2000.0, capital_sigma: 0.5, leverage: 8.0, leverage_sigma: 0.4,
+                                long_fraction: 0.5, entry_window_ticks: 30),
+        ),
+        shocks: [(at: 60, kind: PriceGap(change: {gap}))],
+    )"#
+    );
+    cascade_scenario::load_str("tiny.ron", &text).unwrap()
+}
+
+/// Runs every tick, checking after each: the ledger is conserved, and no account without a position is left with
+/// negative collateral (every shortfall was booked to an absorber).
+fn run_checked(scenario: &Scenario, seed: u64) -> Simulation {
+    let mut sim = Simulation::new(scenario, seed).unwrap();
+    sim.set_audit_every_tick(true);
+    while !sim.is_finished() {
+        sim.step().unwrap();
+        sim.audit().unwrap();
+        let world = sim.world();
+        let mut accounts = world.try_query::<(&Agent, &Account)>().unwrap();
+        for (agent, account) in accounts.iter(world) {
+            let flat = account.0.positions.iter().all(|p| p.quantity.is_zero());
+            assert!(
+                !flat || account.0.collateral >= Decimal::ZERO,
+                "account {} is flat with collateral {} at tick {}",
+                agent.id,
+                account.0.collateral,
+                sim.tick()
+            );
+        }
+    }
+    for e in liquidations(&sim) {
+        // Each shortfall is split exactly among its absorbers.
+        assert_eq!(
+            e.shortfall.unwrap(),
+            e.insurance_paid.unwrap() + e.socialized.unwrap() + e.bad_debt.unwrap(),
+            "{e:?}"
+        );
+        // ... and each closed quantity among the ways it was closed.
+        assert_eq!(
+            e.quantity.unwrap(),
+            e.book_quantity.unwrap() + e.backstop_quantity.unwrap() + e.deleveraged_quantity.unwrap()
+        );
+    }
+    sim
+}
+
+fn liquidations(sim: &Simulation) -> Vec<&Event> {
+    sim.events().iter().filter(|e| e.kind == EventKind::Liquidation).collect()
+}
+
+fn of_kind(sim: &Simulation, kind: EventKind) -> Vec<&Event> {
+    sim.events().iter().filter(|e| e.kind == kind).collect()
+}
+
+#[test]
+fn adl_closes_bankrupt_longs_against_profitable_shorts_and_leaves_no_bad_debt() {
+    let scenario = tiny(-0.25, "insurance_fund: 0, loss_allocation: Adl", "count: 0", "staleness_ticks: 0");
+    let sim = run_checked(&scenario, 11);
+    let deleverages = of_kind(&sim, EventKind::Deleverage);
+    assert!(!deleverages.is_empty(), "a 25% gap with no insurance fund must reach ADL");
+    for d in &deleverages {
+        assert_eq!(d.detail, "short", "only the opposite side is deleveraged");
+        assert!(d.profit.unwrap() > Decimal::ZERO, "only winners are deleveraged");
+        assert!(d.loss.unwrap() >= Decimal::ZERO);
+        assert!(d.loss.unwrap() <= d.profit.unwrap(), "ADL takes part of the profit, not more");
+    }
+    assert_eq!(sim.ledger().bad_debt, Decimal::ZERO);
+    let summary = sim.summary();
+    assert_eq!(summary.loss_allocation.events, deleverages.len() as u64);
+    assert!(summary.deleveraged_notional > Decimal::ZERO);
+}
+
+#[test]
+fn socialized_loss_turns_bad_debt_into_haircuts_of_winners() {
+    let bad =
+        run_checked(&tiny(-0.25, "insurance_fund: 0, loss_allocation: BadDebt", "count: 0", "staleness_ticks: 0"), 11);
+    let social = run_checked(
+        &tiny(-0.25, "insurance_fund: 0, loss_allocation: SocializedLoss", "count: 0", "staleness_ticks: 0"),
+        11,
+    );
+    assert!(bad.ledger().bad_debt > Decimal::ZERO, "without allocation the gap leaves bad debt");
+    assert!(social.summary().socialized_loss > Decimal::ZERO);
+    assert!(social.ledger().bad_debt < bad.ledger().bad_debt);
+    for h in of_kind(&social, EventKind::Deleverage).iter().filter(|e| e.quantity == Some(Decimal::ZERO)) {
+        assert!(h.loss.unwrap() <= h.profit.unwrap(), "a haircut never exceeds the winner's profit");
+    }
+}
+
+#[test]
+fn a_backstop_takes_over_deeply_underwater_accounts_and_is_paid_its_share() {
+    let sim = run_checked(
+        &tiny(
+            -0.12,
+            "liquidator_share: 0.5",
+            "count: 1, capital: 2000000, trigger: 0.9, discount: 0.01",
+            "staleness_ticks: 0",
+        ),
+        5,
+    );
+    let taken: Vec<_> =
+        liquidations(&sim).into_iter().filter(|e| e.backstop_quantity.unwrap() > Decimal::ZERO).collect();
+    assert!(!taken.is_empty(), "the backstop took positions over");
+    assert!(taken.iter().any(|e| e.liquidator_fee.unwrap() > Decimal::ZERO));
+    assert!(sim.summary().backstop_notional > Decimal::ZERO);
+}
+
+#[test]
+fn partial_liquidation_closes_in_slices_with_a_cooldown() {
+    let sim = run_checked(
+        &tiny(
+            -0.09,
+            "mode: Partial(target: 1.0, slice_fraction: 0.25, slice_min_notional: 1000, cooldown_ticks: 3)",
+            "count: 0",
+            "staleness_ticks: 0",
+        ),
+        5,
+    );
+    let events = liquidations(&sim);
+    assert!(!events.is_empty());
+    let mut by_account = std::collections::BTreeMap::<u32, Vec<u64>>::new();
+    for e in &events {
+        by_account.entry(e.account.unwrap()).or_default().push(e.tick);
+    }
+    assert!(by_account.values().any(|ticks| ticks.len() > 1), "some account was liquidated in several slices");
+    for ticks in by_account.values() {
+        assert!(ticks.windows(2).all(|w| w[1] >= w[0] + 3), "slices respect the cooldown: {ticks:?}");
+    }
+}
+
+#[test]
+fn rate_limits_cap_liquidated_notional_per_tick() {
+    let sim = run_checked(
+        &tiny(-0.15, "max_notional_per_tick: 50000, max_notional_per_account: 20000", "count: 0", "staleness_ticks: 0"),
+        5,
+    );
+    let records = sim.records();
+    assert!(records.iter().any(|r| r.liquidations > 0));
+    // Book and backstop close-outs respect the market's budget (one lot of rounding at most per close-out).
+    for r in records {
+        assert!(
+            r.liquidated_notional <= dec!(50000) + Decimal::from(r.liquidations) * dec!(100),
+            "tick {}: {}",
+            r.tick,
+            r.liquidated_notional
+        );
+    }
+    assert!(liquidations(&sim).iter().all(|e| e.notional.unwrap() <= dec!(20000) + dec!(100)));
+}
+
+#[test]
+fn a_frozen_oracle_goes_stale_and_pauses_liquidations() {
+    let mut scenario = tiny(-0.15, "", "count: 0", "staleness_ticks: 5, pause_liquidations_when_stale: true");
+    scenario.shocks.push(cascade_scenario::Shock {
+        at: 58,
+        duration: 30,
+        kind: cascade_scenario::ShockKind::OracleFreeze,
+    });
+    let sim = run_checked(&scenario, 5);
+    let stale = of_kind(&sim, EventKind::OracleStale);
+    let fresh = of_kind(&sim, EventKind::OracleFresh);
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0].detail, "liquidations paused");
+    // The last print is from tick 57; at tick 63 it is 6 ticks old, beyond the limit of 5.
+    assert_eq!(stale[0].tick, 63, "stale once the last print is older than the limit");
+    assert_eq!(fresh[0].tick, 88, "fresh again when the freeze ends");
+    assert!(liquidations(&sim).iter().all(|e| e.tick < stale[0].tick || e.tick >= fresh[0].tick));
+    assert!(sim.records().iter().filter(|r| r.oracle_stale).count() >= 20);
+}
+
+#[test]
+fn a_single_bad_source_is_outvoted_and_the_deviation_guard_rejects_the_rest() {
+    let mut one = tiny(-0.01, "", "count: 0", "staleness_ticks: 0");
+    one.shocks.push(cascade_scenario::Shock {
+        at: 70,
+        duration: 10,
+        kind: cascade_scenario::ShockKind::OracleBadPrint { change: -0.3, sources: 1 },
+    });
+    let sim = run_checked(&one, 5);
+    let r = &sim.records()[75];
+    assert!(
+        (r.oracle / dec!(1) - Decimal::try_from(r.reference).unwrap()).abs() < dec!(300),
+        "the median ignores one bad source"
+    );
+
+    let mut two = tiny(-0.01, "", "count: 0", "staleness_ticks: 0, max_deviation: 0.1");
+    two.shocks = one.shocks.clone();
+    if let cascade_scenario::ShockKind::OracleBadPrint { ref mut sources, .. } = two.shocks[1].kind {
+        *sources = 2;
+    }
+    let guarded = run_checked(&two, 5);
+    let rejected = of_kind(&guarded, EventKind::OraclePrintRejected);
+    assert_eq!(rejected.len(), 20, "two sources for ten ticks");
+    assert_eq!(guarded.summary().oracle_rejections, 20);
+    let r = &guarded.records()[75];
+    assert!((r.oracle - Decimal::try_from(r.reference).unwrap()).abs() < dec!(300));
+}
+
+#[test]
+fn twap_smooths_the_oracle_and_the_mark_stays_in_its_band() {
+    let sim = run_checked(&tiny(-0.10, "", "count: 0", "staleness_ticks: 0, twap_ticks: 10"), 5);
+    let r = sim.records();
+    let reference = Decimal::try_from(r[61].reference).unwrap();
+    assert!(r[61].oracle > reference * dec!(1.05), "one tick after a 10% gap a 10-tick TWAP has moved a tenth of it");
+    for t in r {
+        assert!(
+            (t.mark - t.oracle).abs() <= t.oracle * dec!(0.05) + dec!(0.1),
+            "tick {}: mark {} oracle {}",
+            t.tick,
+            t.mark,
+            t.oracle
+        );
+    }
+}
+
+/// On the default scenario (losses beyond the fund booked as bad debt, so that bad debt is the measure): partial
+/// liquidation and a backstop vault each leave less bad debt than full liquidation into the book, and the backstop,
+/// which keeps forced selling off the book, leaves a shallower crash.
+#[test]
+fn partial_and_backstop_liquidation_change_bad_debt_and_the_price_path() {
+    let mut base: Scenario = cascade_scenario::load_str("default.ron", DEFAULT).unwrap();
+    base.liquidation.loss_allocation = LossAllocation::BadDebt;
+    let mut partial = base.clone();
+    partial.liquidation.mode = LiquidationMode::Partial {
+        target: dec!(1),
+        slice_fraction: dec!(0.2),
+        slice_min_notional: dec!(20000),
+        cooldown_ticks: 1,
+    };
+    let mut backstop = base.clone();
+    backstop.agents.backstop.count = 1;
+    let run = |s: &Scenario| {
+        let mut sim = Simulation::new(s, s.seed).unwrap();
+        sim.run(|_, _| {}).unwrap();
+        sim.summary()
+    };
+    let (full, partial, backstop) = (run(&base), run(&partial), run(&backstop));
+    assert!(full.bad_debt > Decimal::ZERO, "{full:?}");
+    assert!(partial.bad_debt < full.bad_debt);
+    assert!(backstop.bad_debt < full.bad_debt);
+    assert!(partial.accounts_liquidated < full.accounts_liquidated, "partial liquidation spares some accounts");
+    assert!(partial.insurance_fund_end > full.insurance_fund_end);
+    assert!(backstop.shortfall * dec!(2) < full.shortfall, "the backstop closes out before bankruptcy");
+    assert!(backstop.mark_min > full.mark_min, "off-book take-overs move the price less");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Conservation and the absorber bookkeeping hold whatever the mechanism and the shock.
+    #[test]
+    fn every_path_conserves_the_ledger(
+        gap in -0.35f64..-0.03,
+        partial in any::<bool>(),
+        backstop in any::<bool>(),
+        allocation in 0usize..3,
+        fund in prop_oneof![Just(0u32), Just(20_000u32)],
+        seed in 0u64..1_000,
+    ) {
+        let mode = if partial { "Partial(target: 1.0, slice_fraction: 0.3, slice_min_notional: 5000, cooldown_ticks: 2)" } else { "Full" };
+        let allocation = ["BadDebt", "Adl", "SocializedLoss"][allocation];
+        let liquidation = format!("insurance_fund: {fund}, mode: {mode}, loss_allocation: {allocation}");
+        let backstop = if backstop { "count: 1, capital: 300000, trigger: 0.8" } else { "count: 0" };
+        run_checked(&tiny(gap, &liquidation, backstop, "staleness_ticks: 0"), seed);
+    }
+}

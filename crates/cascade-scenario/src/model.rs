@@ -141,6 +141,9 @@ pub struct Oracle {
     pub max_deviation: f64,
     /// The oracle price is the time-weighted average of the last `twap_ticks` medians (1: no averaging).
     pub twap_ticks: u32,
+    /// Confidence guard: each print carries a confidence interval of +-2 noise standard deviations (relative); a
+    /// print whose half-width exceeds this fraction is rejected. 0 disables.
+    pub max_confidence: f64,
 }
 
 impl Default for Oracle {
@@ -153,6 +156,7 @@ impl Default for Oracle {
             pause_liquidations_when_stale: true,
             max_deviation: 0.0,
             twap_ticks: 1,
+            max_confidence: 0.0,
         }
     }
 }
@@ -499,6 +503,12 @@ pub enum ShockKind {
         /// Extra delay in ticks.
         ticks: u32,
     },
+    /// Oracle sources become `multiplier` times noisier for the duration, and say so: their confidence intervals
+    /// widen by the same factor.
+    OracleUncertainty {
+        /// Noise and confidence multiplier, positive.
+        multiplier: f64,
+    },
     /// The first `sources` oracle sources print `(1 + change)` times the true value for the duration (a bad print
     /// or a manipulated feed).
     OracleBadPrint {
@@ -518,6 +528,7 @@ impl ShockKind {
             ShockKind::VolatilitySpike { .. } => "volatility_spike",
             ShockKind::OracleFreeze => "oracle_freeze",
             ShockKind::OracleLag { .. } => "oracle_lag",
+            ShockKind::OracleUncertainty { .. } => "oracle_uncertainty",
             ShockKind::OracleBadPrint { .. } => "oracle_bad_print",
         }
     }

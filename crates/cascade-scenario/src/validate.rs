@@ -104,6 +104,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         "oracle.max_deviation",
         format!("expected a fraction in [0, 1) (0 disables), found {}", s.oracle.max_deviation),
     );
+    c.non_negative(s.oracle.max_confidence, "oracle.max_confidence");
     c.require(s.oracle.twap_ticks >= 1, "oracle.twap_ticks", "expected at least 1 tick");
 
     let mg = &s.margin;
@@ -255,6 +256,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             ShockKind::DepthWithdrawal { fraction } => c.unit_interval(fraction, &path("kind.fraction")),
             ShockKind::VolatilitySpike { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
             ShockKind::OracleFreeze | ShockKind::OracleLag { .. } => {}
+            ShockKind::OracleUncertainty { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
             ShockKind::OracleBadPrint { change, sources } => {
                 c.require(
                     change.is_finite() && change > -1.0,

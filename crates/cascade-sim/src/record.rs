@@ -72,7 +72,7 @@ pub enum EventKind {
     ShockStart,
     /// A scripted shock ended.
     ShockEnd,
-    /// An oracle print was rejected by the deviation guard.
+    /// An oracle print was rejected by the confidence or the deviation guard (`detail` names the source and rule).
     OraclePrintRejected,
     /// The oracle price went stale (no fresh source); `detail` says whether liquidations are paused.
     OracleStale,
@@ -131,7 +131,8 @@ pub struct Event {
     pub profit: Option<Decimal>,
     /// Deleverage: the winner's leverage before (notional over equity).
     pub leverage: Option<Decimal>,
-    /// Shocks: magnitude (change, fraction, multiplier, ticks); oracle rejections: the print's deviation.
+    /// Shocks: magnitude (change, fraction, multiplier, ticks); oracle rejections: the print's confidence
+    /// half-width or deviation, whichever guard fired.
     pub magnitude: Option<f64>,
 }
 

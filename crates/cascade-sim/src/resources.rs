@@ -211,14 +211,22 @@ pub struct EntrySchedule(pub BTreeMap<u64, Vec<(AgentId, Side, Decimal)>>);
 pub struct Populations(pub Agents);
 
 /// Oracle disruptions in force.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OracleDisruption {
     /// Sources do not print.
     pub frozen: bool,
     /// Extra delay of every source, ticks.
     pub extra_delay: u32,
+    /// Multiplier on every source's noise and confidence interval (1: normal).
+    pub uncertainty: f64,
     /// The first `n` sources print `(1 + change)` times the true value: `(change, n)`.
     pub bad_print: Option<(f64, u32)>,
+}
+
+impl Default for OracleDisruption {
+    fn default() -> Self {
+        Self { frozen: false, extra_delay: 0, uncertainty: 1.0, bad_print: None }
+    }
 }
 
 /// The shock timeline and the shocks in force this tick.

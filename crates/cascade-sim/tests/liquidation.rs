@@ -292,3 +292,23 @@ proptest! {
         run_checked(&tiny(gap, &liquidation, backstop, "staleness_ticks: 0"), seed);
     }
 }
+
+#[test]
+fn the_confidence_guard_rejects_uncertain_prints_until_the_oracle_goes_stale() {
+    let mut scenario = tiny(-0.01, "", "count: 0", "max_confidence: 0.005, staleness_ticks: 3");
+    scenario.oracle.noise = 0.001;
+    scenario.shocks.push(cascade_scenario::Shock {
+        at: 70,
+        duration: 10,
+        kind: cascade_scenario::ShockKind::OracleUncertainty { multiplier: 5.0 },
+    });
+    let sim = run_checked(&scenario, 5);
+    let rejected = of_kind(&sim, EventKind::OraclePrintRejected);
+    // Three sources, ten ticks; confidence 2 x 0.005 = 1% > 0.5%.
+    assert_eq!(rejected.len(), 30);
+    assert!(rejected.iter().all(|e| e.detail.ends_with("confidence") && e.tick >= 70 && e.tick < 80));
+    let stale = of_kind(&sim, EventKind::OracleStale);
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0].tick, 73);
+    assert_eq!(of_kind(&sim, EventKind::OracleFresh)[0].tick, 80);
+}

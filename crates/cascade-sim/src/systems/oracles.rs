@@ -1,6 +1,7 @@
 //! Oracles: each source prints a delayed, noisy reference; the venue's oracle price is the median of the fresh
-//! prints, optionally time-averaged. Safety rules: a deviation guard rejects prints too far from the current oracle
-//! price, and a staleness limit marks the oracle price stale when no source has printed for too long.
+//! prints, optionally time-averaged. Safety rules: a confidence guard rejects prints whose stated uncertainty is too
+//! wide, a deviation guard rejects prints too far from the current oracle price, and a staleness limit marks the
+//! oracle price stale when no source has printed for too long.
 
 use crate::components::OracleFeed;
 use crate::record::{Event, EventKind};
@@ -12,8 +13,10 @@ use cascade_core::stats::median;
 use rand_distr::{Distribution, StandardNormal};
 
 /// Each source prints `reference[t - delay] * (1 + noise * z)` on the tick grid, unless the oracle is frozen. The
-/// first sources print badly during a bad-print shock. A print further than `max_deviation` from the current
-/// oracle price is rejected (and logged); a print that cannot become a price is skipped.
+/// first sources print badly during a bad-print shock, and all print with more noise during an uncertainty shock.
+/// Guards, each logged when it fires: a print whose confidence half-width (2 noise standard deviations) exceeds
+/// `max_confidence`, or which lies further than `max_deviation` from the current oracle price, is rejected. A print
+/// that cannot become a price is skipped.
 pub fn sample_oracles(
     clock: Res<Clock>,
     shocks: Res<Shocks>,
@@ -33,7 +36,8 @@ pub fn sample_oracles(
         let delay = (feed.delay_ticks + disruption.extra_delay) as usize;
         let Some(&reference) = history.get(delay).or(history.back()) else { continue };
         let z: f64 = StandardNormal.sample(&mut feed.rng);
-        let mut print = reference * (1.0 + feed.noise * z);
+        let noise = feed.noise * disruption.uncertainty;
+        let mut print = reference * (1.0 + noise * z);
         if let Some((change, sources)) = disruption.bad_print
             && feed.index < sources
         {
@@ -43,21 +47,26 @@ pub fn sample_oracles(
         if price <= Decimal::ZERO {
             continue;
         }
+        let confidence = 2.0 * noise;
+        if rules.0.max_confidence > 0.0 && confidence > rules.0.max_confidence {
+            rejected.push((feed.market, feed.index, price, "confidence", confidence));
+            continue;
+        }
         let deviation = (to_f64(price) / to_f64(market.oracle_price) - 1.0).abs();
         if rules.0.max_deviation > 0.0 && deviation > rules.0.max_deviation {
-            rejected.push((feed.market, feed.index, price, deviation));
+            rejected.push((feed.market, feed.index, price, "deviation", deviation));
             continue;
         }
         feed.price = price;
         feed.last_update = clock.tick;
     }
     rejected.sort_by_key(|r| (r.0, r.1));
-    for (market, index, price, deviation) in rejected {
+    for (market, index, price, rule, measure) in rejected {
         markets.get_mut(market).flow.oracle_rejections += 1;
         recorder.events.push(Event {
             average_price: Some(price),
-            magnitude: Some(deviation),
-            ..Event::new(clock.tick, EventKind::OraclePrintRejected, format!("source {index}"))
+            magnitude: Some(measure),
+            ..Event::new(clock.tick, EventKind::OraclePrintRejected, format!("source {index}: {rule}"))
         });
     }
 }

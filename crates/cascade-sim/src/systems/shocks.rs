@@ -38,6 +38,7 @@ pub fn apply_shocks(
                 ShockKind::VolatilitySpike { multiplier } => volatility *= multiplier,
                 ShockKind::OracleFreeze => oracle.frozen = true,
                 ShockKind::OracleLag { ticks } => oracle.extra_delay += ticks,
+                ShockKind::OracleUncertainty { multiplier } => oracle.uncertainty *= multiplier,
                 ShockKind::OracleBadPrint { change, sources } => oracle.bad_print = Some((change, sources)),
                 ShockKind::PriceGap { .. } => {}
             }
@@ -52,7 +53,7 @@ fn shock_event(tick: u64, kind: EventKind, shock: &ShockKind) -> Event {
     let magnitude = match *shock {
         ShockKind::PriceGap { change } | ShockKind::OracleBadPrint { change, .. } => change,
         ShockKind::DepthWithdrawal { fraction } => fraction,
-        ShockKind::VolatilitySpike { multiplier } => multiplier,
+        ShockKind::VolatilitySpike { multiplier } | ShockKind::OracleUncertainty { multiplier } => multiplier,
         ShockKind::OracleLag { ticks } => f64::from(ticks),
         ShockKind::OracleFreeze => 1.0,
     };

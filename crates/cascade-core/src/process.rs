@@ -5,7 +5,7 @@
 //! venue's own net order flow) and a volatility multiplier (a volatility shock). All in `f64`; prices become money
 //! only at [`crate::money::from_f64`].
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Normal, Poisson, StandardNormal};
 
 /// Seconds in the year used to annualize rates (365 days).
@@ -26,6 +26,24 @@ pub struct ReferenceParams {
     pub jump_stdev: f64,
 }
 
+/// How the volatility of the diffusion evolves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VolatilityModel {
+    /// Constant: the parameters' `volatility`.
+    Constant,
+    /// GARCH(1,1) on per-tick log-returns: `v(t) = omega + alpha r(t-1)^2 + beta v(t-1)`, with `omega` chosen so
+    /// that the long-run variance is the parameters' volatility over a tick.
+    Garch {
+        /// Reaction to the last squared return.
+        alpha: f64,
+        /// Persistence.
+        beta: f64,
+    },
+    /// Markov regimes: `(volatility multiplier, probability of leaving per tick)`; on leaving, the next regime is
+    /// drawn uniformly from the others.
+    Regimes(Vec<(f64, f64)>),
+}
+
 /// The state of the reference process.
 #[derive(Debug, Clone)]
 pub struct ReferenceProcess {
@@ -33,12 +51,62 @@ pub struct ReferenceProcess {
     /// Length of a tick in years.
     dt: f64,
     log_price: f64,
+    state: State,
+}
+
+#[derive(Debug, Clone)]
+enum State {
+    Constant,
+    Garch {
+        omega: f64,
+        alpha: f64,
+        beta: f64,
+        variance: f64,
+        last_return: f64,
+    },
+    Regimes {
+        regimes: Vec<(f64, f64)>,
+        current: usize,
+    },
+    /// Log prices per tick of a replayed series, and the accumulated extra log-returns (gaps, impact).
+    Replay {
+        log_prices: Vec<f64>,
+        tick: usize,
+        offset: f64,
+    },
 }
 
 impl ReferenceProcess {
-    /// Starts at `price` with ticks of `tick_seconds`.
-    pub fn new(price: f64, tick_seconds: f64, params: ReferenceParams) -> Self {
-        Self { params, dt: tick_seconds / SECONDS_PER_YEAR, log_price: libm::log(price) }
+    /// Starts a diffusion at `price` with ticks of `tick_seconds`.
+    pub fn new(price: f64, tick_seconds: f64, params: ReferenceParams, volatility: VolatilityModel) -> Self {
+        let dt = tick_seconds / SECONDS_PER_YEAR;
+        let state = match volatility {
+            VolatilityModel::Constant => State::Constant,
+            VolatilityModel::Garch { alpha, beta } => {
+                let long_run = params.volatility * params.volatility * dt;
+                State::Garch {
+                    omega: long_run * (1.0 - alpha - beta),
+                    alpha,
+                    beta,
+                    variance: long_run,
+                    last_return: 0.0,
+                }
+            }
+            VolatilityModel::Regimes(regimes) => State::Regimes { regimes, current: 0 },
+        };
+        Self { params, dt, log_price: libm::log(price), state }
+    }
+
+    /// Replays `prices` (one per tick, from tick 0); after the last, the last price holds.
+    pub fn replay(prices: &[f64], tick_seconds: f64, params: ReferenceParams) -> Self {
+        let log_prices: Vec<f64> = prices.iter().map(|p| libm::log(*p)).collect();
+        let log_price = log_prices.first().copied().unwrap_or(0.0);
+        Self {
+            params,
+            dt: tick_seconds / SECONDS_PER_YEAR,
+            log_price,
+            state: State::Replay { log_prices, tick: 0, offset: 0.0 },
+        }
     }
 
     /// The current price.
@@ -46,13 +114,39 @@ impl ReferenceProcess {
         libm::exp(self.log_price)
     }
 
+    /// The current volatility of the diffusion per tick (before any spike multiplier); 0 for a replay.
+    pub fn volatility_per_tick(&self) -> f64 {
+        match &self.state {
+            State::Constant => self.params.volatility * self.dt.sqrt(),
+            State::Garch { variance, .. } => variance.sqrt(),
+            State::Regimes { regimes, current } => self.params.volatility * regimes[*current].0 * self.dt.sqrt(),
+            State::Replay { .. } => 0.0,
+        }
+    }
+
     /// Advances one tick. `volatility_multiplier` scales the diffusion (1.0 normally); `extra_log_return` is added
     /// as is (gaps, price impact). Returns the new price.
     pub fn step(&mut self, rng: &mut impl Rng, volatility_multiplier: f64, extra_log_return: f64) -> f64 {
+        let extra = if extra_log_return.is_finite() { extra_log_return } else { 0.0 };
+        if let State::Replay { log_prices, tick, offset } = &mut self.state {
+            *tick += 1;
+            *offset += extra;
+            let base = log_prices.get(*tick).or(log_prices.last()).copied().unwrap_or(self.log_price);
+            self.log_price = base + *offset;
+            return self.price();
+        }
+        if let State::Regimes { regimes, current } = &mut self.state {
+            let leave: f64 = rng.random();
+            if regimes.len() > 1 && leave < regimes[*current].1 {
+                let others = regimes.len() - 1;
+                let pick = rng.random_range(0..others);
+                *current = if pick >= *current { pick + 1 } else { pick };
+            }
+        }
         let p = self.params;
-        let sigma = p.volatility * volatility_multiplier;
+        let sigma = self.volatility_per_tick() * volatility_multiplier;
         let z: f64 = StandardNormal.sample(rng);
-        let mut r = (p.drift - 0.5 * sigma * sigma) * self.dt + sigma * self.dt.sqrt() * z;
+        let mut r = p.drift * self.dt - 0.5 * sigma * sigma + sigma * z;
         let lambda = p.jump_intensity * self.dt;
         if lambda > 0.0 {
             // Jump count this tick; the parameters were validated finite and positive, so these constructors succeed.
@@ -63,8 +157,13 @@ impl ReferenceProcess {
                 }
             }
         }
-        if (r + extra_log_return).is_finite() {
-            self.log_price += r + extra_log_return;
+        let total = r + extra;
+        if total.is_finite() {
+            self.log_price += total;
+        }
+        if let State::Garch { omega, alpha, beta, variance, last_return } = &mut self.state {
+            *last_return = total;
+            *variance = *omega + *alpha * *last_return * *last_return + *beta * *variance;
         }
         self.price()
     }
@@ -81,7 +180,7 @@ mod tests {
         // 0.6 * sqrt(60 / 31,536,000) = 0.000827 within 1%.
         let params =
             ReferenceParams { drift: 0.0, volatility: 0.6, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
-        let mut p = ReferenceProcess::new(100.0, 60.0, params);
+        let mut p = ReferenceProcess::new(100.0, 60.0, params, VolatilityModel::Constant);
         let mut rng = stream(7, 0, 0);
         let mut prev = p.price();
         let returns: Vec<f64> = (0..200_000)
@@ -101,8 +200,68 @@ mod tests {
     fn a_gap_moves_the_price_by_exactly_its_log_return() {
         let params =
             ReferenceParams { drift: 0.0, volatility: 0.0, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
-        let mut p = ReferenceProcess::new(100.0, 60.0, params);
+        let mut p = ReferenceProcess::new(100.0, 60.0, params, VolatilityModel::Constant);
         let price = p.step(&mut stream(1, 0, 0), 1.0, (0.9f64).ln());
         assert!((price - 90.0).abs() < 1e-9);
+    }
+
+    fn log_returns(p: &mut ReferenceProcess, n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = stream(seed, 0, 0);
+        let mut prev = p.price();
+        (0..n)
+            .map(|_| {
+                let next = p.step(&mut rng, 1.0, 0.0);
+                let r = (next / prev).ln();
+                prev = next;
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn garch_keeps_its_long_run_volatility_and_clusters() {
+        // alpha 0.1, beta 0.85: unconditional variance is the target; squared returns are autocorrelated.
+        let params =
+            ReferenceParams { drift: 0.0, volatility: 0.6, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
+        let mut p = ReferenceProcess::new(100.0, 60.0, params, VolatilityModel::Garch { alpha: 0.1, beta: 0.85 });
+        let r = log_returns(&mut p, 200_000, 3);
+        let target = 0.6 * (60.0 / SECONDS_PER_YEAR).sqrt();
+        let sd = crate::stats::stdev(&r);
+        assert!((sd / target - 1.0).abs() < 0.03, "sd {sd} target {target}");
+        let sq: Vec<f64> = r.iter().map(|x| x * x).collect();
+        assert!(autocorrelation(&sq, 1) > 0.05, "volatility clusters");
+        assert!(autocorrelation(&r, 1).abs() < 0.02, "returns themselves are not autocorrelated");
+    }
+
+    #[test]
+    fn regimes_switch_and_mix_their_volatilities() {
+        // Equal mean stays in a calm (x1) and a stressed (x3) regime: variance is the average of 1 and 9.
+        let params =
+            ReferenceParams { drift: 0.0, volatility: 0.6, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
+        let regimes = VolatilityModel::Regimes(vec![(1.0, 0.01), (3.0, 0.01)]);
+        let mut p = ReferenceProcess::new(100.0, 60.0, params, regimes);
+        let r = log_returns(&mut p, 200_000, 4);
+        let calm = 0.6 * (60.0 / SECONDS_PER_YEAR).sqrt();
+        let ratio = crate::stats::stdev(&r) / (calm * 5.0f64.sqrt());
+        assert!((ratio - 1.0).abs() < 0.05, "ratio {ratio}");
+    }
+
+    #[test]
+    fn replay_follows_the_series_and_carries_gaps() {
+        let params =
+            ReferenceParams { drift: 0.0, volatility: 0.6, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
+        let mut p = ReferenceProcess::replay(&[100.0, 110.0, 120.0], 60.0, params);
+        let mut rng = stream(1, 0, 0);
+        assert!((p.step(&mut rng, 1.0, 0.0) - 110.0).abs() < 1e-9);
+        assert!((p.step(&mut rng, 5.0, (0.5f64).ln()) - 60.0).abs() < 1e-9, "a gap halves the path from here on");
+        assert!((p.step(&mut rng, 1.0, 0.0) - 60.0).abs() < 1e-9, "the last price holds, still halved");
+    }
+
+    fn autocorrelation(x: &[f64], lag: usize) -> f64 {
+        let n = x.len();
+        let mean = x.iter().sum::<f64>() / n as f64;
+        let var: f64 = x.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let cov: f64 = (0..n - lag).map(|i| (x[i] - mean) * (x[i + lag] - mean)).sum();
+        cov / var
     }
 }

@@ -1,10 +1,12 @@
 //! Scenario files for cascade.
 //!
 //! A scenario is a RON file that scripts a world: its market, the reference price, oracles, agent populations,
-//! margin and liquidation rules, the run length and a timeline of shocks. Loading happens in two stages, as for
-//! command-line arguments: [`parse`] turns text into the serde types of [`model`] (unknown fields are rejected; a
-//! syntax or type error names the file, line and column), then [`validate`] checks meaning (ranges, orderings,
-//! shocks inside the run) and reports every problem at once with the path of the field.
+//! margin and liquidation rules, the run length and a timeline of shocks. Loading happens in stages, as for
+//! command-line arguments: [`parse`] turns text into the serde types of [`model`] (unknown fields are rejected with
+//! a "did you mean" suggestion; a syntax or type error names the file, line and column); a scenario that names a
+//! `base` is merged over it; `--set` style [`Override`]s are applied; then [`validate`] checks meaning (ranges,
+//! orderings, shocks inside the run) and reports every problem at once with the field path and, where the field is
+//! written in the file, its line and column.
 //!
 //! ```
 //! let scenario = cascade_scenario::load_str("inline", "(name: \"tiny\", ticks: 100)").unwrap();
@@ -12,13 +14,20 @@
 //! assert_eq!(scenario.margin.maintenance, rust_decimal::dec!(0.025));
 //! ```
 
+mod locate;
 pub mod model;
+mod overrides;
+pub mod replay;
 mod validate;
 
 pub use model::*;
+pub use overrides::{Override, apply_overrides};
 pub use validate::{Problem, validate};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// How many `base` files deep a scenario may extend before the chain is taken for a cycle.
+const MAX_BASE_DEPTH: usize = 16;
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -45,37 +54,149 @@ pub enum ScenarioError {
     },
     /// The scenario is well-formed but makes no sense; every problem found is listed.
     #[error("{file}: {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
-        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+        problems.iter().map(|p| format!("  {}", p.display_in(file))).collect::<Vec<_>>().join("\n"))]
     Invalid {
         /// The file.
         file: String,
         /// The problems, in field order.
         problems: Vec<Problem>,
     },
+    /// A chain of `base` files is too deep or loops.
+    #[error("{file}: the chain of base scenarios is longer than {MAX_BASE_DEPTH} files or loops")]
+    BaseCycle {
+        /// The file at which the chain was cut.
+        file: String,
+    },
+    /// A `--set` override could not be applied.
+    #[error("--set {setting}: {message}")]
+    Override {
+        /// The override as given.
+        setting: String,
+        /// What went wrong, and what was expected.
+        message: String,
+    },
+    /// A replayed price series is missing or malformed.
+    #[error(transparent)]
+    Replay(#[from] replay::ReplayError),
 }
 
-/// Parses scenario text without semantic checks. `file` names the source in errors.
+/// Parses scenario text without merging a base or checking meaning. `file` names the source in errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    ron::Options::default().from_str::<Scenario>(text).map_err(|e| ScenarioError::Parse {
-        file: file.to_owned(),
-        line: e.span.start.line,
-        column: e.span.start.col,
-        message: e.code.to_string(),
-    })
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str::<Scenario>(text)
+        .map_err(|e| ScenarioError::Parse {
+            file: file.to_owned(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: with_suggestion(&e.code),
+        })
 }
 
-/// Parses and validates scenario text. `file` names the source in errors.
-pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+/// ron's message, plus the closest expected name when a field or variant is unknown.
+fn with_suggestion(code: &ron::Error) -> String {
+    let (expected, found) = match code {
+        ron::Error::NoSuchStructField { expected, found, .. } => (*expected, found),
+        ron::Error::NoSuchEnumVariant { expected, found, .. } => (*expected, found),
+        _ => return code.to_string(),
+    };
+    match closest(found, expected.iter().copied()) {
+        Some(best) => format!("{code} (did you mean `{best}`?)"),
+        None => code.to_string(),
+    }
+}
+
+/// The candidate closest to `found` by edit distance, if it is close enough to be a plausible typo.
+pub(crate) fn closest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let (best, distance) = candidates.map(|c| (c, strsim::levenshtein(found, c))).min_by_key(|(_, d)| *d)?;
+    (distance <= (found.chars().count() / 3).max(2)).then_some(best)
+}
+
+/// One scenario text and where it came from, kept to place problems.
+struct Source {
+    file: String,
+    fields: Vec<locate::Field>,
+}
+
+/// Parses `text` and merges it over its `base` chain; `dir` resolves relative base paths.
+fn resolve(file: &str, text: &str, dir: Option<&Path>, depth: usize) -> Result<(Scenario, Vec<Source>), ScenarioError> {
     let scenario = parse(file, text)?;
-    let problems = validate(&scenario);
-    if problems.is_empty() { Ok(scenario) } else { Err(ScenarioError::Invalid { file: file.to_owned(), problems }) }
+    let fields = locate::fields(text);
+    let mut scenario = resolve_replay_path(scenario, dir);
+    let Some(base) = scenario.base.take() else {
+        return Ok((scenario, vec![Source { file: file.to_owned(), fields }]));
+    };
+    if depth >= MAX_BASE_DEPTH {
+        return Err(ScenarioError::BaseCycle { file: file.to_owned() });
+    }
+    let base_path = dir.map_or_else(|| PathBuf::from(&base), |d| d.join(&base));
+    let base_file = base_path.display().to_string();
+    let base_text =
+        std::fs::read_to_string(&base_path).map_err(|source| ScenarioError::Io { file: base_file.clone(), source })?;
+    let (base_scenario, mut sources) = resolve(&base_file, &base_text, base_path.parent(), depth + 1)?;
+    let merged = overrides::merge(&base_scenario, &scenario, &fields).map_err(|message| ScenarioError::Parse {
+        file: file.to_owned(),
+        line: 1,
+        column: 1,
+        message,
+    })?;
+    sources.insert(0, Source { file: file.to_owned(), fields });
+    Ok((merged, sources))
 }
 
-/// Reads, parses and validates a scenario file.
+/// Makes a replayed series' file path relative to the scenario's own directory.
+fn resolve_replay_path(mut scenario: Scenario, dir: Option<&Path>) -> Scenario {
+    if let ReferenceModel::Replay { file, .. } = &mut scenario.reference.model
+        && let Some(dir) = dir
+        && Path::new(file.as_str()).is_relative()
+    {
+        *file = dir.join(&*file).display().to_string();
+    }
+    scenario
+}
+
+/// Validates `scenario`, placing each problem at the first source (the file itself, then its bases) that writes
+/// the field.
+fn checked(scenario: Scenario, sources: &[Source]) -> Result<Scenario, ScenarioError> {
+    let mut problems = validate(&scenario);
+    if problems.is_empty() {
+        return Ok(scenario);
+    }
+    for problem in &mut problems {
+        for source in sources {
+            if let Some((line, column)) = locate::position(&source.fields, &problem.path) {
+                problem.location = Some(validate::Location { file: source.file.clone(), line, column });
+                break;
+            }
+        }
+    }
+    let file = sources.first().map_or_else(String::new, |s| s.file.clone());
+    Err(ScenarioError::Invalid { file, problems })
+}
+
+/// Parses, merges over its base (relative to the working directory), and validates scenario text. `file` names
+/// the source in errors.
+pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    load_str_with(file, text, &[])
+}
+
+/// As [`load_str`], with overrides applied before validation.
+pub fn load_str_with(file: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let (scenario, sources) = resolve(file, text, None, 0)?;
+    checked(apply_overrides(scenario, overrides)?, &sources)
+}
+
+/// Reads, parses, merges over its base (relative to the file) and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_file_with(path, &[])
+}
+
+/// As [`load_file`], with overrides applied before validation.
+pub fn load_file_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { file: file.clone(), source })?;
-    load_str(&file, &text)
+    let (scenario, sources) = resolve(&file, &text, path.parent(), 0)?;
+    checked(apply_overrides(scenario, overrides)?, &sources)
 }
 
 #[cfg(test)]

@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Scenario {
+    /// Another scenario file this one extends, relative to this file: its fields are the defaults, and the fields
+    /// written here replace them (structs are merged field by field; lists and enum values are replaced whole).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     /// Short name, used in output paths and reports.
     pub name: String,
     /// One-line description, shown by `cascade scenarios`.
@@ -41,6 +45,7 @@ pub struct Scenario {
 impl Default for Scenario {
     fn default() -> Self {
         Self {
+            base: None,
             name: "unnamed".into(),
             description: String::new(),
             seed: 1,
@@ -96,12 +101,15 @@ impl Default for Market {
     }
 }
 
-/// The reference price: geometric Brownian motion with optional jumps, plus the permanent price impact of the
-/// venue's net taker flow on the wider market.
+/// The reference price: a diffusion with optional jumps (or a replayed historical series), plus the permanent price
+/// impact of the venue's net taker flow on the wider market.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Reference {
-    /// Annualized volatility (0.6 = 60%).
+    /// How the price moves.
+    pub model: ReferenceModel,
+    /// Annualized volatility (0.6 = 60%): the diffusion's, the GARCH long-run level, or the calm regime's. Market
+    /// makers measure excess volatility against it.
     pub volatility: f64,
     /// Annualized drift of the log price.
     pub drift: f64,
@@ -118,8 +126,56 @@ pub struct Reference {
 
 impl Default for Reference {
     fn default() -> Self {
-        Self { volatility: 0.6, drift: 0.0, jumps_per_day: 0.0, jump_mean: 0.0, jump_stdev: 0.0, flow_impact: 0.002 }
+        Self {
+            model: ReferenceModel::Gbm,
+            volatility: 0.6,
+            drift: 0.0,
+            jumps_per_day: 0.0,
+            jump_mean: 0.0,
+            jump_stdev: 0.0,
+            flow_impact: 0.002,
+        }
     }
+}
+
+/// How the reference price moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ReferenceModel {
+    /// Geometric Brownian motion at constant `volatility` (plus jumps, if configured).
+    Gbm,
+    /// GARCH(1,1) volatility: per-tick variance `v(t) = omega + alpha r(t-1)^2 + beta v(t-1)`, with `omega` set so
+    /// that the long-run volatility is `volatility`. Volatility clusters after large moves.
+    Garch {
+        /// Reaction to the last squared return, >= 0.
+        alpha: f64,
+        /// Persistence, >= 0; `alpha + beta < 1`.
+        beta: f64,
+    },
+    /// Markov regime switching: in regime `i` volatility is `volatility * regimes[i].multiplier`; each tick the
+    /// regime ends with probability `1 / mean_duration_ticks` and the next one is drawn uniformly from the others.
+    /// The run starts in the first regime.
+    RegimeSwitching {
+        /// The regimes, at least one.
+        regimes: Vec<Regime>,
+    },
+    /// Replay of a historical series from a CSV file with columns `time` (seconds, increasing) and `price`, relative
+    /// to the scenario file. Tick `t` takes the last price at or before `first time + t * tick_seconds`; gaps and
+    /// flow impact move the replayed path multiplicatively. Diffusion, jumps and volatility spikes do not apply.
+    Replay {
+        /// The CSV file.
+        file: String,
+    },
+}
+
+/// A volatility regime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regime {
+    /// Volatility multiplier of the regime, > 0.
+    pub multiplier: f64,
+    /// Expected length of a stay in the regime, ticks, >= 1.
+    pub mean_duration_ticks: f64,
 }
 
 /// Oracles sample the reference with a delay and noise; the venue's oracle price is their median.
@@ -132,6 +188,8 @@ pub struct Oracle {
     pub delay_ticks: u32,
     /// Relative noise of each print (standard deviation, 0.0005 = 5 bps).
     pub noise: f64,
+    /// Each source prints every `update_interval_ticks` ticks (staggered by source), at least 1.
+    pub update_interval_ticks: u64,
     /// A source whose last accepted print is older than this many ticks is stale and left out of the median; when
     /// every source is stale the oracle price is stale (margin keeps using the last valid price). 0 disables.
     pub staleness_ticks: u64,
@@ -152,6 +210,7 @@ impl Default for Oracle {
             sources: 3,
             delay_ticks: 1,
             noise: 0.0003,
+            update_interval_ticks: 1,
             staleness_ticks: 10,
             pause_liquidations_when_stale: true,
             max_deviation: 0.0,
@@ -448,6 +507,9 @@ pub struct LeveragedTraders {
     pub long_fraction: f64,
     /// Entries are spread uniformly over ticks `[0, entry_window_ticks)`.
     pub entry_window_ticks: u64,
+    /// Mean holding period in ticks (exponentially distributed), after which a trader closes its position with a
+    /// market order; 0 holds until liquidated or the end of the run.
+    pub holding_ticks: f64,
 }
 
 impl Default for LeveragedTraders {
@@ -460,6 +522,7 @@ impl Default for LeveragedTraders {
             leverage_sigma: 0.5,
             long_fraction: 0.6,
             entry_window_ticks: 1_200,
+            holding_ticks: 0.0,
         }
     }
 }
@@ -485,6 +548,38 @@ pub enum ShockKind {
     PriceGap {
         /// Relative change, greater than -1.
         change: f64,
+    },
+    /// The reference price moves by `change` in total, spread evenly (in log terms) over the duration.
+    PriceCrash {
+        /// Relative change over the window, greater than -1.
+        change: f64,
+    },
+    /// Market makers quote spreads `multiplier` times wider for the duration.
+    SpreadWidening {
+        /// Spread multiplier, >= 1.
+        multiplier: f64,
+    },
+    /// Arbitrageurs commit only `1 - fraction` of their capital and order size for the duration.
+    ArbitrageWithdrawal {
+        /// Fraction withdrawn, in [0, 1].
+        fraction: f64,
+    },
+    /// `rate` is added to every funding rate paid during the window (positive: longs pay more).
+    FundingSpike {
+        /// Extra funding rate per interval, fraction.
+        rate: Decimal,
+    },
+    /// A wave of new leveraged traders (crowding): `count` more accounts open positions uniformly over the window,
+    /// drawn like `agents.leveraged_traders` but with this capital, leverage and direction.
+    LeverageWave {
+        /// How many new accounts.
+        count: u32,
+        /// Median collateral, quote currency.
+        capital: f64,
+        /// Median leverage.
+        leverage: f64,
+        /// Probability of going long, in [0, 1].
+        long_fraction: f64,
     },
     /// Market makers pull `fraction` of their depth for the duration.
     DepthWithdrawal {
@@ -524,6 +619,11 @@ impl ShockKind {
     pub fn name(&self) -> &'static str {
         match self {
             ShockKind::PriceGap { .. } => "price_gap",
+            ShockKind::PriceCrash { .. } => "price_crash",
+            ShockKind::SpreadWidening { .. } => "spread_widening",
+            ShockKind::ArbitrageWithdrawal { .. } => "arbitrage_withdrawal",
+            ShockKind::FundingSpike { .. } => "funding_spike",
+            ShockKind::LeverageWave { .. } => "leverage_wave",
             ShockKind::DepthWithdrawal { .. } => "depth_withdrawal",
             ShockKind::VolatilitySpike { .. } => "volatility_spike",
             ShockKind::OracleFreeze => "oracle_freeze",

@@ -33,12 +33,89 @@ fn shocks_parse() {
 }
 
 #[test]
-fn unknown_field_names_file_line_and_column() {
+fn unknown_field_names_file_line_and_column_and_suggests_the_closest() {
     let err = load_str("bad.ron", "(\n  name: \"x\",\n  margn: (initial: 0.1),\n)").unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("bad.ron:3:"), "{text}");
     assert!(text.contains("margn"), "{text}");
-    assert!(text.contains("margin"), "expected fields are listed: {text}");
+    assert!(text.ends_with("(did you mean `margin`?)"), "{text}");
+    let err = load_str("bad.ron", "(shocks: [(at: 1, kind: PriceGapp(change: -0.1))])").unwrap_err();
+    assert!(err.to_string().ends_with("(did you mean `PriceGap`?)"), "{err}");
+    // Nothing plausible: no suggestion.
+    let err = load_str("bad.ron", "(zzzzzzzz: 1)").unwrap_err();
+    assert!(!err.to_string().contains("did you mean"), "{err}");
+}
+
+#[test]
+fn semantic_problems_point_at_the_field_in_the_file() {
+    let text = "(\n  ticks: 100,\n  margin: (\n    initial: 0.05,\n    maintenance: 0.06,\n  ),\n)";
+    let err = load_str("m.ron", text).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "m.ron: 1 problem:\n  m.ron:5:5: margin.maintenance: expected a fraction above 0 and below margin.initial (0.05), found 0.06"
+    );
+    // A defaulted field that is wrong because of another has no position of its own.
+    let err = load_str("m.ron", "(margin: (initial: 0.02))").unwrap_err();
+    assert!(err.to_string().contains("m.ron:1:2: margin.maintenance"), "{err}");
+}
+
+#[test]
+fn a_scenario_extends_its_base_field_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("calm.ron"),
+        "(name: \"calm\", ticks: 500, margin: (initial: 0.1, maintenance: 0.05), shocks: [(at: 10, kind: PriceGap(change: -0.1))])",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("child.ron"),
+        "(base: \"calm.ron\", name: \"child\", margin: (maintenance: 0.04), liquidation: (mode: Partial(target: 1.0, slice_fraction: 0.5, slice_min_notional: 0, cooldown_ticks: 1)))",
+    )
+    .unwrap();
+    let s = load_file(&dir.path().join("child.ron")).unwrap();
+    assert_eq!(s.name, "child");
+    assert_eq!(s.ticks, 500, "from the base");
+    assert_eq!(s.margin.initial, dec!(0.1), "the base's, since the child sets only maintenance");
+    assert_eq!(s.margin.maintenance, dec!(0.04));
+    assert_eq!(s.shocks.len(), 1, "lists come from the base unless the child writes one");
+    assert!(matches!(s.liquidation.mode, LiquidationMode::Partial { .. }));
+    // A problem in the base is reported in the base file.
+    std::fs::write(
+        dir.path().join("bad-base.ron"),
+        "(\n  ticks: 5,\n  shocks: [(at: 10, kind: PriceGap(change: -0.1))],\n)",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("bad-child.ron"), "(base: \"bad-base.ron\")").unwrap();
+    let err = load_file(&dir.path().join("bad-child.ron")).unwrap_err().to_string();
+    assert!(err.contains("bad-base.ron:3:13: shocks[0].at"), "{err}");
+    // Cycles are cut.
+    std::fs::write(dir.path().join("loop.ron"), "(base: \"loop.ron\")").unwrap();
+    assert!(matches!(load_file(&dir.path().join("loop.ron")), Err(ScenarioError::BaseCycle { .. })));
+}
+
+#[test]
+fn overrides_set_any_field_and_explain_mistakes() {
+    let base = load_str("b.ron", "(ticks: 100, shocks: [(at: 10, kind: PriceGap(change: -0.1))])").unwrap();
+    let set = |s: &str| s.parse::<Override>().unwrap();
+    let s = apply_overrides(
+        base.clone(),
+        &[set("margin.initial=0.1"), set("shocks[0].at=20"), set("liquidation.loss_allocation=BadDebt"), set("name=x")],
+    )
+    .unwrap();
+    assert_eq!(s.margin.initial, dec!(0.1));
+    assert_eq!(s.shocks[0].at, 20);
+    assert_eq!(s.liquidation.loss_allocation, LossAllocation::BadDebt);
+    assert_eq!(s.name, "x");
+    let err = apply_overrides(base.clone(), &[set("margin.intial=0.1")]).unwrap_err().to_string();
+    assert_eq!(err, "--set margin.intial=0.1: `margin` has no field `intial` (did you mean `initial`?)");
+    let err = apply_overrides(base.clone(), &[set("ticks=many")]).unwrap_err().to_string();
+    assert!(err.starts_with("--set ticks=many: invalid type"), "{err}");
+    let err = apply_overrides(base, &[set("shocks[3].at=1")]).unwrap_err().to_string();
+    assert!(err.contains("beyond the list's 1 elements"), "{err}");
+    assert!("novalue".parse::<Override>().is_err());
+    // Overrides are validated like the file.
+    let err = load_str_with("b.ron", "(ticks: 100)", &[set("margin.maintenance=0.5")]).unwrap_err();
+    assert!(err.to_string().contains("margin.maintenance: expected a fraction above 0"), "{err}");
 }
 
 #[test]

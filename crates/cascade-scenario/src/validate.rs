@@ -1,15 +1,29 @@
 //! Semantic checks of a parsed scenario. Every problem is collected, so one pass reports them all.
 
-use crate::model::{LiquidationMode, Scenario, ShockKind};
+use crate::model::{LiquidationMode, ReferenceModel, Scenario, ShockKind};
 use rust_decimal::Decimal;
 
-/// One thing wrong with a scenario: the path of the field and what was expected.
+/// Where a field is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file (the scenario itself or one of its bases).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// One thing wrong with a scenario: the path of the field, what was expected, and where the field is written (when
+/// it is written at all rather than defaulted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// Dotted path of the field, e.g. `margin.maintenance` or `shocks[1].at`.
     pub path: String,
     /// What is wrong and what was expected.
     pub message: String,
+    /// Where the field (or its nearest written parent) is, if anywhere.
+    pub location: Option<Location>,
 }
 
 impl std::fmt::Display for Problem {
@@ -18,12 +32,22 @@ impl std::fmt::Display for Problem {
     }
 }
 
+impl Problem {
+    /// `file:line:column: path: message` when located in `file` or another file; `path: message` otherwise.
+    pub fn display_in(&self, file: &str) -> String {
+        match &self.location {
+            Some(l) => format!("{}:{}:{}: {self}", l.file, l.line, l.column),
+            None => format!("{file}: {self}"),
+        }
+    }
+}
+
 struct Checker(Vec<Problem>);
 
 impl Checker {
     fn require(&mut self, ok: bool, path: impl Into<String>, message: impl Into<String>) {
         if !ok {
-            self.0.push(Problem { path: path.into(), message: message.into() });
+            self.0.push(Problem { path: path.into(), message: message.into(), location: None });
         }
     }
 
@@ -91,8 +115,48 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.require(r.jump_mean.is_finite(), "reference.jump_mean", "expected a finite number");
     c.non_negative(r.jump_stdev, "reference.jump_stdev");
     c.non_negative(r.flow_impact, "reference.flow_impact");
+    match &r.model {
+        ReferenceModel::Gbm | ReferenceModel::Replay { .. } => {}
+        ReferenceModel::Garch { alpha, beta } => {
+            c.non_negative(*alpha, "reference.model.alpha");
+            c.non_negative(*beta, "reference.model.beta");
+            c.require(
+                alpha + beta < 1.0,
+                "reference.model.beta",
+                format!("expected alpha + beta < 1 (a stationary GARCH), found {}", alpha + beta),
+            );
+        }
+        ReferenceModel::RegimeSwitching { regimes } => {
+            c.require(!regimes.is_empty(), "reference.model.regimes", "expected at least one regime");
+            for (i, regime) in regimes.iter().enumerate() {
+                c.positive(regime.multiplier, &format!("reference.model.regimes[{i}].multiplier"));
+                c.require(
+                    regime.mean_duration_ticks >= 1.0,
+                    format!("reference.model.regimes[{i}].mean_duration_ticks"),
+                    format!("expected at least 1 tick, found {}", regime.mean_duration_ticks),
+                );
+            }
+        }
+    }
+    if let ReferenceModel::Replay { file } = &r.model {
+        match crate::replay::load(std::path::Path::new(file)) {
+            Ok(series) => {
+                let covered = series.duration_seconds() / s.tick_seconds;
+                c.require(
+                    covered + 1.0 >= s.ticks as f64,
+                    "reference.model.file",
+                    format!(
+                        "the series covers {:.0} ticks of {} s, fewer than the run's {} ticks",
+                        covered, s.tick_seconds, s.ticks
+                    ),
+                );
+            }
+            Err(e) => c.require(false, "reference.model.file", e.to_string()),
+        }
+    }
 
     c.require(s.oracle.sources >= 1, "oracle.sources", "expected at least 1 source");
+    c.require(s.oracle.update_interval_ticks >= 1, "oracle.update_interval_ticks", "expected at least 1 tick");
     c.require(
         (0.0..0.5).contains(&s.oracle.noise),
         "oracle.noise",
@@ -212,6 +276,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
         c.non_negative(lt.leverage_sigma, "agents.leveraged_traders.leverage_sigma");
         c.unit_interval(lt.long_fraction, "agents.leveraged_traders.long_fraction");
+        c.non_negative(lt.holding_ticks, "agents.leveraged_traders.holding_ticks");
         c.require(
             lt.entry_window_ticks >= 1,
             "agents.leveraged_traders.entry_window_ticks",
@@ -248,11 +313,32 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             c.require(shock.duration >= 1, path("duration"), format!("a {} lasts at least 1 tick", shock.kind.name()));
         }
         match shock.kind {
-            ShockKind::PriceGap { change } => c.require(
+            ShockKind::PriceGap { change } | ShockKind::PriceCrash { change } => c.require(
                 change.is_finite() && change > -1.0,
                 path("kind.change"),
                 format!("expected a relative change greater than -1, found {change}"),
             ),
+            ShockKind::SpreadWidening { multiplier } => c.require(
+                multiplier.is_finite() && multiplier >= 1.0,
+                path("kind.multiplier"),
+                format!("expected a multiplier >= 1, found {multiplier}"),
+            ),
+            ShockKind::ArbitrageWithdrawal { fraction } => c.unit_interval(fraction, &path("kind.fraction")),
+            ShockKind::FundingSpike { rate } => c.require(
+                rate.abs() < Decimal::ONE,
+                path("kind.rate"),
+                format!("expected a rate between -1 and 1, found {rate}"),
+            ),
+            ShockKind::LeverageWave { count, capital, leverage, long_fraction } => {
+                c.require(count >= 1, path("kind.count"), "expected at least 1 account");
+                c.positive(capital, &path("kind.capital"));
+                c.require(
+                    leverage.is_finite() && leverage >= 1.0,
+                    path("kind.leverage"),
+                    format!("expected a leverage >= 1, found {leverage}"),
+                );
+                c.unit_interval(long_fraction, &path("kind.long_fraction"));
+            }
             ShockKind::DepthWithdrawal { fraction } => c.unit_interval(fraction, &path("kind.fraction")),
             ShockKind::VolatilitySpike { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
             ShockKind::OracleFreeze | ShockKind::OracleLag { .. } => {}

@@ -5,19 +5,19 @@ use crate::components::{
     Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, LeveragedTrader, MarketMaker, NoiseTrader, OracleFeed,
 };
 use crate::resources::{
-    AgentIndex, Audit, Clock, EntrySchedule, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, Market,
-    MarketSpec, Markets, OracleRules, Populations, Recorder, Shocks, TickFlow, VenueLedger,
+    AgentIndex, Audit, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, Market, MarketSpec, Markets,
+    OracleRules, PlannedTrade, Populations, Recorder, Shocks, TickFlow, TradeSchedule, VenueLedger,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{OrderBook, Side};
 use cascade_core::margin::MarginRates;
 use cascade_core::money::{self, from_f64, to_f64};
-use cascade_core::process::{ReferenceParams, ReferenceProcess, SECONDS_PER_YEAR};
+use cascade_core::process::{ReferenceParams, ReferenceProcess, SECONDS_PER_YEAR, VolatilityModel};
 use cascade_core::rng::{StreamRng, domain, stream};
 use cascade_core::stats::Ewma;
 use cascade_core::{AgentId, Decimal, MarketId};
-use cascade_scenario::Scenario;
+use cascade_scenario::{ReferenceModel, Scenario, ShockKind};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 use std::collections::VecDeque;
@@ -32,14 +32,13 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut ledger = money::Ledger::default();
     ledger.seed_insurance_fund(scenario.liquidation.insurance_fund)?;
 
-    let market = build_market(scenario, seed);
+    let market = build_market(scenario, seed)?;
     let market_id = market.id;
     world.insert_resource(Clock { tick: 0, ticks: scenario.ticks, tick_seconds: scenario.tick_seconds });
     world.insert_resource(Markets(vec![market]));
 
     let agents = &scenario.agents;
     let mut index = AgentIndex::default();
-    let mut entries = EntrySchedule::default();
     let mut agent_spawner = AgentSpawner { seed, market: market_id, index: &mut index, ledger: &mut ledger };
     for _ in 0..agents.market_makers.count {
         agent_spawner.spawn(&mut world, agents.market_makers.capital, MarketMaker)?;
@@ -53,20 +52,55 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     for _ in 0..agents.backstop.count {
         agent_spawner.spawn(&mut world, agents.backstop.capital, BackstopLiquidator)?;
     }
-    let lt = &agents.leveraged_traders;
+    let mut schedule = TradeSchedule::default();
     let max_leverage = 0.95 / to_f64(scenario.margin.initial);
-    for n in 0..lt.count {
-        // Each trader's parameters come from a stream of its own population index, so they do not depend on the
-        // size of the other populations.
-        let mut rng = stream(seed, domain::POPULATION, u64::from(n));
-        let capital = lognormal(&mut rng, lt.capital, lt.capital_sigma);
-        let leverage = lognormal(&mut rng, lt.leverage, lt.leverage_sigma).clamp(1.0, max_leverage.max(1.0));
-        let side = if rng.random_bool(lt.long_fraction) { Side::Buy } else { Side::Sell };
-        let entry_tick = rng.random_range(0..lt.entry_window_ticks);
-        let collateral = from_f64(capital, CENT, "leveraged trader capital")?.max(CENT);
-        let leverage = from_f64(leverage, Decimal::new(1, 2), "leverage")?;
-        let id = agent_spawner.spawn(&mut world, collateral, LeveragedTrader { entry_tick, side, leverage })?;
-        entries.0.entry(entry_tick).or_default().push((id, side, leverage));
+    let lt = &agents.leveraged_traders;
+    let base = Cohort {
+        count: lt.count,
+        capital: lt.capital,
+        capital_sigma: lt.capital_sigma,
+        leverage: lt.leverage,
+        leverage_sigma: lt.leverage_sigma,
+        long_fraction: lt.long_fraction,
+        start: 0,
+        window: lt.entry_window_ticks,
+        holding_ticks: lt.holding_ticks,
+    };
+    let waves = scenario.shocks.iter().filter_map(|shock| match shock.kind {
+        ShockKind::LeverageWave { count, capital, leverage, long_fraction } => Some(Cohort {
+            count,
+            capital,
+            leverage,
+            long_fraction,
+            start: shock.at,
+            window: shock.duration.max(1),
+            ..base
+        }),
+        _ => None,
+    });
+    for (cohort_index, cohort) in std::iter::once(base).chain(waves).enumerate() {
+        for n in 0..cohort.count {
+            // Each trader's draws come from a stream of its own (cohort, index), so they do not depend on the size
+            // of the other populations.
+            let mut rng = stream(seed, domain::POPULATION, ((cohort_index as u64) << 32) | u64::from(n));
+            let capital = lognormal(&mut rng, cohort.capital, cohort.capital_sigma);
+            let leverage =
+                lognormal(&mut rng, cohort.leverage, cohort.leverage_sigma).clamp(1.0, max_leverage.max(1.0));
+            let side = if rng.random_bool(cohort.long_fraction) { Side::Buy } else { Side::Sell };
+            let entry_tick = cohort.start + rng.random_range(0..cohort.window);
+            let collateral = from_f64(capital, CENT, "leveraged trader capital")?.max(CENT);
+            let leverage = from_f64(leverage, Decimal::new(1, 2), "leverage")?;
+            let id = agent_spawner.spawn(&mut world, collateral, LeveragedTrader { entry_tick, side, leverage })?;
+            schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { side, leverage }));
+            if cohort.holding_ticks > 0.0 {
+                let u: f64 = rng.random();
+                let hold = (-cohort.holding_ticks * libm::log(1.0 - u)).ceil().max(1.0) as u64;
+                schedule.0.entry(entry_tick + hold).or_default().push((id, PlannedTrade::Close));
+            }
+        }
+    }
+    for actions in schedule.0.values_mut() {
+        actions.sort_by_key(|(id, _)| *id);
     }
 
     for i in 0..scenario.oracle.sources {
@@ -83,9 +117,9 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
 
     let mut timeline = scenario.shocks.clone();
     timeline.sort_by_key(|s| s.at);
-    world.insert_resource(Shocks { timeline, depth_withdrawal: 0.0, volatility_multiplier: 1.0, ..Shocks::default() });
+    world.insert_resource(Shocks::new(timeline));
     world.insert_resource(index);
-    world.insert_resource(entries);
+    world.insert_resource(schedule);
     world.insert_resource(VenueLedger(ledger));
     world.insert_resource(Populations(scenario.agents.clone()));
     world.insert_resource(LiquidationQueue::default());
@@ -118,7 +152,21 @@ impl AgentSpawner<'_> {
     }
 }
 
-fn build_market(scenario: &Scenario, seed: u64) -> Market {
+/// A group of leveraged traders drawn alike: the base population, or a leverage wave.
+#[derive(Debug, Clone, Copy)]
+struct Cohort {
+    count: u32,
+    capital: f64,
+    capital_sigma: f64,
+    leverage: f64,
+    leverage_sigma: f64,
+    long_fraction: f64,
+    start: u64,
+    window: u64,
+    holding_ticks: f64,
+}
+
+fn build_market(scenario: &Scenario, seed: u64) -> Result<Market, SimError> {
     let id = MarketId(0);
     let m = &scenario.market;
     let r = &scenario.reference;
@@ -136,8 +184,38 @@ fn build_market(scenario: &Scenario, seed: u64) -> Market {
         .iter()
         .map(|s| if let cascade_scenario::ShockKind::OracleLag { ticks } = s.kind { ticks } else { 0 })
         .sum();
+    let reference = match &r.model {
+        ReferenceModel::Gbm => ReferenceProcess::new(initial, scenario.tick_seconds, params, VolatilityModel::Constant),
+        ReferenceModel::Garch { alpha, beta } => ReferenceProcess::new(
+            initial,
+            scenario.tick_seconds,
+            params,
+            VolatilityModel::Garch { alpha: *alpha, beta: *beta },
+        ),
+        ReferenceModel::RegimeSwitching { regimes } => {
+            let regimes = regimes.iter().map(|g| (g.multiplier, 1.0 / g.mean_duration_ticks)).collect();
+            ReferenceProcess::new(initial, scenario.tick_seconds, params, VolatilityModel::Regimes(regimes))
+        }
+        ReferenceModel::Replay { file } => {
+            let series = cascade_scenario::replay::load(std::path::Path::new(file))
+                .map_err(|e| SimError::Scenario(e.to_string()))?;
+            let prices: Vec<f64> =
+                (0..=scenario.ticks).map(|t| series.price_at(t as f64 * scenario.tick_seconds)).collect();
+            ReferenceProcess::replay(&prices, scenario.tick_seconds, params)
+        }
+    };
+    let start = reference.price();
+    // Under replay the run starts at the series' first price.
+    let initial_price = match r.model {
+        ReferenceModel::Replay { .. } => money::round_to_step(
+            from_f64(reference.price(), m.tick_size, "replayed price").map_err(SimError::Money)?,
+            m.tick_size,
+        )
+        .unwrap_or(m.initial_price),
+        _ => m.initial_price,
+    };
     let history_len = (scenario.oracle.delay_ticks + scenario.oracle.sources + max_lag) as usize;
-    Market {
+    Ok(Market {
         id,
         spec: MarketSpec {
             symbol: m.symbol.clone(),
@@ -155,16 +233,16 @@ fn build_market(scenario: &Scenario, seed: u64) -> Market {
             calm_volatility_per_tick: calm,
         },
         book: OrderBook::new(),
-        reference: ReferenceProcess::new(initial, scenario.tick_seconds, params),
+        reference,
         reference_rng: stream(seed, domain::REFERENCE, u64::from(id.0)),
-        reference_history: VecDeque::from(vec![initial; history_len]),
+        reference_history: VecDeque::from(vec![start; history_len]),
         history_len,
         pending_gap: 0.0,
-        oracle_price: m.initial_price,
+        oracle_price: initial_price,
         oracle_stale: false,
         oracle_medians: VecDeque::new(),
         twap_ticks: scenario.oracle.twap_ticks.max(1) as usize,
-        mark_price: m.initial_price,
+        mark_price: initial_price,
         last_trade: None,
         open_interest: Decimal::ZERO,
         inbox: Vec::new(),
@@ -173,7 +251,7 @@ fn build_market(scenario: &Scenario, seed: u64) -> Market {
         premium_sum: 0.0,
         premium_count: 0,
         mark_volatility: Ewma::new(scenario.agents.market_makers.volatility_lambda, calm * calm),
-    }
+    })
 }
 
 /// A log-normal draw with the given median and log-standard deviation.

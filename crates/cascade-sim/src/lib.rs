@@ -44,6 +44,9 @@ pub enum SimError {
         /// The net quantity.
         quantity: Decimal,
     },
+    /// The scenario cannot be built (for example, its replay file is unreadable).
+    #[error("scenario: {0}")]
+    Scenario(String),
     /// An order or fill names an agent the world does not have.
     #[error("no account for agent {0}")]
     UnknownAgent(AgentId),

@@ -202,9 +202,23 @@ impl AgentIndex {
     }
 }
 
-/// When each leveraged trader opens its position: tick -> `(agent, side, leverage)`, by agent id.
+/// A leveraged trader's planned action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlannedTrade {
+    /// Open a position of `collateral * leverage` notional on `side`.
+    Open {
+        /// Direction.
+        side: Side,
+        /// Position notional over collateral.
+        leverage: Decimal,
+    },
+    /// Close whatever position is left.
+    Close,
+}
+
+/// What leveraged traders do when: tick -> `(agent, action)`, in agent-id order within a tick.
 #[derive(Resource, Debug, Clone, Default)]
-pub struct EntrySchedule(pub BTreeMap<u64, Vec<(AgentId, Side, Decimal)>>);
+pub struct TradeSchedule(pub BTreeMap<u64, Vec<(AgentId, PlannedTrade)>>);
 
 /// Behaviour parameters of the populations, as the scenario gives them.
 #[derive(Resource, Debug, Clone)]
@@ -230,7 +244,7 @@ impl Default for OracleDisruption {
 }
 
 /// The shock timeline and the shocks in force this tick.
-#[derive(Resource, Debug, Clone, Default)]
+#[derive(Resource, Debug, Clone)]
 pub struct Shocks {
     /// Every scripted shock, sorted by start tick.
     pub timeline: Vec<Shock>,
@@ -238,8 +252,29 @@ pub struct Shocks {
     pub depth_withdrawal: f64,
     /// Multiplier on reference volatility now.
     pub volatility_multiplier: f64,
+    /// Multiplier on market makers' spreads now.
+    pub spread_multiplier: f64,
+    /// Fraction of arbitrage capital still committed now, in [0, 1].
+    pub arbitrage_kept: f64,
+    /// Extra funding rate added to rates paid now.
+    pub funding_extra: Decimal,
     /// Oracle disruptions now.
     pub oracle: OracleDisruption,
+}
+
+impl Shocks {
+    /// A timeline with nothing in force yet.
+    pub fn new(timeline: Vec<Shock>) -> Self {
+        Self {
+            timeline,
+            depth_withdrawal: 0.0,
+            volatility_multiplier: 1.0,
+            spread_multiplier: 1.0,
+            arbitrage_kept: 1.0,
+            funding_extra: Decimal::ZERO,
+            oracle: OracleDisruption::default(),
+        }
+    }
 }
 
 /// The oracle safety rules.

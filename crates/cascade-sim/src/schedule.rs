@@ -73,7 +73,7 @@ pub fn tick_schedule() -> Schedule {
             agents::quote_market_makers,
             agents::trade_arbitrageurs,
             agents::trade_noise,
-            agents::enter_leveraged_positions,
+            agents::trade_leveraged,
             agents::unwind_backstop,
         )
             .chain()

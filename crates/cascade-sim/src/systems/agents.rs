@@ -4,7 +4,9 @@
 //! population by agent id, so the queue is deterministic.
 
 use crate::components::{Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader};
-use crate::resources::{AgentIndex, Clock, EntrySchedule, Market, Markets, OrderRequest, Populations, Shocks};
+use crate::resources::{
+    AgentIndex, Clock, Market, Markets, OrderRequest, PlannedTrade, Populations, Shocks, TradeSchedule,
+};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
@@ -41,7 +43,7 @@ pub fn quote_market_makers(
         let oracle = to_f64(market.oracle_price);
         let calm = market.spec.calm_volatility_per_tick;
         let excess = if calm > 0.0 { (market.mark_volatility.volatility() / calm - 1.0).max(0.0) } else { 0.0 };
-        let spread_multiplier = 1.0 + p.spread_sensitivity * excess;
+        let spread_multiplier = (1.0 + p.spread_sensitivity * excess) * shocks.spread_multiplier;
         let depth_multiplier = (1.0 - shocks.depth_withdrawal) / (1.0 + p.depth_sensitivity * excess);
         let inventory = to_f64(account.0.quantity(market.id)) * oracle;
         let skew = -p.inventory_skew_bps * (inventory / p.max_inventory).clamp(-1.0, 1.0) / 10_000.0;
@@ -68,14 +70,16 @@ pub fn quote_market_makers(
 /// Arbitrageurs see the reference price. When the venue's best ask is below the reference by more than the
 /// threshold they buy, up to the reference minus the threshold; when its best bid is above, they sell. Size is
 /// bounded per tick and by capital: the position may not exceed `max_leverage` times equity. When the gap has
-/// closed they unwind at the reference or better.
+/// closed they unwind at the reference or better. An arbitrage-withdrawal shock scales capital and order size down.
 pub fn trade_arbitrageurs(
     arbitrageurs: Query<(&Agent, &Account), With<Arbitrageur>>,
     mut markets: ResMut<Markets>,
     populations: Res<Populations>,
+    shocks: Res<Shocks>,
 ) {
     let p = &populations.0.arbitrageurs;
     let threshold = p.threshold_bps / 10_000.0;
+    let max_order = p.max_order_notional * shocks.arbitrage_kept;
     for (agent, account) in arbitrageurs.iter().sort::<&Agent>() {
         let market = markets.get_mut(agent.market);
         let reference = market.reference.price();
@@ -84,21 +88,21 @@ pub fn trade_arbitrageurs(
         let Ok(equity) = account.0.equity(|_| market.mark_price) else {
             continue;
         };
-        let budget = p.max_leverage * to_f64(equity);
+        let budget = p.max_leverage * to_f64(equity) * shocks.arbitrage_kept;
         let best_bid = market.book.best_bid().map(to_f64);
         let best_ask = market.book.best_ask().map(to_f64);
         let cheap = best_ask.is_some_and(|a| a < reference * (1.0 - threshold));
         let rich = best_bid.is_some_and(|b| b > reference * (1.0 + threshold));
         let order = if cheap {
-            let room = (budget - position * mark).min(p.max_order_notional);
+            let room = (budget - position * mark).min(max_order);
             Some((Side::Buy, room, reference * (1.0 - threshold)))
         } else if rich {
-            let room = (budget + position * mark).min(p.max_order_notional);
+            let room = (budget + position * mark).min(max_order);
             Some((Side::Sell, room, reference * (1.0 + threshold)))
         } else if position > 0.0 && best_bid.is_some_and(|b| b >= reference) {
-            Some((Side::Sell, (position * reference).min(p.max_order_notional), reference))
+            Some((Side::Sell, (position * reference).min(max_order), reference))
         } else if position < 0.0 && best_ask.is_some_and(|a| a <= reference) {
-            Some((Side::Buy, (-position * reference).min(p.max_order_notional), reference))
+            Some((Side::Buy, (-position * reference).min(max_order), reference))
         } else {
             None
         };
@@ -132,26 +136,33 @@ pub fn trade_noise(
     }
 }
 
-/// Leveraged traders whose entry tick has come open their position with a market order of
-/// `collateral * leverage` notional at the mark price, and then hold it.
-pub fn enter_leveraged_positions(
+/// Leveraged traders act on their plan: at its entry tick a trader opens its position with a market order of
+/// `collateral * leverage` notional at the mark price; at the end of its holding period (if it has one) it closes
+/// whatever is left.
+pub fn trade_leveraged(
     clock: Res<Clock>,
-    schedule: Res<EntrySchedule>,
+    schedule: Res<TradeSchedule>,
     index: Res<AgentIndex>,
     accounts: Query<(&Agent, &Account)>,
     mut markets: ResMut<Markets>,
 ) {
-    let Some(entries) = schedule.0.get(&clock.tick) else {
-        return;
-    };
-    for &(id, side, leverage) in entries {
-        let Ok((agent, account)) = accounts.get(index.entity(id)) else {
-            continue;
-        };
+    let Some(actions) = schedule.0.get(&clock.tick) else { return };
+    for &(id, action) in actions {
+        let Ok((agent, account)) = accounts.get(index.entity(id)) else { continue };
         let market = markets.get_mut(agent.market);
-        let notional = to_f64(account.0.collateral * leverage);
-        if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
-            market.inbox.push(OrderRequest::Market { agent: id, side, quantity, limit: None });
+        match action {
+            PlannedTrade::Open { side, leverage } => {
+                let notional = to_f64(account.0.collateral * leverage);
+                if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
+                    market.inbox.push(OrderRequest::Market { agent: id, side, quantity, limit: None });
+                }
+            }
+            PlannedTrade::Close => {
+                let position = account.0.quantity(market.id);
+                if let Some(side) = Side::closing(position) {
+                    market.inbox.push(OrderRequest::Market { agent: id, side, quantity: position.abs(), limit: None });
+                }
+            }
         }
     }
 }

@@ -1,14 +1,16 @@
 //! Funding payments between longs and shorts.
 
 use crate::components::{Account, Agent};
-use crate::resources::{Clock, Faults, Markets};
+use crate::resources::{Clock, Faults, Markets, Shocks};
 use bevy_ecs::prelude::*;
 use cascade_core::funding::{funding_payment, funding_rate};
 
 /// At the end of each funding interval, every account with a position pays `quantity * oracle * rate` (negative:
-/// receives), where the rate is the interval's average premium clamped to the cap. Payments sum to zero.
+/// receives), where the rate is the interval's average premium clamped to the cap, plus any funding spike in force.
+/// Payments sum to zero.
 pub fn pay_funding(
     clock: Res<Clock>,
+    shocks: Res<Shocks>,
     mut markets: ResMut<Markets>,
     mut accounts: Query<(&Agent, &mut Account)>,
     mut faults: ResMut<Faults>,
@@ -19,7 +21,7 @@ pub fn pay_funding(
             continue;
         }
         let premium = if market.premium_count > 0 { market.premium_sum / f64::from(market.premium_count) } else { 0.0 };
-        let rate = funding_rate(premium, market.spec.funding_cap);
+        let rate = funding_rate(premium, market.spec.funding_cap) + shocks.funding_extra;
         market.premium_sum = 0.0;
         market.premium_count = 0;
         market.flow.funding_rate = Some(rate);

@@ -12,7 +12,8 @@ use cascade_core::money::{from_f64, round_to_step, to_f64};
 use cascade_core::stats::median;
 use rand_distr::{Distribution, StandardNormal};
 
-/// Each source prints `reference[t - delay] * (1 + noise * z)` on the tick grid, unless the oracle is frozen. The
+/// Each source prints `reference[t - delay] * (1 + noise * z)` on the tick grid every `update_interval_ticks`
+/// (staggered by source), unless the oracle is frozen. The
 /// first sources print badly during a bad-print shock, and all print with more noise during an uncertainty shock.
 /// Guards, each logged when it fires: a print whose confidence half-width (2 noise standard deviations) exceeds
 /// `max_confidence`, or which lies further than `max_deviation` from the current oracle price, is rejected. A print
@@ -30,7 +31,11 @@ pub fn sample_oracles(
         return;
     }
     let mut rejected = Vec::new();
+    let interval = rules.0.update_interval_ticks.max(1);
     for mut feed in &mut feeds {
+        if !(clock.tick + u64::from(feed.index)).is_multiple_of(interval) {
+            continue;
+        }
         let market = markets.get(feed.market);
         let history = &market.reference_history;
         let delay = (feed.delay_ticks + disruption.extra_delay) as usize;

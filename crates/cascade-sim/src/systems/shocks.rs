@@ -3,11 +3,13 @@
 use crate::record::{Event, EventKind};
 use crate::resources::{Clock, Markets, OracleDisruption, Recorder, Shocks};
 use bevy_ecs::prelude::*;
+use cascade_core::Decimal;
 use cascade_scenario::ShockKind;
 
-/// Applies the shock timeline for this tick: queues price gaps, sets the depth withdrawal and volatility
-/// multiplier in force (overlapping withdrawals combine as `1 - prod(1 - f)`, spikes multiply) and the oracle
-/// disruptions, logs starts and ends.
+/// Applies the shock timeline for this tick: queues price gaps and this tick's share of price crashes, sets what is
+/// in force (overlapping depth and arbitrage withdrawals combine as `1 - prod(1 - f)`, multipliers multiply, funding
+/// spikes add) and the oracle disruptions, and logs starts and ends. Leverage waves were planned when the world was
+/// built; they are only logged here.
 pub fn apply_shocks(
     clock: Res<Clock>,
     mut shocks: ResMut<Shocks>,
@@ -17,6 +19,10 @@ pub fn apply_shocks(
     let tick = clock.tick;
     let mut kept_depth = 1.0;
     let mut volatility = 1.0;
+    let mut spread = 1.0;
+    let mut arbitrage_kept = 1.0;
+    let mut funding_extra = Decimal::ZERO;
+    let mut crash = 0.0;
     let mut oracle = OracleDisruption::default();
     for shock in &shocks.timeline {
         let end = shock.at + shock.duration;
@@ -36,6 +42,11 @@ pub fn apply_shocks(
             match shock.kind {
                 ShockKind::DepthWithdrawal { fraction } => kept_depth *= 1.0 - fraction,
                 ShockKind::VolatilitySpike { multiplier } => volatility *= multiplier,
+                ShockKind::PriceCrash { change } => crash += libm::log1p(change) / shock.duration as f64,
+                ShockKind::SpreadWidening { multiplier } => spread *= multiplier,
+                ShockKind::ArbitrageWithdrawal { fraction } => arbitrage_kept *= 1.0 - fraction,
+                ShockKind::FundingSpike { rate } => funding_extra += rate,
+                ShockKind::LeverageWave { .. } => {}
                 ShockKind::OracleFreeze => oracle.frozen = true,
                 ShockKind::OracleLag { ticks } => oracle.extra_delay += ticks,
                 ShockKind::OracleUncertainty { multiplier } => oracle.uncertainty *= multiplier,
@@ -46,12 +57,26 @@ pub fn apply_shocks(
     }
     shocks.depth_withdrawal = 1.0 - kept_depth;
     shocks.volatility_multiplier = volatility;
+    shocks.spread_multiplier = spread;
+    shocks.arbitrage_kept = arbitrage_kept;
+    shocks.funding_extra = funding_extra;
+    if crash != 0.0 {
+        for market in &mut markets.0 {
+            market.pending_gap += crash;
+        }
+    }
     shocks.oracle = oracle;
 }
 
 fn shock_event(tick: u64, kind: EventKind, shock: &ShockKind) -> Event {
     let magnitude = match *shock {
-        ShockKind::PriceGap { change } | ShockKind::OracleBadPrint { change, .. } => change,
+        ShockKind::PriceGap { change }
+        | ShockKind::PriceCrash { change }
+        | ShockKind::OracleBadPrint { change, .. } => change,
+        ShockKind::SpreadWidening { multiplier } => multiplier,
+        ShockKind::ArbitrageWithdrawal { fraction } => fraction,
+        ShockKind::FundingSpike { rate } => cascade_core::money::to_f64(rate),
+        ShockKind::LeverageWave { count, .. } => f64::from(count),
         ShockKind::DepthWithdrawal { fraction } => fraction,
         ShockKind::VolatilitySpike { multiplier } | ShockKind::OracleUncertainty { multiplier } => multiplier,
         ShockKind::OracleLag { ticks } => f64::from(ticks),

@@ -1,0 +1,138 @@
+//! Changing a scenario after it is parsed: `--set path=value` overrides, and merging a scenario over its base.
+//!
+//! Both work on the scenario's JSON form (what serde makes of it), then turn it back into a [`Scenario`], so every
+//! type check of parsing applies again.
+
+use crate::locate::{Field, ValueShape};
+use crate::{Scenario, ScenarioError, closest};
+use serde_json::Value;
+
+/// One `path=value` override, e.g. `margin.initial=0.1`, `shocks[0].at=500`, `liquidation.loss_allocation=BadDebt`.
+/// The value is read as JSON (numbers, `true`, `"text"`, objects for structured values such as
+/// `{"Partial": {...}}`), and anything that is not JSON as a plain string (enum variants such as `BadDebt`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Dotted field path, with `[i]` for list elements.
+    pub path: String,
+    /// The value as written.
+    pub value: String,
+}
+
+impl std::str::FromStr for Override {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (path, value) = s.split_once('=').ok_or_else(|| format!("expected PATH=VALUE, found `{s}`"))?;
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(format!("expected PATH=VALUE, found `{s}`"));
+        }
+        Ok(Override { path: path.to_owned(), value: value.trim().to_owned() })
+    }
+}
+
+impl std::fmt::Display for Override {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.path, self.value)
+    }
+}
+
+/// One step of a path: a field name or a list index.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn steps(path: &str) -> Result<Vec<Step<'_>>, String> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        if !name.is_empty() {
+            out.push(Step::Key(name));
+        }
+        while !rest.is_empty() {
+            let (index, after) = rest.split_once(']').ok_or_else(|| format!("unclosed `[` in `{path}`"))?;
+            out.push(Step::Index(index.parse().map_err(|_| format!("`{index}` is not a list index in `{path}`"))?));
+            rest = after.strip_prefix('[').unwrap_or(after);
+        }
+    }
+    Ok(out)
+}
+
+/// The slot at `path` in `root`, with a "did you mean" suggestion when a field does not exist.
+fn slot<'v>(root: &'v mut Value, path: &str) -> Result<&'v mut Value, String> {
+    let mut here = root;
+    let mut walked = String::new();
+    for step in steps(path)? {
+        here = match step {
+            Step::Key(key) => {
+                let Value::Object(map) = here else {
+                    return Err(format!("`{walked}` has no fields"));
+                };
+                if !map.contains_key(key) {
+                    let hint = closest(key, map.keys().map(String::as_str))
+                        .map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"));
+                    let place = if walked.is_empty() { "a scenario".to_owned() } else { format!("`{walked}`") };
+                    return Err(format!("{place} has no field `{key}`{hint}"));
+                }
+                walked = if walked.is_empty() { key.to_owned() } else { format!("{walked}.{key}") };
+                map.get_mut(key).ok_or_else(|| format!("no field `{key}`"))?
+            }
+            Step::Index(i) => {
+                let Value::Array(items) = here else {
+                    return Err(format!("`{walked}` is not a list"));
+                };
+                let len = items.len();
+                walked = format!("{walked}[{i}]");
+                items.get_mut(i).ok_or_else(|| format!("`{walked}` is beyond the list's {len} elements"))?
+            }
+        };
+    }
+    Ok(here)
+}
+
+fn to_json(scenario: &Scenario) -> Result<Value, String> {
+    serde_json::to_value(scenario).map_err(|e| e.to_string())
+}
+
+fn from_json(value: Value) -> Result<Scenario, String> {
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+/// Applies overrides in order. The result is not validated (loading validates after applying).
+pub fn apply_overrides(scenario: Scenario, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    if overrides.is_empty() {
+        return Ok(scenario);
+    }
+    let error = |o: &Override, message: String| ScenarioError::Override { setting: o.to_string(), message };
+    let mut json = to_json(&scenario).map_err(|m| error(&overrides[0], m))?;
+    for o in overrides {
+        let value = serde_json::from_str(&o.value).unwrap_or_else(|_| Value::String(o.value.clone()));
+        *slot(&mut json, &o.path).map_err(|m| error(o, m))? = value;
+        // Convert after each override so that a type error names the override that caused it.
+        json = to_json(&from_json(json).map_err(|m| error(o, m))?).map_err(|m| error(o, m))?;
+    }
+    from_json(json).map_err(|m| error(&overrides[overrides.len() - 1], m))
+}
+
+/// `child` merged over `base`: every field the child's text writes replaces the base's (structs written in the
+/// child are merged field by field; lists and enum values are replaced whole); everything else comes from the base.
+pub(crate) fn merge(base: &Scenario, child: &Scenario, written: &[Field]) -> Result<Scenario, String> {
+    let mut merged = to_json(base)?;
+    let child_json = to_json(child)?;
+    let is_struct = |path: &str| written.iter().any(|f| f.path == path && f.shape == ValueShape::Struct);
+    for field in written {
+        if field.shape == ValueShape::Struct || field.path.contains('[') || field.path == "base" {
+            continue;
+        }
+        // Only fields whose every parent is a struct written in the child: not fields inside lists or enum values.
+        let parents_are_structs = field.path.match_indices('.').all(|(i, _)| is_struct(&field.path[..i]));
+        if !parents_are_structs {
+            continue;
+        }
+        let pointer = format!("/{}", field.path.replace('.', "/"));
+        let value = child_json.pointer(&pointer).cloned().ok_or_else(|| format!("no field `{}`", field.path))?;
+        *slot(&mut merged, &field.path)? = value;
+    }
+    from_json(merged)
+}

@@ -2,9 +2,11 @@
 //!
 //! Thin by design: it reads arguments, loads a scenario, drives a `cascade_sim::Simulation` and writes its files.
 
+mod library;
+
 use anyhow::{Context, Result, bail};
 use cascade_core::Decimal;
-use cascade_scenario::{Scenario, ScenarioError};
+use cascade_scenario::{Override, Scenario, ScenarioError};
 use cascade_sim::Simulation;
 use cascade_sim::output::{Manifest, write_run};
 use cascade_sim::record::Summary;
@@ -14,10 +16,8 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The default scenario, compiled in so that `cascade run` works from anywhere.
-const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.ron");
-/// How the built-in default is named in messages and manifests.
-const DEFAULT_SCENARIO_NAME: &str = "<built-in default>";
+/// The scenario `cascade run` runs without one named.
+const DEFAULT_SCENARIO: &str = "default";
 
 /// Agent-based market stress simulator: margin, liquidation cascades, insurance funds and bad debt.
 #[derive(Debug, Parser)]
@@ -31,18 +31,23 @@ struct Cli {
 enum Command {
     /// Run a scenario headless and write timeseries.csv, events.csv, summary.json and manifest.json.
     Run(RunArgs),
-    /// Check scenario files without running them; reports every problem found.
+    /// Check scenario files (or shipped scenarios by name) without running them; reports every problem found.
     Validate {
-        /// Scenario files (RON).
+        /// Scenario files (RON) or names of shipped scenarios.
         #[arg(required = true)]
-        scenarios: Vec<PathBuf>,
+        scenarios: Vec<String>,
+        /// Override a field before validating: PATH=VALUE (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        overrides: Vec<Override>,
     },
+    /// List the shipped scenarios with their descriptions.
+    Scenarios,
 }
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// Scenario file (RON). Without it, the built-in default scenario (scenarios/default.ron) runs.
-    scenario: Option<PathBuf>,
+    /// Scenario file (RON), or the name of a shipped scenario (see `cascade scenarios`). Default: `default`.
+    scenario: Option<String>,
     /// Seed of every random stream (default: the scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
@@ -52,6 +57,10 @@ struct RunArgs {
     /// Output directory (default: runs/<scenario name>-seed<seed>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Override any scenario field: PATH=VALUE, e.g. `--set margin.initial=0.1 --set shocks[0].at=600`
+    /// (repeatable; recorded in the manifest). VALUE is JSON, or a bare word for enum variants (`BadDebt`).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    overrides: Vec<Override>,
     /// Audit ledger conservation after every tick (slower; always on in debug builds).
     #[arg(long)]
     audit: bool,
@@ -73,48 +82,79 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_scenario(args).map(|()| ExitCode::SUCCESS),
-        Command::Validate { scenarios } => Ok(validate(&scenarios)),
+        Command::Validate { scenarios, overrides } => Ok(validate(&scenarios, &overrides)),
+        Command::Scenarios => {
+            list_scenarios();
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
+fn list_scenarios() {
+    let width = library::LIBRARY.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    for entry in library::LIBRARY {
+        let description = match cascade_scenario::parse(entry.name, entry.text) {
+            Ok(s) => s.description,
+            Err(e) => format!("(does not parse: {e})"),
+        };
+        println!("{:width$}  {description}", entry.name);
+    }
+    println!("\nRun one with `cascade run NAME`; the files are in scenarios/ of the repository.");
+}
+
+fn validate(names: &[String], overrides: &[Override]) -> ExitCode {
     let mut failed = 0;
-    for path in paths {
-        match cascade_scenario::load_file(path) {
-            Ok(s) => println!("ok: {} ({:?}, {} ticks, {} shocks)", path.display(), s.name, s.ticks, s.shocks.len()),
+    for name in names {
+        match load(Some(name), overrides) {
+            Ok(loaded) => {
+                let s = &loaded.scenario;
+                println!("ok: {} ({:?}, {} ticks, {} shocks)", loaded.label, s.name, s.ticks, s.shocks.len());
+            }
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e}");
+                eprintln!("error: {e:#}");
             }
         }
     }
     if failed > 0 {
-        eprintln!("{failed} of {} scenario files failed validation", paths.len());
+        eprintln!("{failed} of {} scenario files failed validation", names.len());
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
 }
 
-/// The scenario's name in messages, its text and the parsed scenario.
-fn load(path: Option<&Path>) -> Result<(String, String, Scenario), ScenarioError> {
-    match path {
-        Some(path) => {
-            let name = path.display().to_string();
-            let text =
-                std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { file: name.clone(), source })?;
-            let scenario = cascade_scenario::load_str(&name, &text)?;
-            Ok((name, text, scenario))
-        }
-        None => {
-            let scenario = cascade_scenario::load_str(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)?;
-            Ok((DEFAULT_SCENARIO_NAME.to_owned(), DEFAULT_SCENARIO.to_owned(), scenario))
-        }
+/// A loaded scenario, with how to name it and the text it came from.
+struct Loaded {
+    /// The file as given, or `<built-in NAME>`.
+    label: String,
+    /// The text (for the manifest's hash).
+    text: String,
+    /// The validated scenario, overrides applied.
+    scenario: Scenario,
+}
+
+/// Loads a scenario file, or a shipped scenario by name (a file of that name wins).
+fn load(name: Option<&str>, overrides: &[Override]) -> Result<Loaded> {
+    let name = name.unwrap_or(DEFAULT_SCENARIO);
+    let path = Path::new(name);
+    if path.exists() {
+        let label = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { file: label.clone(), source })?;
+        let scenario = cascade_scenario::load_file_with(path, overrides)?;
+        return Ok(Loaded { label, text, scenario });
     }
+    if let Some(entry) = library::find(name) {
+        let label = format!("<built-in {name}>");
+        let scenario = cascade_scenario::load_str_in(&label, entry.text, library::dir().as_deref(), overrides)?;
+        return Ok(Loaded { label, text: entry.text.to_owned(), scenario });
+    }
+    let names: Vec<&str> = library::LIBRARY.iter().map(|e| e.name).collect();
+    bail!("{name}: no such file, and no shipped scenario of that name (shipped: {})", names.join(", "))
 }
 
 fn run_scenario(args: RunArgs) -> Result<()> {
-    let (path, text, mut scenario) = load(args.scenario.as_deref())?;
+    let Loaded { label: path, text, mut scenario } = load(args.scenario.as_deref(), &args.overrides)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     if let Some(ticks) = args.ticks {
         if ticks == 0 {
@@ -155,6 +195,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         scenario_name: scenario.name.clone(),
         seed,
         ticks: scenario.ticks,
+        overrides: args.overrides.iter().map(ToString::to_string).collect(),
         command_line: std::env::args().collect(),
     };
     write_run(&out, &sim, &manifest).context("writing outputs")?;

@@ -97,3 +97,52 @@ fn a_broken_scenario_fails_with_its_location_and_no_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!dir.path().join("runs").exists(), "nothing is written for a failed run");
 }
+
+#[test]
+fn every_shipped_scenario_is_listed_and_runs_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let listed = stdout(&cascade(dir.path(), &["scenarios"]));
+    let mut files: Vec<String> = fs::read_dir(scenarios())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .map(|p| p.file_stem().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 7);
+    for name in &files {
+        assert!(listed.lines().any(|l| l.starts_with(name.as_str())), "{name} is not listed:\n{listed}");
+        let out = cascade(dir.path(), &["run", name, "--ticks", "120", "--out", name, "-q"]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert!(dir.path().join(name).join("summary.json").is_file());
+    }
+}
+
+#[test]
+fn overrides_change_the_run_and_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cascade(
+        dir.path(),
+        &[
+            "run",
+            "--ticks",
+            "100",
+            "--set",
+            "margin.initial=0.2",
+            "--set",
+            "margin.maintenance=0.1",
+            "--out",
+            "o",
+            "-q",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("o/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["overrides"], serde_json::json!(["margin.initial=0.2", "margin.maintenance=0.1"]));
+    let bad = cascade(dir.path(), &["run", "--set", "margin.intial=0.2"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("(did you mean `initial`?)"), "{}", stderr(&bad));
+    let invalid = cascade(dir.path(), &["run", "--set", "margin.maintenance=0.5"]);
+    assert!(stderr(&invalid).contains("margin.maintenance: expected a fraction above 0 and below margin.initial"));
+}

@@ -39,7 +39,7 @@ fn validate_reports_syntax_and_semantic_errors_of_every_file() {
     assert!(err.contains("maintenence"), "{err}");
     assert!(err.contains("margin.maintenance: expected a fraction above 0 and below margin.initial"), "{err}");
     assert!(err.contains("shocks[0].at: expected a tick inside the run"), "{err}");
-    assert!(err.contains("missing.ron: cannot read"), "{err}");
+    assert!(err.contains("missing.ron: no such file, and no shipped scenario of that name"), "{err}");
     assert!(err.contains("3 of 4 scenario files failed validation"), "{err}");
     assert!(stdout(&out).contains("ok: good.ron"));
     assert!(!err.contains("panicked"));

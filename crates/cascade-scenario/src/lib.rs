@@ -182,7 +182,17 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
 
 /// As [`load_str`], with overrides applied before validation.
 pub fn load_str_with(file: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    let (scenario, sources) = resolve(file, text, None, 0)?;
+    load_str_in(file, text, None, overrides)
+}
+
+/// As [`load_str_with`], with relative paths in the text (base, replay file) resolved against `dir`.
+pub fn load_str_in(
+    file: &str,
+    text: &str,
+    dir: Option<&Path>,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let (scenario, sources) = resolve(file, text, dir, 0)?;
     checked(apply_overrides(scenario, overrides)?, &sources)
 }
 

@@ -14,7 +14,7 @@ pub struct Manifest {
     pub program: String,
     /// Program version.
     pub version: String,
-    /// Scenario file as given, or `<built-in default>`.
+    /// Scenario file as given, or `<built-in NAME>` for a shipped scenario run by name.
     pub scenario_path: String,
     /// SHA-256 of the scenario text, lowercase hex.
     pub scenario_sha256: String,
@@ -24,6 +24,8 @@ pub struct Manifest {
     pub seed: u64,
     /// Ticks run.
     pub ticks: u64,
+    /// Field overrides applied to the scenario (`PATH=VALUE`).
+    pub overrides: Vec<String>,
     /// The command line (or the action in the GUI) that produced the run.
     pub command_line: Vec<String>,
 }

@@ -121,8 +121,8 @@ fn a_gap_beyond_the_maintenance_buffer_liquidates_every_ten_x_long() {
         let (notional, fee) = (e.notional.unwrap(), e.fee.unwrap());
         // The penalty is 1% of the closed notional unless the equity left was smaller.
         assert!(fee <= notional * dec!(0.01));
-        // A shortfall is split exactly between the insurance fund and bad debt.
-        assert_eq!(e.shortfall.unwrap(), e.insurance_paid.unwrap() + e.bad_debt.unwrap());
+        // A shortfall is split exactly between the insurance fund, winners and bad debt.
+        assert_eq!(e.shortfall.unwrap(), e.insurance_paid.unwrap() + e.socialized.unwrap() + e.bad_debt.unwrap());
         assert!(e.average_price.unwrap() < dec!(30000) * dec!(0.92));
     }
     let mut sim = sim;
@@ -137,7 +137,7 @@ fn shocks_are_logged_when_they_start_and_end() {
     let shocks: Vec<_> = sim
         .events()
         .iter()
-        .filter(|e| e.kind != EventKind::Liquidation)
+        .filter(|e| matches!(e.kind, EventKind::ShockStart | EventKind::ShockEnd))
         .map(|e| (e.tick, e.kind, e.detail.as_str()))
         .collect();
     assert_eq!(

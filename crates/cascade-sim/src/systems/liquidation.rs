@@ -7,7 +7,7 @@
 //! 1. **backstop liquidators**, first, when the account is deeply underwater (equity below `trigger` times its
 //!    maintenance requirement): they take the position over at `discount` from the mark, within their capital;
 //! 2. **the book**: a market order within the price band and, unless losses go to bad debt, no worse than the price
-//!    at which the insurance fund can still cover the shortfall;
+//!    at which the insurance fund can still cover the shortfall (for a bankrupt account, that price alone bounds it);
 //! 3. **backstop liquidators** again, for what the book could not take;
 //! 4. **deleveraging**, when what is left cannot be closed without a loss beyond the insurance fund: ADL closes it
 //!    against ranked winners at the price the fund can cover; socialized loss closes it against winners at the mark.
@@ -171,7 +171,11 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     if remaining > Decimal::ZERO {
         let band = market.spec.protected_limit(side, mark);
         let now = state(&mut e.accounts, &e.index, id, market_id)?;
+        // A bankrupt account's order may go beyond the band, down to what the fund can cover: the venue would
+        // rather pay a shortfall than leave a losing position open.
+        let bankrupt = now.equity_at(mark) < Decimal::ZERO;
         let limit = match (bounded, now.covered_price(e.ledger.0.insurance_fund, tick_size), side) {
+            (true, Some(covered), _) if bankrupt => covered,
             (true, Some(covered), Side::Sell) => band.max(covered),
             (true, Some(covered), Side::Buy) => band.min(covered),
             _ => band,
@@ -200,6 +204,9 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
         let now = state(&mut e.accounts, &e.index, id, market_id)?;
         let fund = e.ledger.0.insurance_fund;
         if now.equity_at(mark) + fund <= Decimal::ZERO {
+            // The book cannot take the rest within what the fund can pay: ADL closes it against winners at the price
+            // where the fund's balance is just enough (winners bear the rest); socialized loss closes it at the
+            // mark and haircuts winners afterwards.
             let price = match rules.loss_allocation {
                 LossAllocation::Adl => now.covered_price(fund, FINE).unwrap_or(mark),
                 _ => mark,

@@ -1,0 +1,41 @@
+//! The shipped scenario library, compiled into the binary so that `cascade run NAME` works from anywhere.
+
+use std::path::{Path, PathBuf};
+
+/// A shipped scenario: its name (the file name without `.ron`) and its text.
+pub struct Entry {
+    /// Name, as given to `cascade run`.
+    pub name: &'static str,
+    /// The RON text.
+    pub text: &'static str,
+}
+
+macro_rules! entry {
+    ($name:literal) => {
+        Entry { name: $name, text: include_str!(concat!("../scenarios/", $name, ".ron")) }
+    };
+}
+
+/// Every shipped scenario, in the order `cascade scenarios` lists them.
+pub const LIBRARY: &[Entry] = &[
+    entry!("default"),
+    entry!("calm"),
+    entry!("crash-2020-03-12"),
+    entry!("flush-2021-05-19"),
+    entry!("bleed-2022-11"),
+    entry!("crash-2025-10-10"),
+    entry!("vol-spike-no-move"),
+    entry!("replay-btc-2018-01"),
+];
+
+/// The shipped scenario called `name`.
+pub fn find(name: &str) -> Option<&'static Entry> {
+    LIBRARY.iter().find(|e| e.name == name)
+}
+
+/// Where relative paths in shipped scenarios (replayed data) resolve: the repository's `scenarios/` folder when it
+/// is there (a checkout, `cargo run`, `cargo install --path`), otherwise the working directory.
+pub fn dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    dir.is_dir().then_some(dir)
+}

@@ -44,3 +44,35 @@ fn validate_reports_syntax_and_semantic_errors_of_every_file() {
     assert!(stdout(&out).contains("ok: good.ron"));
     assert!(!err.contains("panicked"));
 }
+
+/// docs/scenarios.md shows the errors of three typical mistakes "exactly as printed": keep it true.
+#[test]
+fn the_documented_error_output_is_what_the_program_prints() {
+    let docs = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenarios.md")).unwrap();
+    // The files are in the ```ron block that follows the output, each introduced by a `// NAME.ron` line.
+    let ron_block = docs.split("\nwith\n\n```ron\n").nth(1).unwrap().split("```").next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut current: Option<(String, String)> = None;
+    for line in ron_block.lines().chain(std::iter::once("// end.ron")) {
+        if let Some(name) = line.strip_prefix("// ").filter(|n| n.ends_with(".ron")) {
+            if let Some((file, text)) = current.take() {
+                fs::write(dir.path().join(file), text).unwrap();
+            }
+            current = Some((name.to_owned(), String::new()));
+        } else if let Some((_, text)) = current.as_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let commands = docs.split("```text\n$ cascade validate typo.ron meaning.ron variant.ron\n").nth(1).unwrap();
+    let block = commands.split("```").next().unwrap();
+    let mut sections = block.split("$ cascade ");
+    let validate_expected = sections.next().unwrap();
+    let out = cascade(dir.path(), &["validate", "typo.ron", "meaning.ron", "variant.ron"]);
+    assert_eq!(stderr(&out), validate_expected);
+    for section in sections {
+        let (command, expected) = section.split_once('\n').unwrap();
+        let args: Vec<&str> = command.split(' ').collect();
+        assert_eq!(stderr(&cascade(dir.path(), &args)), expected, "cascade {command}");
+    }
+}

@@ -12,7 +12,6 @@ use cascade_sim::output::{Manifest, write_run};
 use cascade_sim::record::Summary;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -191,7 +190,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         program: env!("CARGO_PKG_NAME").to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         scenario_path: path.clone(),
-        scenario_sha256: sha256_hex(text.as_bytes()),
+        scenario_sha256: cascade_sim::output::sha256_hex(text.as_bytes()),
         scenario_name: scenario.name.clone(),
         seed,
         ticks: scenario.ticks,
@@ -203,10 +202,6 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         print_summary(&sim.summary(), &scenario, &path, &out);
     }
     Ok(())
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {

@@ -80,6 +80,12 @@ pub enum ScenarioError {
     Replay(#[from] replay::ReplayError),
 }
 
+/// The scenario as RON text that [`parse`] reads back to the same scenario (every field written out).
+pub fn to_ron(scenario: &Scenario) -> String {
+    let config = ron::ser::PrettyConfig::new().struct_names(false);
+    ron::ser::to_string_pretty(scenario, config).unwrap_or_else(|e| format!("// cannot write the scenario: {e}\n"))
+}
+
 /// Parses scenario text without merging a base or checking meaning. `file` names the source in errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     ron::Options::default()

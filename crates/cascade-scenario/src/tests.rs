@@ -167,3 +167,10 @@ proptest::proptest! {
         let _ = load_str("fuzz.ron", &text);
     }
 }
+
+#[test]
+fn a_scenario_written_as_ron_reads_back_the_same() {
+    let text = include_str!("../../../scenarios/crash-2020-03-12.ron");
+    let s = load_str("c.ron", text).unwrap();
+    assert_eq!(parse("again.ron", &to_ron(&s)).unwrap(), s);
+}

@@ -16,6 +16,7 @@ pub mod components;
 pub mod output;
 pub mod record;
 pub mod resources;
+pub mod runner;
 pub mod schedule;
 pub mod systems;
 
@@ -143,5 +144,66 @@ impl Simulation {
     /// The world, for inspection (tests, snapshots).
     pub fn world(&self) -> &World {
         &self.world
+    }
+
+    /// The scenario name.
+    pub fn scenario_name(&self) -> &str {
+        &self.scenario_name
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Starts `kind` now (at the next tick to run), lasting `duration` ticks; logged like a scripted shock.
+    pub fn inject_shock(&mut self, kind: cascade_scenario::ShockKind, duration: u64) {
+        let at = self.tick();
+        let mut shocks = self.world.resource_mut::<resources::Shocks>();
+        shocks.timeline.push(cascade_scenario::Shock { at, duration, kind });
+        shocks.timeline.sort_by_key(|s| s.at);
+    }
+
+    /// The margin fractions of the first market.
+    pub fn margin_rates(&self) -> cascade_core::margin::MarginRates {
+        self.world.resource::<Markets>().0[0].spec.margin
+    }
+
+    /// Replaces the margin fractions of every market from the next tick on, and logs the change as an event.
+    pub fn set_margin_rates(&mut self, rates: cascade_core::margin::MarginRates) {
+        let tick = self.tick();
+        for market in &mut self.world.resource_mut::<Markets>().0 {
+            market.spec.margin = rates;
+        }
+        let detail = format!("margin initial={} maintenance={}", rates.initial, rates.maintenance);
+        self.world.resource_mut::<Recorder>().events.push(Event::new(tick, record::EventKind::PolicyChange, detail));
+    }
+
+    /// The first market's book: up to `levels` price levels a side, best first, as `(price, quantity)`.
+    pub fn book_levels(&self, levels: usize) -> [Vec<(Decimal, Decimal)>; 2] {
+        let book = &self.world.resource::<Markets>().0[0].book;
+        let mut sides = [book.levels(cascade_core::book::Side::Buy), book.levels(cascade_core::book::Side::Sell)];
+        for side in &mut sides {
+            side.truncate(levels);
+        }
+        sides
+    }
+
+    /// Every account with a position: its margin ratio (equity over maintenance requirement) at the mark; below 1
+    /// it is liquidatable.
+    pub fn margin_ratios(&mut self) -> Vec<f64> {
+        let markets: Vec<_> =
+            self.world.resource::<Markets>().0.iter().map(|m| (m.mark_price, m.spec.margin)).collect();
+        let mark = |m: MarketId| markets[usize::from(m.0)].0;
+        let mut query = self.world.query::<(&components::Agent, &Account)>();
+        query
+            .iter(&self.world)
+            .filter(|(_, a)| a.0.positions.iter().any(|p| !p.quantity.is_zero()))
+            .filter_map(|(agent, a)| {
+                let rates = markets[usize::from(agent.market.0)].1;
+                let h = cascade_core::margin::health(&a.0, mark, rates).ok()?;
+                h.margin_ratio().map(cascade_core::money::to_f64)
+            })
+            .collect()
     }
 }

@@ -75,3 +75,9 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
     text.push('\n');
     std::fs::File::create(path).and_then(|mut f| f.write_all(text.as_bytes())).map_err(io_err)
 }
+
+/// SHA-256 of `bytes`, lowercase hex (for the manifest's scenario hash).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -78,6 +78,8 @@ pub enum EventKind {
     OracleStale,
     /// The oracle price is fresh again.
     OracleFresh,
+    /// A margin parameter was changed during the run (from the GUI); `detail` gives the new values.
+    PolicyChange,
 }
 
 /// One row of `events.csv`; fields that do not apply to a kind are empty.

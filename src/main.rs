@@ -2,11 +2,9 @@
 //!
 //! Thin by design: it reads arguments, loads a scenario, drives a `cascade_sim::Simulation` and writes its files.
 
-mod library;
-
 use anyhow::{Context, Result, bail};
 use cascade_core::Decimal;
-use cascade_scenario::{Override, Scenario, ScenarioError};
+use cascade_scenario::{Override, Scenario, ScenarioError, library};
 use cascade_sim::Simulation;
 use cascade_sim::output::{Manifest, write_run};
 use cascade_sim::record::Summary;
@@ -41,6 +39,21 @@ enum Command {
     },
     /// List the shipped scenarios with their descriptions.
     Scenarios,
+    /// Open the desktop window on a scenario: watch, steer and compare runs live.
+    #[cfg(feature = "gui")]
+    Gui {
+        /// Scenario file (RON), or the name of a shipped scenario. Default: `default`.
+        scenario: Option<String>,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override any scenario field: PATH=VALUE (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        overrides: Vec<Override>,
+        /// Start playing at once.
+        #[arg(long)]
+        play: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -84,6 +97,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Validate { scenarios, overrides } => Ok(validate(&scenarios, &overrides)),
         Command::Scenarios => {
             list_scenarios();
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "gui")]
+        Command::Gui { scenario, seed, overrides, play } => {
+            let loaded = load(scenario.as_deref(), &overrides)?;
+            let seed = seed.unwrap_or(loaded.scenario.seed);
+            cascade_gui::run(loaded.scenario, loaded.label, seed, play).map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -143,10 +163,8 @@ fn load(name: Option<&str>, overrides: &[Override]) -> Result<Loaded> {
         let scenario = cascade_scenario::load_file_with(path, overrides)?;
         return Ok(Loaded { label, text, scenario });
     }
-    if let Some(entry) = library::find(name) {
-        let label = format!("<built-in {name}>");
-        let scenario = cascade_scenario::load_str_in(&label, entry.text, library::dir().as_deref(), overrides)?;
-        return Ok(Loaded { label, text: entry.text.to_owned(), scenario });
+    if let (Some(entry), Some(scenario)) = (library::find(name), library::load(name, overrides)) {
+        return Ok(Loaded { label: format!("<built-in {name}>"), text: entry.text.to_owned(), scenario: scenario? });
     }
     let names: Vec<&str> = library::LIBRARY.iter().map(|e| e.name).collect();
     bail!("{name}: no such file, and no shipped scenario of that name (shipped: {})", names.join(", "))

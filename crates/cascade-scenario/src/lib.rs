@@ -14,6 +14,7 @@
 //! assert_eq!(scenario.margin.maintenance, rust_decimal::dec!(0.025));
 //! ```
 
+pub mod library;
 mod locate;
 pub mod model;
 mod overrides;

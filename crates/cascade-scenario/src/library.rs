@@ -1,4 +1,5 @@
-//! The shipped scenario library, compiled into the binary so that `cascade run NAME` works from anywhere.
+//! The shipped scenario library (`scenarios/` of the repository), compiled in so that front ends can run a
+//! scenario by name from anywhere.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ pub struct Entry {
 
 macro_rules! entry {
     ($name:literal) => {
-        Entry { name: $name, text: include_str!(concat!("../scenarios/", $name, ".ron")) }
+        Entry { name: $name, text: include_str!(concat!("../../../scenarios/", $name, ".ron")) }
     };
 }
 
@@ -36,6 +37,12 @@ pub fn find(name: &str) -> Option<&'static Entry> {
 /// Where relative paths in shipped scenarios (replayed data) resolve: the repository's `scenarios/` folder when it
 /// is there (a checkout, `cargo run`, `cargo install --path`), otherwise the working directory.
 pub fn dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     dir.is_dir().then_some(dir)
+}
+
+/// Loads a shipped scenario by name, with overrides; `None` if there is no such scenario.
+pub fn load(name: &str, overrides: &[crate::Override]) -> Option<Result<crate::Scenario, crate::ScenarioError>> {
+    let entry = find(name)?;
+    Some(crate::load_str_in(&format!("<built-in {name}>"), entry.text, dir().as_deref(), overrides))
 }

@@ -1,0 +1,388 @@
+//! The application: controls, headline numbers and plots, over a [`Runner`].
+
+use crate::plots;
+use crate::view::RunView;
+use cascade_core::Decimal;
+use cascade_core::margin::MarginRates;
+use cascade_core::money::to_f64;
+use cascade_scenario::{Scenario, ShockKind, library};
+use cascade_sim::SimError;
+use cascade_sim::runner::{Command, Runner, Speed, Update};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The cascade window.
+pub struct CascadeApp {
+    runner: Runner,
+    scenario: Scenario,
+    runs: Vec<RunView>,
+    seed: u64,
+    playing: bool,
+    /// Ticks per second when not at maximum speed.
+    speed: f64,
+    max_speed: bool,
+    seed_text: String,
+    /// A shipped scenario's name or a file path, for "Load".
+    scenario_text: String,
+    export_text: String,
+    gap_percent: f64,
+    shock_ticks: u64,
+    volatility_multiplier: f64,
+    depth_fraction: f64,
+    initial_text: String,
+    maintenance_text: String,
+    compare_initial_text: String,
+    compare_maintenance_text: String,
+    /// The latest error, shown in the window until the next successful action.
+    error: Option<String>,
+    /// The latest notice (an export written).
+    notice: Option<String>,
+}
+
+impl CascadeApp {
+    /// A window on `scenario`, seeded with `seed`; with `autoplay` it starts playing.
+    pub fn new(scenario: Scenario, seed: u64, autoplay: bool) -> Result<Self, SimError> {
+        let runner = Runner::start(scenario.clone(), seed)?;
+        if autoplay {
+            runner.send(Command::Play);
+        }
+        let rates = (scenario.margin.initial, scenario.margin.maintenance);
+        Ok(Self {
+            runner,
+            runs: vec![RunView::new(scenario.name.clone())],
+            seed,
+            playing: autoplay,
+            speed: 60.0,
+            max_speed: false,
+            seed_text: seed.to_string(),
+            scenario_text: scenario.name.clone(),
+            export_text: format!("runs/{}-gui", scenario.name),
+            gap_percent: -10.0,
+            shock_ticks: 60,
+            volatility_multiplier: 3.0,
+            depth_fraction: 0.6,
+            initial_text: rates.0.to_string(),
+            maintenance_text: rates.1.to_string(),
+            compare_initial_text: (rates.0 * Decimal::TWO).to_string(),
+            compare_maintenance_text: (rates.1 * Decimal::TWO).to_string(),
+            scenario,
+            error: None,
+            notice: None,
+        })
+    }
+
+    /// Ticks completed by the primary run, as last reported.
+    pub fn tick(&self) -> u64 {
+        self.runs.first().map_or(0, RunView::tick)
+    }
+
+    /// Whether the runs are playing, as last reported.
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    /// The error shown in the window, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// How many runs are shown (2 when comparing).
+    pub fn run_count(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Waits (up to `timeout`) for the runner's next update and applies it: for tests and scripts that need the
+    /// window's view to catch up without a frame being drawn.
+    pub fn sync(&mut self, timeout: Duration) {
+        if let Some(update) = self.runner.wait(timeout) {
+            self.apply(update);
+        }
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        for update in self.runner.poll() {
+            self.apply(update);
+        }
+    }
+
+    fn apply(&mut self, update: Update) {
+        match update {
+            Update::Reset { names, seed } => {
+                self.seed = seed;
+                self.runs = names.into_iter().map(RunView::new).collect();
+            }
+            Update::Progress { playing, runs } => {
+                self.playing = playing;
+                for (view, state) in self.runs.iter_mut().zip(runs) {
+                    view.absorb(state);
+                }
+            }
+            Update::Exported(dir) => self.notice = Some(format!("exported to {}", dir.display())),
+            Update::Error(e) => self.error = Some(e),
+        }
+    }
+
+    fn send(&mut self, command: Command) {
+        self.error = None;
+        self.runner.send(command);
+    }
+
+    fn load(&mut self) {
+        let text = self.scenario_text.trim().to_owned();
+        let loaded = match library::load(&text, &[]) {
+            Some(result) => result,
+            None => cascade_scenario::load_file(std::path::Path::new(&text)),
+        };
+        match loaded {
+            Ok(scenario) => {
+                self.initial_text = scenario.margin.initial.to_string();
+                self.maintenance_text = scenario.margin.maintenance.to_string();
+                self.scenario = scenario.clone();
+                self.send(Command::Load(Box::new(scenario)));
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    fn rates(initial: &str, maintenance: &str) -> Result<MarginRates, String> {
+        let parse =
+            |s: &str, what: &str| Decimal::from_str(s.trim()).map_err(|_| format!("{what}: `{s}` is not a number"));
+        let rates = MarginRates {
+            initial: parse(initial, "initial margin")?,
+            maintenance: parse(maintenance, "maintenance margin")?,
+        };
+        if rates.maintenance > Decimal::ZERO && rates.maintenance < rates.initial && rates.initial <= Decimal::ONE {
+            Ok(rates)
+        } else {
+            Err(format!(
+                "margin: expected 0 < maintenance < initial <= 1, found {} and {}",
+                rates.maintenance, rates.initial
+            ))
+        }
+    }
+
+    fn controls(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            if self.playing {
+                if ui.button("Pause").clicked() {
+                    self.send(Command::Pause);
+                    self.playing = false;
+                }
+            } else if ui.button("Play").clicked() {
+                self.send(Command::Play);
+                self.playing = true;
+            }
+            if ui.button("Step").clicked() {
+                self.send(Command::Step);
+            }
+            ui.separator();
+            let speed_text = format!("speed {:.0} ticks/s", self.speed);
+            let speed = ui.add_enabled(
+                !self.max_speed,
+                egui::Slider::new(&mut self.speed, 1.0..=5000.0).logarithmic(true).show_value(false).text(speed_text),
+            );
+            let max = ui.checkbox(&mut self.max_speed, "max");
+            if speed.changed() || max.changed() {
+                let speed = if self.max_speed { Speed::Max } else { Speed::TicksPerSecond(self.speed) };
+                self.send(Command::SetSpeed(speed));
+            }
+            ui.separator();
+            let label = ui.label("seed");
+            ui.add(egui::TextEdit::singleline(&mut self.seed_text).desired_width(60.0)).labelled_by(label.id);
+            if ui.button("Restart").clicked() {
+                match self.seed_text.trim().parse() {
+                    Ok(seed) => self.send(Command::Restart { seed }),
+                    Err(_) => self.error = Some(format!("seed: `{}` is not a whole number", self.seed_text)),
+                }
+            }
+            ui.separator();
+            egui::ComboBox::from_label("library").selected_text("choose").show_ui(ui, |ui| {
+                for entry in library::LIBRARY {
+                    ui.selectable_value(&mut self.scenario_text, entry.name.to_owned(), entry.name);
+                }
+            });
+            let label = ui.label("scenario");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.scenario_text).desired_width(180.0).hint_text("name or file.ron"),
+            )
+            .labelled_by(label.id);
+            if ui.button("Load").clicked() {
+                self.load();
+            }
+            ui.separator();
+            let label = ui.label("export to");
+            ui.add(egui::TextEdit::singleline(&mut self.export_text).desired_width(160.0)).labelled_by(label.id);
+            if ui.button("Export").clicked() {
+                self.send(Command::Export { run: 0, dir: PathBuf::from(self.export_text.trim()) });
+            }
+        });
+        if let Some(error) = &self.error {
+            ui.colored_label(egui::Color32::from_rgb(220, 50, 50), format!("Error: {error}"));
+        } else if let Some(notice) = &self.notice {
+            ui.label(notice);
+        }
+    }
+
+    fn side_panel(&mut self, ui: &mut egui::Ui) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for run in &self.runs {
+                headline(ui, run, self.seed);
+                ui.separator();
+            }
+            ui.heading("Margin");
+            egui::Grid::new("margin-grid").show(ui, |ui| {
+                labelled_text(ui, "initial", &mut self.initial_text);
+                labelled_text(ui, "maintenance", &mut self.maintenance_text);
+            });
+            if ui.button("Apply margin").clicked() {
+                match Self::rates(&self.initial_text, &self.maintenance_text) {
+                    Ok(rates) => self.send(Command::SetMargin { run: 0, rates }),
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            ui.separator();
+            ui.heading("Inject a shock now");
+            let duration = format!("lasting {} ticks", self.shock_ticks);
+            ui.add(
+                egui::Slider::new(&mut self.shock_ticks, 1..=1440).logarithmic(true).show_value(false).text(duration),
+            );
+            ui.horizontal(|ui| {
+                let label = ui.label("gap");
+                ui.add(egui::DragValue::new(&mut self.gap_percent).range(-90.0..=90.0).suffix(" %"))
+                    .labelled_by(label.id);
+                if ui.button("Price gap").clicked() {
+                    self.send(Command::Shock {
+                        kind: ShockKind::PriceGap { change: self.gap_percent / 100.0 },
+                        duration: 0,
+                    });
+                }
+            });
+            ui.horizontal(|ui| {
+                let label = ui.label("volatility");
+                ui.add(egui::DragValue::new(&mut self.volatility_multiplier).range(1.0..=20.0).prefix("x"))
+                    .labelled_by(label.id);
+                if ui.button("Volatility spike").clicked() {
+                    let kind = ShockKind::VolatilitySpike { multiplier: self.volatility_multiplier };
+                    self.send(Command::Shock { kind, duration: self.shock_ticks });
+                }
+            });
+            ui.horizontal(|ui| {
+                let label = ui.label("fraction");
+                ui.add(egui::DragValue::new(&mut self.depth_fraction).range(0.0..=1.0).speed(0.01))
+                    .labelled_by(label.id);
+                if ui.button("Depth withdrawal").clicked() {
+                    let kind = ShockKind::DepthWithdrawal { fraction: self.depth_fraction };
+                    self.send(Command::Shock { kind, duration: self.shock_ticks });
+                }
+            });
+            if ui.button("Oracle freeze").clicked() {
+                self.send(Command::Shock { kind: ShockKind::OracleFreeze, duration: self.shock_ticks });
+            }
+            ui.separator();
+            ui.heading("Compare");
+            ui.label("Run this scenario again beside the first, same seed and shocks, with margin:");
+            egui::Grid::new("compare-grid").show(ui, |ui| {
+                labelled_text(ui, "compared initial", &mut self.compare_initial_text);
+                labelled_text(ui, "compared maintenance", &mut self.compare_maintenance_text);
+            });
+            ui.horizontal(|ui| {
+                if ui.button("Compare").clicked() {
+                    match Self::rates(&self.compare_initial_text, &self.compare_maintenance_text) {
+                        Ok(rates) => {
+                            let mut other = self.scenario.clone();
+                            other.margin.initial = rates.initial;
+                            other.margin.maintenance = rates.maintenance;
+                            other.name = format!("margin {}/{}", rates.initial, rates.maintenance);
+                            self.send(Command::Compare(Some(Box::new(other))));
+                        }
+                        Err(e) => self.error = Some(e),
+                    }
+                }
+                if self.runs.len() > 1 && ui.button("Stop comparing").clicked() {
+                    self.send(Command::Compare(None));
+                }
+            });
+        });
+    }
+
+    fn central(&self, ui: &mut egui::Ui) {
+        let height = ui.available_height();
+        plots::prices(ui, &self.runs, height * 0.42);
+        let row = (height * 0.55 - 3.0 * ui.spacing().item_spacing.y) / 2.0;
+        ui.columns(2, |columns| {
+            plots::liquidations(&mut columns[0], &self.runs, row);
+            plots::insurance(&mut columns[1], &self.runs, row);
+        });
+        if let Some(run) = self.runs.first() {
+            ui.columns(2, |columns| {
+                plots::depth_ladder(&mut columns[0], run, row);
+                plots::margin_ratios(&mut columns[1], run, row);
+            });
+        }
+    }
+}
+
+/// A grid row: a label and a text field named by it.
+fn labelled_text(ui: &mut egui::Ui, label: &str, text: &mut String) {
+    let label = ui.label(label);
+    ui.add(egui::TextEdit::singleline(text).desired_width(70.0)).labelled_by(label.id);
+    ui.end_row();
+}
+
+/// The headline numbers of one run.
+fn headline(ui: &mut egui::Ui, run: &RunView, seed: u64) {
+    ui.heading(&run.name);
+    let Some(state) = &run.latest else { return };
+    let s = &state.summary;
+    let last = run.records.last();
+    let below = state.margin_ratios.iter().filter(|r| **r < 1.0).count();
+    let near = state.margin_ratios.iter().filter(|r| (1.0..1.5).contains(*r)).count();
+    egui::Grid::new(format!("headline-{}", run.name)).striped(true).show(ui, |ui| {
+        let mut row = |label: &str, value: String| {
+            ui.label(label);
+            ui.label(value);
+            ui.end_row();
+        };
+        row("tick", format!("{} / {} (seed {seed})", state.tick, state.total_ticks));
+        if let Some(r) = last {
+            row("reference", format!("{:.1}", r.reference));
+            row("mark", format!("{:.1}", r.mark));
+            row("open interest", format!("{:.3}", r.open_interest));
+        }
+        row("max drawdown", format!("{:.1}%", 100.0 * s.mark_max_drawdown));
+        row("margin", format!("{} initial / {} maintenance", state.margin.initial, state.margin.maintenance));
+        row("liquidations", format!("{} ({} accounts)", s.liquidations, s.accounts_liquidated));
+        row("liquidated", format!("{:.0}", s.liquidated_notional));
+        row("below maintenance", below.to_string());
+        row("near (ratio < 1.5)", near.to_string());
+        row("insurance fund", format!("{:.0} (low {:.0})", s.insurance_fund_end, s.insurance_fund_min));
+        row("bad debt", format!("{:.2}", s.bad_debt));
+        row("absorbed by", absorbers(s));
+    });
+}
+
+fn absorbers(s: &cascade_sim::record::Summary) -> String {
+    format!(
+        "book {:.0}, backstop {:.0}, ADL {:.0}, insurance {:.0}, socialized {:.0}, bad debt {:.0}",
+        to_f64(s.liquidated_notional - s.backstop_notional - s.deleveraged_notional),
+        to_f64(s.backstop_notional),
+        to_f64(s.deleveraged_notional),
+        to_f64(s.shortfall - s.socialized_loss - s.bad_debt),
+        to_f64(s.socialized_loss),
+        to_f64(s.bad_debt),
+    )
+}
+
+impl eframe::App for CascadeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.drain();
+        egui::Panel::top("controls").show(ui, |ui| self.controls(ui));
+        egui::Panel::left("headline").default_size(330.0).show(ui, |ui| self.side_panel(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.central(ui));
+        // Keep drawing while the simulation runs; otherwise poll now and then for updates.
+        let every = if self.playing { Duration::from_millis(16) } else { Duration::from_millis(100) };
+        ui.ctx().request_repaint_after(every);
+    }
+}

@@ -1,0 +1,165 @@
+//! The plots: prices, the depth ladder, liquidations, the insurance fund and bad debt, margin ratios.
+
+use crate::view::RunView;
+use cascade_core::money::to_f64;
+use egui::Color32;
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Span, VLine};
+
+const REFERENCE: Color32 = Color32::from_rgb(120, 120, 120);
+const ORACLE: Color32 = Color32::from_rgb(80, 140, 220);
+const MARK: Color32 = Color32::from_rgb(230, 120, 30);
+const MID: Color32 = Color32::from_rgb(60, 170, 90);
+const LAST: Color32 = Color32::from_rgb(160, 90, 200);
+const COMPARE: Color32 = Color32::from_rgb(220, 50, 60);
+const BIDS: Color32 = Color32::from_rgb(60, 170, 90);
+const ASKS: Color32 = Color32::from_rgb(220, 70, 70);
+
+fn hours(run: &RunView) -> impl Iterator<Item = f64> + '_ {
+    run.records.iter().map(|r| r.time_s / 3600.0)
+}
+
+fn series(run: &RunView, value: impl Fn(&cascade_sim::record::TickRecord) -> Option<f64>) -> PlotPoints<'static> {
+    hours(run).zip(run.records.iter()).filter_map(|(h, r)| value(r).map(|v| [h, v])).collect::<Vec<_>>().into()
+}
+
+/// Reference, oracle, mark, book mid and last trade over time; shock windows shaded; liquidations marked on the
+/// mark; a comparison run's mark overlaid.
+pub fn prices(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
+    let Some(run) = runs.first() else { return };
+    Plot::new("prices")
+        .legend(Legend::default())
+        .height(height)
+        .x_axis_label("hours")
+        .y_axis_label("price (quote)")
+        .show(ui, |plot| {
+            for (start, end, name) in run.shock_windows() {
+                if end > start {
+                    plot.span(Span::new(name, start..=end).fill(Color32::from_rgba_unmultiplied(220, 60, 60, 24)));
+                } else {
+                    plot.vline(VLine::new(name, start).color(Color32::from_rgb(220, 60, 60)));
+                }
+            }
+            plot.line(Line::new("reference", series(run, |r| Some(r.reference))).color(REFERENCE));
+            plot.line(Line::new("oracle", series(run, |r| Some(to_f64(r.oracle)))).color(ORACLE));
+            plot.line(
+                Line::new("book mid", series(run, |r| Some((to_f64(r.best_bid?) + to_f64(r.best_ask?)) / 2.0)))
+                    .color(MID),
+            );
+            plot.line(Line::new("last trade", series(run, |r| r.last_trade.map(to_f64))).color(LAST).width(0.5));
+            plot.line(Line::new("mark", series(run, |r| Some(to_f64(r.mark)))).color(MARK).width(1.5));
+            let liquidations = series(run, |r| (r.liquidations > 0).then(|| to_f64(r.mark)));
+            plot.points(Points::new("liquidations", liquidations).radius(2.5).color(Color32::from_rgb(200, 30, 30)));
+            if let Some(other) = runs.get(1) {
+                let name = format!("mark ({})", other.name);
+                plot.line(Line::new(name, series(other, |r| Some(to_f64(r.mark)))).color(COMPARE).width(1.5));
+            }
+        });
+}
+
+/// The order book now: resting notional at each price, bids and asks.
+pub fn depth_ladder(ui: &mut egui::Ui, run: &RunView, height: f32) {
+    let Some(state) = &run.latest else { return };
+    let bars = |levels: &[(cascade_core::Decimal, cascade_core::Decimal)], color| {
+        levels.iter().map(|(p, q)| Bar::new(to_f64(*p), to_f64(*p * *q) / 1e3).fill(color)).collect::<Vec<_>>()
+    };
+    let [bids, asks] = &state.book;
+    let width = bids.first().zip(asks.first()).map_or(1.0, |(b, a)| (to_f64(a.0) - to_f64(b.0)).abs() / 10.0).max(0.1);
+    Plot::new("depth")
+        .legend(Legend::default())
+        .height(height)
+        .x_axis_label("price")
+        .y_axis_label("resting notional (k quote)")
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("bids", bars(bids, BIDS)).width(width).color(BIDS));
+            plot.bar_chart(BarChart::new("asks", bars(asks, ASKS)).width(width).color(ASKS));
+        });
+}
+
+/// Liquidated notional per tick, and cumulative.
+pub fn liquidations(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
+    let Some(run) = runs.first() else { return };
+    Plot::new("liquidations")
+        .legend(Legend::default())
+        .height(height)
+        .x_axis_label("hours")
+        .y_axis_label("M quote")
+        .show(ui, |plot| {
+            let bars: Vec<Bar> = hours(run)
+                .zip(&run.records)
+                .filter(|(_, r)| r.liquidations > 0)
+                .map(|(h, r)| Bar::new(h, to_f64(r.liquidated_notional) / 1e6).fill(Color32::from_rgb(200, 40, 40)))
+                .collect();
+            let width = run.records.first().map_or(0.02, |r| r.time_s / 3600.0);
+            plot.bar_chart(BarChart::new("per tick", bars).width(width));
+            for (i, r) in runs.iter().enumerate() {
+                let mut total = 0.0;
+                let cumulative: Vec<[f64; 2]> = hours(r)
+                    .zip(&r.records)
+                    .map(|(h, rec)| {
+                        total += to_f64(rec.liquidated_notional) / 1e6;
+                        [h, total]
+                    })
+                    .collect();
+                let name = if i == 0 { "cumulative".to_owned() } else { format!("cumulative ({})", r.name) };
+                let line = Line::new(name, cumulative);
+                plot.line(if i == 0 { line } else { line.color(COMPARE) });
+            }
+        });
+}
+
+/// Insurance fund and bad debt over time, for every run.
+pub fn insurance(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
+    Plot::new("insurance").legend(Legend::default()).height(height).x_axis_label("hours").y_axis_label("k quote").show(
+        ui,
+        |plot| {
+            for (i, run) in runs.iter().enumerate() {
+                let suffix = if i == 0 { String::new() } else { format!(" ({})", run.name) };
+                let fund =
+                    Line::new(format!("insurance fund{suffix}"), series(run, |r| Some(to_f64(r.insurance_fund) / 1e3)));
+                let debt = Line::new(format!("bad debt{suffix}"), series(run, |r| Some(to_f64(r.bad_debt) / 1e3)));
+                if i == 0 {
+                    plot.line(fund.color(ORACLE));
+                    plot.line(debt.color(ASKS));
+                } else {
+                    plot.line(fund.color(COMPARE).style(egui_plot::LineStyle::dashed_loose()));
+                    plot.line(debt.color(COMPARE));
+                }
+            }
+        },
+    );
+}
+
+/// Histogram of account margin ratios (equity over maintenance requirement): below 1 is liquidatable.
+pub fn margin_ratios(ui: &mut egui::Ui, run: &RunView, height: f32) {
+    let Some(state) = &run.latest else { return };
+    const WIDTH: f64 = 0.25;
+    const BINS: usize = 24;
+    let mut counts = [0u32; BINS];
+    for r in &state.margin_ratios {
+        let bin = ((r.max(0.0) / WIDTH) as usize).min(BINS - 1);
+        counts[bin] += 1;
+    }
+    let bars: Vec<Bar> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let x = (i as f64 + 0.5) * WIDTH;
+            let color = if x < 1.0 {
+                ASKS
+            } else if x < 1.5 {
+                MARK
+            } else {
+                BIDS
+            };
+            Bar::new(x, f64::from(*c)).width(WIDTH * 0.9).fill(color)
+        })
+        .collect();
+    Plot::new("margin")
+        .height(height)
+        .x_axis_label("equity / maintenance requirement (last bin: 5.75 and above)")
+        .y_axis_label("accounts")
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("accounts", bars));
+            plot.vline(VLine::new("liquidation", 1.0).color(ASKS));
+        });
+}

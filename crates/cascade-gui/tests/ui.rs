@@ -1,0 +1,101 @@
+//! The window, driven through egui's test harness (no GPU): it builds, and its controls do what they say.
+
+#![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
+
+use cascade_gui::CascadeApp;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::time::{Duration, Instant};
+
+fn scenario() -> cascade_scenario::Scenario {
+    let mut s = cascade_scenario::library::load("default", &[]).unwrap().unwrap();
+    s.ticks = 500;
+    s
+}
+
+fn harness(autoplay: bool) -> Harness<'static, CascadeApp> {
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |_cc| CascadeApp::new(scenario(), 3, autoplay).unwrap());
+    harness.run_steps(2);
+    harness
+}
+
+/// Runs frames, letting the simulation thread report, until `done` holds or a timeout passes.
+fn until(harness: &mut Harness<'static, CascadeApp>, done: impl Fn(&CascadeApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done(harness.state()) && Instant::now() < deadline {
+        harness.state_mut().sync(Duration::from_millis(20));
+        harness.step();
+    }
+    assert!(done(harness.state()), "timed out");
+}
+
+#[test]
+fn the_window_builds_with_its_panels() {
+    let harness = harness(false);
+    for label in ["Play", "Step", "Restart", "Load", "Export", "Apply margin", "Price gap", "Compare"] {
+        harness.get_by_role_and_label(Role::Button, label);
+    }
+    assert!(harness.query_by_label_contains("insurance fund").is_some());
+}
+
+#[test]
+fn step_advances_one_tick_and_pause_stops_the_clock() {
+    let mut harness = harness(false);
+    harness.get_by_label("Step").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() == 1);
+    harness.get_by_label("Step").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() == 2);
+
+    harness.get_by_label("Play").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() > 5);
+    harness.get_by_label("Pause").click();
+    harness.step();
+    until(&mut harness, |app| !app.is_playing());
+    std::thread::sleep(Duration::from_millis(100));
+    harness.state_mut().sync(Duration::from_millis(50));
+    let paused_at = harness.state().tick();
+    std::thread::sleep(Duration::from_millis(300));
+    harness.state_mut().sync(Duration::from_millis(50));
+    harness.step();
+    assert_eq!(harness.state().tick(), paused_at, "no tick runs while paused");
+}
+
+#[test]
+fn a_bad_scenario_file_shows_its_error_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.ron");
+    std::fs::write(&path, "(\n  margn: (initial: 0.1),\n)").unwrap();
+    let mut harness = harness(false);
+    // Type the path into the scenario field, replacing its text.
+    harness.get_by_role_and_label(Role::TextInput, "scenario").click();
+    harness.step();
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.step();
+    harness.get_by_role_and_label(Role::TextInput, "scenario").type_text(&path.display().to_string());
+    harness.step();
+    assert!(harness.query_all_by_value(&path.display().to_string()).next().is_some(), "the field shows the path");
+    harness.step();
+    harness.get_by_label("Load").click();
+    harness.step();
+    harness.step();
+    let error = harness.state().error().unwrap().to_owned();
+    assert!(error.contains("bad.ron:2:3") && error.contains("did you mean `margin`?"), "{error}");
+    assert!(harness.query_by_label_contains("Error: ").is_some(), "the error is shown in the window");
+}
+
+#[test]
+fn compare_runs_a_second_world_beside_the_first() {
+    let mut harness = harness(false);
+    harness.get_by_role_and_label(Role::Button, "Compare").click();
+    harness.step();
+    until(&mut harness, |app| app.run_count() == 2);
+    harness.get_by_label("Step").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() == 1);
+}

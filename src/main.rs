@@ -53,6 +53,9 @@ enum Command {
         /// Start playing at once.
         #[arg(long)]
         play: bool,
+        /// Ticks per second of play (the window can change it).
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
     },
 }
 
@@ -100,10 +103,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         #[cfg(feature = "gui")]
-        Command::Gui { scenario, seed, overrides, play } => {
+        Command::Gui { scenario, seed, overrides, play, speed } => {
             let loaded = load(scenario.as_deref(), &overrides)?;
-            let seed = seed.unwrap_or(loaded.scenario.seed);
-            cascade_gui::run(loaded.scenario, loaded.label, seed, play).map_err(anyhow::Error::msg)?;
+            let options = cascade_gui::Options { seed: seed.unwrap_or(loaded.scenario.seed), autoplay: play, speed };
+            cascade_gui::run(loaded.scenario, loaded.label, options).map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,5 +1,6 @@
 //! The application: controls, headline numbers and plots, over a [`Runner`].
 
+use crate::Options;
 use crate::plots;
 use crate::view::RunView;
 use cascade_core::Decimal;
@@ -41,9 +42,11 @@ pub struct CascadeApp {
 }
 
 impl CascadeApp {
-    /// A window on `scenario`, seeded with `seed`; with `autoplay` it starts playing.
-    pub fn new(scenario: Scenario, seed: u64, autoplay: bool) -> Result<Self, SimError> {
+    /// A window on `scenario`, started as `options` say.
+    pub fn new(scenario: Scenario, options: Options) -> Result<Self, SimError> {
+        let Options { seed, autoplay, speed } = options;
         let runner = Runner::start(scenario.clone(), seed)?;
+        runner.send(Command::SetSpeed(Speed::TicksPerSecond(speed)));
         if autoplay {
             runner.send(Command::Play);
         }
@@ -53,7 +56,7 @@ impl CascadeApp {
             runs: vec![RunView::new(scenario.name.clone())],
             seed,
             playing: autoplay,
-            speed: 60.0,
+            speed,
             max_speed: false,
             seed_text: seed.to_string(),
             scenario_text: scenario.name.clone(),
@@ -218,6 +221,13 @@ impl CascadeApp {
                 self.send(Command::Export { run: 0, dir: PathBuf::from(self.export_text.trim()) });
             }
         });
+        let frame_time = ui.ctx().input(|i| i.stable_dt).max(1e-3);
+        ui.horizontal(|ui| {
+            ui.label(format!("{:.0} frames/s", 1.0 / frame_time));
+            if let Some(run) = self.runs.first() {
+                ui.label(format!("tick {} / {}", run.tick(), run.latest.as_ref().map_or(0, |s| s.total_ticks)));
+            }
+        });
         if let Some(error) = &self.error {
             ui.colored_label(egui::Color32::from_rgb(220, 50, 50), format!("Error: {error}"));
         } else if let Some(notice) = &self.notice {
@@ -327,7 +337,7 @@ impl CascadeApp {
 /// A grid row: a label and a text field named by it.
 fn labelled_text(ui: &mut egui::Ui, label: &str, text: &mut String) {
     let label = ui.label(label);
-    ui.add(egui::TextEdit::singleline(text).desired_width(70.0)).labelled_by(label.id);
+    ui.add(egui::TextEdit::singleline(text).desired_width(90.0).clip_text(false)).labelled_by(label.id);
     ui.end_row();
 }
 

@@ -12,10 +12,20 @@ pub use app::CascadeApp;
 
 use cascade_scenario::Scenario;
 
-/// Opens the window on `scenario` (named `label` in the title) with `seed`; with `autoplay` the run starts playing
-/// at once. Returns when the window is closed.
-pub fn run(scenario: Scenario, label: String, seed: u64, autoplay: bool) -> Result<(), String> {
-    let options = eframe::NativeOptions {
+/// How the window starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    /// Seed of the run.
+    pub seed: u64,
+    /// Start playing at once.
+    pub autoplay: bool,
+    /// Ticks per second of play.
+    pub speed: f64,
+}
+
+/// Opens the window on `scenario` (named `label` in the title). Returns when the window is closed.
+pub fn run(scenario: Scenario, label: String, options: Options) -> Result<(), String> {
+    let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1400.0, 900.0])
             .with_title(format!("cascade - {label}")),
@@ -23,9 +33,9 @@ pub fn run(scenario: Scenario, label: String, seed: u64, autoplay: bool) -> Resu
     };
     eframe::run_native(
         "cascade",
-        options,
+        native,
         Box::new(move |_cc| {
-            let app = CascadeApp::new(scenario, seed, autoplay).map_err(|e| e.to_string())?;
+            let app = CascadeApp::new(scenario, options).map_err(|e| e.to_string())?;
             Ok(Box::new(app))
         }),
     )

@@ -18,8 +18,33 @@ fn hours(run: &RunView) -> impl Iterator<Item = f64> + '_ {
     run.records.iter().map(|r| r.time_s / 3600.0)
 }
 
+/// Most points drawn per series: longer histories are reduced to the lowest and highest value of each bucket, so
+/// drawing stays fast and spikes stay visible.
+const MAX_POINTS: usize = 2000;
+
 fn series(run: &RunView, value: impl Fn(&cascade_sim::record::TickRecord) -> Option<f64>) -> PlotPoints<'static> {
-    hours(run).zip(run.records.iter()).filter_map(|(h, r)| value(r).map(|v| [h, v])).collect::<Vec<_>>().into()
+    let points: Vec<[f64; 2]> =
+        hours(run).zip(run.records.iter()).filter_map(|(h, r)| value(r).map(|v| [h, v])).collect();
+    decimate(points).into()
+}
+
+fn decimate(points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
+    if points.len() <= MAX_POINTS {
+        return points;
+    }
+    let bucket = points.len().div_ceil(MAX_POINTS / 2);
+    points
+        .chunks(bucket)
+        .flat_map(|chunk| {
+            let low = chunk.iter().copied().min_by(|a, b| a[1].total_cmp(&b[1]));
+            let high = chunk.iter().copied().max_by(|a, b| a[1].total_cmp(&b[1]));
+            match (low, high) {
+                (Some(l), Some(h)) if l[0] <= h[0] => vec![l, h],
+                (Some(l), Some(h)) => vec![h, l],
+                _ => Vec::new(),
+            }
+        })
+        .collect()
 }
 
 /// Reference, oracle, mark, book mid and last trade over time; shock windows shaded; liquidations marked on the
@@ -63,7 +88,12 @@ pub fn depth_ladder(ui: &mut egui::Ui, run: &RunView, height: f32) {
         levels.iter().map(|(p, q)| Bar::new(to_f64(*p), to_f64(*p * *q) / 1e3).fill(color)).collect::<Vec<_>>()
     };
     let [bids, asks] = &state.book;
-    let width = bids.first().zip(asks.first()).map_or(1.0, |(b, a)| (to_f64(a.0) - to_f64(b.0)).abs() / 10.0).max(0.1);
+    // Bars as wide as most of the narrowest gap between neighbouring levels.
+    let gap = |levels: &[(cascade_core::Decimal, cascade_core::Decimal)]| {
+        levels.windows(2).map(|w| (to_f64(w[0].0) - to_f64(w[1].0)).abs()).fold(f64::INFINITY, f64::min)
+    };
+    let width = (gap(bids).min(gap(asks)) * 0.8).clamp(0.01, 1e9);
+    let width = if width.is_finite() { width } else { 1.0 };
     Plot::new("depth")
         .legend(Legend::default())
         .height(height)
@@ -89,7 +119,10 @@ pub fn liquidations(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
                 .filter(|(_, r)| r.liquidations > 0)
                 .map(|(h, r)| Bar::new(h, to_f64(r.liquidated_notional) / 1e6).fill(Color32::from_rgb(200, 40, 40)))
                 .collect();
-            let width = run.records.first().map_or(0.02, |r| r.time_s / 3600.0);
+            // At least 1/400 of the span, so single ticks stay visible over long runs.
+            let tick = run.records.first().map_or(0.02, |r| r.time_s / 3600.0);
+            let span = run.records.last().map_or(0.0, |r| r.time_s / 3600.0);
+            let width = tick.max(span / 400.0);
             plot.bar_chart(BarChart::new("per tick", bars).width(width));
             for (i, r) in runs.iter().enumerate() {
                 let mut total = 0.0;
@@ -162,4 +195,20 @@ pub fn margin_ratios(ui: &mut egui::Ui, run: &RunView, height: f32) {
             plot.bar_chart(BarChart::new("accounts", bars));
             plot.vline(VLine::new("liquidation", 1.0).color(ASKS));
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimation_keeps_extremes_in_time_order() {
+        let mut points: Vec<[f64; 2]> = (0..10_000).map(|i| [f64::from(i), 0.0]).collect();
+        points[4321][1] = -50.0;
+        points[7000][1] = 80.0;
+        let reduced = decimate(points);
+        assert!(reduced.len() <= MAX_POINTS);
+        assert!(reduced.contains(&[4321.0, -50.0]) && reduced.contains(&[7000.0, 80.0]));
+        assert!(reduced.windows(2).all(|w| w[0][0] <= w[1][0]));
+    }
 }

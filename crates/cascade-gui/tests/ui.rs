@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
 
-use cascade_gui::CascadeApp;
+use cascade_gui::{CascadeApp, Options};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -17,7 +17,7 @@ fn scenario() -> cascade_scenario::Scenario {
 fn harness(autoplay: bool) -> Harness<'static, CascadeApp> {
     let mut harness = Harness::builder()
         .with_size([1400.0, 900.0])
-        .build_eframe(move |_cc| CascadeApp::new(scenario(), 3, autoplay).unwrap());
+        .build_eframe(move |_cc| CascadeApp::new(scenario(), Options { seed: 3, autoplay, speed: 60.0 }).unwrap());
     harness.run_steps(2);
     harness
 }

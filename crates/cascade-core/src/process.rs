@@ -5,8 +5,8 @@
 //! venue's own net order flow) and a volatility multiplier (a volatility shock). All in `f64`; prices become money
 //! only at [`crate::money::from_f64`].
 
+use crate::rng::{poisson, standard_normal};
 use rand::{Rng, RngExt};
-use rand_distr::{Distribution, Normal, Poisson, StandardNormal};
 
 /// Seconds in the year used to annualize rates (365 days).
 pub const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
@@ -145,17 +145,10 @@ impl ReferenceProcess {
         }
         let p = self.params;
         let sigma = self.volatility_per_tick() * volatility_multiplier;
-        let z: f64 = StandardNormal.sample(rng);
+        let z = standard_normal(rng);
         let mut r = p.drift * self.dt - 0.5 * sigma * sigma + sigma * z;
-        let lambda = p.jump_intensity * self.dt;
-        if lambda > 0.0 {
-            // Jump count this tick; the parameters were validated finite and positive, so these constructors succeed.
-            if let (Ok(count), Ok(size)) = (Poisson::new(lambda), Normal::new(p.jump_mean, p.jump_stdev)) {
-                let jumps: f64 = count.sample(rng);
-                for _ in 0..(jumps as u32) {
-                    r += size.sample(rng);
-                }
-            }
+        for _ in 0..poisson(rng, p.jump_intensity * self.dt) {
+            r += p.jump_mean + p.jump_stdev * standard_normal(rng);
         }
         let total = r + extra;
         if total.is_finite() {
@@ -186,7 +179,7 @@ mod tests {
         let returns: Vec<f64> = (0..200_000)
             .map(|_| {
                 let next = p.step(&mut rng, 1.0, 0.0);
-                let r = (next / prev).ln();
+                let r = libm::log(next / prev);
                 prev = next;
                 r
             })
@@ -201,7 +194,7 @@ mod tests {
         let params =
             ReferenceParams { drift: 0.0, volatility: 0.0, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
         let mut p = ReferenceProcess::new(100.0, 60.0, params, VolatilityModel::Constant);
-        let price = p.step(&mut stream(1, 0, 0), 1.0, (0.9f64).ln());
+        let price = p.step(&mut stream(1, 0, 0), 1.0, libm::log(0.9));
         assert!((price - 90.0).abs() < 1e-9);
     }
 
@@ -211,7 +204,7 @@ mod tests {
         (0..n)
             .map(|_| {
                 let next = p.step(&mut rng, 1.0, 0.0);
-                let r = (next / prev).ln();
+                let r = libm::log(next / prev);
                 prev = next;
                 r
             })
@@ -253,7 +246,7 @@ mod tests {
         let mut p = ReferenceProcess::replay(&[100.0, 110.0, 120.0], 60.0, params);
         let mut rng = stream(1, 0, 0);
         assert!((p.step(&mut rng, 1.0, 0.0) - 110.0).abs() < 1e-9);
-        assert!((p.step(&mut rng, 5.0, (0.5f64).ln()) - 60.0).abs() < 1e-9, "a gap halves the path from here on");
+        assert!((p.step(&mut rng, 5.0, libm::log(0.5)) - 60.0).abs() < 1e-9, "a gap halves the path from here on");
         assert!((p.step(&mut rng, 1.0, 0.0) - 60.0).abs() < 1e-9, "the last price holds, still halved");
     }
 

@@ -4,8 +4,13 @@
 //! derived from the scenario seed, a domain tag and a stable id. Streams do not depend on how many other streams
 //! exist or in what order they are used, so adding an agent does not change another agent's draws, and runs are
 //! reproducible at any thread count. The generator is PCG-64 (MCG), whose output is specified and portable.
+//!
+//! The samplers here ([`standard_normal`], [`poisson`]) use only integer-derived uniforms and `libm`, a pure-Rust
+//! port of musl's maths library, so a draw is the same bits on every platform. (`rand_distr`'s samplers go through
+//! `num-traits`, which switches to the platform's maths library as soon as any crate in the build enables
+//! `num-traits/std`, as the GUI's image decoding does: that would make runs differ between machines.)
 
-use rand::SeedableRng;
+use rand::{Rng, RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 /// The generator behind every stream.
@@ -36,10 +41,42 @@ pub fn stream(seed: u64, domain: u64, id: u64) -> StreamRng {
     StreamRng::seed_from_u64(mix(mix(mix(seed) ^ domain) ^ id))
 }
 
+/// A standard normal draw (Marsaglia's polar method).
+pub fn standard_normal(rng: &mut impl Rng) -> f64 {
+    loop {
+        let u = 2.0 * rng.random::<f64>() - 1.0;
+        let v = 2.0 * rng.random::<f64>() - 1.0;
+        let s = u * u + v * v;
+        if s > 0.0 && s < 1.0 {
+            return u * libm::sqrt(-2.0 * libm::log(s) / s);
+        }
+    }
+}
+
+/// A Poisson draw with mean `lambda` (Knuth's multiplication method; meant for the small means of jumps per tick).
+/// Zero for a mean that is not positive and finite.
+pub fn poisson(rng: &mut impl Rng, lambda: f64) -> u32 {
+    if !(lambda.is_finite() && lambda > 0.0) {
+        return 0;
+    }
+    let limit = libm::exp(-lambda);
+    let mut count = 0;
+    let mut product = rng.random::<f64>();
+    while product > limit && count < u32::MAX {
+        count += 1;
+        product *= rng.random::<f64>();
+    }
+    count
+}
+
+/// A log-normal draw with the given median and log-standard deviation.
+pub fn lognormal(rng: &mut impl Rng, median: f64, sigma: f64) -> f64 {
+    median * libm::exp(sigma * standard_normal(rng))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
@@ -54,18 +91,33 @@ mod tests {
 #[cfg(test)]
 mod golden {
     use super::*;
-    use rand::Rng;
-    use rand_distr::{Distribution, StandardNormal};
 
-    /// Outputs are part of the reproducibility contract: a change in the generator, the seeding or the normal
-    /// sampler (a dependency upgrade, `rand_distr` built with `std_math`) changes every run. This pins them.
+    /// Outputs are part of the reproducibility contract: a change in the generator, the seeding or the samplers (a
+    /// dependency upgrade) changes every run. This pins them.
     #[test]
     fn streams_and_normal_draws_are_pinned() {
         let mut rng = stream(42, domain::AGENT, 0);
         let first = rng.next_u64();
-        let normals: Vec<f64> = (0..1000).map(|_| StandardNormal.sample(&mut rng)).collect();
+        let normals: Vec<f64> = (0..1000).map(|_| standard_normal(&mut rng)).collect();
         let sum: f64 = normals.iter().sum();
+        let poissons: u32 = (0..1000).map(|_| poisson(&mut rng, 0.5)).sum();
         assert_eq!(first, 10_388_021_983_793_081_158);
-        assert_eq!(sum, 18.90859739309707);
+        assert_eq!(sum, -9.567979710440419);
+        assert_eq!(poissons, 513);
+    }
+
+    #[test]
+    fn samplers_have_the_right_moments() {
+        let mut rng = stream(1, domain::AGENT, 1);
+        let n = 200_000;
+        let z: Vec<f64> = (0..n).map(|_| standard_normal(&mut rng)).collect();
+        let mean = z.iter().sum::<f64>() / n as f64;
+        assert!(mean.abs() < 0.01, "mean {mean}");
+        assert!((crate::stats::stdev(&z) - 1.0).abs() < 0.01);
+        let k: Vec<f64> = (0..n).map(|_| f64::from(poisson(&mut rng, 0.3))).collect();
+        let mean = k.iter().sum::<f64>() / n as f64;
+        assert!((mean - 0.3).abs() < 0.01, "poisson mean {mean}");
+        assert_eq!(poisson(&mut rng, 0.0), 0);
+        assert_eq!(poisson(&mut rng, f64::NAN), 0);
     }
 }

@@ -320,7 +320,8 @@ impl CascadeApp {
     fn central(&self, ui: &mut egui::Ui) {
         let height = ui.available_height();
         plots::prices(ui, &self.runs, height * 0.42);
-        let row = (height * 0.55 - 3.0 * ui.spacing().item_spacing.y) / 2.0;
+        let row =
+            (height * 0.55 - 3.0 * ui.spacing().item_spacing.y) / 2.0 - ui.text_style_height(&egui::TextStyle::Body);
         ui.columns(2, |columns| {
             plots::liquidations(&mut columns[0], &self.runs, row);
             plots::insurance(&mut columns[1], &self.runs, row);

@@ -88,12 +88,16 @@ pub fn depth_ladder(ui: &mut egui::Ui, run: &RunView, height: f32) {
         levels.iter().map(|(p, q)| Bar::new(to_f64(*p), to_f64(*p * *q) / 1e3).fill(color)).collect::<Vec<_>>()
     };
     let [bids, asks] = &state.book;
-    // Bars as wide as most of the narrowest gap between neighbouring levels.
-    let gap = |levels: &[(cascade_core::Decimal, cascade_core::Decimal)]| {
-        levels.windows(2).map(|w| (to_f64(w[0].0) - to_f64(w[1].0)).abs()).fold(f64::INFINITY, f64::min)
-    };
-    let width = (gap(bids).min(gap(asks)) * 0.8).clamp(0.01, 1e9);
-    let width = if width.is_finite() { width } else { 1.0 };
+    ui.label(format!("Order book now: {} bid and {} ask levels", bids.len(), asks.len()));
+    if bids.is_empty() && asks.is_empty() {
+        ui.label("The book is empty: forced selling took every resting order this tick.");
+        return;
+    }
+    // Bars sized to the spread of prices shown, so a handful of levels stays as visible as a full ladder.
+    let prices: Vec<f64> = bids.iter().chain(asks.iter()).map(|(p, _)| to_f64(*p)).collect();
+    let range =
+        prices.iter().copied().fold(f64::NEG_INFINITY, f64::max) - prices.iter().copied().fold(f64::INFINITY, f64::min);
+    let width = if range.is_finite() && range > 0.0 { range / (prices.len() as f64 * 1.5) } else { 1.0 };
     Plot::new("depth")
         .legend(Legend::default())
         .height(height)
@@ -108,6 +112,7 @@ pub fn depth_ladder(ui: &mut egui::Ui, run: &RunView, height: f32) {
 /// Liquidated notional per tick, and cumulative.
 pub fn liquidations(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
     let Some(run) = runs.first() else { return };
+    ui.label("Liquidated notional");
     Plot::new("liquidations")
         .legend(Legend::default())
         .height(height)
@@ -142,6 +147,7 @@ pub fn liquidations(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
 
 /// Insurance fund and bad debt over time, for every run.
 pub fn insurance(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
+    ui.label("Insurance fund and bad debt");
     Plot::new("insurance").legend(Legend::default()).height(height).x_axis_label("hours").y_axis_label("k quote").show(
         ui,
         |plot| {
@@ -165,6 +171,7 @@ pub fn insurance(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
 /// Histogram of account margin ratios (equity over maintenance requirement): below 1 is liquidatable.
 pub fn margin_ratios(ui: &mut egui::Ui, run: &RunView, height: f32) {
     let Some(state) = &run.latest else { return };
+    ui.label(format!("Margin ratios of {} open accounts", state.margin_ratios.len()));
     const WIDTH: f64 = 0.25;
     const BINS: usize = 24;
     let mut counts = [0u32; BINS];

@@ -310,7 +310,8 @@ pub enum LiquidationOrder {
 /// Who bears a loss that the insurance fund cannot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LossAllocation {
-    /// Nobody: the loss is booked as bad debt. Liquidation orders are bounded only by the price band.
+    /// Nobody: the loss is booked as bad debt. Liquidation orders are bounded by the price band (a bankrupt
+    /// account's not at all).
     BadDebt,
     /// Auto-deleveraging: liquidation orders are bounded by the price at which the insurance fund can still cover
     /// the shortfall; what the book cannot take there is closed against ranked opposite-side winners at that price.

@@ -14,12 +14,11 @@ use cascade_core::book::{OrderBook, Side};
 use cascade_core::margin::MarginRates;
 use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::process::{ReferenceParams, ReferenceProcess, SECONDS_PER_YEAR, VolatilityModel};
-use cascade_core::rng::{StreamRng, domain, stream};
+use cascade_core::rng::{domain, lognormal, stream};
 use cascade_core::stats::Ewma;
 use cascade_core::{AgentId, Decimal, MarketId};
 use cascade_scenario::{ReferenceModel, Scenario, ShockKind};
 use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
 use std::collections::VecDeque;
 
 /// Cent precision for collateral drawn from a distribution.
@@ -252,10 +251,4 @@ fn build_market(scenario: &Scenario, seed: u64) -> Result<Market, SimError> {
         premium_count: 0,
         mark_volatility: Ewma::new(scenario.agents.market_makers.volatility_lambda, calm * calm),
     })
-}
-
-/// A log-normal draw with the given median and log-standard deviation.
-fn lognormal(rng: &mut StreamRng, median: f64, sigma: f64) -> f64 {
-    let z: f64 = StandardNormal.sample(rng);
-    median * libm::exp(sigma * z)
 }

@@ -11,8 +11,8 @@ use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
 use cascade_core::money::{floor_to_step, from_f64, to_f64};
+use cascade_core::rng::standard_normal;
 use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
 
 /// A quantity on the lot grid for `notional` quote at `price` (rounded down); `None` if it rounds to zero or the
 /// inputs are not finite.
@@ -127,7 +127,7 @@ pub fn trade_noise(
             continue;
         }
         let side = if rng.0.random_bool(0.5) { Side::Buy } else { Side::Sell };
-        let z: f64 = StandardNormal.sample(&mut rng.0);
+        let z = standard_normal(&mut rng.0);
         let notional = p.order_notional * libm::exp(p.order_notional_sigma * z);
         let market = markets.get_mut(agent.market);
         if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {

@@ -7,7 +7,8 @@
 //! 1. **backstop liquidators**, first, when the account is deeply underwater (equity below `trigger` times its
 //!    maintenance requirement): they take the position over at `discount` from the mark, within their capital;
 //! 2. **the book**: a market order within the price band and, unless losses go to bad debt, no worse than the price
-//!    at which the insurance fund can still cover the shortfall (for a bankrupt account, that price alone bounds it);
+//!    at which the insurance fund can still cover the shortfall; a bankrupt account's order ignores the band (bounded
+//!    only by that price, or not at all when losses go to bad debt);
 //! 3. **backstop liquidators** again, for what the book could not take;
 //! 4. **deleveraging**, when what is left cannot be closed without a loss beyond the insurance fund: ADL closes it
 //!    against ranked winners at the price the fund can cover; socialized loss closes it against winners at the mark.
@@ -171,16 +172,17 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     if remaining > Decimal::ZERO {
         let band = market.spec.protected_limit(side, mark);
         let now = state(&mut e.accounts, &e.index, id, market_id)?;
-        // A bankrupt account's order may go beyond the band, down to what the fund can cover: the venue would
-        // rather pay a shortfall than leave a losing position open.
+        // A bankrupt account's order may go beyond the band: the venue would rather realize the loss than leave a
+        // losing position open. It is then bounded by what the fund can cover, or (bad debt) not at all.
         let bankrupt = now.equity_at(mark) < Decimal::ZERO;
         let limit = match (bounded, now.covered_price(e.ledger.0.insurance_fund, tick_size), side) {
-            (true, Some(covered), _) if bankrupt => covered,
-            (true, Some(covered), Side::Sell) => band.max(covered),
-            (true, Some(covered), Side::Buy) => band.min(covered),
-            _ => band,
+            (true, Some(covered), _) if bankrupt => Some(covered),
+            (true, Some(covered), Side::Sell) => Some(band.max(covered)),
+            (true, Some(covered), Side::Buy) => Some(band.min(covered)),
+            (false, _, _) if bankrupt => None,
+            _ => Some(band),
         };
-        let execution = market.book.market(id, side, remaining, Some(limit));
+        let execution = market.book.market(id, side, remaining, limit);
         settle_fills(
             &execution.fills,
             market,

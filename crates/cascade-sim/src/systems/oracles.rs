@@ -9,8 +9,8 @@ use crate::resources::{Clock, Markets, OracleRules, Recorder, Shocks};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::money::{from_f64, round_to_step, to_f64};
+use cascade_core::rng::standard_normal;
 use cascade_core::stats::median;
-use rand_distr::{Distribution, StandardNormal};
 
 /// Each source prints `reference[t - delay] * (1 + noise * z)` on the tick grid every `update_interval_ticks`
 /// (staggered by source), unless the oracle is frozen. The
@@ -40,7 +40,7 @@ pub fn sample_oracles(
         let history = &market.reference_history;
         let delay = (feed.delay_ticks + disruption.extra_delay) as usize;
         let Some(&reference) = history.get(delay).or(history.back()) else { continue };
-        let z: f64 = StandardNormal.sample(&mut feed.rng);
+        let z = standard_normal(&mut feed.rng);
         let noise = feed.noise * disruption.uncertainty;
         let mut print = reference * (1.0 + noise * z);
         if let Some((change, sources)) = disruption.bad_print

@@ -146,3 +146,33 @@ fn overrides_change_the_run_and_are_recorded() {
     let invalid = cascade(dir.path(), &["run", "--set", "margin.maintenance=0.5"]);
     assert!(stderr(&invalid).contains("margin.maintenance: expected a fraction above 0 and below margin.initial"));
 }
+
+#[test]
+fn var_of_a_known_series() {
+    let dir = tempfile::tempdir().unwrap();
+    // Twenty returns whose 90% historical VaR is the third worst loss, 3%, and ES the mean of the three worst, 4%.
+    let returns = [
+        0.01, -0.02, 0.015, -0.05, 0.03, 0.0, -0.01, 0.02, -0.04, 0.005, 0.01, -0.03, 0.025, -0.015, 0.0, 0.01, -0.005,
+        0.02, -0.025, 0.03,
+    ];
+    let text: String = std::iter::once("return".to_owned()).chain(returns.iter().map(|r| r.to_string())).collect::<Vec<_>>().join("\n");
+    fs::write(dir.path().join("r.csv"), text).unwrap();
+    let out = cascade(dir.path(), &["var", "--returns", "r.csv", "--confidence", "0.9", "--method", "historical", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!((v["var"].as_f64().unwrap() - 0.03).abs() < 1e-12);
+    assert!((v["es"].as_f64().unwrap() - 0.04).abs() < 1e-12);
+    assert_eq!(v["observations"], 20);
+    // Normal: mean + sd of the series by hand gives VaR = 2.326348 sd - mean.
+    let out = cascade(dir.path(), &["var", "--returns", "r.csv", "--method", "normal", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let n = returns.len() as f64;
+    let mean = returns.iter().sum::<f64>() / n;
+    let sd = (returns.iter().map(|r| (r - mean) * (r - mean)).sum::<f64>() / (n - 1.0)).sqrt();
+    assert!((v["var"].as_f64().unwrap() - (2.326_347_874 * sd - mean)).abs() < 1e-8);
+    // A file without a usable column is an error naming the columns.
+    fs::write(dir.path().join("bad.csv"), "a,b\n1,2\n").unwrap();
+    let out = cascade(dir.path(), &["var", "--returns", "bad.csv"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no column `return`, `price` or `mark` (columns: a, b)"), "{}", stderr(&out));
+}

@@ -11,7 +11,8 @@
 //! - [`deleverage`]: auto-deleveraging and socialized loss;
 //! - [`funding`]: periodic funding between longs and shorts;
 //! - [`process`]: the exogenous reference-price process;
-//! - [`stats`]: risk statistics in `f64` (volatility, medians);
+//! - [`stats`]: statistics in `f64` (volatility, medians);
+//! - [`risk`]: VaR and Expected Shortfall, and backtesting (Kupiec, Basel traffic light);
 //! - [`rng`]: deterministic random streams derived from a seed and a stable id.
 //!
 //! Sign conventions: a position quantity is positive for a long and negative for a short; a [`book::Side`] is the
@@ -26,6 +27,7 @@ pub mod liquidation;
 pub mod margin;
 pub mod money;
 pub mod process;
+pub mod risk;
 pub mod rng;
 pub mod stats;
 

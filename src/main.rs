@@ -41,6 +41,38 @@ enum Command {
     Scenarios,
     /// Value-at-Risk and Expected Shortfall of a return series (losses positive, fractions of position value).
     Var(VarArgs),
+    /// Backtest a run's maintenance margin against its mark moves: exceptions, Kupiec test, Basel traffic light.
+    Backtest {
+        /// A run's output directory (with timeseries.csv).
+        run_dir: PathBuf,
+        /// Horizon in ticks: the loss over this many ticks is compared with the margin at its start.
+        #[arg(long, default_value_t = 1)]
+        horizon: usize,
+        /// The margin's intended confidence (expected exception rate 1 - confidence).
+        #[arg(long, default_value_t = 0.99)]
+        confidence: f64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The liquidation price of an isolated position under static margin (quote per base).
+    LiqPrice {
+        /// long or short.
+        #[arg(long, value_parser = ["long", "short"])]
+        side: String,
+        /// Average entry price.
+        #[arg(long)]
+        entry: Decimal,
+        /// Position size in base units (positive).
+        #[arg(long)]
+        size: Decimal,
+        /// Collateral posted for the position, quote.
+        #[arg(long)]
+        collateral: Decimal,
+        /// Maintenance margin fraction.
+        #[arg(long, default_value = "0.025")]
+        maintenance: Decimal,
+    },
     /// Open the desktop window on a scenario: watch, steer and compare runs live.
     #[cfg(feature = "gui")]
     Gui {
@@ -146,6 +178,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Var(args) => var(&args).map(|()| ExitCode::SUCCESS),
+        Command::Backtest { run_dir, horizon, confidence, json } => {
+            backtest(&run_dir, horizon, confidence, json).map(|()| ExitCode::SUCCESS)
+        }
+        Command::LiqPrice { side, entry, size, collateral, maintenance } => {
+            liq_price(&side, entry, size, collateral, maintenance).map(|()| ExitCode::SUCCESS)
+        }
         #[cfg(feature = "gui")]
         Command::Gui { scenario, seed, overrides, play, speed } => {
             let loaded = load(scenario.as_deref(), &overrides)?;
@@ -227,6 +265,70 @@ fn var(args: &VarArgs) -> Result<()> {
             100.0 * args.confidence,
             args.horizon,
             returns.len()
+        );
+    }
+    Ok(())
+}
+
+fn liq_price(side: &str, entry: Decimal, size: Decimal, collateral: Decimal, maintenance: Decimal) -> Result<()> {
+    if size <= Decimal::ZERO || entry <= Decimal::ZERO || collateral < Decimal::ZERO {
+        bail!("size and entry must be positive and collateral not negative");
+    }
+    if maintenance <= Decimal::ZERO || maintenance >= Decimal::ONE {
+        bail!("maintenance must be a fraction in (0, 1), found {maintenance}");
+    }
+    let quantity = if side == "long" { size } else { -size };
+    let cost_basis = quantity * entry;
+    match cascade_core::margin::liquidation_price(quantity, cost_basis, collateral, maintenance) {
+        Some(price) => {
+            let distance = cascade_core::money::to_f64(price / entry) - 1.0;
+            println!("{:.2} ({:+.2}% from entry)", price.round_dp(2), 100.0 * distance);
+        }
+        None => println!("none: the position is never liquidated at a positive price"),
+    }
+    Ok(())
+}
+
+fn backtest(run_dir: &Path, horizon: usize, confidence: f64, json: bool) -> Result<()> {
+    if !(confidence > 0.0 && confidence < 1.0) {
+        bail!("--confidence must be in (0, 1), found {confidence}");
+    }
+    let path = run_dir.join("timeseries.csv");
+    let mut reader = csv::Reader::from_path(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).with_context(|| format!("{}: no column `{name}`", path.display()))
+    };
+    let (mark, margin) = (column("mark")?, column("maintenance_margin")?);
+    let (mut marks, mut margins) = (Vec::new(), Vec::new());
+    for (i, record) in reader.records().enumerate() {
+        let record = record?;
+        let number = |c: usize| -> Result<f64> {
+            let raw = record.get(c).unwrap_or("");
+            raw.parse().with_context(|| format!("{}:{}: `{raw}` is not a number", path.display(), i + 2))
+        };
+        marks.push(number(mark)?);
+        margins.push(number(margin)?);
+    }
+    // 1 - 0.99 is 0.010000000000000009 in binary; report the rate the user meant.
+    let expected_rate = ((1.0 - confidence) * 1e12).round() / 1e12;
+    let Some(b) = cascade_core::risk::backtest(&marks, &margins, horizon, expected_rate) else {
+        bail!("{}: fewer than {} ticks", path.display(), horizon + 1);
+    };
+    if json {
+        println!("{}", serde_json::to_string(&b)?);
+    } else {
+        println!(
+            "maintenance margin vs {}-tick mark moves: {} observations, exceptions {} long / {} short (expected {:.1}); \
+             Kupiec LR {:.3} ({}); Basel zone {:?}",
+            b.horizon,
+            b.observations,
+            b.long_exceptions,
+            b.short_exceptions,
+            b.expected_rate * b.observations as f64,
+            b.kupiec_lr,
+            if b.kupiec_rejects { "rejected at 5%" } else { "not rejected at 5%" },
+            b.zone
         );
     }
     Ok(())
@@ -400,6 +502,15 @@ fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
             s.oracle_stale_ticks, s.oracle_rejections
         );
     }
+    println!(
+        "  margin          {:.0} locked on average, {:.0} at peak{}",
+        s.margin_locked_mean,
+        s.margin_locked_peak,
+        s.backtest.map_or(String::new(), |b| format!(
+            "; backtest vs 1-tick moves: {} / {} exceptions in {} (zone {:?})",
+            b.long_exceptions, b.short_exceptions, b.observations, b.zone
+        ))
+    );
     println!(
         "  volume          {:.0} notional; fees {:.2}; orders rejected at initial margin {}",
         s.notional_volume, s.fees, s.rejected_orders

@@ -155,9 +155,13 @@ fn var_of_a_known_series() {
         0.01, -0.02, 0.015, -0.05, 0.03, 0.0, -0.01, 0.02, -0.04, 0.005, 0.01, -0.03, 0.025, -0.015, 0.0, 0.01, -0.005,
         0.02, -0.025, 0.03,
     ];
-    let text: String = std::iter::once("return".to_owned()).chain(returns.iter().map(|r| r.to_string())).collect::<Vec<_>>().join("\n");
+    let text: String = std::iter::once("return".to_owned())
+        .chain(returns.iter().map(|r| r.to_string()))
+        .collect::<Vec<_>>()
+        .join("\n");
     fs::write(dir.path().join("r.csv"), text).unwrap();
-    let out = cascade(dir.path(), &["var", "--returns", "r.csv", "--confidence", "0.9", "--method", "historical", "--json"]);
+    let out =
+        cascade(dir.path(), &["var", "--returns", "r.csv", "--confidence", "0.9", "--method", "historical", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!((v["var"].as_f64().unwrap() - 0.03).abs() < 1e-12);
@@ -175,4 +179,31 @@ fn var_of_a_known_series() {
     let out = cascade(dir.path(), &["var", "--returns", "bad.csv"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no column `return`, `price` or `mark` (columns: a, b)"), "{}", stderr(&out));
+}
+
+#[test]
+fn liq_price_and_backtest() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1,000 collateral, long 1 at 10,000, 2.5% maintenance: (10,000 - 1,000) / 0.975 = 9,230.77.
+    let out = cascade(
+        dir.path(),
+        &["liq-price", "--side", "long", "--entry", "10000", "--size", "1", "--collateral", "1000"],
+    );
+    assert!(stdout(&out).starts_with("9230.77 "), "{}", stdout(&out));
+    let out = cascade(
+        dir.path(),
+        &["liq-price", "--side", "short", "--entry", "10000", "--size", "1", "--collateral", "1000"],
+    );
+    assert!(stdout(&out).starts_with("10731.71 "), "{}", stdout(&out));
+    // Backtest a short run: the summary carries one and the command reproduces it from timeseries.csv.
+    assert!(cascade(dir.path(), &["run", "--ticks", "300", "--out", "r", "-q"]).status.success());
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
+    let out = cascade(dir.path(), &["backtest", "r", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let b: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(b, summary["backtest"]);
+    assert_eq!(b["observations"], 299);
+    let missing = cascade(dir.path(), &["backtest", "nowhere"]);
+    assert!(!missing.status.success() && stderr(&missing).contains("nowhere/timeseries.csv: cannot read"));
 }

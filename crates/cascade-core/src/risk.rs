@@ -227,7 +227,8 @@ const F: [f64; 8] = [
 
 /// Student-t density with `dof` degrees of freedom.
 pub fn student_t_pdf(x: f64, dof: f64) -> f64 {
-    let log_norm = libm::lgamma((dof + 1.0) / 2.0) - libm::lgamma(dof / 2.0) - 0.5 * libm::log(dof * std::f64::consts::PI);
+    let log_norm =
+        libm::lgamma((dof + 1.0) / 2.0) - libm::lgamma(dof / 2.0) - 0.5 * libm::log(dof * std::f64::consts::PI);
     libm::exp(log_norm - (dof + 1.0) / 2.0 * libm::log1p(x * x / dof))
 }
 
@@ -262,9 +263,8 @@ fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let front = libm::exp(
-        libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b) + a * libm::log(x) + b * libm::log1p(-x),
-    );
+    let front =
+        libm::exp(libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b) + a * libm::log(x) + b * libm::log1p(-x));
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_fraction(a, b, x) / a
     } else {
@@ -336,13 +336,66 @@ pub enum Zone {
 /// yellow, 10 or more red for 250 observations at 1%).
 pub fn traffic_light(exceptions: u64, observations: u64, p: f64) -> Zone {
     let below = binomial_cdf(exceptions, observations, p);
-    if below < 0.95 {
+    // With few observations even zero exceptions can reach 95%; no exception is never evidence against a model.
+    if exceptions == 0 || below < 0.95 {
         Zone::Green
     } else if below < 0.9999 {
         Zone::Yellow
     } else {
         Zone::Red
     }
+}
+
+/// How a margin level held up against realised moves: exceptions are the observations where the loss of a unit
+/// long (price fell) or a unit short (price rose) over the horizon exceeded the margin fraction set at its start.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Backtest {
+    /// Horizon in observations.
+    pub horizon: usize,
+    /// The exception rate the margin is meant to have (1 - confidence).
+    pub expected_rate: f64,
+    /// Observations per side.
+    pub observations: u64,
+    /// Exceptions of the long side.
+    pub long_exceptions: u64,
+    /// Exceptions of the short side.
+    pub short_exceptions: u64,
+    /// Kupiec's LR of the worse side.
+    pub kupiec_lr: f64,
+    /// Whether Kupiec's test rejects the margin at 5% (worse side).
+    pub kupiec_rejects: bool,
+    /// Basel traffic-light zone of the worse side.
+    pub zone: Zone,
+}
+
+/// Backtests margin fractions `margins[t]` against `prices[t]` over `horizon` observations, at the expected
+/// exception rate `expected_rate`. `None` with fewer than `horizon + 1` prices.
+pub fn backtest(prices: &[f64], margins: &[f64], horizon: usize, expected_rate: f64) -> Option<Backtest> {
+    if horizon == 0 || prices.len() <= horizon || margins.len() < prices.len() - horizon {
+        return None;
+    }
+    let (mut long, mut short, mut n) = (0u64, 0u64, 0u64);
+    for t in 0..prices.len() - horizon {
+        let change = prices[t + horizon] / prices[t] - 1.0;
+        if !change.is_finite() {
+            continue;
+        }
+        n += 1;
+        long += u64::from(-change > margins[t]);
+        short += u64::from(change > margins[t]);
+    }
+    let worse = long.max(short);
+    let kupiec_lr = kupiec_lr(worse, n, expected_rate);
+    Some(Backtest {
+        horizon,
+        expected_rate,
+        observations: n,
+        long_exceptions: long,
+        short_exceptions: short,
+        kupiec_lr,
+        kupiec_rejects: kupiec_lr > KUPIEC_CRITICAL_95,
+        zone: traffic_light(worse, n, expected_rate),
+    })
 }
 
 /// `P(X <= k)` for `X ~ Binomial(n, p)`.
@@ -397,7 +450,8 @@ mod tests {
         let t = student_t_quantile(0.99, 4.0);
         let es = student_t_pdf(t, 4.0) / 0.01 * (4.0 + t * t) / 3.0;
         let step = 1e-4;
-        let tail: f64 = (0..2_000_000).map(|i| t + (i as f64 + 0.5) * step).map(|x| x * student_t_pdf(x, 4.0) * step).sum();
+        let tail: f64 =
+            (0..2_000_000).map(|i| t + (i as f64 + 0.5) * step).map(|x| x * student_t_pdf(x, 4.0) * step).sum();
         assert!(close(es, tail / 0.01, 1e-3), "{es} vs {}", tail / 0.01);
         assert!(close(es, 5.2206, 1e-4), "{es}");
         // Heavier tails than the normal at the same standard deviation, at 99%.
@@ -448,6 +502,21 @@ mod tests {
         // By hand for x = 0: -2 x 250 ln(0.99) = 5.0252; for x = 2: 0.1084.
         assert!(close(kupiec_lr(0, 250, 0.01), 5.025_167, 1e-5));
         assert!(close(kupiec_lr(2, 250, 0.01), 0.108_435, 1e-5));
+    }
+
+    #[test]
+    fn backtest_counts_exceptions_on_both_sides() {
+        // Prices 100 -> 90 (-10%) -> 99 (+10%) -> 99: with a 5% margin one long and one short exception in 3.
+        let b = backtest(&[100.0, 90.0, 99.0, 99.0], &[0.05; 4], 1, 0.01).unwrap();
+        assert_eq!((b.observations, b.long_exceptions, b.short_exceptions), (3, 1, 1));
+        assert!(b.kupiec_rejects);
+        // With a 20% margin, none.
+        let b = backtest(&[100.0, 90.0, 99.0, 99.0], &[0.2; 4], 1, 0.01).unwrap();
+        assert_eq!((b.long_exceptions, b.short_exceptions, b.zone), (0, 0, Zone::Green));
+        // Two-observation horizon: 100 -> 99 (-1%), 90 -> 99 (+10%).
+        let b = backtest(&[100.0, 90.0, 99.0, 99.0], &[0.05; 4], 2, 0.01).unwrap();
+        assert_eq!((b.observations, b.long_exceptions, b.short_exceptions), (2, 0, 1));
+        assert!(backtest(&[100.0], &[0.05], 1, 0.01).is_none());
     }
 
     #[test]

@@ -34,6 +34,12 @@ pub struct TickRecord {
     pub notional_volume: Decimal,
     /// Open interest (sum of long quantities), base units.
     pub open_interest: Decimal,
+    /// Initial margin fraction in force.
+    pub initial_margin: Decimal,
+    /// Maintenance margin fraction in force.
+    pub maintenance_margin: Decimal,
+    /// Collateral locked as initial margin by all open positions: initial fraction x mark x 2 x open interest, quote.
+    pub margin_locked: Decimal,
     /// Accounts liquidated in the tick.
     pub liquidations: u32,
     /// Notional closed by liquidations in the tick, quote.
@@ -232,6 +238,19 @@ pub struct Summary {
     pub notional_volume: Decimal,
     /// Orders rejected for insufficient initial margin.
     pub rejected_orders: u64,
+    /// Mean collateral locked as initial margin per tick (capital efficiency), quote.
+    pub margin_locked_mean: Decimal,
+    /// Peak collateral locked as initial margin, quote.
+    pub margin_locked_peak: Decimal,
+    /// Backtest of the maintenance margin against one-tick mark moves, at a 1% expected exception rate.
+    pub backtest: Option<cascade_core::risk::Backtest>,
+}
+
+/// Backtests the maintenance margin of a run's ticks against mark moves over `horizon` ticks.
+pub fn backtest_of(ticks: &[TickRecord], horizon: usize, expected_rate: f64) -> Option<cascade_core::risk::Backtest> {
+    let marks: Vec<f64> = ticks.iter().map(|t| to_f64(t.mark)).collect();
+    let margins: Vec<f64> = ticks.iter().map(|t| to_f64(t.maintenance_margin)).collect();
+    cascade_core::risk::backtest(&marks, &margins, horizon, expected_rate)
 }
 
 impl Summary {
@@ -291,6 +310,13 @@ impl Summary {
             oracle_rejections: ticks.iter().map(|t| u64::from(t.oracle_rejections)).sum(),
             notional_volume: ticks.iter().map(|t| t.notional_volume).sum(),
             rejected_orders: ticks.iter().map(|t| u64::from(t.rejected_orders)).sum(),
+            margin_locked_mean: if ticks.is_empty() {
+                Decimal::ZERO
+            } else {
+                (ticks.iter().map(|t| t.margin_locked).sum::<Decimal>() / Decimal::from(ticks.len())).round_dp(2)
+            },
+            margin_locked_peak: ticks.iter().map(|t| t.margin_locked).max().unwrap_or_default(),
+            backtest: backtest_of(ticks, 1, 0.01),
         }
     }
 }

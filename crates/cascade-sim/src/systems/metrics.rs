@@ -75,6 +75,10 @@ pub fn record_tick(
             volume: flow.volume,
             notional_volume: flow.notional,
             open_interest: market.open_interest,
+            initial_margin: market.spec.margin.initial,
+            maintenance_margin: market.spec.margin.maintenance,
+            margin_locked: (market.spec.margin.initial * market.mark_price * Decimal::TWO * market.open_interest)
+                .round_dp(2),
             liquidations: flow.liquidations,
             liquidated_notional: flow.liquidated_notional,
             rejected_orders: flow.rejected_orders,

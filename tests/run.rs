@@ -207,3 +207,16 @@ fn liq_price_and_backtest() {
     let missing = cascade(dir.path(), &["backtest", "nowhere"]);
     assert!(!missing.status.success() && stderr(&missing).contains("nowhere/timeseries.csv: cannot read"));
 }
+
+/// The README shows the default run's summary: keep it true.
+#[test]
+fn the_readme_shows_what_the_default_run_prints() {
+    let readme = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block =
+        readme.split("```text\ncascade 0.1.0 | scenario \"default\"").nth(1).unwrap().split("```").next().unwrap();
+    let expected = format!("cascade 0.1.0 | scenario \"default\"{block}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = cascade(dir.path(), &["run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), expected);
+}

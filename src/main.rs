@@ -69,9 +69,12 @@ enum Command {
         /// Collateral posted for the position, quote.
         #[arg(long)]
         collateral: Decimal,
-        /// Maintenance margin fraction.
-        #[arg(long, default_value = "0.025")]
+        /// Maintenance margin fraction (static margin).
+        #[arg(long, default_value = "0.025", conflicts_with = "tiers")]
         maintenance: Decimal,
+        /// Tiered margin instead: a published bracket table (`binance-btcusdt`).
+        #[arg(long, value_parser = ["binance-btcusdt"])]
+        tiers: Option<String>,
     },
     /// Open the desktop window on a scenario: watch, steer and compare runs live.
     #[cfg(feature = "gui")]
@@ -181,8 +184,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backtest { run_dir, horizon, confidence, json } => {
             backtest(&run_dir, horizon, confidence, json).map(|()| ExitCode::SUCCESS)
         }
-        Command::LiqPrice { side, entry, size, collateral, maintenance } => {
-            liq_price(&side, entry, size, collateral, maintenance).map(|()| ExitCode::SUCCESS)
+        Command::LiqPrice { side, entry, size, collateral, maintenance, tiers } => {
+            liq_price(&side, entry, size, collateral, maintenance, tiers.is_some()).map(|()| ExitCode::SUCCESS)
         }
         #[cfg(feature = "gui")]
         Command::Gui { scenario, seed, overrides, play, speed } => {
@@ -270,7 +273,14 @@ fn var(args: &VarArgs) -> Result<()> {
     Ok(())
 }
 
-fn liq_price(side: &str, entry: Decimal, size: Decimal, collateral: Decimal, maintenance: Decimal) -> Result<()> {
+fn liq_price(
+    side: &str,
+    entry: Decimal,
+    size: Decimal,
+    collateral: Decimal,
+    maintenance: Decimal,
+    binance_tiers: bool,
+) -> Result<()> {
     if size <= Decimal::ZERO || entry <= Decimal::ZERO || collateral < Decimal::ZERO {
         bail!("size and entry must be positive and collateral not negative");
     }
@@ -279,7 +289,12 @@ fn liq_price(side: &str, entry: Decimal, size: Decimal, collateral: Decimal, mai
     }
     let quantity = if side == "long" { size } else { -size };
     let cost_basis = quantity * entry;
-    match cascade_core::margin::liquidation_price(quantity, cost_basis, collateral, maintenance) {
+    let price = if binance_tiers {
+        cascade_core::tiers::binance_btcusdt().liquidation_price(quantity, cost_basis, collateral)
+    } else {
+        cascade_core::margin::liquidation_price(quantity, cost_basis, collateral, maintenance)
+    };
+    match price {
         Some(price) => {
             let distance = cascade_core::money::to_f64(price / entry) - 1.0;
             println!("{:.2} ({:+.2}% from entry)", price.round_dp(2), 100.0 * distance);

@@ -195,6 +195,22 @@ fn liq_price_and_backtest() {
         &["liq-price", "--side", "short", "--entry", "10000", "--size", "1", "--collateral", "1000"],
     );
     assert!(stdout(&out).starts_with("10731.71 "), "{}", stdout(&out));
+    // Tiered (Binance BTCUSDT brackets): long 10 at 50,000 with 25,000 lands in bracket 2: 474,700 / 9.95.
+    let args = [
+        "liq-price",
+        "--side",
+        "long",
+        "--entry",
+        "50000",
+        "--size",
+        "10",
+        "--collateral",
+        "25000",
+        "--tiers",
+        "binance-btcusdt",
+    ];
+    let out = cascade(dir.path(), &args);
+    assert!(stdout(&out).starts_with("47708.54 "), "{}{}", stdout(&out), stderr(&out));
     // Backtest a short run: the summary carries one and the command reproduces it from timeseries.csv.
     assert!(cascade(dir.path(), &["run", "--ticks", "300", "--out", "r", "-q"]).status.success());
     let summary: serde_json::Value =

@@ -7,6 +7,7 @@
 //! - [`account`]: collateral and positions, and how a fill changes them;
 //! - [`book`]: a limit order book with price-time priority;
 //! - [`margin`]: margin requirements and account health;
+//! - [`tiers`]: tiered margin by position size (brackets and maintenance amounts);
 //! - [`liquidation`]: bankruptcy prices, partial liquidation, penalties and shortfalls;
 //! - [`deleverage`]: auto-deleveraging and socialized loss;
 //! - [`funding`]: periodic funding between longs and shorts;
@@ -30,6 +31,7 @@ pub mod process;
 pub mod risk;
 pub mod rng;
 pub mod stats;
+pub mod tiers;
 
 pub use ids::{AgentId, MarketId};
 pub use rust_decimal::Decimal;

@@ -220,20 +220,53 @@ impl Default for Oracle {
     }
 }
 
-/// Static margin fractions of notional at the mark price.
+/// Margin fractions of notional at the mark price, and how they move.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Margin {
-    /// Initial margin fraction (0.05: at most 20x leverage).
+    /// Initial margin fraction (0.05: at most 20x leverage); with an adaptive policy, the starting value.
     pub initial: Decimal,
-    /// Maintenance margin fraction; below it an account is liquidated.
+    /// Maintenance margin fraction; below it an account is liquidated. With an adaptive policy, the starting value.
     pub maintenance: Decimal,
+    /// How the fractions are set each tick.
+    pub policy: MarginPolicy,
+    /// Anti-procyclicality speed limit: the maintenance fraction may rise by at most this much per tick (an absolute
+    /// fraction, 0.0005 = 5 bps per tick); falls are not limited. 0 disables.
+    pub max_increase_per_tick: Decimal,
 }
 
 impl Default for Margin {
     fn default() -> Self {
-        Self { initial: dec!(0.05), maintenance: dec!(0.025) }
+        Self {
+            initial: dec!(0.05),
+            maintenance: dec!(0.025),
+            policy: MarginPolicy::Static,
+            max_increase_per_tick: Decimal::ZERO,
+        }
     }
+}
+
+/// How margin fractions are set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum MarginPolicy {
+    /// Fixed `initial` and `maintenance`.
+    Static,
+    /// Realized-volatility adaptive: maintenance = `multiplier x sigma x sqrt(horizon_ticks)`, with `sigma` the EWMA
+    /// (decay `lambda`) volatility of mark log-returns per tick, clamped to `[floor, cap]`; initial keeps the
+    /// scenario's initial-to-maintenance ratio.
+    VolatilityAdaptive {
+        /// EWMA decay per tick, in (0, 1).
+        lambda: f64,
+        /// Liquidation horizon in ticks, >= 1.
+        horizon_ticks: f64,
+        /// Multiple of the horizon volatility (e.g. 3 for about 99.9% under normality), > 0.
+        multiplier: f64,
+        /// Lowest maintenance fraction.
+        floor: Decimal,
+        /// Highest maintenance fraction.
+        cap: Decimal,
+    },
 }
 
 /// Liquidation settings.

@@ -1,6 +1,6 @@
 //! Semantic checks of a parsed scenario. Every problem is collected, so one pass reports them all.
 
-use crate::model::{LiquidationMode, ReferenceModel, Scenario, ShockKind};
+use crate::model::{LiquidationMode, MarginPolicy, ReferenceModel, Scenario, ShockKind};
 use rust_decimal::Decimal;
 
 /// Where a field is written.
@@ -182,6 +182,35 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         "margin.maintenance",
         format!("expected a fraction above 0 and below margin.initial ({}), found {}", mg.initial, mg.maintenance),
     );
+    c.require(
+        mg.max_increase_per_tick >= Decimal::ZERO,
+        "margin.max_increase_per_tick",
+        format!("expected a fraction >= 0 (0 disables), found {}", mg.max_increase_per_tick),
+    );
+    if let MarginPolicy::VolatilityAdaptive { lambda, horizon_ticks, multiplier, floor, cap } = mg.policy {
+        c.require(
+            lambda > 0.0 && lambda < 1.0,
+            "margin.policy.lambda",
+            format!("expected a decay in (0, 1), found {lambda}"),
+        );
+        c.require(
+            horizon_ticks >= 1.0,
+            "margin.policy.horizon_ticks",
+            format!("expected at least 1 tick, found {horizon_ticks}"),
+        );
+        c.positive(multiplier, "margin.policy.multiplier");
+        c.require(
+            floor > Decimal::ZERO && floor <= cap,
+            "margin.policy.floor",
+            format!("expected a fraction above 0 and at most the cap ({cap}), found {floor}"),
+        );
+        let top = cap * mg.initial / mg.maintenance.max(Decimal::new(1, 12));
+        c.require(
+            cap < Decimal::ONE && top <= Decimal::ONE,
+            "margin.policy.cap",
+            format!("expected a fraction below 1 whose initial margin ({top}) stays at most 1, found {cap}"),
+        );
+    }
 
     let l = &s.liquidation;
     c.require(

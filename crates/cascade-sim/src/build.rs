@@ -5,8 +5,9 @@ use crate::components::{
     Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, LeveragedTrader, MarketMaker, NoiseTrader, OracleFeed,
 };
 use crate::resources::{
-    AgentIndex, Audit, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, Market, MarketSpec, Markets,
-    OracleRules, PlannedTrade, Populations, Recorder, Shocks, TickFlow, TradeSchedule, VenueLedger,
+    AgentIndex, Audit, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine, Market,
+    MarketSpec, Markets, OracleRules, PlannedTrade, Populations, Recorder, Shocks, TickFlow, TradeSchedule,
+    VenueLedger,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
@@ -122,6 +123,18 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(VenueLedger(ledger));
     world.insert_resource(Populations(scenario.agents.clone()));
     world.insert_resource(LiquidationQueue::default());
+    let lambda = match scenario.margin.policy {
+        cascade_scenario::MarginPolicy::VolatilityAdaptive { lambda, .. } => lambda,
+        cascade_scenario::MarginPolicy::Static => 0.94,
+    };
+    let calm = scenario.reference.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
+    world.insert_resource(MarginEngine {
+        policy: scenario.margin.policy.clone(),
+        initial_ratio: scenario.margin.initial.checked_div(scenario.margin.maintenance).unwrap_or(Decimal::TWO),
+        max_increase_per_tick: scenario.margin.max_increase_per_tick,
+        volatility: Ewma::new(lambda, calm * calm),
+        previous_mark: world.resource::<Markets>().0[0].mark_price,
+    });
     world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
     world.insert_resource(OracleRules(scenario.oracle.clone()));
     world.insert_resource(LastLiquidation::default());

@@ -169,9 +169,11 @@ impl Simulation {
         self.world.resource::<Markets>().0[0].spec.margin
     }
 
-    /// Replaces the margin fractions of every market from the next tick on, and logs the change as an event.
+    /// Replaces the margin fractions of every market from the next tick on, switching to a static policy, and logs
+    /// the change as an event.
     pub fn set_margin_rates(&mut self, rates: cascade_core::margin::MarginRates) {
         let tick = self.tick();
+        self.world.resource_mut::<resources::MarginEngine>().policy = cascade_scenario::MarginPolicy::Static;
         for market in &mut self.world.resource_mut::<Markets>().0 {
             market.spec.margin = rates;
         }

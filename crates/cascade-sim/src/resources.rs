@@ -285,6 +285,21 @@ pub struct OracleRules(pub cascade_scenario::Oracle);
 #[derive(Resource, Debug, Clone, Default)]
 pub struct LiquidationQueue(pub Vec<(Decimal, AgentId)>);
 
+/// How margin fractions are set each tick, and the state the policy keeps.
+#[derive(Resource, Debug, Clone)]
+pub struct MarginEngine {
+    /// The policy.
+    pub policy: cascade_scenario::MarginPolicy,
+    /// Initial over maintenance fraction, kept by adaptive policies.
+    pub initial_ratio: Decimal,
+    /// Largest rise of the maintenance fraction per tick (0: no limit).
+    pub max_increase_per_tick: Decimal,
+    /// EWMA of squared mark log-returns per tick (adaptive policies).
+    pub volatility: Ewma,
+    /// The mark price of the previous tick.
+    pub previous_mark: Decimal,
+}
+
 /// The liquidation engine's rules.
 #[derive(Resource, Debug, Clone)]
 pub struct LiquidationRules(pub cascade_scenario::Liquidation);

@@ -38,7 +38,7 @@ pub enum TickSet {
     Mark,
     /// Pay funding between longs and shorts at interval ends.
     Funding,
-    /// Find accounts below maintenance margin.
+    /// Set the margin fractions from the policy; find accounts below maintenance margin.
     Margin,
     /// Close them out into the book; absorb shortfalls.
     Liquidation,
@@ -81,7 +81,7 @@ pub fn tick_schedule() -> Schedule {
         matching::match_orders.in_set(TickSet::Matching),
         mark::update_mark.in_set(TickSet::Mark),
         funding::pay_funding.in_set(TickSet::Funding),
-        margin::check_margin.in_set(TickSet::Margin),
+        (margin::set_margin_rates, margin::check_margin).chain().in_set(TickSet::Margin),
         liquidation::liquidate.in_set(TickSet::Liquidation),
         (metrics::audit_ledger, metrics::record_tick).chain().in_set(TickSet::Metrics),
     ));

@@ -152,3 +152,35 @@ fn shocks_are_logged_when_they_start_and_end() {
     );
     assert!(matches!(scenario.shocks[0].kind, ShockKind::PriceGap { .. }));
 }
+
+/// A volatility-adaptive margin rises with a volatility spike and falls back after it; the anti-procyclical speed
+/// limit caps how fast it may rise.
+#[test]
+fn adaptive_margin_follows_volatility_within_its_speed_limit() {
+    let text = include_str!("../../../scenarios/vol-spike-no-move.ron");
+    let mut scenario = cascade_scenario::load_str("vol.ron", text).unwrap();
+    scenario.ticks = 2_000;
+    scenario.margin.policy = cascade_scenario::MarginPolicy::VolatilityAdaptive {
+        lambda: 0.97,
+        horizon_ticks: 60.0,
+        multiplier: 3.0,
+        floor: dec!(0.01),
+        cap: dec!(0.2),
+    };
+    let adaptive = run(&scenario, scenario.seed);
+    let mm = |sim: &Simulation, tick: usize| sim.records()[tick].maintenance_margin;
+    // Calm: 3 x 0.6 x sqrt(60 / 525,600) = 1.9%. In the x4 spike (ticks 1,440-1,800) about four times that.
+    assert!((dec!(0.015)..dec!(0.025)).contains(&mm(&adaptive, 1_000)), "{}", mm(&adaptive, 1_000));
+    assert!(mm(&adaptive, 1_600) > mm(&adaptive, 1_000) * dec!(3), "{}", mm(&adaptive, 1_600));
+    assert!(mm(&adaptive, 1_999) < mm(&adaptive, 1_600), "it falls back after the spike");
+    for r in adaptive.records() {
+        assert_eq!(r.initial_margin, (r.maintenance_margin * dec!(2)).round_dp(6), "initial keeps its 2:1 ratio");
+    }
+    // With a speed limit of 1 bp per tick the rise is spread out.
+    scenario.margin.max_increase_per_tick = dec!(0.0001);
+    let limited = run(&scenario, scenario.seed);
+    let rises: Vec<Decimal> =
+        limited.records().windows(2).map(|w| w[1].maintenance_margin - w[0].maintenance_margin).collect();
+    assert!(rises.iter().all(|d| *d <= dec!(0.0001)));
+    assert!(mm(&limited, 1_450) < mm(&adaptive, 1_450));
+}

@@ -1,10 +1,44 @@
 //! The margin engine: finds accounts below maintenance margin.
 
 use crate::components::{Account, Agent};
-use crate::resources::{Faults, LiquidationQueue, LiquidationRules, Markets};
+use crate::resources::{Faults, LiquidationQueue, LiquidationRules, MarginEngine, Markets};
 use bevy_ecs::prelude::*;
+use cascade_core::Decimal;
+use cascade_core::margin::MarginRates;
 use cascade_core::margin::health;
+use cascade_core::money::{from_f64, to_f64};
 use cascade_scenario::LiquidationOrder;
+use cascade_scenario::MarginPolicy;
+
+/// Sets the margin fractions in force for this tick from the policy: fixed for a static policy; for a
+/// volatility-adaptive one, maintenance `multiplier x sigma x sqrt(horizon)` from the EWMA volatility of mark
+/// returns, clamped to `[floor, cap]`, rising by at most the anti-procyclical speed limit per tick, with initial margin
+/// at the scenario's ratio to it.
+pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut markets: ResMut<Markets>) {
+    let Some(market) = markets.0.first_mut() else { return };
+    let mark = market.mark_price;
+    let r = libm::log(to_f64(mark) / to_f64(engine.previous_mark));
+    engine.previous_mark = mark;
+    engine.volatility.update(r);
+    let MarginPolicy::VolatilityAdaptive { horizon_ticks, multiplier, floor, cap, .. } = engine.policy else {
+        return;
+    };
+    let target = multiplier * engine.volatility.volatility() * horizon_ticks.sqrt();
+    let Ok(target) = from_f64(target, RATE_STEP, "adaptive maintenance margin") else { return };
+    let mut maintenance = target.clamp(floor, cap);
+    let current = market.spec.margin.maintenance;
+    if engine.max_increase_per_tick > Decimal::ZERO {
+        maintenance = maintenance.min(current + engine.max_increase_per_tick);
+    }
+    let initial = (maintenance * engine.initial_ratio).round_dp(RATE_DP).min(Decimal::ONE);
+    for market in &mut markets.0 {
+        market.spec.margin = MarginRates { initial, maintenance };
+    }
+}
+
+/// Decimal places of margin fractions set by adaptive policies (1e-6).
+const RATE_DP: u32 = 6;
+const RATE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, RATE_DP);
 
 /// Checks every account with a position against maintenance margin at the mark price and queues those below it in
 /// the configured order: worst margin ratio (equity / maintenance requirement) first, or largest notional first;

@@ -267,6 +267,55 @@ pub enum MarginPolicy {
         /// Highest maintenance fraction.
         cap: Decimal,
     },
+    /// VaR or Expected Shortfall of a unit position over `horizon_ticks`, at `confidence`, estimated each tick from
+    /// the mark's log-returns over the last `lookback_ticks` (by `method`; the worse of long and short), clamped to
+    /// `[floor, cap]`; initial keeps the scenario's initial-to-maintenance ratio. Until the lookback has
+    /// `horizon_ticks + 2` returns, the starting fractions hold.
+    RiskMeasure {
+        /// How the loss distribution is estimated.
+        method: RiskMethod,
+        /// VaR or ES.
+        measure: RiskMeasureKind,
+        /// Confidence, in (0.5, 1).
+        confidence: f64,
+        /// Horizon in ticks, >= 1.
+        horizon_ticks: u32,
+        /// Returns looked back on, in ticks.
+        lookback_ticks: u32,
+        /// Lowest maintenance fraction.
+        floor: Decimal,
+        /// Highest maintenance fraction.
+        cap: Decimal,
+    },
+}
+
+/// How a risk-measure policy estimates the loss distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum RiskMethod {
+    /// Normal with the window's mean and standard deviation.
+    Normal,
+    /// Student-t with `dof` degrees of freedom scaled to the window's standard deviation.
+    StudentT {
+        /// Degrees of freedom, > 2.
+        dof: f64,
+    },
+    /// Historical simulation over the window.
+    Historical,
+    /// Filtered historical simulation (returns rescaled by EWMA volatility, decay `lambda`).
+    FilteredHistorical {
+        /// EWMA decay, in (0, 1).
+        lambda: f64,
+    },
+}
+
+/// Which risk measure a policy sets margin to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RiskMeasureKind {
+    /// Value-at-Risk.
+    Var,
+    /// Expected Shortfall.
+    Es,
 }
 
 /// Liquidation settings.

@@ -1,6 +1,6 @@
 //! Semantic checks of a parsed scenario. Every problem is collected, so one pass reports them all.
 
-use crate::model::{LiquidationMode, MarginPolicy, ReferenceModel, Scenario, ShockKind};
+use crate::model::{LiquidationMode, MarginPolicy, ReferenceModel, RiskMethod, Scenario, ShockKind};
 use rust_decimal::Decimal;
 
 /// Where a field is written.
@@ -187,6 +187,37 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         "margin.max_increase_per_tick",
         format!("expected a fraction >= 0 (0 disables), found {}", mg.max_increase_per_tick),
     );
+    if let MarginPolicy::RiskMeasure { method, confidence, horizon_ticks, lookback_ticks, floor, cap, .. } = mg.policy {
+        c.require(
+            confidence > 0.5 && confidence < 1.0,
+            "margin.policy.confidence",
+            format!("expected a confidence in (0.5, 1), found {confidence}"),
+        );
+        c.require(horizon_ticks >= 1, "margin.policy.horizon_ticks", "expected at least 1 tick");
+        c.require(
+            lookback_ticks >= horizon_ticks + 2,
+            "margin.policy.lookback_ticks",
+            format!("expected at least horizon_ticks + 2 = {}, found {lookback_ticks}", horizon_ticks + 2),
+        );
+        match method {
+            RiskMethod::StudentT { dof } => c.require(
+                dof > 2.0 && dof.is_finite(),
+                "margin.policy.method.dof",
+                format!("expected degrees of freedom above 2, found {dof}"),
+            ),
+            RiskMethod::FilteredHistorical { lambda } => c.require(
+                lambda > 0.0 && lambda < 1.0,
+                "margin.policy.method.lambda",
+                format!("expected a decay in (0, 1), found {lambda}"),
+            ),
+            RiskMethod::Normal | RiskMethod::Historical => {}
+        }
+        c.require(
+            floor > Decimal::ZERO && floor <= cap && cap < Decimal::ONE,
+            "margin.policy.floor",
+            format!("expected 0 < floor <= cap < 1, found floor {floor} and cap {cap}"),
+        );
+    }
     if let MarginPolicy::VolatilityAdaptive { lambda, horizon_ticks, multiplier, floor, cap } = mg.policy {
         c.require(
             lambda > 0.0 && lambda < 1.0,

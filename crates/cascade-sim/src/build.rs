@@ -125,7 +125,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(LiquidationQueue::default());
     let lambda = match scenario.margin.policy {
         cascade_scenario::MarginPolicy::VolatilityAdaptive { lambda, .. } => lambda,
-        cascade_scenario::MarginPolicy::Static => 0.94,
+        _ => 0.94,
     };
     let calm = scenario.reference.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
     world.insert_resource(MarginEngine {
@@ -134,6 +134,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
         max_increase_per_tick: scenario.margin.max_increase_per_tick,
         volatility: Ewma::new(lambda, calm * calm),
         previous_mark: world.resource::<Markets>().0[0].mark_price,
+        returns: VecDeque::new(),
     });
     world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
     world.insert_resource(OracleRules(scenario.oracle.clone()));

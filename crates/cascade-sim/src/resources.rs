@@ -298,6 +298,8 @@ pub struct MarginEngine {
     pub volatility: Ewma,
     /// The mark price of the previous tick.
     pub previous_mark: Decimal,
+    /// Recent mark log-returns, oldest first (risk-measure policies).
+    pub returns: VecDeque<f64>,
 }
 
 /// The liquidation engine's rules.

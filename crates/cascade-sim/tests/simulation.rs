@@ -184,3 +184,37 @@ fn adaptive_margin_follows_volatility_within_its_speed_limit() {
     assert!(rises.iter().all(|d| *d <= dec!(0.0001)));
     assert!(mm(&limited, 1_450) < mm(&adaptive, 1_450));
 }
+
+/// A risk-measure policy sets maintenance margin to the worse side's ES of the mark's recent returns: recomputed
+/// here from the recorded marks with `cascade_core::risk`, tick by tick.
+#[test]
+fn risk_measure_margin_is_the_es_of_the_recent_mark_returns() {
+    let mut scenario = default_scenario();
+    scenario.ticks = 1_600;
+    scenario.margin.policy = cascade_scenario::MarginPolicy::RiskMeasure {
+        method: cascade_scenario::RiskMethod::Historical,
+        measure: cascade_scenario::RiskMeasureKind::Es,
+        confidence: 0.99,
+        horizon_ticks: 10,
+        lookback_ticks: 300,
+        floor: dec!(0.005),
+        cap: dec!(0.3),
+    };
+    let sim = run(&scenario, scenario.seed);
+    let marks: Vec<f64> = std::iter::once(cascade_core::money::to_f64(scenario.market.initial_price))
+        .chain(sim.records().iter().map(|r| cascade_core::money::to_f64(r.mark)))
+        .collect();
+    let returns: Vec<f64> = marks.windows(2).map(|w| libm::log(w[1] / w[0])).collect();
+    for t in [400usize, 1_000, 1_445, 1_599] {
+        let window = &returns[t + 1 - 300..=t];
+        let short: Vec<f64> = window.iter().map(|r| -r).collect();
+        let method = cascade_core::risk::Method::Historical;
+        let long = cascade_core::risk::estimate(window, 0.99, 10, method).unwrap().es;
+        let short = cascade_core::risk::estimate(&short, 0.99, 10, method).unwrap().es;
+        let expected =
+            cascade_core::money::from_f64(long.max(short), dec!(0.000001), "es").unwrap().clamp(dec!(0.005), dec!(0.3));
+        assert_eq!(sim.records()[t].maintenance_margin, expected, "tick {t}");
+    }
+    // The 8% gap at tick 1,440 enters the window: margin jumps.
+    assert!(sim.records()[1_445].maintenance_margin > sim.records()[1_400].maintenance_margin * dec!(2));
+}

@@ -4,9 +4,8 @@ use crate::Options;
 use crate::plots;
 use crate::view::RunView;
 use cascade_core::Decimal;
-use cascade_core::margin::MarginRates;
 use cascade_core::money::to_f64;
-use cascade_scenario::{Scenario, ShockKind, library};
+use cascade_scenario::{Margin, MarginPolicy, RiskMeasureKind, RiskMethod, Scenario, ShockKind, library};
 use cascade_sim::SimError;
 use cascade_sim::runner::{Command, Runner, Speed, Update};
 use std::path::PathBuf;
@@ -33,8 +32,8 @@ pub struct CascadeApp {
     depth_fraction: f64,
     initial_text: String,
     maintenance_text: String,
-    compare_initial_text: String,
-    compare_maintenance_text: String,
+    /// The margin form: policy kind and parameters.
+    policy: PolicyForm,
     /// The latest error, shown in the window until the next successful action.
     error: Option<String>,
     /// The latest notice (an export written).
@@ -67,8 +66,7 @@ impl CascadeApp {
             depth_fraction: 0.6,
             initial_text: rates.0.to_string(),
             maintenance_text: rates.1.to_string(),
-            compare_initial_text: (rates.0 * Decimal::TWO).to_string(),
-            compare_maintenance_text: (rates.1 * Decimal::TWO).to_string(),
+            policy: PolicyForm::default(),
             scenario,
             error: None,
             notice: None,
@@ -88,6 +86,11 @@ impl CascadeApp {
     /// The error shown in the window, if any.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
+    }
+
+    /// The maintenance fraction in force in the primary run, as last reported.
+    pub fn maintenance_margin(&self) -> Option<Decimal> {
+        self.runs.first()?.latest.as_ref().map(|s| s.margin.maintenance)
     }
 
     /// How many runs are shown (2 when comparing).
@@ -149,21 +152,44 @@ impl CascadeApp {
         }
     }
 
-    fn rates(initial: &str, maintenance: &str) -> Result<MarginRates, String> {
+    /// The margin rules the form describes, checked as a scenario's would be.
+    fn margin(&self) -> Result<Margin, String> {
         let parse =
             |s: &str, what: &str| Decimal::from_str(s.trim()).map_err(|_| format!("{what}: `{s}` is not a number"));
-        let rates = MarginRates {
-            initial: parse(initial, "initial margin")?,
-            maintenance: parse(maintenance, "maintenance margin")?,
+        let p = &self.policy;
+        let policy = match p.kind {
+            PolicyKind::Static => MarginPolicy::Static,
+            PolicyKind::VolatilityAdaptive => MarginPolicy::VolatilityAdaptive {
+                lambda: p.lambda,
+                horizon_ticks: f64::from(p.horizon_ticks),
+                multiplier: p.multiplier,
+                floor: parse(&p.floor, "floor")?,
+                cap: parse(&p.cap, "cap")?,
+            },
+            PolicyKind::RiskMeasure => MarginPolicy::RiskMeasure {
+                method: if p.historical { RiskMethod::Historical } else { RiskMethod::Normal },
+                measure: if p.expected_shortfall { RiskMeasureKind::Es } else { RiskMeasureKind::Var },
+                confidence: p.confidence,
+                horizon_ticks: p.horizon_ticks,
+                lookback_ticks: p.lookback_ticks,
+                floor: parse(&p.floor, "floor")?,
+                cap: parse(&p.cap, "cap")?,
+            },
         };
-        if rates.maintenance > Decimal::ZERO && rates.maintenance < rates.initial && rates.initial <= Decimal::ONE {
-            Ok(rates)
-        } else {
-            Err(format!(
-                "margin: expected 0 < maintenance < initial <= 1, found {} and {}",
-                rates.maintenance, rates.initial
-            ))
-        }
+        let margin = Margin {
+            initial: parse(&self.initial_text, "initial margin")?,
+            maintenance: parse(&self.maintenance_text, "maintenance margin")?,
+            policy,
+            max_increase_per_tick: parse(&p.speed_limit, "speed limit")?,
+        };
+        let mut check = self.scenario.clone();
+        check.margin = margin.clone();
+        let problems: Vec<String> = cascade_scenario::validate(&check)
+            .into_iter()
+            .filter(|p| p.path.starts_with("margin"))
+            .map(|p| p.to_string())
+            .collect();
+        if problems.is_empty() { Ok(margin) } else { Err(problems.join("; ")) }
     }
 
     fn controls(&mut self, ui: &mut egui::Ui) {
@@ -246,12 +272,33 @@ impl CascadeApp {
                 labelled_text(ui, "initial", &mut self.initial_text);
                 labelled_text(ui, "maintenance", &mut self.maintenance_text);
             });
-            if ui.button("Apply margin").clicked() {
-                match Self::rates(&self.initial_text, &self.maintenance_text) {
-                    Ok(rates) => self.send(Command::SetMargin { run: 0, rates }),
-                    Err(e) => self.error = Some(e),
+            self.policy.ui(ui);
+            ui.horizontal(|ui| {
+                if ui.button("Apply margin").clicked() {
+                    match self.margin() {
+                        Ok(margin) => self.send(Command::SetMargin { run: 0, margin: Box::new(margin) }),
+                        Err(e) => self.error = Some(e),
+                    }
                 }
-            }
+                if ui
+                    .button("Compare")
+                    .on_hover_text("Run the scenario again with this margin, beside the first")
+                    .clicked()
+                {
+                    match self.margin() {
+                        Ok(margin) => {
+                            let mut other = self.scenario.clone();
+                            other.name = format!("{} / {}", self.scenario.name, self.policy.name());
+                            other.margin = margin;
+                            self.send(Command::Compare(Some(Box::new(other))));
+                        }
+                        Err(e) => self.error = Some(e),
+                    }
+                }
+                if self.runs.len() > 1 && ui.button("Stop comparing").clicked() {
+                    self.send(Command::Compare(None));
+                }
+            });
             ui.separator();
             ui.heading("Inject a shock now");
             let duration = format!("lasting {} ticks", self.shock_ticks);
@@ -290,30 +337,6 @@ impl CascadeApp {
             if ui.button("Oracle freeze").clicked() {
                 self.send(Command::Shock { kind: ShockKind::OracleFreeze, duration: self.shock_ticks });
             }
-            ui.separator();
-            ui.heading("Compare");
-            ui.label("Run this scenario again beside the first, same seed and shocks, with margin:");
-            egui::Grid::new("compare-grid").show(ui, |ui| {
-                labelled_text(ui, "compared initial", &mut self.compare_initial_text);
-                labelled_text(ui, "compared maintenance", &mut self.compare_maintenance_text);
-            });
-            ui.horizontal(|ui| {
-                if ui.button("Compare").clicked() {
-                    match Self::rates(&self.compare_initial_text, &self.compare_maintenance_text) {
-                        Ok(rates) => {
-                            let mut other = self.scenario.clone();
-                            other.margin.initial = rates.initial;
-                            other.margin.maintenance = rates.maintenance;
-                            other.name = format!("margin {}/{}", rates.initial, rates.maintenance);
-                            self.send(Command::Compare(Some(Box::new(other))));
-                        }
-                        Err(e) => self.error = Some(e),
-                    }
-                }
-                if self.runs.len() > 1 && ui.button("Stop comparing").clicked() {
-                    self.send(Command::Compare(None));
-                }
-            });
         });
     }
 
@@ -395,5 +418,93 @@ impl eframe::App for CascadeApp {
         // Keep drawing while the simulation runs; otherwise poll now and then for updates.
         let every = if self.playing { Duration::from_millis(16) } else { Duration::from_millis(100) };
         ui.ctx().request_repaint_after(every);
+    }
+}
+
+/// Which margin policy the form describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyKind {
+    Static,
+    VolatilityAdaptive,
+    RiskMeasure,
+}
+
+/// The margin policy part of the side panel.
+struct PolicyForm {
+    kind: PolicyKind,
+    lambda: f64,
+    horizon_ticks: u32,
+    multiplier: f64,
+    confidence: f64,
+    lookback_ticks: u32,
+    expected_shortfall: bool,
+    historical: bool,
+    floor: String,
+    cap: String,
+    speed_limit: String,
+}
+
+impl Default for PolicyForm {
+    fn default() -> Self {
+        Self {
+            kind: PolicyKind::Static,
+            lambda: 0.97,
+            horizon_ticks: 60,
+            multiplier: 3.0,
+            confidence: 0.99,
+            lookback_ticks: 1440,
+            expected_shortfall: true,
+            historical: true,
+            floor: "0.01".into(),
+            cap: "0.25".into(),
+            speed_limit: "0".into(),
+        }
+    }
+}
+
+impl PolicyForm {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            PolicyKind::Static => "static",
+            PolicyKind::VolatilityAdaptive => "volatility-adaptive",
+            PolicyKind::RiskMeasure => "VaR/ES",
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui) {
+        egui::ComboBox::from_label("policy").selected_text(self.name()).show_ui(ui, |ui| {
+            ui.selectable_value(&mut self.kind, PolicyKind::Static, "static");
+            ui.selectable_value(&mut self.kind, PolicyKind::VolatilityAdaptive, "volatility-adaptive");
+            ui.selectable_value(&mut self.kind, PolicyKind::RiskMeasure, "VaR/ES");
+        });
+        if self.kind != PolicyKind::Static {
+            ui.label("initial and maintenance above are the starting fractions");
+            egui::Grid::new("policy-grid").show(ui, |ui| {
+                let drag = |ui: &mut egui::Ui, label: &str, value: &mut f64, range: std::ops::RangeInclusive<f64>| {
+                    let l = ui.label(label);
+                    ui.add(egui::DragValue::new(value).range(range).speed(0.01)).labelled_by(l.id);
+                    ui.end_row();
+                };
+                if self.kind == PolicyKind::VolatilityAdaptive {
+                    drag(ui, "EWMA decay", &mut self.lambda, 0.5..=0.999);
+                    drag(ui, "multiplier", &mut self.multiplier, 0.1..=20.0);
+                } else {
+                    drag(ui, "confidence", &mut self.confidence, 0.9..=0.9999);
+                    let l = ui.label("lookback ticks");
+                    ui.add(egui::DragValue::new(&mut self.lookback_ticks).range(3..=100_000)).labelled_by(l.id);
+                    ui.end_row();
+                    ui.checkbox(&mut self.expected_shortfall, "expected shortfall (else VaR)");
+                    ui.checkbox(&mut self.historical, "historical (else normal)");
+                    ui.end_row();
+                }
+                let l = ui.label("horizon ticks");
+                ui.add(egui::DragValue::new(&mut self.horizon_ticks).range(1..=10_000)).labelled_by(l.id);
+                ui.end_row();
+                labelled_text(ui, "floor", &mut self.floor);
+                labelled_text(ui, "cap", &mut self.cap);
+            });
+        }
+        egui::Grid::new("speed-limit-grid")
+            .show(ui, |ui| labelled_text(ui, "max rise per tick", &mut self.speed_limit));
     }
 }

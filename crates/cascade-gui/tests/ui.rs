@@ -99,3 +99,27 @@ fn compare_runs_a_second_world_beside_the_first() {
     harness.step();
     until(&mut harness, |app| app.tick() == 1);
 }
+
+#[test]
+fn a_margin_policy_chosen_in_the_window_takes_effect_mid_run() {
+    let mut harness = harness(false);
+    harness.get_by_role_and_label(Role::Button, "Step").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() == 1);
+    harness.get_by_role_and_label(Role::ComboBox, "policy").click();
+    harness.run_steps(3);
+    harness.get_by_label("volatility-adaptive").click();
+    harness.step();
+    harness.get_by_role_and_label(Role::Button, "Apply margin").click();
+    harness.step();
+    harness.get_by_role_and_label(Role::Button, "Step").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() == 2);
+    // Adaptive: 3 x calm volatility x sqrt(60 ticks) = about 1.9%, no longer the static 2.5%.
+    let maintenance = harness.state().maintenance_margin().unwrap();
+    assert!(
+        maintenance != cascade_core::Decimal::new(25, 3) && maintenance < cascade_core::Decimal::new(22, 3),
+        "{maintenance}"
+    );
+    assert!(harness.state().error().is_none());
+}

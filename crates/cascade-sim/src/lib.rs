@@ -169,15 +169,25 @@ impl Simulation {
         self.world.resource::<Markets>().0[0].spec.margin
     }
 
-    /// Replaces the margin fractions of every market from the next tick on, switching to a static policy, and logs
-    /// the change as an event.
-    pub fn set_margin_rates(&mut self, rates: cascade_core::margin::MarginRates) {
+    /// Replaces the margin rules from the next tick on: the fractions in force become `margin.initial` and
+    /// `margin.maintenance` (an adaptive policy then moves them), and the change is logged as an event. The caller
+    /// validates `margin` (as a scenario's).
+    pub fn set_margin(&mut self, margin: &cascade_scenario::Margin) {
         let tick = self.tick();
-        self.world.resource_mut::<resources::MarginEngine>().policy = cascade_scenario::MarginPolicy::Static;
+        let rates = cascade_core::margin::MarginRates { initial: margin.initial, maintenance: margin.maintenance };
+        {
+            let mut engine = self.world.resource_mut::<resources::MarginEngine>();
+            engine.policy = margin.policy.clone();
+            engine.initial_ratio = margin.initial.checked_div(margin.maintenance).unwrap_or(Decimal::TWO);
+            engine.max_increase_per_tick = margin.max_increase_per_tick;
+        }
         for market in &mut self.world.resource_mut::<Markets>().0 {
             market.spec.margin = rates;
         }
-        let detail = format!("margin initial={} maintenance={}", rates.initial, rates.maintenance);
+        let detail = format!(
+            "margin policy={:?} initial={} maintenance={} max_increase_per_tick={}",
+            margin.policy, margin.initial, margin.maintenance, margin.max_increase_per_tick
+        );
         self.world.resource_mut::<Recorder>().events.push(Event::new(tick, record::EventKind::PolicyChange, detail));
     }
 

@@ -49,12 +49,12 @@ pub enum Command {
         /// For how many ticks.
         duration: u64,
     },
-    /// Change margin fractions from the next tick on, in one run (0: the primary).
+    /// Change the margin rules (policy and fractions) from the next tick on, in one run (0: the primary).
     SetMargin {
         /// Which run.
         run: usize,
-        /// The new fractions.
-        rates: MarginRates,
+        /// The new rules, validated by the sender.
+        margin: Box<cascade_scenario::Margin>,
     },
     /// Run a second scenario beside the primary one, from tick 0, with the same seed; `None` stops comparing.
     Compare(Option<Box<Scenario>>),
@@ -250,9 +250,9 @@ impl Worker {
                     sim.inject_shock(kind.clone(), duration);
                 }
             }
-            Command::SetMargin { run, rates } => {
+            Command::SetMargin { run, margin } => {
                 if let Some((_, sim)) = self.runs.get_mut(run) {
-                    sim.set_margin_rates(rates);
+                    sim.set_margin(&margin);
                 }
             }
             Command::Compare(other) => {

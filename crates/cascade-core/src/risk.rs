@@ -6,8 +6,9 @@
 //! horizon `h` is in observations; parametric methods scale the mean by `h` and the volatility by `sqrt(h)`,
 //! historical ones use overlapping `h`-observation sums. Everything is `f64`: statistics, not money.
 
-/// How VaR and ES are estimated.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How VaR and ES are estimated. (Scenario files name these variants in `margin.policy`.)
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Method {
     /// Normal with the sample mean and standard deviation.
     Normal,

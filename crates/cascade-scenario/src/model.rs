@@ -289,25 +289,9 @@ pub enum MarginPolicy {
     },
 }
 
-/// How a risk-measure policy estimates the loss distribution.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub enum RiskMethod {
-    /// Normal with the window's mean and standard deviation.
-    Normal,
-    /// Student-t with `dof` degrees of freedom scaled to the window's standard deviation.
-    StudentT {
-        /// Degrees of freedom, > 2.
-        dof: f64,
-    },
-    /// Historical simulation over the window.
-    Historical,
-    /// Filtered historical simulation (returns rescaled by EWMA volatility, decay `lambda`).
-    FilteredHistorical {
-        /// EWMA decay, in (0, 1).
-        lambda: f64,
-    },
-}
+/// How a risk-measure policy estimates the loss distribution: `Normal`, `StudentT(dof: V)`, `Historical` or
+/// `FilteredHistorical(lambda: L)` (see [`cascade_core::risk::Method`]).
+pub use cascade_core::risk::Method as RiskMethod;
 
 /// Which risk measure a policy sets margin to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

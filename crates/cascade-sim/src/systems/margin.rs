@@ -7,7 +7,7 @@ use cascade_core::Decimal;
 use cascade_core::margin::MarginRates;
 use cascade_core::margin::health;
 use cascade_core::money::{from_f64, to_f64};
-use cascade_core::risk::{Method, estimate};
+use cascade_core::risk::estimate;
 use cascade_scenario::LiquidationOrder;
 use cascade_scenario::{MarginPolicy, RiskMeasureKind, RiskMethod};
 
@@ -62,12 +62,6 @@ fn risk_of_both_sides(
     confidence: f64,
     horizon: u32,
 ) -> Option<f64> {
-    let method = match method {
-        RiskMethod::Normal => Method::Normal,
-        RiskMethod::StudentT { dof } => Method::StudentT { dof },
-        RiskMethod::Historical => Method::Historical,
-        RiskMethod::FilteredHistorical { lambda } => Method::FilteredHistorical { lambda },
-    };
     let short: Vec<f64> = returns.iter().map(|r| -r).collect();
     let long = estimate(returns, confidence, horizon as usize, method).ok()?;
     let short = estimate(&short, confidence, horizon as usize, method).ok()?;

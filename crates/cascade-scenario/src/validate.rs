@@ -68,6 +68,22 @@ impl Checker {
     }
 }
 
+/// The floor and cap of an adaptive margin policy: `0 < floor <= cap < 1`, and the initial margin at the cap (kept
+/// at the scenario's initial-to-maintenance ratio) at most 1.
+fn adaptive_bounds(c: &mut Checker, floor: Decimal, cap: Decimal, initial: Decimal, maintenance: Decimal) {
+    c.require(
+        floor > Decimal::ZERO && floor <= cap,
+        "margin.policy.floor",
+        format!("expected a fraction above 0 and at most the cap ({cap}), found {floor}"),
+    );
+    let top = cap * initial / maintenance.max(Decimal::new(1, 12));
+    c.require(
+        cap < Decimal::ONE && top <= Decimal::ONE,
+        "margin.policy.cap",
+        format!("expected a fraction below 1 whose initial margin ({top}) stays at most 1, found {cap}"),
+    );
+}
+
 /// Checks the meaning of a parsed scenario; an empty list means it is valid.
 pub fn validate(s: &Scenario) -> Vec<Problem> {
     let mut c = Checker(Vec::new());
@@ -212,11 +228,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             ),
             RiskMethod::Normal | RiskMethod::Historical => {}
         }
-        c.require(
-            floor > Decimal::ZERO && floor <= cap && cap < Decimal::ONE,
-            "margin.policy.floor",
-            format!("expected 0 < floor <= cap < 1, found floor {floor} and cap {cap}"),
-        );
+        adaptive_bounds(&mut c, floor, cap, mg.initial, mg.maintenance);
     }
     if let MarginPolicy::VolatilityAdaptive { lambda, horizon_ticks, multiplier, floor, cap } = mg.policy {
         c.require(
@@ -230,17 +242,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             format!("expected at least 1 tick, found {horizon_ticks}"),
         );
         c.positive(multiplier, "margin.policy.multiplier");
-        c.require(
-            floor > Decimal::ZERO && floor <= cap,
-            "margin.policy.floor",
-            format!("expected a fraction above 0 and at most the cap ({cap}), found {floor}"),
-        );
-        let top = cap * mg.initial / mg.maintenance.max(Decimal::new(1, 12));
-        c.require(
-            cap < Decimal::ONE && top <= Decimal::ONE,
-            "margin.policy.cap",
-            format!("expected a fraction below 1 whose initial margin ({top}) stays at most 1, found {cap}"),
-        );
+        adaptive_bounds(&mut c, floor, cap, mg.initial, mg.maintenance);
     }
 
     let l = &s.liquidation;

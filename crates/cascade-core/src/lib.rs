@@ -7,12 +7,15 @@
 //! - [`account`]: collateral and positions, and how a fill changes them;
 //! - [`book`]: a limit order book with price-time priority;
 //! - [`margin`]: margin requirements and account health;
+//! - [`liquidity`]: the liquidity add-on (cost of closing a position into the book);
 //! - [`tiers`]: tiered margin by position size (brackets and maintenance amounts);
+//! - [`trigger_index`]: liquidation prices indexed per side, so a margin check need not scan every account;
 //! - [`liquidation`]: bankruptcy prices, partial liquidation, penalties and shortfalls;
 //! - [`deleverage`]: auto-deleveraging and socialized loss;
 //! - [`funding`]: periodic funding between longs and shorts;
 //! - [`process`]: the exogenous reference-price process;
 //! - [`stats`]: statistics in `f64` (volatility, medians);
+//! - [`forecast`]: volatility forecasts (GARCH(1,1) by maximum likelihood, HAR-RV);
 //! - [`risk`]: VaR and Expected Shortfall, and backtesting (Kupiec, Basel traffic light);
 //! - [`rng`]: deterministic random streams derived from a seed and a stable id.
 //!
@@ -22,9 +25,11 @@
 pub mod account;
 pub mod book;
 pub mod deleverage;
+pub mod forecast;
 pub mod funding;
 pub mod ids;
 pub mod liquidation;
+pub mod liquidity;
 pub mod margin;
 pub mod money;
 pub mod process;
@@ -32,6 +37,7 @@ pub mod risk;
 pub mod rng;
 pub mod stats;
 pub mod tiers;
+pub mod trigger_index;
 
 pub use ids::{AgentId, MarketId};
 pub use rust_decimal::Decimal;

@@ -1,13 +1,17 @@
 //! Margin requirements and account health.
 //!
-//! Initial margin gates opening or increasing a position; maintenance margin triggers liquidation. Both are
-//! fractions of position notional at the mark price in this first policy ([`MarginRates`]); richer policies
-//! (tiered, volatility-adaptive, VaR) produce rates the same way and plug in here.
+//! Initial margin gates opening or increasing a position; maintenance margin triggers liquidation. A market's
+//! [`MarginSchedule`] turns a position into both requirements: flat fractions of notional or tiered brackets
+//! (the policy sets them each tick), then the size premiums (square root of size, open-interest scaling) and the
+//! liquidity add-on. Requirements of a cross-margined account's positions add up against one equity.
 
 use crate::MarketId;
-use crate::account::Portfolio;
+use crate::account::{Portfolio, Position};
+use crate::liquidity::LiquidityCharge;
 use crate::money::{self, MoneyError};
+use crate::tiers::TierTable;
 use rust_decimal::Decimal;
+use rust_decimal::dec;
 
 /// Margin fractions of notional. `0 < maintenance < initial <= 1`; maximum leverage is `1 / initial`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +20,120 @@ pub struct MarginRates {
     pub initial: Decimal,
     /// Maintenance margin fraction: below this much equity per unit of notional the account is liquidated.
     pub maintenance: Decimal,
+}
+
+/// The initial and maintenance requirement of one position, quote currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Requirement {
+    /// Equity needed to hold (or open) the position.
+    pub initial: Decimal,
+    /// Equity below which the position is liquidated.
+    pub maintenance: Decimal,
+}
+
+/// How a market charges margin on a position this tick.
+///
+/// For a position of `|q|` base units at mark `P` (notional `N = |q| P`):
+/// 1. base requirement: `N x rates` (flat), or the tiered table's `N x rate_k - amount_k` and `N / max_leverage_k`;
+/// 2. square-root size premium (drift protocol-v2's form): each requirement `R` becomes
+///    `max(R, 4/5 R + N x size_premium x sqrt(|q|))`, so the rate grows with the square root of size in base units;
+/// 3. open-interest scaling (dYdX v4's form, initial only): `initial + (N - initial) x open_interest_scale`, which
+///    moves the initial fraction linearly towards 100% as open interest fills the band between its caps;
+/// 4. liquidity add-on: both requirements plus `multiplier x` the cost of closing the position into the book.
+///
+/// Initial is never below maintenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarginSchedule {
+    /// Flat fractions of notional, set each tick by the margin policy; with tiers, the first bracket's (for display).
+    pub rates: MarginRates,
+    /// Brackets by notional, replacing the flat fractions.
+    pub tiers: Option<TierTable>,
+    /// Square-root size premium factor, per square root of a base unit (0: none).
+    pub size_premium: Decimal,
+    /// How far open interest is between the lower and upper cap, in `[0, 1]` (0: no scaling).
+    pub open_interest_scale: Decimal,
+    /// The liquidity add-on, rebuilt from the book each tick.
+    pub liquidity: Option<LiquidityCharge>,
+}
+
+/// Decimal places of a square root of size (1e-12).
+const SQRT_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
+
+impl MarginSchedule {
+    /// Flat fractions and nothing else.
+    pub fn flat(rates: MarginRates) -> Self {
+        Self { rates, tiers: None, size_premium: Decimal::ZERO, open_interest_scale: Decimal::ZERO, liquidity: None }
+    }
+
+    /// The requirements of a position of signed `quantity` at `mark`.
+    pub fn requirement(&self, quantity: Decimal, mark: Decimal) -> Result<Requirement, MoneyError> {
+        let size = quantity.abs();
+        let notional = money::mul(size, mark)?;
+        let (mut initial, mut maintenance) = match &self.tiers {
+            Some(t) => (t.initial(notional), t.maintenance(notional)),
+            None => (money::mul(notional, self.rates.initial)?, money::mul(notional, self.rates.maintenance)?),
+        };
+        if self.size_premium > Decimal::ZERO {
+            let root = money::from_f64(libm::sqrt(money::to_f64(size)), SQRT_STEP, "square root of size")?;
+            let premium = money::mul(notional, money::mul(self.size_premium, root)?)?;
+            let with = |r: Decimal| -> Result<Decimal, MoneyError> {
+                Ok(r.max(money::add(money::mul(r, dec!(0.8))?, premium)?))
+            };
+            initial = with(initial)?;
+            maintenance = with(maintenance)?;
+        }
+        if self.open_interest_scale > Decimal::ZERO {
+            let lift = money::mul(money::sub(notional, initial)?.max(Decimal::ZERO), self.open_interest_scale)?;
+            initial = money::add(initial, lift)?;
+        }
+        if let Some(liquidity) = &self.liquidity {
+            let charge = liquidity.charge(quantity)?;
+            initial = money::add(initial, charge)?;
+            maintenance = money::add(maintenance, charge)?;
+        }
+        Ok(Requirement { initial: initial.max(maintenance), maintenance })
+    }
+
+    /// The mark price at which an isolated position (or a cross account's only position) of signed `quantity`,
+    /// `cost_basis` and `collateral` reaches its maintenance requirement; see [`Trigger`]. Closed form for flat and
+    /// tiered schedules with or without the square-root premium (its rate depends on size, not price); the
+    /// liquidity add-on depends on the book, and tiers combined with the premium are piecewise in a way not solved
+    /// here: both give [`Trigger::Unknown`].
+    pub fn trigger(&self, quantity: Decimal, cost_basis: Decimal, collateral: Decimal) -> Trigger {
+        if quantity.is_zero() {
+            return Trigger::Never;
+        }
+        if self.liquidity.is_some() || (self.tiers.is_some() && self.size_premium > Decimal::ZERO) {
+            return Trigger::Unknown;
+        }
+        let price = match &self.tiers {
+            Some(t) => t.liquidation_price(quantity, cost_basis, collateral),
+            None => {
+                // Maintenance is N x rate(|q|): the per-size rate the premium gives, at a unit price.
+                let Ok(per_unit) = self.requirement(quantity, Decimal::ONE) else { return Trigger::Unknown };
+                let Some(rate) = per_unit.maintenance.checked_div(quantity.abs()) else { return Trigger::Unknown };
+                liquidation_price(quantity, cost_basis, collateral, rate)
+            }
+        };
+        match price {
+            None => Trigger::Never,
+            Some(p) if quantity.is_sign_positive() => Trigger::Below(p),
+            Some(p) => Trigger::Above(p),
+        }
+    }
+}
+
+/// Where a single position is liquidated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// No positive mark liquidates it (flat, or an over-collateralized long).
+    Never,
+    /// A long: liquidated when the mark falls below this price.
+    Below(Decimal),
+    /// A short: liquidated when the mark rises above this price.
+    Above(Decimal),
+    /// No closed form (the requirement depends on more than the mark): check it every tick.
+    Unknown,
 }
 
 /// An account's margin state at a set of mark prices. Quote currency.
@@ -48,40 +166,51 @@ impl Health {
     }
 }
 
-/// Health of a cross-margined account: requirements of all positions summed, against one equity.
+/// Health of a cross-margined account: the requirements of all its positions (`requirement(position, mark)`)
+/// summed, against one equity at `mark(market)`.
 pub fn health(
     portfolio: &Portfolio,
     mark: impl Fn(MarketId) -> Decimal,
-    rates: MarginRates,
+    requirement: impl Fn(&Position, Decimal) -> Result<Requirement, MoneyError>,
 ) -> Result<Health, MoneyError> {
     let equity = portfolio.equity(&mark)?;
-    let notional =
-        portfolio.positions.iter().try_fold(Decimal::ZERO, |acc, p| money::add(acc, p.notional(mark(p.market))?))?;
-    Ok(Health {
+    let mut h = Health {
         equity,
-        notional,
-        initial_requirement: money::mul(notional, rates.initial)?,
-        maintenance_requirement: money::mul(notional, rates.maintenance)?,
-    })
+        notional: Decimal::ZERO,
+        initial_requirement: Decimal::ZERO,
+        maintenance_requirement: Decimal::ZERO,
+    };
+    for p in portfolio.positions.iter().filter(|p| !p.quantity.is_zero()) {
+        let m = mark(p.market);
+        let r = requirement(p, m)?;
+        h.notional = money::add(h.notional, p.notional(m)?)?;
+        h.initial_requirement = money::add(h.initial_requirement, r.initial)?;
+        h.maintenance_requirement = money::add(h.maintenance_requirement, r.maintenance)?;
+    }
+    Ok(h)
 }
 
 /// Whether an order that changes the position in `market` by `signed_quantity` may be accepted: it reduces the
-/// position, or after it the account's equity at `mark` still covers initial margin. Fees are ignored.
+/// position, or after it the account's equity still covers the initial requirement of every position (this one
+/// at its new size). Fees are ignored.
 pub fn passes_initial_margin(
     portfolio: &Portfolio,
     market: MarketId,
     signed_quantity: Decimal,
-    mark: Decimal,
-    rates: MarginRates,
+    mark: impl Fn(MarketId) -> Decimal,
+    requirement: impl Fn(&Position, Decimal) -> Result<Requirement, MoneyError>,
 ) -> Result<bool, MoneyError> {
     let current = portfolio.quantity(market);
     let after = money::add(current, signed_quantity)?;
     if after.abs() <= current.abs() && (after.is_zero() || after.is_sign_positive() == current.is_sign_positive()) {
         return Ok(true);
     }
-    let equity = portfolio.equity(|_| mark)?;
-    let requirement = money::mul(money::mul(after.abs(), mark)?, rates.initial)?;
-    Ok(equity >= requirement)
+    let mut changed = portfolio.clone();
+    changed.positions.retain(|p| p.market != market);
+    changed.positions.push(Position { market, quantity: after, cost_basis: Decimal::ZERO });
+    let equity = portfolio.equity(&mark)?;
+    let h = health(&changed, &mark, requirement)?;
+    Ok(equity >= h.initial_requirement)
 }
 
 /// The mark price at which an isolated position of signed `quantity`, with `cost_basis` and `collateral`, reaches
@@ -112,19 +241,23 @@ mod tests {
     const M: MarketId = MarketId(0);
     const RATES: MarginRates = MarginRates { initial: dec!(0.05), maintenance: dec!(0.025) };
 
+    fn flat(p: &Position, mark: Decimal) -> Result<Requirement, MoneyError> {
+        MarginSchedule::flat(RATES).requirement(p.quantity, mark)
+    }
+
     #[test]
     fn ten_x_long_health_by_hand() {
         // 1,000 collateral, long 1 BTC at 10,000 (10x). At 9,300: equity 1,000 - 700 = 300;
         // notional 9,300; maintenance 2.5% = 232.5; initial 5% = 465.
         let mut a = Portfolio::with_collateral(dec!(1000));
         a.apply_fill(M, dec!(1), dec!(10000)).unwrap();
-        let h = health(&a, |_| dec!(9300), RATES).unwrap();
+        let h = health(&a, |_| dec!(9300), flat).unwrap();
         assert_eq!(h.equity, dec!(300));
         assert_eq!(h.maintenance_requirement, dec!(232.5));
         assert_eq!(h.initial_requirement, dec!(465));
         assert!(!h.is_liquidatable());
         // At 9,200: equity 200 < 230 maintenance.
-        let h = health(&a, |_| dec!(9200), RATES).unwrap();
+        let h = health(&a, |_| dec!(9200), flat).unwrap();
         assert!(h.is_liquidatable());
     }
 
@@ -138,8 +271,8 @@ mod tests {
         assert_eq!(s.round_dp(4), dec!(10731.7073));
         let mut a = Portfolio::with_collateral(dec!(1000));
         a.apply_fill(M, dec!(1), dec!(10000)).unwrap();
-        assert!(!health(&a, |_| p + dec!(0.01), RATES).unwrap().is_liquidatable());
-        assert!(health(&a, |_| p - dec!(0.01), RATES).unwrap().is_liquidatable());
+        assert!(!health(&a, |_| p + dec!(0.01), flat).unwrap().is_liquidatable());
+        assert!(health(&a, |_| p - dec!(0.01), flat).unwrap().is_liquidatable());
         // A fully collateralized long is never liquidated.
         assert_eq!(liquidation_price(dec!(1), dec!(10000), dec!(10000), dec!(0.025)), None);
     }
@@ -148,12 +281,76 @@ mod tests {
     fn initial_margin_gates_increases_but_not_reductions() {
         let mut a = Portfolio::with_collateral(dec!(1000));
         // 20 x 1,000 = 20,000 notional at 5% needs exactly 1,000.
-        assert!(passes_initial_margin(&a, M, dec!(2), dec!(10000), RATES).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(2.001), dec!(10000), RATES).unwrap());
+        assert!(passes_initial_margin(&a, M, dec!(2), |_| dec!(10000), flat).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(2.001), |_| dec!(10000), flat).unwrap());
         a.apply_fill(M, dec!(2), dec!(10000)).unwrap();
         // After a 10% drop the account is under initial margin: it may reduce but not add, nor flip beyond.
-        assert!(passes_initial_margin(&a, M, dec!(-1), dec!(9000), RATES).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(0.1), dec!(9000), RATES).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(-4), dec!(9000), RATES).unwrap());
+        assert!(passes_initial_margin(&a, M, dec!(-1), |_| dec!(9000), flat).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(0.1), |_| dec!(9000), flat).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(-4), |_| dec!(9000), flat).unwrap());
+    }
+
+    #[test]
+    fn square_root_size_premium_by_hand() {
+        // Flat 5% / 2.5%, premium factor 0.01 per sqrt(BTC). Long 4 BTC at 10,000 (notional 40,000):
+        // maintenance max(1,000, 800 + 40,000 x 0.01 x 2 = 1,600) = 1,600; initial max(2,000, 1,600 + 800) = 2,400.
+        let s = MarginSchedule { size_premium: dec!(0.01), ..MarginSchedule::flat(RATES) };
+        let r = s.requirement(dec!(4), dec!(10000)).unwrap();
+        assert_eq!(r, Requirement { initial: dec!(2400), maintenance: dec!(1600) });
+        // A small position keeps the base rates: 0.01 BTC, sqrt 0.1 -> 100 x 0.01 x 0.1 = 0.1 < the 4/5 gap.
+        let r = s.requirement(dec!(-0.01), dec!(10000)).unwrap();
+        assert_eq!(r, Requirement { initial: dec!(5), maintenance: dec!(2.5) });
+    }
+
+    #[test]
+    fn open_interest_scaling_moves_initial_towards_full_collateral() {
+        // Half-way between the caps: initial 5% -> 5% + 95% / 2 = 52.5%; maintenance untouched.
+        let s = MarginSchedule { open_interest_scale: dec!(0.5), ..MarginSchedule::flat(RATES) };
+        let r = s.requirement(dec!(1), dec!(10000)).unwrap();
+        assert_eq!(r, Requirement { initial: dec!(5250), maintenance: dec!(250) });
+    }
+
+    #[test]
+    fn tiered_schedule_matches_the_table_and_its_liquidation_price() {
+        let s = MarginSchedule { tiers: Some(crate::tiers::binance_btcusdt()), ..MarginSchedule::flat(RATES) };
+        // 1M notional: 5,000 maintenance, 1M / 75 initial.
+        let r = s.requirement(dec!(20), dec!(50000)).unwrap();
+        assert_eq!(r.maintenance, dec!(5000));
+        assert_eq!(r.initial.round_dp(2), dec!(13333.33));
+        let Trigger::Below(p) = s.trigger(dec!(10), dec!(500000), dec!(25000)) else { panic!("a long") };
+        assert_eq!(p.round_dp(2), dec!(47708.54));
+    }
+
+    #[test]
+    fn the_trigger_is_where_health_turns_for_every_closed_form_schedule() {
+        let schedules = [
+            MarginSchedule::flat(RATES),
+            MarginSchedule { size_premium: dec!(0.003), ..MarginSchedule::flat(RATES) },
+            MarginSchedule { tiers: Some(crate::tiers::binance_btcusdt()), ..MarginSchedule::flat(RATES) },
+            MarginSchedule { open_interest_scale: dec!(0.3), ..MarginSchedule::flat(RATES) },
+        ];
+        for s in &schedules {
+            for (q, price, collateral) in [(dec!(30), dec!(20000), dec!(40000)), (dec!(-30), dec!(20000), dec!(40000))]
+            {
+                let mut a = Portfolio::with_collateral(collateral);
+                a.apply_fill(M, q, price).unwrap();
+                let requirement = |p: &Position, mark| s.requirement(p.quantity, mark);
+                let liquidatable = |mark| health(&a, |_| mark, requirement).unwrap().is_liquidatable();
+                match s.trigger(q, q * price, collateral) {
+                    Trigger::Below(p) => {
+                        assert!(q > Decimal::ZERO);
+                        assert!(!liquidatable(p + dec!(0.01)) && liquidatable(p - dec!(0.01)), "{s:?}");
+                    }
+                    Trigger::Above(p) => {
+                        assert!(q < Decimal::ZERO);
+                        assert!(!liquidatable(p - dec!(0.01)) && liquidatable(p + dec!(0.01)), "{s:?}");
+                    }
+                    other => panic!("expected a closed form, got {other:?}"),
+                }
+            }
+        }
+        let with_book = MarginSchedule { liquidity: Some(LiquidityCharge::default()), ..MarginSchedule::flat(RATES) };
+        assert_eq!(with_book.trigger(dec!(1), dec!(100), dec!(10)), Trigger::Unknown);
+        assert_eq!(MarginSchedule::flat(RATES).trigger(dec!(1), dec!(100), dec!(200)), Trigger::Never);
     }
 }

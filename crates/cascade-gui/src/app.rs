@@ -181,6 +181,7 @@ impl CascadeApp {
             maintenance: parse(&self.maintenance_text, "maintenance margin")?,
             policy,
             max_increase_per_tick: parse(&p.speed_limit, "speed limit")?,
+            ..self.scenario.margin.clone()
         };
         let mut check = self.scenario.clone();
         check.margin = margin.clone();

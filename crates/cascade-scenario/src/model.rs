@@ -230,6 +230,21 @@ pub struct Margin {
     pub maintenance: Decimal,
     /// How the fractions are set each tick.
     pub policy: MarginPolicy,
+    /// Square-root size premium (drift protocol-v2's form), per square root of a base unit: each requirement `R`
+    /// of a position of `|q|` base units and notional `N` becomes `max(R, 0.8 R + N x size_premium x sqrt(|q|))`.
+    /// 0 disables.
+    pub size_premium: Decimal,
+    /// Open-interest scaling of initial margin (dYdX v4's form): as the market's open interest (quote notional)
+    /// moves from `lower` to `upper`, the initial fraction moves linearly from its value to 100%.
+    pub open_interest_scaling: Option<OpenInterestScaling>,
+    /// Liquidity add-on: both requirements of a position rise by this multiple of the cost of closing it into the
+    /// current book (distance from the mark of each level it would take, plus the price band for anything beyond
+    /// the book). 0 disables.
+    pub liquidity_add_on: Decimal,
+    /// Anti-procyclicality buffer (a fraction, 0.25 = 25% as EMIR RTS Article 28 allows): the maintenance fraction
+    /// in force stays put while the policy's value moves within `[in force / (1 + buffer), in force]`, so rises are
+    /// first absorbed by the buffer (released in stress) and falls rebuild it. 0 disables.
+    pub stress_buffer: Decimal,
     /// Anti-procyclicality speed limit: the maintenance fraction may rise by at most this much per tick (an absolute
     /// fraction, 0.0005 = 5 bps per tick); falls are not limited. 0 disables.
     pub max_increase_per_tick: Decimal,
@@ -241,9 +256,57 @@ impl Default for Margin {
             initial: dec!(0.05),
             maintenance: dec!(0.025),
             policy: MarginPolicy::Static,
+            size_premium: Decimal::ZERO,
+            open_interest_scaling: None,
+            liquidity_add_on: Decimal::ZERO,
+            stress_buffer: Decimal::ZERO,
             max_increase_per_tick: Decimal::ZERO,
         }
     }
+}
+
+/// The open-interest band of [`Margin::open_interest_scaling`], quote notional.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenInterestScaling {
+    /// Below this open interest, initial margin is unscaled.
+    pub lower: Decimal,
+    /// At and above this open interest, initial margin is 100% (no new leverage).
+    pub upper: Decimal,
+}
+
+/// One bracket of a tiered policy.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bracket {
+    /// Largest position notional in the bracket, quote.
+    pub max_notional: Decimal,
+    /// Maintenance fraction in the bracket.
+    pub maintenance_rate: Decimal,
+    /// Largest leverage in the bracket (initial margin is notional over it).
+    pub max_leverage: Decimal,
+}
+
+/// A volatility forecasting model of a predictive policy.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum VolatilityModel {
+    /// GARCH(1,1) fitted by maximum likelihood (variance targeting) on the last `lookback_ticks` mark returns,
+    /// refitted every `refit_every_ticks`; between refits the variance is updated with the fitted parameters.
+    Garch {
+        /// Returns in the fitting window, >= 100.
+        lookback_ticks: u32,
+        /// Ticks between fits, >= 1.
+        refit_every_ticks: u32,
+    },
+    /// HAR-RV: realized variance per block of `block_ticks` returns, regressed on its 1-, 5- and 22-block
+    /// averages over the last `lookback_blocks` blocks, refitted at each new block.
+    Har {
+        /// Returns per block (the model's "day"), >= 1.
+        block_ticks: u32,
+        /// Blocks in the fitting window, >= 42.
+        lookback_blocks: u32,
+    },
 }
 
 /// How margin fractions are set.
@@ -282,6 +345,28 @@ pub enum MarginPolicy {
         horizon_ticks: u32,
         /// Returns looked back on, in ticks.
         lookback_ticks: u32,
+        /// Lowest maintenance fraction.
+        floor: Decimal,
+        /// Highest maintenance fraction.
+        cap: Decimal,
+    },
+    /// Tiered by position size, as large perpetual venues publish it: brackets of notional with rising
+    /// maintenance rates, a maintenance amount that keeps the requirement continuous, and a falling maximum
+    /// leverage. The brackets replace `initial` and `maintenance`.
+    Tiered {
+        /// Brackets in increasing notional; the last one bounds nothing (larger positions stay in it).
+        brackets: Vec<Bracket>,
+    },
+    /// Predictive: maintenance = `multiplier x` the forecast volatility of the mark over `horizon_ticks`, clamped
+    /// to `[floor, cap]`. When the model cannot be fitted (too little history, a flat or explosive series) the
+    /// forecast falls back to a RiskMetrics EWMA (decay 0.94) of the same returns.
+    Predictive {
+        /// The forecasting model.
+        model: VolatilityModel,
+        /// Liquidation horizon in ticks, >= 1.
+        horizon_ticks: u32,
+        /// Multiple of the forecast horizon volatility, > 0.
+        multiplier: f64,
         /// Lowest maintenance fraction.
         floor: Decimal,
         /// Highest maintenance fraction.

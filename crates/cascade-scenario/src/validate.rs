@@ -1,6 +1,6 @@
 //! Semantic checks of a parsed scenario. Every problem is collected, so one pass reports them all.
 
-use crate::model::{LiquidationMode, MarginPolicy, ReferenceModel, RiskMethod, Scenario, ShockKind};
+use crate::model::{LiquidationMode, MarginPolicy, ReferenceModel, RiskMethod, Scenario, ShockKind, VolatilityModel};
 use rust_decimal::Decimal;
 
 /// Where a field is written.
@@ -243,6 +243,83 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
         c.positive(multiplier, "margin.policy.multiplier");
         adaptive_bounds(&mut c, floor, cap, mg.initial, mg.maintenance);
+    }
+
+    if let MarginPolicy::Predictive { model, horizon_ticks, multiplier, floor, cap } = mg.policy {
+        c.require(horizon_ticks >= 1, "margin.policy.horizon_ticks", "expected at least 1 tick");
+        c.positive(multiplier, "margin.policy.multiplier");
+        match model {
+            VolatilityModel::Garch { lookback_ticks, refit_every_ticks } => {
+                c.require(
+                    lookback_ticks as usize >= cascade_core::forecast::GARCH_MIN_RETURNS,
+                    "margin.policy.model.lookback_ticks",
+                    format!(
+                        "expected at least {} returns to fit GARCH, found {lookback_ticks}",
+                        cascade_core::forecast::GARCH_MIN_RETURNS
+                    ),
+                );
+                c.require(refit_every_ticks >= 1, "margin.policy.model.refit_every_ticks", "expected at least 1 tick");
+            }
+            VolatilityModel::Har { block_ticks, lookback_blocks } => {
+                c.require(block_ticks >= 1, "margin.policy.model.block_ticks", "expected at least 1 tick");
+                c.require(
+                    lookback_blocks as usize >= cascade_core::forecast::HAR_MIN_BLOCKS,
+                    "margin.policy.model.lookback_blocks",
+                    format!(
+                        "expected at least {} blocks to fit HAR-RV, found {lookback_blocks}",
+                        cascade_core::forecast::HAR_MIN_BLOCKS
+                    ),
+                );
+            }
+        }
+        adaptive_bounds(&mut c, floor, cap, mg.initial, mg.maintenance);
+    }
+    if let MarginPolicy::Tiered { brackets } = &mg.policy {
+        let tiers: Vec<cascade_core::tiers::Tier> = brackets
+            .iter()
+            .map(|b| cascade_core::tiers::Tier {
+                max_notional: b.max_notional,
+                maintenance_rate: b.maintenance_rate,
+                max_leverage: b.max_leverage,
+            })
+            .collect();
+        if let Err(e) = cascade_core::tiers::TierTable::new(&tiers) {
+            c.require(false, "margin.policy.brackets", format!("expected usable brackets: {}", e.0));
+        }
+        for (i, b) in brackets.iter().enumerate() {
+            c.require(
+                b.maintenance_rate < Decimal::ONE / b.max_leverage.max(Decimal::ONE),
+                "margin.policy.brackets",
+                format!(
+                    "bracket {}: expected a maintenance rate below the initial 1 / max_leverage = {}, found {}",
+                    i + 1,
+                    (Decimal::ONE / b.max_leverage.max(Decimal::ONE)).normalize(),
+                    b.maintenance_rate
+                ),
+            );
+        }
+    }
+    c.require(
+        mg.size_premium >= Decimal::ZERO,
+        "margin.size_premium",
+        format!("expected a factor >= 0 (0 disables), found {}", mg.size_premium),
+    );
+    c.require(
+        mg.liquidity_add_on >= Decimal::ZERO,
+        "margin.liquidity_add_on",
+        format!("expected a multiple >= 0 (0 disables), found {}", mg.liquidity_add_on),
+    );
+    c.require(
+        mg.stress_buffer >= Decimal::ZERO && mg.stress_buffer <= Decimal::ONE,
+        "margin.stress_buffer",
+        format!("expected a fraction in [0, 1] (0 disables), found {}", mg.stress_buffer),
+    );
+    if let Some(oi) = mg.open_interest_scaling {
+        c.require(
+            oi.lower >= Decimal::ZERO && oi.upper > oi.lower,
+            "margin.open_interest_scaling",
+            format!("expected 0 <= lower < upper, found lower {} and upper {}", oi.lower, oi.upper),
+        );
     }
 
     let l = &s.liquidation;

@@ -5,14 +5,13 @@ use crate::components::{
     Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, LeveragedTrader, MarketMaker, NoiseTrader, OracleFeed,
 };
 use crate::resources::{
-    AgentIndex, Audit, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine, Market,
-    MarketSpec, Markets, OracleRules, PlannedTrade, Populations, Recorder, Shocks, TickFlow, TradeSchedule,
+    AgentIndex, Audit, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine, MarginIndex,
+    Market, MarketSpec, Markets, OracleRules, PlannedTrade, Populations, Recorder, Shocks, TickFlow, TradeSchedule,
     VenueLedger,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{OrderBook, Side};
-use cascade_core::margin::MarginRates;
 use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::process::{ReferenceParams, ReferenceProcess, SECONDS_PER_YEAR, VolatilityModel};
 use cascade_core::rng::{domain, lognormal, stream};
@@ -123,19 +122,10 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(VenueLedger(ledger));
     world.insert_resource(Populations(scenario.agents.clone()));
     world.insert_resource(LiquidationQueue::default());
-    let lambda = match scenario.margin.policy {
-        cascade_scenario::MarginPolicy::VolatilityAdaptive { lambda, .. } => lambda,
-        _ => 0.94,
-    };
     let calm = scenario.reference.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
-    world.insert_resource(MarginEngine {
-        policy: scenario.margin.policy.clone(),
-        initial_ratio: scenario.margin.initial.checked_div(scenario.margin.maintenance).unwrap_or(Decimal::TWO),
-        max_increase_per_tick: scenario.margin.max_increase_per_tick,
-        volatility: Ewma::new(lambda, calm * calm),
-        previous_mark: world.resource::<Markets>().0[0].mark_price,
-        returns: VecDeque::new(),
-    });
+    let mark = world.resource::<Markets>().0[0].mark_price;
+    world.insert_resource(MarginEngine::new(&scenario.margin, calm * calm, mark));
+    world.insert_resource(MarginIndex::default());
     world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
     world.insert_resource(OracleRules(scenario.oracle.clone()));
     world.insert_resource(LastLiquidation::default());
@@ -155,12 +145,12 @@ struct AgentSpawner<'a> {
 
 impl AgentSpawner<'_> {
     fn spawn(&mut self, world: &mut World, collateral: Decimal, role: impl Bundle) -> Result<AgentId, SimError> {
-        let id = AgentId(self.index.0.len() as u32);
+        let id = AgentId(self.index.entities.len() as u32);
         self.ledger.deposit(collateral)?;
         let rng = AgentRng(stream(self.seed, domain::AGENT, u64::from(id.0)));
         let account = Account(Portfolio::with_collateral(collateral));
         let entity = world.spawn((Agent { id, market: self.market }, account, rng, role)).id();
-        self.index.0.push(entity);
+        self.index.entities.push(entity);
         Ok(id)
     }
 }
@@ -238,7 +228,6 @@ fn build_market(scenario: &Scenario, seed: u64) -> Result<Market, SimError> {
             maker_fee: m.maker_fee,
             price_band: m.price_band,
             mark_band: m.mark_band,
-            margin: MarginRates { initial: scenario.margin.initial, maintenance: scenario.margin.maintenance },
             liquidation_fee: scenario.liquidation.fee,
             funding_interval: scenario.funding.interval_ticks,
             funding_cap: scenario.funding.cap,
@@ -256,6 +245,7 @@ fn build_market(scenario: &Scenario, seed: u64) -> Result<Market, SimError> {
         oracle_medians: VecDeque::new(),
         twap_ticks: scenario.oracle.twap_ticks.max(1) as usize,
         mark_price: initial_price,
+        margin: crate::systems::margin::starting_schedule(&scenario.margin),
         last_trade: None,
         open_interest: Decimal::ZERO,
         inbox: Vec::new(),

@@ -48,6 +48,12 @@ pub enum SimError {
     /// The scenario cannot be built (for example, its replay file is unreadable).
     #[error("scenario: {0}")]
     Scenario(String),
+    /// The margin index and a full scan disagree on which accounts are liquidatable (a bug; audited runs only).
+    #[error("the margin index missed liquidatable accounts in market {}", market.0)]
+    IndexMismatch {
+        /// The market.
+        market: MarketId,
+    },
     /// An order or fill names an agent the world does not have.
     #[error("no account for agent {0}")]
     UnknownAgent(AgentId),
@@ -164,29 +170,30 @@ impl Simulation {
         shocks.timeline.sort_by_key(|s| s.at);
     }
 
-    /// The margin fractions of the first market.
+    /// The margin fractions of the first market (with a tiered policy, its first bracket's).
     pub fn margin_rates(&self) -> cascade_core::margin::MarginRates {
-        self.world.resource::<Markets>().0[0].spec.margin
+        self.world.resource::<Markets>().0[0].margin.rates
     }
 
-    /// Replaces the margin rules from the next tick on: the fractions in force become `margin.initial` and
-    /// `margin.maintenance` (an adaptive policy then moves them), and the change is logged as an event. The caller
-    /// validates `margin` (as a scenario's).
+    /// Replaces the margin rules from the next tick on: every market starts again from `margin`'s schedule (an
+    /// adaptive policy then moves it, keeping the return history seen so far), and the change is logged as an
+    /// event. The caller validates `margin` (as a scenario's).
     pub fn set_margin(&mut self, margin: &cascade_scenario::Margin) {
         let tick = self.tick();
-        let rates = cascade_core::margin::MarginRates { initial: margin.initial, maintenance: margin.maintenance };
         {
             let mut engine = self.world.resource_mut::<resources::MarginEngine>();
-            engine.policy = margin.policy.clone();
-            engine.initial_ratio = margin.initial.checked_div(margin.maintenance).unwrap_or(Decimal::TWO);
-            engine.max_increase_per_tick = margin.max_increase_per_tick;
+            let mut fresh = resources::MarginEngine::new(margin, engine.volatility.variance, engine.previous_mark);
+            fresh.returns = std::mem::take(&mut engine.returns);
+            fresh.returns_seen = engine.returns_seen;
+            *engine = fresh;
         }
+        let schedule = systems::margin::starting_schedule(margin);
         for market in &mut self.world.resource_mut::<Markets>().0 {
-            market.spec.margin = rates;
+            market.margin = schedule.clone();
         }
         let detail = format!(
-            "margin policy={:?} initial={} maintenance={} max_increase_per_tick={}",
-            margin.policy, margin.initial, margin.maintenance, margin.max_increase_per_tick
+            "margin policy={:?} initial={} maintenance={} max_increase_per_tick={} stress_buffer={}",
+            margin.policy, margin.initial, margin.maintenance, margin.max_increase_per_tick, margin.stress_buffer
         );
         self.world.resource_mut::<Recorder>().events.push(Event::new(tick, record::EventKind::PolicyChange, detail));
     }
@@ -205,15 +212,17 @@ impl Simulation {
     /// it is liquidatable.
     pub fn margin_ratios(&mut self) -> Vec<f64> {
         let markets: Vec<_> =
-            self.world.resource::<Markets>().0.iter().map(|m| (m.mark_price, m.spec.margin)).collect();
+            self.world.resource::<Markets>().0.iter().map(|m| (m.mark_price, m.margin.clone())).collect();
         let mark = |m: MarketId| markets[usize::from(m.0)].0;
+        let requirement = |p: &cascade_core::account::Position, at: Decimal| {
+            markets[usize::from(p.market.0)].1.requirement(p.quantity, at)
+        };
         let mut query = self.world.query::<(&components::Agent, &Account)>();
         query
             .iter(&self.world)
             .filter(|(_, a)| a.0.positions.iter().any(|p| !p.quantity.is_zero()))
-            .filter_map(|(agent, a)| {
-                let rates = markets[usize::from(agent.market.0)].1;
-                let h = cascade_core::margin::health(&a.0, mark, rates).ok()?;
+            .filter_map(|(_, a)| {
+                let h = cascade_core::margin::health(&a.0, mark, requirement).ok()?;
                 h.margin_ratio().map(cascade_core::money::to_f64)
             })
             .collect()

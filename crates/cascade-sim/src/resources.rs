@@ -3,11 +3,13 @@
 use crate::record::{Event, TickRecord};
 use bevy_ecs::prelude::*;
 use cascade_core::book::{OrderBook, Side};
-use cascade_core::margin::MarginRates;
+use cascade_core::forecast::Garch;
+use cascade_core::margin::MarginSchedule;
 use cascade_core::money::Ledger;
 use cascade_core::process::ReferenceProcess;
 use cascade_core::rng::StreamRng;
 use cascade_core::stats::Ewma;
+use cascade_core::trigger_index::TriggerIndex;
 use cascade_core::{AgentId, Decimal, MarketId};
 use cascade_scenario::{Agents, Shock};
 use std::collections::{BTreeMap, VecDeque};
@@ -40,8 +42,6 @@ pub struct MarketSpec {
     pub price_band: Decimal,
     /// The mark is clamped to this fraction around the oracle price (0: no clamp).
     pub mark_band: Decimal,
-    /// Margin fractions.
-    pub margin: MarginRates,
     /// Liquidation penalty, fraction of liquidated notional, paid to the insurance fund.
     pub liquidation_fee: Decimal,
     /// Funding interval in ticks (0: no funding).
@@ -153,6 +153,8 @@ pub struct Market {
     pub twap_ticks: usize,
     /// Mark price used for margin: median of oracle, book mid and last trade.
     pub mark_price: Decimal,
+    /// How positions are margined this tick (the margin policy sets its fractions before the margin check).
+    pub margin: MarginSchedule,
     /// Price of the most recent trade.
     pub last_trade: Option<Decimal>,
     /// Open interest: sum of long quantities, base units.
@@ -191,14 +193,22 @@ impl Markets {
 #[derive(Resource, Debug, Clone, Default)]
 pub struct VenueLedger(pub Ledger);
 
-/// Maps agent ids to entities (dense: index = id).
+/// Maps agent ids to entities (dense: index = id), and notes which accounts were handed out for change this tick
+/// (the margin index re-prices exactly those).
 #[derive(Resource, Debug, Clone, Default)]
-pub struct AgentIndex(pub Vec<Entity>);
+pub struct AgentIndex {
+    /// Entity of each agent, by id.
+    pub entities: Vec<Entity>,
+    /// Agents whose account may have changed since the last margin check.
+    pub touched: Vec<AgentId>,
+    /// Every account may have changed (funding was paid): the margin index must be rebuilt.
+    pub all_touched: bool,
+}
 
 impl AgentIndex {
     /// The entity of `agent`.
     pub fn entity(&self, agent: AgentId) -> Entity {
-        self.0[agent.0 as usize]
+        self.entities[agent.0 as usize]
     }
 }
 
@@ -288,18 +298,41 @@ pub struct LiquidationQueue(pub Vec<(Decimal, AgentId)>);
 /// How margin fractions are set each tick, and the state the policy keeps.
 #[derive(Resource, Debug, Clone)]
 pub struct MarginEngine {
-    /// The policy.
-    pub policy: cascade_scenario::MarginPolicy,
+    /// The margin rules: policy, premiums, add-ons and anti-procyclicality controls.
+    pub rules: cascade_scenario::Margin,
     /// Initial over maintenance fraction, kept by adaptive policies.
     pub initial_ratio: Decimal,
-    /// Largest rise of the maintenance fraction per tick (0: no limit).
-    pub max_increase_per_tick: Decimal,
-    /// EWMA of squared mark log-returns per tick (adaptive policies).
+    /// EWMA of squared mark log-returns per tick (the volatility-adaptive policy, and predictive fallbacks).
     pub volatility: Ewma,
     /// The mark price of the previous tick.
     pub previous_mark: Decimal,
-    /// Recent mark log-returns, oldest first (risk-measure policies).
+    /// Recent mark log-returns, oldest first (risk-measure and predictive policies).
     pub returns: VecDeque<f64>,
+    /// Mark log-returns seen since the start (predictive policies time their refits by it).
+    pub returns_seen: u64,
+    /// The fitted GARCH(1,1), if the last fit succeeded.
+    pub garch: Option<Garch>,
+    /// GARCH conditional variance of the next return.
+    pub garch_variance: f64,
+    /// The HAR-RV forecast of the next block's realized variance, if the last fit succeeded.
+    pub har_forecast: Option<f64>,
+    /// Ticks on which a predictive policy fell back to the EWMA forecast.
+    pub fallback_ticks: u64,
+}
+
+/// The margin check's index of liquidation prices (see [`cascade_core::trigger_index`]).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct MarginIndex {
+    /// One index per market.
+    pub markets: Vec<TriggerIndex>,
+    /// The schedule each market's index was built with (`None`: not built, or stale).
+    pub built_with: Vec<Option<MarginSchedule>>,
+    /// Each market's schedule at the previous check (an index is rebuilt only once it stops moving).
+    pub previous: Vec<Option<MarginSchedule>>,
+    /// Margin checks that used the index, and that scanned every account (for benchmarks and tests).
+    pub indexed_checks: u64,
+    /// Margin checks that scanned every account.
+    pub full_scans: u64,
 }
 
 /// The liquidation engine's rules.

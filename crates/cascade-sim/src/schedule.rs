@@ -13,7 +13,9 @@
 //! The executor is single-threaded: a tick is a deterministic sequence. Speed comes from running many worlds in
 //! parallel, not from parallelism inside a tick.
 
-use crate::systems::{agents, funding, liquidation, margin, mark, matching, metrics, oracles, reference, shocks};
+use crate::systems::{
+    agents, funding, liquidation, margin, margin_check, mark, matching, metrics, oracles, reference, shocks,
+};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 
@@ -81,7 +83,7 @@ pub fn tick_schedule() -> Schedule {
         matching::match_orders.in_set(TickSet::Matching),
         mark::update_mark.in_set(TickSet::Mark),
         funding::pay_funding.in_set(TickSet::Funding),
-        (margin::set_margin_rates, margin::check_margin).chain().in_set(TickSet::Margin),
+        (margin::set_margin_rates, margin_check::check_margin).chain().in_set(TickSet::Margin),
         liquidation::liquidate.in_set(TickSet::Liquidation),
         (metrics::audit_ledger, metrics::record_tick).chain().in_set(TickSet::Metrics),
     ));

@@ -1,7 +1,7 @@
 //! Funding payments between longs and shorts.
 
 use crate::components::{Account, Agent};
-use crate::resources::{Clock, Faults, Markets, Shocks};
+use crate::resources::{AgentIndex, Clock, Faults, Markets, Shocks};
 use bevy_ecs::prelude::*;
 use cascade_core::funding::{funding_payment, funding_rate};
 
@@ -13,6 +13,7 @@ pub fn pay_funding(
     shocks: Res<Shocks>,
     mut markets: ResMut<Markets>,
     mut accounts: Query<(&Agent, &mut Account)>,
+    mut agents: ResMut<AgentIndex>,
     mut faults: ResMut<Faults>,
 ) {
     for market in &mut markets.0 {
@@ -28,6 +29,7 @@ pub fn pay_funding(
         if rate.is_zero() {
             continue;
         }
+        agents.all_touched = true;
         for (_, mut account) in accounts.iter_mut().filter(|(a, _)| a.market == market.id) {
             let quantity = account.0.quantity(market.id);
             if quantity.is_zero() {

@@ -24,7 +24,7 @@ use crate::resources::{
     AgentIndex, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, Market, Markets, OracleRules,
     Populations, Recorder, VenueLedger,
 };
-use crate::systems::settlement::{FillSource, account_mut, settle_fills};
+use crate::systems::settlement::{FillSource, account, account_mut, settle_fills};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use cascade_core::book::{Fill, Side};
@@ -52,7 +52,7 @@ pub struct Engine<'w, 's> {
     markets: ResMut<'w, Markets>,
     agents: Query<'w, 's, (Entity, &'static Agent, Has<BackstopLiquidator>)>,
     accounts: Query<'w, 's, &'static mut Account>,
-    index: Res<'w, AgentIndex>,
+    index: ResMut<'w, AgentIndex>,
     ledger: ResMut<'w, VenueLedger>,
     recorder: ResMut<'w, Recorder>,
     faults: ResMut<'w, Faults>,
@@ -80,6 +80,11 @@ pub fn liquidate(mut engine: Engine) {
     }
 }
 
+/// The account's initial requirement per unit of notional (its effective initial fraction under the schedule).
+fn initial_rate(health: &cascade_core::margin::Health) -> Decimal {
+    health.initial_requirement.checked_div(health.notional).unwrap_or(Decimal::ONE)
+}
+
 /// An account's position and money in one market.
 #[derive(Debug, Clone, Copy)]
 struct State {
@@ -88,13 +93,8 @@ struct State {
     collateral: Decimal,
 }
 
-fn state(
-    accounts: &mut Query<&mut Account>,
-    index: &AgentIndex,
-    id: AgentId,
-    market: MarketId,
-) -> Result<State, SimError> {
-    let account = &account_mut(accounts, index, id)?.0;
+fn state(accounts: &Query<&mut Account>, index: &AgentIndex, id: AgentId, market: MarketId) -> Result<State, SimError> {
+    let account = &account(accounts, index, id)?.0;
     let position = account.position(market);
     Ok(State {
         quantity: position.map_or(Decimal::ZERO, |p| p.quantity),
@@ -124,8 +124,9 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     let market = e.markets.get_mut(market_id);
     let mark = market.mark_price;
     let (lot, tick_size) = (market.spec.lot_size, market.spec.tick_size);
-    let before = state(&mut e.accounts, &e.index, id, market_id)?;
-    let health = health(&account_mut(&mut e.accounts, &e.index, id)?.0, |_| mark, market.spec.margin)?;
+    let before = state(&e.accounts, &e.index, id, market_id)?;
+    let schedule = &market.margin;
+    let health = health(&account(&e.accounts, &e.index, id)?.0, |_| mark, |p, m| schedule.requirement(p.quantity, m))?;
     let Some(side) = Side::closing(before.quantity) else { return Ok(Vec::new()) };
     if !health.is_liquidatable() {
         return Ok(Vec::new());
@@ -140,7 +141,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     let size = before.quantity.abs();
     let mut close = size;
     if let LiquidationMode::Partial { target, slice_fraction, slice_min_notional, .. } = rules.mode {
-        close = partial_close_quantity(size, health.equity, mark, target * market.spec.margin.initial, lot);
+        close = partial_close_quantity(size, health.equity, mark, target * initial_rate(&health), lot);
         if size * mark > slice_min_notional {
             let slice = ((size * slice_fraction) / lot).ceil() * lot;
             close = close.min(slice.max(lot));
@@ -166,12 +167,12 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     let ctx = TakeoverContext { id, side, mark, tick_size, lot, bounded, backstop, backstops };
     let deep = health.equity < backstop.trigger * health.maintenance_requirement;
     if deep {
-        taken.absorb(&ctx, remaining, market, &mut e.accounts, &e.index, &mut e.ledger)?;
+        taken.absorb(&ctx, remaining, market, &mut e.accounts, &mut e.index, &mut e.ledger)?;
         remaining = close - taken.quantity;
     }
     if remaining > Decimal::ZERO {
         let band = market.spec.protected_limit(side, mark);
-        let now = state(&mut e.accounts, &e.index, id, market_id)?;
+        let now = state(&e.accounts, &e.index, id, market_id)?;
         // A bankrupt account's order may go beyond the band: the venue would rather realize the loss than leave a
         // losing position open. It is then bounded by what the fund can cover, or (bad debt) not at all.
         let bankrupt = now.equity_at(mark) < Decimal::ZERO;
@@ -188,7 +189,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
             market,
             FillSource::Book { taker_fee: Decimal::ZERO },
             &mut e.accounts,
-            &e.index,
+            &mut e.index,
             &mut e.ledger.0,
         )?;
         book_quantity = execution.filled;
@@ -196,14 +197,14 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
         remaining -= execution.filled;
     }
     if remaining > Decimal::ZERO {
-        taken.absorb(&ctx, remaining, market, &mut e.accounts, &e.index, &mut e.ledger)?;
+        taken.absorb(&ctx, remaining, market, &mut e.accounts, &mut e.index, &mut e.ledger)?;
         remaining = close - taken.quantity - book_quantity;
     }
     let mut events = Vec::new();
     let mut deleveraged = Decimal::ZERO;
     let mut deleveraged_notional = Decimal::ZERO;
     if remaining > Decimal::ZERO && bounded {
-        let now = state(&mut e.accounts, &e.index, id, market_id)?;
+        let now = state(&e.accounts, &e.index, id, market_id)?;
         let fund = e.ledger.0.insurance_fund;
         if now.equity_at(mark) + fund <= Decimal::ZERO {
             // The book cannot take the rest within what the fund can pay: ADL closes it against winners at the price
@@ -220,7 +221,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
                 // A winner never closes beyond its own entry price: ADL takes part of its profit, never more.
                 let price = w.map_or(price, |w| w.at_most_break_even(price));
                 let fill = Fill { maker: winner, taker: id, taker_side: side, price, quantity };
-                settle_fills(&[fill], market, FillSource::Transfer, &mut e.accounts, &e.index, &mut e.ledger.0)?;
+                settle_fills(&[fill], market, FillSource::Transfer, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
                 deleveraged += quantity;
                 deleveraged_notional += price * quantity;
                 events.push(deleverage_event(tick, winner, w, quantity, price, mark, (price - mark).abs() * quantity));
@@ -235,7 +236,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
 
     // Penalty, shared with the backstop liquidators that took part.
     let penalized = book_notional + taken.notional;
-    let account = &mut account_mut(&mut e.accounts, &e.index, id)?.0;
+    let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
     let fee = liquidation_fee(penalized, rules.fee, account.equity(|_| mark)?)?;
     account.pay(fee)?;
     let account_is_flat = account.quantity(market_id).is_zero();
@@ -245,20 +246,20 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
         Decimal::ZERO
     };
     e.ledger.0.insurance_fund = money::add(e.ledger.0.insurance_fund, fee - liquidator_fee)?;
-    taken.pay_liquidators(liquidator_fee, &mut e.accounts, &e.index)?;
+    taken.pay_liquidators(liquidator_fee, &mut e.accounts, &mut e.index)?;
 
     // Shortfall of a closed account: insurance fund, then (socialized loss) winners, then bad debt.
     let mut cover = ShortfallCover::default();
     let mut socialized = Decimal::ZERO;
     if account_is_flat {
-        let account = &mut account_mut(&mut e.accounts, &e.index, id)?.0;
+        let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
         cover = absorb_shortfall(&mut account.collateral, &mut e.ledger.0)?;
         if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
             let winners = winners(&e.agents, &mut e.accounts, market_id, mark)?;
             let profits: Vec<(AgentId, Decimal)> = winners.iter().map(|w| (w.agent, w.unrealized_pnl)).collect();
             let haircuts = socialize(cover.bad_debt, &profits, FINE);
             for &(winner, haircut) in &haircuts {
-                account_mut(&mut e.accounts, &e.index, winner)?.0.pay(haircut)?;
+                account_mut(&mut e.accounts, &mut e.index, winner)?.0.pay(haircut)?;
                 socialized += haircut;
                 let w = winners.iter().find(|w| w.agent == winner).copied();
                 events.push(deleverage_event(tick, winner, w, Decimal::ZERO, mark, mark, haircut));
@@ -389,7 +390,7 @@ impl Takeovers {
         wanted: Decimal,
         market: &mut Market,
         accounts: &mut Query<&mut Account>,
-        index: &AgentIndex,
+        index: &mut AgentIndex,
         ledger: &mut VenueLedger,
     ) -> Result<(), SimError> {
         let mut left = wanted;
@@ -412,7 +413,7 @@ impl Takeovers {
             if (ctx.side == Side::Sell && price > ctx.mark) || (ctx.side == Side::Buy && price < ctx.mark) {
                 break;
             }
-            let vault_account = &account_mut(accounts, index, vault)?.0;
+            let vault_account = &account(accounts, index, vault)?.0;
             let equity = vault_account.equity(|_| ctx.mark)?;
             let held = vault_account.quantity(market.id);
             let room = ctx.backstop.max_leverage * equity / ctx.mark;
@@ -440,7 +441,7 @@ impl Takeovers {
         &self,
         fee: Decimal,
         accounts: &mut Query<&mut Account>,
-        index: &AgentIndex,
+        index: &mut AgentIndex,
     ) -> Result<(), SimError> {
         let mut left = fee;
         for (i, (vault, notional)) in self.by.iter().enumerate() {

@@ -1,57 +1,201 @@
-//! The margin engine: finds accounts below maintenance margin.
+//! The margin policy: sets each market's margin schedule for the tick, before the margin check.
 
-use crate::components::{Account, Agent};
-use crate::resources::{Faults, LiquidationQueue, LiquidationRules, MarginEngine, Markets};
+use crate::resources::{MarginEngine, Markets};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
-use cascade_core::margin::MarginRates;
-use cascade_core::margin::health;
-use cascade_core::money::{from_f64, to_f64};
+use cascade_core::book::Side;
+use cascade_core::forecast::{Garch, Har, realized_variances};
+use cascade_core::liquidity::{DepthCurve, LiquidityCharge};
+use cascade_core::margin::{MarginRates, MarginSchedule};
+use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::risk::estimate;
-use cascade_scenario::LiquidationOrder;
-use cascade_scenario::{MarginPolicy, RiskMeasureKind, RiskMethod};
+use cascade_core::stats::Ewma;
+use cascade_core::tiers::{Tier, TierTable};
+use cascade_scenario::{Margin, MarginPolicy, RiskMeasureKind, RiskMethod, VolatilityModel};
+use std::collections::VecDeque;
 
-/// Sets the margin fractions in force for this tick from the policy: fixed for a static policy; for a
-/// volatility-adaptive one, maintenance `multiplier x sigma x sqrt(horizon)` from the EWMA volatility of mark
-/// returns; for a risk-measure one, the VaR or ES of a unit position (the worse side) over the lookback window.
-/// Adaptive fractions are clamped to `[floor, cap]`, rise by at most the anti-procyclical speed limit per tick, and
-/// keep initial margin at the scenario's ratio to maintenance.
+/// Decimal places of margin fractions set by adaptive policies (1e-6).
+const RATE_DP: u32 = 6;
+const RATE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, RATE_DP);
+
+/// RiskMetrics' daily decay, used by the EWMA fallback of predictive policies.
+const RISKMETRICS_LAMBDA: f64 = 0.94;
+
+impl MarginEngine {
+    /// A fresh engine for `rules`, with `calm_variance` (per tick) as the volatility estimate before any return is
+    /// seen and `mark` as the previous mark.
+    pub fn new(rules: &Margin, calm_variance: f64, mark: Decimal) -> Self {
+        let lambda = match rules.policy {
+            MarginPolicy::VolatilityAdaptive { lambda, .. } => lambda,
+            _ => RISKMETRICS_LAMBDA,
+        };
+        Self {
+            rules: rules.clone(),
+            initial_ratio: rules.initial.checked_div(rules.maintenance).unwrap_or(Decimal::TWO),
+            volatility: Ewma::new(lambda, calm_variance),
+            previous_mark: mark,
+            returns: VecDeque::new(),
+            returns_seen: 0,
+            garch: None,
+            garch_variance: calm_variance,
+            har_forecast: None,
+            fallback_ticks: 0,
+        }
+    }
+}
+
+/// The schedule a market starts with under `rules`: the scenario's fractions (raised by the stress buffer, which
+/// starts full), the tiers of a tiered policy, and the size premium. Open-interest scaling and the liquidity
+/// add-on are set each tick.
+pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
+    let buffered = |f: Decimal| (f * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP).min(Decimal::ONE);
+    let tiers = match &rules.policy {
+        MarginPolicy::Tiered { brackets } => {
+            let tiers: Vec<Tier> = brackets
+                .iter()
+                .map(|b| Tier {
+                    max_notional: b.max_notional,
+                    maintenance_rate: b.maintenance_rate,
+                    max_leverage: b.max_leverage,
+                })
+                .collect();
+            TierTable::new(&tiers).ok()
+        }
+        _ => None,
+    };
+    let rates = match &tiers {
+        Some(t) => {
+            let first = t.brackets()[0].0;
+            MarginRates { initial: Decimal::ONE / first.max_leverage, maintenance: first.maintenance_rate }
+        }
+        None => MarginRates { initial: buffered(rules.initial), maintenance: buffered(rules.maintenance) },
+    };
+    MarginSchedule { rates, tiers, size_premium: rules.size_premium, ..MarginSchedule::flat(rates) }
+}
+
+/// Sets every market's schedule for this tick:
+/// 1. the policy's maintenance fraction: fixed (static, tiered); `multiplier x sigma x sqrt(horizon)` from the EWMA
+///    volatility of mark returns (volatility-adaptive); the VaR or ES of a unit position, the worse side
+///    (risk-measure); `multiplier x` the forecast horizon volatility (predictive); clamped to `[floor, cap]`;
+/// 2. the stress buffer: the fraction in force stays within `[policy, policy x (1 + buffer)]`, moving only when
+///    pushed by an edge of that band;
+/// 3. the speed limit: a rise of at most `max_increase_per_tick`;
+/// 4. initial = maintenance x the scenario's initial-to-maintenance ratio (at most 1);
+/// 5. open-interest scaling and the liquidity add-on from this tick's open interest and book.
 pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut markets: ResMut<Markets>) {
-    let Some(market) = markets.0.first_mut() else { return };
-    let mark = market.mark_price;
+    let Some((mark, current)) = markets.0.first().map(|m| (m.mark_price, m.margin.rates.maintenance)) else { return };
     let r = libm::log(to_f64(mark) / to_f64(engine.previous_mark));
     engine.previous_mark = mark;
     engine.volatility.update(r);
-    let (target, floor, cap) = match engine.policy {
-        MarginPolicy::Static => return,
+    if r.is_finite() {
+        engine.returns.push_back(r);
+        engine.returns_seen += 1;
+    }
+    let target = policy_target(&mut engine, r);
+    let rules = &engine.rules;
+    if let Some((target, floor, cap)) = target
+        && let Ok(target) = from_f64(target, RATE_STEP, "adaptive maintenance margin")
+    {
+        let model = target.clamp(floor, cap);
+        let mut maintenance = if rules.stress_buffer > Decimal::ZERO {
+            let top = (model * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP);
+            current.clamp(model, top)
+        } else {
+            model
+        };
+        if rules.max_increase_per_tick > Decimal::ZERO {
+            maintenance = maintenance.min(current + rules.max_increase_per_tick);
+        }
+        let initial = (maintenance * engine.initial_ratio).round_dp(RATE_DP).min(Decimal::ONE);
+        for market in &mut markets.0 {
+            market.margin.rates = MarginRates { initial, maintenance };
+        }
+    }
+    for market in &mut markets.0 {
+        market.margin.open_interest_scale = match rules.open_interest_scaling {
+            Some(oi) => {
+                let notional = market.open_interest * market.mark_price;
+                ((notional - oi.lower) / (oi.upper - oi.lower)).clamp(Decimal::ZERO, Decimal::ONE).round_dp(RATE_DP)
+            }
+            None => Decimal::ZERO,
+        };
+        market.margin.liquidity = if rules.liquidity_add_on > Decimal::ZERO {
+            liquidity_charge(market, rules.liquidity_add_on).ok()
+        } else {
+            None
+        };
+    }
+}
+
+/// The policy's maintenance fraction this tick (as `f64`) with its floor and cap; `None` for fixed policies and
+/// while a risk-measure window is too short.
+fn policy_target(engine: &mut MarginEngine, r: f64) -> Option<(f64, Decimal, Decimal)> {
+    match engine.rules.policy.clone() {
+        MarginPolicy::Static | MarginPolicy::Tiered { .. } => None,
         MarginPolicy::VolatilityAdaptive { horizon_ticks, multiplier, floor, cap, .. } => {
-            (multiplier * engine.volatility.volatility() * horizon_ticks.sqrt(), floor, cap)
+            Some((multiplier * engine.volatility.volatility() * horizon_ticks.sqrt(), floor, cap))
         }
         MarginPolicy::RiskMeasure { method, measure, confidence, horizon_ticks, lookback_ticks, floor, cap } => {
-            if r.is_finite() {
-                engine.returns.push_back(r);
-            }
-            while engine.returns.len() > lookback_ticks as usize {
-                engine.returns.pop_front();
-            }
-            let Some(loss) =
-                risk_of_both_sides(engine.returns.make_contiguous(), method, measure, confidence, horizon_ticks)
-            else {
-                return;
-            };
-            (loss, floor, cap)
+            keep_last(&mut engine.returns, lookback_ticks as usize);
+            let returns = engine.returns.make_contiguous();
+            let loss = risk_of_both_sides(returns, method, measure, confidence, horizon_ticks)?;
+            Some((loss, floor, cap))
         }
-    };
-    let Ok(target) = from_f64(target, RATE_STEP, "adaptive maintenance margin") else { return };
-    let mut maintenance = target.clamp(floor, cap);
-    let current = market.spec.margin.maintenance;
-    if engine.max_increase_per_tick > Decimal::ZERO {
-        maintenance = maintenance.min(current + engine.max_increase_per_tick);
+        MarginPolicy::Predictive { model, horizon_ticks, multiplier, floor, cap } => {
+            let variance = match model {
+                VolatilityModel::Garch { lookback_ticks, refit_every_ticks } => {
+                    keep_last(&mut engine.returns, lookback_ticks as usize);
+                    garch_horizon_variance(engine, r, refit_every_ticks, horizon_ticks)
+                }
+                VolatilityModel::Har { block_ticks, lookback_blocks } => {
+                    keep_last(&mut engine.returns, (block_ticks * lookback_blocks) as usize);
+                    har_horizon_variance(engine, block_ticks, horizon_ticks)
+                }
+            };
+            let variance = match variance {
+                Some(v) if v.is_finite() && v > 0.0 => v,
+                _ => {
+                    engine.fallback_ticks += 1;
+                    engine.volatility.variance * f64::from(horizon_ticks)
+                }
+            };
+            Some((multiplier * variance.sqrt(), floor, cap))
+        }
     }
-    let initial = (maintenance * engine.initial_ratio).round_dp(RATE_DP).min(Decimal::ONE);
-    for market in &mut markets.0 {
-        market.spec.margin = MarginRates { initial, maintenance };
+}
+
+fn keep_last(returns: &mut VecDeque<f64>, n: usize) {
+    while returns.len() > n {
+        returns.pop_front();
     }
+}
+
+/// GARCH(1,1): refit every `refit_every` returns on the window (then filter the window for the current variance),
+/// otherwise step the variance with the last return. `None` while no fit has succeeded.
+fn garch_horizon_variance(engine: &mut MarginEngine, r: f64, refit_every: u32, horizon: u32) -> Option<f64> {
+    let refit = engine.returns_seen.is_multiple_of(u64::from(refit_every)) || engine.garch.is_none();
+    if refit {
+        let window = engine.returns.make_contiguous();
+        engine.garch = Garch::fit(window).ok();
+        if let Some(g) = engine.garch {
+            engine.garch_variance = g.variances(window, cascade_core::forecast::sample_variance(window)).pop()?;
+        }
+    } else if let Some(g) = engine.garch
+        && r.is_finite()
+    {
+        engine.garch_variance = g.omega + g.alpha * r * r + g.beta * engine.garch_variance;
+    }
+    Some(engine.garch?.horizon_variance(engine.garch_variance, horizon))
+}
+
+/// HAR-RV: at each completed block, refit on the window's blocks and forecast the next block's realized variance;
+/// the horizon variance is that per tick times the horizon. `None` while no fit has succeeded.
+fn har_horizon_variance(engine: &mut MarginEngine, block: u32, horizon: u32) -> Option<f64> {
+    if engine.returns_seen.is_multiple_of(u64::from(block)) {
+        let rv = realized_variances(engine.returns.make_contiguous(), block as usize);
+        engine.har_forecast = Har::fit(&rv).ok().and_then(|h| h.next(&rv));
+    }
+    Some(engine.har_forecast? / f64::from(block) * f64::from(horizon))
 }
 
 /// The larger of a unit long's and a unit short's VaR or ES (`None` while the window is too short).
@@ -72,37 +216,16 @@ fn risk_of_both_sides(
     Some(pick(long).max(pick(short)))
 }
 
-/// Decimal places of margin fractions set by adaptive policies (1e-6).
-const RATE_DP: u32 = 6;
-const RATE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, RATE_DP);
-
-/// Checks every account with a position against maintenance margin at the mark price and queues those below it in
-/// the configured order: worst margin ratio (equity / maintenance requirement) first, or largest notional first;
-/// ties by agent id.
-pub fn check_margin(
-    markets: Res<Markets>,
-    rules: Res<LiquidationRules>,
-    accounts: Query<(&Agent, &Account)>,
-    mut queue: ResMut<LiquidationQueue>,
-    mut faults: ResMut<Faults>,
-) {
-    queue.0.clear();
-    for (agent, account) in &accounts {
-        if account.0.positions.iter().all(|p| p.quantity.is_zero()) {
-            continue;
-        }
-        let rates = markets.get(agent.market).spec.margin;
-        match health(&account.0, |m| markets.get(m).mark_price, rates) {
-            Ok(h) if h.is_liquidatable() => {
-                let key = match rules.0.order {
-                    LiquidationOrder::MarginRatio => h.margin_ratio().unwrap_or_default(),
-                    LiquidationOrder::Notional => -h.notional,
-                };
-                queue.0.push((key, agent.id));
-            }
-            Ok(_) => {}
-            Err(e) => faults.0.push(e.into()),
-        }
-    }
-    queue.0.sort_unstable();
+/// The liquidity add-on of `market` at its mark and current book.
+fn liquidity_charge(
+    market: &crate::resources::Market,
+    multiplier: Decimal,
+) -> Result<LiquidityCharge, money::MoneyError> {
+    let mark = market.mark_price;
+    Ok(LiquidityCharge {
+        multiplier,
+        bids: DepthCurve::new(&market.book.levels(Side::Buy), mark)?,
+        asks: DepthCurve::new(&market.book.levels(Side::Sell), mark)?,
+        beyond: money::mul(market.spec.price_band, mark)?,
+    })
 }

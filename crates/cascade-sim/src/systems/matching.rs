@@ -4,6 +4,7 @@ use crate::components::Account;
 use crate::resources::{AgentIndex, Faults, Markets, OrderRequest, VenueLedger};
 use crate::systems::settlement::{FillSource, settle_fills};
 use bevy_ecs::prelude::*;
+use cascade_core::account::Position;
 use cascade_core::book::Side;
 use cascade_core::margin::passes_initial_margin;
 
@@ -13,7 +14,7 @@ use cascade_core::margin::passes_initial_margin;
 pub fn match_orders(
     mut markets: ResMut<Markets>,
     mut accounts: Query<&mut Account>,
-    index: Res<AgentIndex>,
+    mut index: ResMut<AgentIndex>,
     mut ledger: ResMut<VenueLedger>,
     mut faults: ResMut<Faults>,
 ) {
@@ -29,7 +30,9 @@ pub fn match_orders(
                         continue;
                     };
                     let signed = side.sign() * quantity;
-                    match passes_initial_margin(&account.0, market.id, signed, market.mark_price, market.spec.margin) {
+                    let (mark, schedule) = (market.mark_price, &market.margin);
+                    let requirement = |p: &Position, at| schedule.requirement(p.quantity, at);
+                    match passes_initial_margin(&account.0, market.id, signed, |_| mark, requirement) {
                         Ok(true) => {
                             let band = market.spec.protected_limit(side, market.mark_price);
                             let limit = match (side, limit) {
@@ -52,7 +55,7 @@ pub fn match_orders(
                 OrderRequest::Limit { agent, side, price, quantity } => market.book.limit(agent, side, price, quantity),
             };
             let source = FillSource::Book { taker_fee: market.spec.taker_fee };
-            if let Err(e) = settle_fills(&execution.fills, market, source, &mut accounts, &index, &mut ledger.0) {
+            if let Err(e) = settle_fills(&execution.fills, market, source, &mut accounts, &mut index, &mut ledger.0) {
                 faults.0.push(e);
             }
         }

@@ -3,7 +3,7 @@
 use crate::SimError;
 use crate::components::Account;
 use crate::record::TickRecord;
-use crate::resources::{Audit, Clock, Faults, Markets, Recorder, TickFlow, VenueLedger};
+use crate::resources::{Audit, Clock, Faults, Market, Markets, Recorder, TickFlow, VenueLedger};
 use bevy_ecs::prelude::*;
 use cascade_core::book::Side;
 use cascade_core::money;
@@ -49,6 +49,25 @@ pub fn check_conservation<'a>(
     Ok(())
 }
 
+/// Initial margin of every open position in `market`, quote currency, to the cent. With flat fractions (and
+/// open-interest scaling) this is `initial fraction x mark x 2 x open interest` (longs and shorts each hold the
+/// open interest), without touching accounts; tiers, size premiums and the liquidity add-on sum account by account.
+fn margin_locked(market: &Market, accounts: &Query<&Account>) -> Result<Decimal, money::MoneyError> {
+    let s = &market.margin;
+    let mark = market.mark_price;
+    let total = if s.tiers.is_none() && s.size_premium.is_zero() && s.liquidity.is_none() {
+        let open = money::mul(money::mul(mark, Decimal::TWO)?, market.open_interest)?;
+        s.requirement(Decimal::ONE, Decimal::ONE).and_then(|unit| money::mul(open, unit.initial))?
+    } else {
+        let mut total = Decimal::ZERO;
+        for p in accounts.iter().filter_map(|a| a.0.position(market.id)).filter(|p| !p.quantity.is_zero()) {
+            total = money::add(total, s.requirement(p.quantity, mark)?.initial)?;
+        }
+        total
+    };
+    Ok(total.round_dp(2))
+}
+
 /// Records the tick (the first market's state and the ledger's sinks), starts the next tick's flow, and advances
 /// the clock.
 pub fn record_tick(
@@ -56,6 +75,8 @@ pub fn record_tick(
     mut markets: ResMut<Markets>,
     ledger: Res<VenueLedger>,
     mut recorder: ResMut<Recorder>,
+    accounts: Query<&Account>,
+    mut faults: ResMut<Faults>,
 ) {
     let tick = clock.tick;
     if let Some(market) = markets.0.first() {
@@ -75,10 +96,12 @@ pub fn record_tick(
             volume: flow.volume,
             notional_volume: flow.notional,
             open_interest: market.open_interest,
-            initial_margin: market.spec.margin.initial,
-            maintenance_margin: market.spec.margin.maintenance,
-            margin_locked: (market.spec.margin.initial * market.mark_price * Decimal::TWO * market.open_interest)
-                .round_dp(2),
+            initial_margin: market.margin.rates.initial,
+            maintenance_margin: market.margin.rates.maintenance,
+            margin_locked: margin_locked(market, &accounts).unwrap_or_else(|e| {
+                faults.0.push(e.into());
+                Decimal::ZERO
+            }),
             liquidations: flow.liquidations,
             liquidated_notional: flow.liquidated_notional,
             rejected_orders: flow.rejected_orders,

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod funding;
 pub mod liquidation;
 pub mod margin;
+pub mod margin_check;
 pub mod mark;
 pub mod matching;
 pub mod metrics;

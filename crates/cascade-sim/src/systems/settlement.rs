@@ -28,7 +28,7 @@ pub fn settle_fills(
     market: &mut Market,
     source: FillSource,
     accounts: &mut Query<&mut Account>,
-    index: &AgentIndex,
+    index: &mut AgentIndex,
     ledger: &mut Ledger,
 ) -> Result<(), SimError> {
     let (taker_fee, maker_fee) = match source {
@@ -61,11 +61,21 @@ pub fn settle_fills(
     Ok(())
 }
 
-/// The account of `agent`.
+/// The account of `agent`, to change: noted as touched, so the margin check re-prices it.
 pub fn account_mut<'a>(
     accounts: &'a mut Query<&mut Account>,
-    index: &AgentIndex,
+    index: &mut AgentIndex,
     agent: AgentId,
 ) -> Result<Mut<'a, Account>, SimError> {
+    index.touched.push(agent);
     accounts.get_mut(index.entity(agent)).map_err(|_| SimError::UnknownAgent(agent))
+}
+
+/// The account of `agent`, to read.
+pub fn account<'a>(
+    accounts: &'a Query<&mut Account>,
+    index: &AgentIndex,
+    agent: AgentId,
+) -> Result<&'a Account, SimError> {
+    accounts.get(index.entity(agent)).map_err(|_| SimError::UnknownAgent(agent))
 }

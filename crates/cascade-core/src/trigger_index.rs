@@ -1,0 +1,124 @@
+//! An index of liquidation prices, so that a margin check costs `O(log n + k)` for `n` accounts of which `k` are
+//! near or past their trigger, instead of a scan of every account.
+//!
+//! Each account whose requirement has a closed form ([`Trigger`]) is kept in an ordered set per side: longs by the
+//! price below which they are liquidated, shorts by the price above which they are. Accounts without a closed form
+//! ([`Trigger::Unknown`]) are always candidates. The index returns *candidates*: every liquidatable account is
+//! among them (prices are widened by [`TOLERANCE`] against rounding), and the caller confirms each one with the
+//! exact health check. Entries go stale when an account's collateral or position changes, or when the margin
+//! schedule moves; the owner re-sets changed accounts and rebuilds after a schedule change.
+
+use crate::AgentId;
+use crate::margin::Trigger;
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+
+/// Relative widening of trigger prices, so that decimal rounding in a trigger never hides a liquidatable account.
+pub const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
+
+/// Liquidation prices of one market's accounts.
+#[derive(Debug, Clone, Default)]
+pub struct TriggerIndex {
+    longs: BTreeSet<(Decimal, AgentId)>,
+    shorts: BTreeSet<(Decimal, AgentId)>,
+    unknown: BTreeSet<AgentId>,
+    /// Each account's entry, by agent id (dense).
+    entries: Vec<Trigger>,
+}
+
+impl TriggerIndex {
+    /// Sets (or replaces) `agent`'s trigger. `O(log n)`.
+    pub fn set(&mut self, agent: AgentId, trigger: Trigger) {
+        let slot = agent.0 as usize;
+        if self.entries.len() <= slot {
+            self.entries.resize(slot + 1, Trigger::Never);
+        }
+        match std::mem::replace(&mut self.entries[slot], trigger) {
+            Trigger::Never => {}
+            Trigger::Below(p) => {
+                self.longs.remove(&(p, agent));
+            }
+            Trigger::Above(p) => {
+                self.shorts.remove(&(p, agent));
+            }
+            Trigger::Unknown => {
+                self.unknown.remove(&agent);
+            }
+        }
+        match trigger {
+            Trigger::Never => {}
+            Trigger::Below(p) => {
+                self.longs.insert((p, agent));
+            }
+            Trigger::Above(p) => {
+                self.shorts.insert((p, agent));
+            }
+            Trigger::Unknown => {
+                self.unknown.insert(agent);
+            }
+        }
+    }
+
+    /// Forgets every entry.
+    pub fn clear(&mut self) {
+        self.longs.clear();
+        self.shorts.clear();
+        self.unknown.clear();
+        self.entries.clear();
+    }
+
+    /// Number of accounts with a trigger (of any kind but [`Trigger::Never`]).
+    pub fn len(&self) -> usize {
+        self.longs.len() + self.shorts.len() + self.unknown.len()
+    }
+
+    /// Whether no account has a trigger.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends to `out` every account that may be liquidatable at `mark`: longs whose trigger is at or above it,
+    /// shorts whose trigger is at or below it (both widened by [`TOLERANCE`]), and every account without a closed
+    /// form. `O(log n + k)`.
+    pub fn candidates(&self, mark: Decimal, out: &mut Vec<AgentId>) {
+        let low = mark * (Decimal::ONE - TOLERANCE);
+        let high = mark * (Decimal::ONE + TOLERANCE);
+        out.extend(self.longs.range((low, AgentId(0))..).map(|e| e.1));
+        out.extend(self.shorts.range(..=(high, AgentId(u32::MAX))).map(|e| e.1));
+        out.extend(self.unknown.iter().copied());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn candidates_are_the_crossed_triggers_and_the_unknowns() {
+        let mut index = TriggerIndex::default();
+        index.set(AgentId(1), Trigger::Below(dec!(90)));
+        index.set(AgentId(2), Trigger::Below(dec!(95)));
+        index.set(AgentId(3), Trigger::Above(dec!(110)));
+        index.set(AgentId(4), Trigger::Unknown);
+        index.set(AgentId(5), Trigger::Never);
+        fn at(index: &TriggerIndex, mark: Decimal) -> Vec<AgentId> {
+            let mut out = Vec::new();
+            index.candidates(mark, &mut out);
+            out.sort();
+            out
+        }
+        assert_eq!(at(&index, dec!(100)), vec![AgentId(4)]);
+        assert_eq!(at(&index, dec!(94)), vec![AgentId(2), AgentId(4)]);
+        assert_eq!(at(&index, dec!(89)), vec![AgentId(1), AgentId(2), AgentId(4)]);
+        assert_eq!(at(&index, dec!(111)), vec![AgentId(3), AgentId(4)]);
+        assert_eq!(index.len(), 4);
+        // Re-setting moves an entry; Never removes it.
+        index.set(AgentId(2), Trigger::Below(dec!(80)));
+        index.set(AgentId(4), Trigger::Never);
+        assert_eq!(at(&index, dec!(94)), Vec::<AgentId>::new());
+        assert_eq!(index.len(), 3);
+        index.clear();
+        assert!(index.is_empty());
+    }
+}

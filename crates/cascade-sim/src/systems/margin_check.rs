@@ -1,0 +1,147 @@
+//! The margin check: finds accounts below maintenance margin, through an index of liquidation prices when it can.
+//!
+//! Per market and tick, one of three paths:
+//! - the schedule has no closed-form liquidation price (the liquidity add-on), or it moved this tick (an adaptive
+//!   policy stepped): check every account of the market;
+//! - the schedule stopped moving but the index was built under another one (or funding touched every account):
+//!   rebuild the index, `O(n log n)` once;
+//! - otherwise re-price only the accounts touched since the last check and take the index's candidates,
+//!   `O(t log n + k)` for `t` touched accounts and `k` candidates.
+//!
+//! Candidates are confirmed with the exact health check, so both ways queue exactly the same accounts; with the
+//! ledger audit on (debug builds, tests), every indexed check is compared with a full scan.
+
+use crate::SimError;
+use crate::components::{Account, Agent};
+use crate::resources::{AgentIndex, Audit, Faults, LiquidationQueue, LiquidationRules, MarginIndex, Markets};
+use bevy_ecs::prelude::*;
+use cascade_core::margin::{Trigger, health};
+use cascade_core::trigger_index::TriggerIndex;
+use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_scenario::LiquidationOrder;
+
+/// Checks accounts against maintenance margin at the mark and queues those below it in the configured order: worst
+/// margin ratio (equity / maintenance requirement) first, or largest notional first; ties by agent id.
+#[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
+pub fn check_margin(
+    markets: Res<Markets>,
+    rules: Res<LiquidationRules>,
+    audit: Res<Audit>,
+    accounts: Query<(&Agent, &Account)>,
+    mut agents: ResMut<AgentIndex>,
+    mut index: ResMut<MarginIndex>,
+    mut queue: ResMut<LiquidationQueue>,
+    mut faults: ResMut<Faults>,
+) {
+    queue.0.clear();
+    let touched = std::mem::take(&mut agents.touched);
+    let all_touched = std::mem::take(&mut agents.all_touched);
+    let count = markets.0.len();
+    index.markets.resize_with(count, TriggerIndex::default);
+    index.built_with.resize(count, None);
+    index.previous.resize(count, None);
+    let mut candidates = Vec::new();
+    for market in &markets.0 {
+        let m = usize::from(market.id.0);
+        let schedule = &market.margin;
+        let closed_form = schedule.liquidity.is_none();
+        let settled = closed_form && index.previous[m].as_ref().is_some_and(|p| same_maintenance(p, schedule));
+        index.previous[m] = Some(schedule.clone());
+        if !settled {
+            index.built_with[m] = None;
+            index.full_scans += 1;
+            for (agent, _) in accounts.iter().filter(|(a, _)| a.market == market.id) {
+                candidates.push(agent.id);
+            }
+            continue;
+        }
+        let fresh = !all_touched && index.built_with[m].as_ref().is_some_and(|b| same_maintenance(b, schedule));
+        if fresh {
+            for &agent in &touched {
+                if let Ok((a, account)) = accounts.get(agents.entity(agent))
+                    && a.market == market.id
+                {
+                    index.markets[m].set(agent, trigger(&markets, account));
+                }
+            }
+        } else {
+            index.markets[m].clear();
+            for (agent, account) in accounts.iter().filter(|(a, _)| a.market == market.id) {
+                index.markets[m].set(agent.id, trigger(&markets, account));
+            }
+            index.built_with[m] = Some(schedule.clone());
+        }
+        index.indexed_checks += 1;
+        let before = candidates.len();
+        index.markets[m].candidates(market.mark_price, &mut candidates);
+        if audit.every_tick {
+            let mut from_index = queue_of(&markets, &rules, &accounts, &agents, &candidates[before..], &mut faults);
+            let everyone: Vec<AgentId> =
+                accounts.iter().filter(|(a, _)| a.market == market.id).map(|(a, _)| a.id).collect();
+            let mut from_scan = queue_of(&markets, &rules, &accounts, &agents, &everyone, &mut faults);
+            from_index.sort_unstable();
+            from_scan.sort_unstable();
+            if from_index != from_scan {
+                debug_assert!(false, "margin index missed accounts in market {m}");
+                faults.0.push(SimError::IndexMismatch { market: market.id });
+            }
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    queue.0 = queue_of(&markets, &rules, &accounts, &agents, &candidates, &mut faults);
+    queue.0.sort_unstable();
+}
+
+/// Whether two schedules give every position the same maintenance requirement at every mark (the index depends
+/// on nothing else: open-interest scaling moves only initial margin).
+fn same_maintenance(a: &cascade_core::margin::MarginSchedule, b: &cascade_core::margin::MarginSchedule) -> bool {
+    a.rates.maintenance == b.rates.maintenance
+        && a.size_premium == b.size_premium
+        && a.tiers == b.tiers
+        && a.liquidity.is_none()
+        && b.liquidity.is_none()
+}
+
+/// Where `account` is liquidated: the closed form for a single position, [`Trigger::Unknown`] for several.
+fn trigger(markets: &Markets, account: &Account) -> Trigger {
+    let mut open = account.0.positions.iter().filter(|p| !p.quantity.is_zero());
+    match (open.next(), open.next()) {
+        (None, _) => Trigger::Never,
+        (Some(p), None) => markets.get(p.market).margin.trigger(p.quantity, p.cost_basis, account.0.collateral),
+        (Some(_), Some(_)) => Trigger::Unknown,
+    }
+}
+
+/// The liquidatable accounts among `agents`, with their sort keys.
+fn queue_of(
+    markets: &Markets,
+    rules: &LiquidationRules,
+    accounts: &Query<(&Agent, &Account)>,
+    index: &AgentIndex,
+    agents: &[AgentId],
+    faults: &mut Faults,
+) -> Vec<(Decimal, AgentId)> {
+    let mark = |m: MarketId| markets.get(m).mark_price;
+    let requirement =
+        |p: &cascade_core::account::Position, at: Decimal| markets.get(p.market).margin.requirement(p.quantity, at);
+    let mut out = Vec::new();
+    for &id in agents {
+        let Ok((_, account)) = accounts.get(index.entity(id)) else { continue };
+        if account.0.positions.iter().all(|p| p.quantity.is_zero()) {
+            continue;
+        }
+        match health(&account.0, mark, requirement) {
+            Ok(h) if h.is_liquidatable() => {
+                let key = match rules.0.order {
+                    LiquidationOrder::MarginRatio => h.margin_ratio().unwrap_or_default(),
+                    LiquidationOrder::Notional => -h.notional,
+                };
+                out.push((key, id));
+            }
+            Ok(_) => {}
+            Err(e) => faults.0.push(e.into()),
+        }
+    }
+    out
+}

@@ -136,10 +136,17 @@ impl Har {
         if rv.len() < HAR_MIN_BLOCKS {
             return Err(ForecastError::TooShort { needed: HAR_MIN_BLOCKS, have: rv.len() });
         }
+        // Regress on the series over its mean, so the system is well scaled whatever the units; only the intercept
+        // carries the unit back.
+        let unit = rv.iter().sum::<f64>() / rv.len() as f64;
+        if !(unit.is_finite() && unit > 0.0) {
+            return Err(ForecastError::FitFailed("no realized variance"));
+        }
+        let rv: Vec<f64> = rv.iter().map(|v| v / unit).collect();
         let mut xtx = [[0.0; 4]; 4];
         let mut xty = [0.0; 4];
         for t in MONTH - 1..rv.len() - 1 {
-            let x = Self::regressors(rv, t);
+            let x = Self::regressors(&rv, t);
             for i in 0..4 {
                 xty[i] += x[i] * rv[t + 1];
                 for j in 0..4 {
@@ -148,7 +155,7 @@ impl Har {
             }
         }
         let b = solve4(xtx, xty).ok_or(ForecastError::FitFailed("singular HAR regression"))?;
-        Ok(Har { intercept: b[0], day: b[1], week: b[2], month: b[3] })
+        Ok(Har { intercept: b[0] * unit, day: b[1], week: b[2], month: b[3] })
     }
 
     /// The next block's realized variance after the series `rv` (at least 22 blocks).

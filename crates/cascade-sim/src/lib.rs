@@ -59,6 +59,17 @@ pub enum SimError {
     UnknownAgent(AgentId),
 }
 
+/// Counters of the margin engine's work (see [`Simulation::margin_engine_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MarginEngineStats {
+    /// Market-ticks checked through the index of liquidation prices.
+    pub indexed_checks: u64,
+    /// Market-ticks checked by scanning every account (the schedule moved, or has no closed form).
+    pub full_scans: u64,
+    /// Ticks on which a predictive policy could not fit its model and used the EWMA forecast.
+    pub forecast_fallback_ticks: u64,
+}
+
 /// One world and its tick schedule.
 pub struct Simulation {
     world: World,
@@ -168,6 +179,17 @@ impl Simulation {
         let mut shocks = self.world.resource_mut::<resources::Shocks>();
         shocks.timeline.push(cascade_scenario::Shock { at, duration, kind });
         shocks.timeline.sort_by_key(|s| s.at);
+    }
+
+    /// How the margin engine has worked so far: checks through the index and full scans, and ticks on which a
+    /// predictive policy fell back to its EWMA forecast.
+    pub fn margin_engine_stats(&self) -> MarginEngineStats {
+        let index = self.world.resource::<resources::MarginIndex>();
+        MarginEngineStats {
+            indexed_checks: index.indexed_checks,
+            full_scans: index.full_scans,
+            forecast_fallback_ticks: self.world.resource::<resources::MarginEngine>().fallback_ticks,
+        }
     }
 
     /// The margin fractions of the first market (with a tiered policy, its first bracket's).

@@ -1,0 +1,180 @@
+//! The margin engine's policies in whole runs: tiered brackets, size and open-interest premiums, the liquidity
+//! add-on, predictive (GARCH, HAR-RV) policies, the stress buffer, and the index behind the margin check.
+//!
+//! Every run here audits the ledger and compares each indexed margin check with a full scan (debug builds), so a
+//! missed liquidation fails the run.
+
+#![allow(clippy::unwrap_used)]
+
+use cascade_scenario::{Bracket, MarginPolicy, OpenInterestScaling, Scenario, VolatilityModel};
+use cascade_sim::Simulation;
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+
+fn default_scenario() -> Scenario {
+    cascade_scenario::load_str("default.ron", include_str!("../../../scenarios/default.ron")).unwrap()
+}
+
+fn run(scenario: &Scenario) -> Simulation {
+    let mut sim = Simulation::new(scenario, scenario.seed).unwrap();
+    sim.run(|_, _| {}).unwrap();
+    sim
+}
+
+fn bracket(max_notional: Decimal, maintenance_rate: Decimal, max_leverage: Decimal) -> Bracket {
+    Bracket { max_notional, maintenance_rate, max_leverage }
+}
+
+/// Under a static schedule the check uses the index on every tick but the first two (a scan, then the build).
+#[test]
+fn a_static_schedule_is_checked_through_the_index() {
+    let mut scenario = default_scenario();
+    scenario.ticks = 1_600;
+    let sim = run(&scenario);
+    let stats = sim.margin_engine_stats();
+    assert_eq!(stats.full_scans, 1);
+    assert_eq!(stats.indexed_checks, 1_599);
+    assert!(sim.summary().accounts_liquidated > 0, "the index found the cascade's liquidations");
+}
+
+/// Tiered brackets lock more collateral than the flat 2.5% / 5% on large positions and less on small ones; the
+/// engine records the first bracket's fractions and liquidates by the table.
+#[test]
+fn tiered_brackets_set_each_position_s_requirement() {
+    let mut scenario = default_scenario();
+    scenario.ticks = 1_600;
+    // Small positions (under 20k notional) at 1% / 50x, then steeply rising.
+    scenario.margin.policy = MarginPolicy::Tiered {
+        brackets: vec![
+            bracket(dec!(20000), dec!(0.01), dec!(50)),
+            bracket(dec!(100000), dec!(0.05), dec!(10)),
+            bracket(dec!(10000000), dec!(0.10), dec!(5)),
+        ],
+    };
+    let tiered = run(&scenario);
+    let first = &tiered.records()[0];
+    assert_eq!((first.initial_margin, first.maintenance_margin), (dec!(0.02), dec!(0.01)));
+    let flat = run(&default_scenario_ticks(1_600));
+    assert_ne!(tiered.summary().margin_locked_mean, flat.summary().margin_locked_mean);
+    assert!(tiered.margin_engine_stats().indexed_checks > 1_500, "a tiered table has a closed form");
+}
+
+fn default_scenario_ticks(ticks: u64) -> Scenario {
+    let mut s = default_scenario();
+    s.ticks = ticks;
+    s
+}
+
+/// The square-root size premium and open-interest scaling raise collateral locked; open-interest scaling past the
+/// upper cap stops new leverage altogether (every opening order is rejected).
+#[test]
+fn size_and_open_interest_premiums_raise_requirements() {
+    let base = run(&default_scenario_ticks(1_000)).summary();
+    let mut premium = default_scenario_ticks(1_000);
+    premium.margin.size_premium = dec!(0.02);
+    let premium = run(&premium).summary();
+    assert!(premium.margin_locked_mean > base.margin_locked_mean);
+    let mut capped = default_scenario_ticks(1_000);
+    capped.margin.open_interest_scaling = Some(OpenInterestScaling { lower: dec!(0), upper: dec!(1) });
+    let capped = run(&capped).summary();
+    assert!(
+        capped.rejected_orders > base.rejected_orders * 10,
+        "{} vs {}",
+        capped.rejected_orders,
+        base.rejected_orders
+    );
+}
+
+/// The liquidity add-on rises when depth is withdrawn: collateral locked per unit of open interest is higher
+/// during the default scenario's depth withdrawal than before it.
+#[test]
+fn the_liquidity_add_on_rises_as_depth_decays() {
+    let mut scenario = default_scenario_ticks(1_600);
+    scenario.margin.liquidity_add_on = dec!(1);
+    let sim = run(&scenario);
+    assert_eq!(sim.margin_engine_stats().indexed_checks, 0, "the add-on depends on the book: every tick scans");
+    let per_open_interest = |t: usize| {
+        let r = &sim.records()[t];
+        r.margin_locked / (r.open_interest * r.mark)
+    };
+    let flat = |t: usize| sim.records()[t].initial_margin * dec!(2);
+    assert!(per_open_interest(1_000) > flat(1_000), "the add-on adds to the flat 5%");
+    let withdrawal =
+        scenario.shocks.iter().find(|s| matches!(s.kind, cascade_scenario::ShockKind::DepthWithdrawal { .. }));
+    if let Some(w) = withdrawal {
+        let t = (w.at + w.duration / 2) as usize;
+        assert!(
+            per_open_interest(t) > per_open_interest(1_000),
+            "{} vs {}",
+            per_open_interest(t),
+            per_open_interest(1_000)
+        );
+    }
+}
+
+/// Predictive policies forecast rather than react: GARCH fitted by maximum likelihood and HAR-RV both produce a
+/// margin inside their bounds, fall back to the EWMA only until they have enough history, and rise after the gap.
+#[test]
+fn predictive_policies_fit_forecast_and_fall_back_only_early() {
+    for model in [
+        VolatilityModel::Garch { lookback_ticks: 500, refit_every_ticks: 60 },
+        VolatilityModel::Har { block_ticks: 10, lookback_blocks: 60 },
+    ] {
+        let mut scenario = default_scenario_ticks(1_600);
+        scenario.margin.policy =
+            MarginPolicy::Predictive { model, horizon_ticks: 30, multiplier: 3.0, floor: dec!(0.005), cap: dec!(0.3) };
+        let sim = run(&scenario);
+        let stats = sim.margin_engine_stats();
+        let needed = match model {
+            VolatilityModel::Garch { .. } => 100,
+            VolatilityModel::Har { block_ticks, .. } => u64::from(block_ticks) * 42,
+        };
+        assert!(
+            stats.forecast_fallback_ticks >= needed - 1 && stats.forecast_fallback_ticks <= needed + 60,
+            "{model:?}: {stats:?}"
+        );
+        let mm = |t: usize| sim.records()[t].maintenance_margin;
+        assert!((dec!(0.005)..=dec!(0.3)).contains(&mm(1_000)), "{model:?}: {}", mm(1_000));
+        assert!(
+            mm(1_500) > mm(1_400),
+            "{model:?}: the gap at 1,440 raises the forecast: {} -> {}",
+            mm(1_400),
+            mm(1_500)
+        );
+    }
+}
+
+/// The stress buffer holds the requirement still while the policy's value moves inside the band, so the margin
+/// in force changes far less often, and a rise is first absorbed by the buffer.
+#[test]
+fn the_stress_buffer_damps_and_delays_margin_increases() {
+    let mut scenario = default_scenario_ticks(1_600);
+    scenario.margin.policy = MarginPolicy::VolatilityAdaptive {
+        lambda: 0.97,
+        horizon_ticks: 60.0,
+        multiplier: 3.0,
+        floor: dec!(0.01),
+        cap: dec!(0.3),
+    };
+    let plain = run(&scenario);
+    scenario.margin.stress_buffer = dec!(0.25);
+    let buffered = run(&scenario);
+    let changes = |sim: &Simulation| {
+        sim.records().windows(2).filter(|w| w[0].maintenance_margin != w[1].maintenance_margin).count()
+    };
+    assert!(changes(&buffered) * 3 < changes(&plain), "{} vs {}", changes(&buffered), changes(&plain));
+    // The policy's own value, recomputed from the buffered run's marks (EWMA from the calm variance).
+    let calm = 0.6 * (60.0_f64 / 31_536_000.0).sqrt();
+    let mut ewma = cascade_core::stats::Ewma::new(0.97, calm * calm);
+    let mut previous = cascade_core::money::to_f64(scenario.market.initial_price);
+    for r in buffered.records() {
+        let mark = cascade_core::money::to_f64(r.mark);
+        ewma.update(libm::log(mark / previous));
+        previous = mark;
+        let model = cascade_core::money::from_f64(3.0 * ewma.volatility() * 60.0_f64.sqrt(), dec!(0.000001), "m")
+            .unwrap()
+            .clamp(dec!(0.01), dec!(0.3));
+        let m = r.maintenance_margin;
+        assert!(m >= model && m <= (model * dec!(1.25)).round_dp(6), "tick {}: {m} outside [{model}, x1.25]", r.tick);
+    }
+}

@@ -13,6 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod compare;
+
 /// The scenario `cascade run` runs without one named.
 const DEFAULT_SCENARIO: &str = "default";
 
@@ -28,6 +30,10 @@ struct Cli {
 enum Command {
     /// Run a scenario headless and write timeseries.csv, events.csv, summary.json and manifest.json.
     Run(RunArgs),
+    /// Run scenarios under several margin rules side by side (default: the whole library under its own rules and
+    /// every shipped preset) and write each run plus comparison.csv: bad debt, insurance-fund drawdown, liquidations,
+    /// collateral locked, backtest.
+    Compare(compare::CompareArgs),
     /// Check scenario files (or shipped scenarios by name) without running them; reports every problem found.
     Validate {
         /// Scenario files (RON) or names of shipped scenarios.
@@ -154,6 +160,10 @@ struct RunArgs {
     /// (repeatable; recorded in the manifest). VALUE is JSON, or a bare word for enum variants (`BadDebt`).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     overrides: Vec<Override>,
+    /// Replace the scenario's margin rules with a shipped preset (see `cascade scenarios`) or a file that sets
+    /// `margin`; `--set margin.*` overrides still apply on top.
+    #[arg(long, value_name = "PRESET|FILE")]
+    margin: Option<String>,
     /// Audit ledger conservation after every tick (slower; always on in debug builds).
     #[arg(long)]
     audit: bool,
@@ -175,6 +185,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_scenario(args).map(|()| ExitCode::SUCCESS),
+        Command::Compare(args) => compare::compare(args).map(|()| ExitCode::SUCCESS),
         Command::Validate { scenarios, overrides } => Ok(validate(&scenarios, &overrides)),
         Command::Scenarios => {
             list_scenarios();
@@ -358,7 +369,13 @@ fn list_scenarios() {
         };
         println!("{:width$}  {description}", entry.name);
     }
-    println!("\nRun one with `cascade run NAME`; the files are in scenarios/ of the repository.");
+    println!("\nMargin rules (`cascade run NAME --margin PRESET`, `cascade compare`):");
+    let width = library::MARGIN_PRESETS.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    for entry in library::MARGIN_PRESETS {
+        let first = entry.text.lines().next().unwrap_or_default().trim_start_matches("//").trim();
+        println!("{:width$}  {first}", entry.name);
+    }
+    println!("\nRun one with `cascade run NAME`; the files are in scenarios/ (margin rules in scenarios/margin/).");
 }
 
 fn validate(names: &[String], overrides: &[Override]) -> ExitCode {
@@ -384,7 +401,7 @@ fn validate(names: &[String], overrides: &[Override]) -> ExitCode {
 }
 
 /// A loaded scenario, with how to name it and the text it came from.
-struct Loaded {
+pub(crate) struct Loaded {
     /// The file as given, or `<built-in NAME>`.
     label: String,
     /// The text (for the manifest's hash).
@@ -394,7 +411,7 @@ struct Loaded {
 }
 
 /// Loads a scenario file, or a shipped scenario by name (a file of that name wins).
-fn load(name: Option<&str>, overrides: &[Override]) -> Result<Loaded> {
+pub(crate) fn load(name: Option<&str>, overrides: &[Override]) -> Result<Loaded> {
     let name = name.unwrap_or(DEFAULT_SCENARIO);
     let path = Path::new(name);
     if path.exists() {
@@ -410,7 +427,16 @@ fn load(name: Option<&str>, overrides: &[Override]) -> Result<Loaded> {
     bail!("{name}: no such file, and no shipped scenario of that name (shipped: {})", names.join(", "))
 }
 
-fn run_scenario(args: RunArgs) -> Result<()> {
+/// An override that replaces a scenario's whole `margin` section (recorded in the manifest like any `--set`).
+pub(crate) fn margin_override(margin: &cascade_scenario::Margin) -> Result<Override> {
+    Ok(Override { path: "margin".to_owned(), value: serde_json::to_string(margin)? })
+}
+
+fn run_scenario(mut args: RunArgs) -> Result<()> {
+    if let Some(margin) = &args.margin {
+        let rules = library::load_margin(margin).with_context(|| format!("margin rules {margin}"))?;
+        args.overrides.insert(0, margin_override(&rules)?);
+    }
     let Loaded { label: path, text, mut scenario } = load(args.scenario.as_deref(), &args.overrides)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     if let Some(ticks) = args.ticks {

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
 
+mod compare;
 mod run;
 mod util;
 mod validate;

@@ -29,6 +29,36 @@ pub const LIBRARY: &[Entry] = &[
     entry!("replay-btc-2018-01"),
 ];
 
+macro_rules! margin_entry {
+    ($name:literal) => {
+        Entry { name: $name, text: include_str!(concat!("../../../scenarios/margin/", $name, ".ron")) }
+    };
+}
+
+/// Shipped margin rules (`scenarios/margin/`): venue presets and one example of each policy, each a scenario
+/// fragment that sets only `margin`. `cascade run --margin NAME` and `cascade compare` apply them to any scenario.
+pub const MARGIN_PRESETS: &[Entry] = &[
+    margin_entry!("binance-btcusdt"),
+    margin_entry!("dydx-v4-mid-cap"),
+    margin_entry!("sqrt-size-premium"),
+    margin_entry!("liquidity-add-on"),
+    margin_entry!("volatility-adaptive"),
+    margin_entry!("expected-shortfall-fhs"),
+    margin_entry!("garch-forecast"),
+    margin_entry!("har-rv"),
+    margin_entry!("ccp-apc"),
+];
+
+/// The margin rules of a shipped preset (by name) or of a file (a scenario fragment setting `margin`), checked as
+/// a scenario's would be.
+pub fn load_margin(name_or_path: &str) -> Result<crate::Margin, crate::ScenarioError> {
+    let scenario = match MARGIN_PRESETS.iter().find(|e| e.name == name_or_path) {
+        Some(entry) => crate::load_str(&format!("<built-in margin {}>", entry.name), entry.text)?,
+        None => crate::load_file(Path::new(name_or_path))?,
+    };
+    Ok(scenario.margin)
+}
+
 /// The shipped scenario called `name`.
 pub fn find(name: &str) -> Option<&'static Entry> {
     LIBRARY.iter().find(|e| e.name == name)

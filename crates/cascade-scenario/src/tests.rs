@@ -174,3 +174,20 @@ fn a_scenario_written_as_ron_reads_back_the_same() {
     let s = load_str("c.ron", text).unwrap();
     assert_eq!(parse("again.ron", &to_ron(&s)).unwrap(), s);
 }
+
+#[test]
+fn every_margin_preset_loads_and_sets_a_distinct_rule() {
+    let mut seen = Vec::new();
+    for entry in crate::library::MARGIN_PRESETS {
+        let margin = crate::library::load_margin(entry.name).unwrap_or_else(|e| panic!("{}: {e}", entry.name));
+        assert_ne!(margin, crate::Margin::default(), "{} changes nothing", entry.name);
+        assert!(!seen.contains(&margin), "{} repeats another preset", entry.name);
+        seen.push(margin);
+        assert!(entry.text.trim_start().starts_with("//"), "{} says where its numbers come from", entry.name);
+    }
+    let binance = crate::library::load_margin("binance-btcusdt").unwrap();
+    let crate::MarginPolicy::Tiered { brackets } = binance.policy else { panic!("tiered") };
+    assert_eq!(brackets.len(), 5);
+    assert_eq!(brackets[2].maintenance_rate, dec!(0.0065));
+    assert!(matches!(crate::library::load_margin("no-such-preset"), Err(crate::ScenarioError::Io { .. })));
+}

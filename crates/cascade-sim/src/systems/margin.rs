@@ -48,7 +48,8 @@ impl MarginEngine {
 /// starts full), the tiers of a tiered policy, and the size premium. Open-interest scaling and the liquidity
 /// add-on are set each tick.
 pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
-    let buffered = |f: Decimal| (f * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP).min(Decimal::ONE);
+    let buffered =
+        |f: Decimal| (f * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP).min(Decimal::ONE).normalize();
     let tiers = match &rules.policy {
         MarginPolicy::Tiered { brackets } => {
             let tiers: Vec<Tier> = brackets

@@ -1,0 +1,95 @@
+//! `cascade compare` and `cascade run --margin`: the same stress under several margin rules.
+
+use crate::util::{cascade, stderr, stdout};
+use std::fs;
+
+#[test]
+fn compare_runs_each_scenario_under_each_margin_and_writes_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "compare",
+        "default",
+        "calm",
+        "--margin",
+        "scenario",
+        "--margin",
+        "binance-btcusdt",
+        "--margin",
+        "ccp-apc",
+        "--ticks",
+        "120",
+        "--out",
+        "cmp",
+        "--jobs",
+        "2",
+    ];
+    let out = cascade(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("binance-btcusdt"), "{}", stdout(&out));
+    let mut table = csv::Reader::from_path(dir.path().join("cmp/comparison.csv")).unwrap();
+    let header: Vec<String> = table.headers().unwrap().iter().map(str::to_owned).collect();
+    for column in [
+        "bad_debt",
+        "insurance_fund_drawdown",
+        "liquidated_notional",
+        "accounts_liquidated",
+        "margin_locked_mean",
+        "margin_locked_peak",
+        "backtest_zone",
+    ] {
+        assert!(header.iter().any(|h| h == column), "no column {column} in {header:?}");
+    }
+    let rows: Vec<csv::StringRecord> = table.records().map(Result::unwrap).collect();
+    let pairs: Vec<(String, String)> = rows.iter().map(|r| (r[0].to_owned(), r[1].to_owned())).collect();
+    let expected: Vec<(String, String)> = ["scenario", "binance-btcusdt", "ccp-apc"]
+        .iter()
+        .flat_map(|m| ["default", "calm"].map(|s| (s.to_owned(), (*m).to_owned())))
+        .collect();
+    assert_eq!(pairs, expected, "every pair once, in a fixed order");
+    assert!(dir.path().join("cmp/calm/ccp-apc/summary.json").is_file());
+    // The tiered rules lock less collateral than the default 5% on the default scenario's small positions.
+    let locked = |margin: &str| -> f64 {
+        rows.iter().find(|r| &r[0] == "default" && &r[1] == margin).unwrap()[7].parse().unwrap()
+    };
+    assert!(locked("binance-btcusdt") < locked("scenario"));
+}
+
+#[test]
+fn compare_is_the_same_on_one_thread_or_two() {
+    let dir = tempfile::tempdir().unwrap();
+    for (jobs, out) in [("1", "one"), ("2", "two")] {
+        let args = ["compare", "default", "--margin", "garch-forecast", "--margin", "har-rv", "--ticks", "150"];
+        let run = cascade(dir.path(), &[&args[..], &["--jobs", jobs, "--out", out, "-q"]].concat());
+        assert!(run.status.success(), "{}", stderr(&run));
+    }
+    let read = |p: &str| fs::read(dir.path().join(p)).unwrap();
+    assert_eq!(read("one/comparison.csv"), read("two/comparison.csv"));
+    assert_eq!(read("one/default/har-rv/timeseries.csv"), read("two/default/har-rv/timeseries.csv"));
+}
+
+#[test]
+fn run_takes_margin_rules_from_a_preset_or_a_file_and_bad_ones_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cascade(dir.path(), &["run", "--margin", "dydx-v4-mid-cap", "--ticks", "50", "--out", "r", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = fs::read_to_string(dir.path().join("r/timeseries.csv")).unwrap();
+    let header: Vec<&str> = first.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = first.lines().nth(1).unwrap().split(',').collect();
+    let column = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!((column("initial_margin"), column("maintenance_margin")), ("0.1", "0.05"));
+
+    fs::write(dir.path().join("mine.ron"), "(margin: (initial: 0.2, maintenance: 0.1, stress_buffer: 0.5))").unwrap();
+    let out = cascade(dir.path(), &["run", "--margin", "mine.ron", "--ticks", "50", "--out", "m", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = fs::read_to_string(dir.path().join("m/timeseries.csv")).unwrap();
+    assert!(text.lines().nth(1).unwrap().contains(",0.3,0.15,"), "the buffer starts full: 0.2 / 0.1 x 1.5");
+
+    fs::write(dir.path().join("bad.ron"), "(margin: (stress_buffer: 2))").unwrap();
+    let out = cascade(dir.path(), &["run", "--margin", "bad.ron", "--ticks", "50"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("bad.ron:1:"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("margin.stress_buffer"), "{}", stderr(&out));
+    let out = cascade(dir.path(), &["compare", "default", "--margin", "nope"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+}

@@ -6,6 +6,7 @@
 //!   statistics in `f64` become money;
 //! - [`account`]: collateral and positions, and how a fill changes them;
 //! - [`book`]: a limit order book with price-time priority;
+//! - [`correlation`]: correlated price shocks across markets, and portfolio margin that nets them;
 //! - [`margin`]: margin requirements and account health;
 //! - [`liquidity`]: the liquidity add-on (cost of closing a position into the book);
 //! - [`tiers`]: tiered margin by position size (brackets and maintenance amounts);
@@ -24,6 +25,7 @@
 
 pub mod account;
 pub mod book;
+pub mod correlation;
 pub mod deleverage;
 pub mod forecast;
 pub mod funding;

@@ -7,6 +7,7 @@
 
 use crate::MarketId;
 use crate::account::{Portfolio, Position};
+use crate::correlation::Correlation;
 use crate::liquidity::LiquidityCharge;
 use crate::money::{self, MoneyError};
 use crate::tiers::TierTable;
@@ -107,7 +108,12 @@ impl MarginSchedule {
             return Trigger::Unknown;
         }
         let price = match &self.tiers {
-            Some(t) => t.liquidation_price(quantity, cost_basis, collateral),
+            // A long that no bracket's crossing fits is safe only when collateral covers its whole cost; otherwise
+            // (a rounding edge between brackets) it is checked every tick rather than trusted.
+            Some(t) => match t.liquidation_price(quantity, cost_basis, collateral) {
+                None if quantity.is_sign_positive() && collateral < cost_basis => return Trigger::Unknown,
+                price => price,
+            },
             None => {
                 // Maintenance is N x rate(|q|): the per-size rate the premium gives, at a unit price.
                 let Ok(per_unit) = self.requirement(quantity, Decimal::ONE) else { return Trigger::Unknown };
@@ -115,10 +121,13 @@ impl MarginSchedule {
                 liquidation_price(quantity, cost_basis, collateral, rate)
             }
         };
-        match price {
-            None => Trigger::Never,
-            Some(p) if quantity.is_sign_positive() => Trigger::Below(p),
-            Some(p) => Trigger::Above(p),
+        // Equity less maintenance rises with the mark for a long and falls for a short, so without a positive
+        // crossing a long is never liquidated and a short (already bankrupt at any price) always is.
+        match (price, quantity.is_sign_positive()) {
+            (None, true) => Trigger::Never,
+            (None, false) => Trigger::Above(Decimal::ZERO),
+            (Some(p), true) => Trigger::Below(p),
+            (Some(p), false) => Trigger::Above(p),
         }
     }
 }
@@ -126,7 +135,7 @@ impl MarginSchedule {
 /// Where a single position is liquidated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
-    /// No positive mark liquidates it (flat, or an over-collateralized long).
+    /// No positive mark liquidates it (flat, or a long collateralized beyond its cost).
     Never,
     /// A long: liquidated when the mark falls below this price.
     Below(Decimal),
@@ -190,27 +199,56 @@ pub fn health(
     Ok(h)
 }
 
+/// Health of a portfolio-margined account: each position's requirements signed by its direction (long
+/// positive) and netted by `correlation` (see [`Correlation::portfolio_requirement`]), against one equity. With one
+/// open position this is [`health`].
+pub fn portfolio_health(
+    portfolio: &Portfolio,
+    mark: impl Fn(MarketId) -> Decimal,
+    requirement: impl Fn(&Position, Decimal) -> Result<Requirement, MoneyError>,
+    correlation: &Correlation,
+    max_offset: Decimal,
+) -> Result<Health, MoneyError> {
+    let mut h = health(portfolio, &mark, &requirement)?;
+    let open: Vec<&Position> = portfolio.positions.iter().filter(|p| !p.quantity.is_zero()).collect();
+    if open.len() < 2 {
+        return Ok(h);
+    }
+    let markets: Vec<usize> = open.iter().map(|p| usize::from(p.market.0)).collect();
+    let (mut initial, mut maintenance) = (Vec::new(), Vec::new());
+    for p in &open {
+        let r = requirement(p, mark(p.market))?;
+        let sign = if p.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
+        initial.push(r.initial * sign);
+        maintenance.push(r.maintenance * sign);
+    }
+    h.initial_requirement = correlation.portfolio_requirement(&markets, &initial, max_offset, NETTED_STEP)?;
+    h.maintenance_requirement = correlation.portfolio_requirement(&markets, &maintenance, max_offset, NETTED_STEP)?;
+    Ok(h)
+}
+
+/// Precision of a netted portfolio requirement (1e-8 of the quote currency).
+const NETTED_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
+
 /// Whether an order that changes the position in `market` by `signed_quantity` may be accepted: it reduces the
-/// position, or after it the account's equity still covers the initial requirement of every position (this one
-/// at its new size). Fees are ignored.
+/// position, or after it the account's equity still covers its initial requirement as `health_of` computes it
+/// (cross, portfolio) with this position at its new size. Fees are ignored.
 pub fn passes_initial_margin(
     portfolio: &Portfolio,
     market: MarketId,
     signed_quantity: Decimal,
-    mark: impl Fn(MarketId) -> Decimal,
-    requirement: impl Fn(&Position, Decimal) -> Result<Requirement, MoneyError>,
+    health_of: impl Fn(&Portfolio) -> Result<Health, MoneyError>,
 ) -> Result<bool, MoneyError> {
     let current = portfolio.quantity(market);
     let after = money::add(current, signed_quantity)?;
     if after.abs() <= current.abs() && (after.is_zero() || after.is_sign_positive() == current.is_sign_positive()) {
         return Ok(true);
     }
+    let equity = health_of(portfolio)?.equity;
     let mut changed = portfolio.clone();
     changed.positions.retain(|p| p.market != market);
     changed.positions.push(Position { market, quantity: after, cost_basis: Decimal::ZERO });
-    let equity = portfolio.equity(&mark)?;
-    let h = health(&changed, &mark, requirement)?;
-    Ok(equity >= h.initial_requirement)
+    Ok(equity >= health_of(&changed)?.initial_requirement)
 }
 
 /// The mark price at which an isolated position of signed `quantity`, with `cost_basis` and `collateral`, reaches
@@ -281,13 +319,13 @@ mod tests {
     fn initial_margin_gates_increases_but_not_reductions() {
         let mut a = Portfolio::with_collateral(dec!(1000));
         // 20 x 1,000 = 20,000 notional at 5% needs exactly 1,000.
-        assert!(passes_initial_margin(&a, M, dec!(2), |_| dec!(10000), flat).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(2.001), |_| dec!(10000), flat).unwrap());
+        assert!(passes_initial_margin(&a, M, dec!(2), |p| health(p, |_| dec!(10000), flat)).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(2.001), |p| health(p, |_| dec!(10000), flat)).unwrap());
         a.apply_fill(M, dec!(2), dec!(10000)).unwrap();
         // After a 10% drop the account is under initial margin: it may reduce but not add, nor flip beyond.
-        assert!(passes_initial_margin(&a, M, dec!(-1), |_| dec!(9000), flat).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(0.1), |_| dec!(9000), flat).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(-4), |_| dec!(9000), flat).unwrap());
+        assert!(passes_initial_margin(&a, M, dec!(-1), |p| health(p, |_| dec!(9000), flat)).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(0.1), |p| health(p, |_| dec!(9000), flat)).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(-4), |p| health(p, |_| dec!(9000), flat)).unwrap());
     }
 
     #[test]
@@ -352,5 +390,34 @@ mod tests {
         let with_book = MarginSchedule { liquidity: Some(LiquidityCharge::default()), ..MarginSchedule::flat(RATES) };
         assert_eq!(with_book.trigger(dec!(1), dec!(100), dec!(10)), Trigger::Unknown);
         assert_eq!(MarginSchedule::flat(RATES).trigger(dec!(1), dec!(100), dec!(200)), Trigger::Never);
+        // A short whose collateral went below its sale proceeds' negative (a bankrupt account waiting for its next
+        // slice) is liquidatable at every price.
+        assert_eq!(
+            MarginSchedule::flat(RATES).trigger(dec!(-1), dec!(-100), dec!(-120)),
+            Trigger::Above(Decimal::ZERO)
+        );
+    }
+
+    #[test]
+    fn a_hedged_pair_needs_less_under_portfolio_margin() {
+        // Long 1 BTC at 10,000 and short 5 ETH at 2,000: stand-alone maintenance 250 each (2.5%), 500 summed.
+        // At correlation 0.8 the netted requirement is sqrt(250^2 + 250^2 - 2 x 0.8 x 250^2) = 158.11...
+        let mut a = Portfolio::with_collateral(dec!(1000));
+        let eth = MarketId(1);
+        a.apply_fill(M, dec!(1), dec!(10000)).unwrap();
+        a.apply_fill(eth, dec!(-5), dec!(2000)).unwrap();
+        let mark = |m: MarketId| if m == M { dec!(10000) } else { dec!(2000) };
+        let cross = health(&a, mark, flat).unwrap();
+        assert_eq!(cross.maintenance_requirement, dec!(500));
+        let c = Correlation::uniform(2, 0.8).unwrap();
+        let netted = portfolio_health(&a, mark, flat, &c, Decimal::ONE).unwrap();
+        assert_eq!(netted.maintenance_requirement, dec!(158.11388301));
+        assert_eq!(netted.equity, cross.equity);
+        // The initial-margin gate nets too: 2,000 of collateral opens 4 BTC against 20 ETH only under portfolio margin.
+        let mut b = Portfolio::with_collateral(dec!(2000));
+        b.apply_fill(eth, dec!(-20), dec!(2000)).unwrap();
+        let by_portfolio = |p: &Portfolio| portfolio_health(p, mark, flat, &c, Decimal::ONE);
+        assert!(!passes_initial_margin(&b, M, dec!(4), |p| health(p, mark, flat)).unwrap());
+        assert!(passes_initial_margin(&b, M, dec!(4), by_portfolio).unwrap());
     }
 }

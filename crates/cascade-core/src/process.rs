@@ -125,8 +125,15 @@ impl ReferenceProcess {
     }
 
     /// Advances one tick. `volatility_multiplier` scales the diffusion (1.0 normally); `extra_log_return` is added
-    /// as is (gaps, price impact). Returns the new price.
-    pub fn step(&mut self, rng: &mut impl Rng, volatility_multiplier: f64, extra_log_return: f64) -> f64 {
+    /// as is (gaps, price impact); `diffusion` is the standard normal shock of the diffusion when the caller
+    /// correlates it with other markets (otherwise it is drawn from `rng`). Returns the new price.
+    pub fn step(
+        &mut self,
+        rng: &mut impl Rng,
+        volatility_multiplier: f64,
+        extra_log_return: f64,
+        diffusion: Option<f64>,
+    ) -> f64 {
         let extra = if extra_log_return.is_finite() { extra_log_return } else { 0.0 };
         if let State::Replay { log_prices, tick, offset } = &mut self.state {
             *tick += 1;
@@ -145,7 +152,7 @@ impl ReferenceProcess {
         }
         let p = self.params;
         let sigma = self.volatility_per_tick() * volatility_multiplier;
-        let z = standard_normal(rng);
+        let z = diffusion.unwrap_or_else(|| standard_normal(rng));
         let mut r = p.drift * self.dt - 0.5 * sigma * sigma + sigma * z;
         for _ in 0..poisson(rng, p.jump_intensity * self.dt) {
             r += p.jump_mean + p.jump_stdev * standard_normal(rng);
@@ -178,7 +185,7 @@ mod tests {
         let mut prev = p.price();
         let returns: Vec<f64> = (0..200_000)
             .map(|_| {
-                let next = p.step(&mut rng, 1.0, 0.0);
+                let next = p.step(&mut rng, 1.0, 0.0, None);
                 let r = libm::log(next / prev);
                 prev = next;
                 r
@@ -194,7 +201,7 @@ mod tests {
         let params =
             ReferenceParams { drift: 0.0, volatility: 0.0, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
         let mut p = ReferenceProcess::new(100.0, 60.0, params, VolatilityModel::Constant);
-        let price = p.step(&mut stream(1, 0, 0), 1.0, libm::log(0.9));
+        let price = p.step(&mut stream(1, 0, 0), 1.0, libm::log(0.9), None);
         assert!((price - 90.0).abs() < 1e-9);
     }
 
@@ -203,7 +210,7 @@ mod tests {
         let mut prev = p.price();
         (0..n)
             .map(|_| {
-                let next = p.step(&mut rng, 1.0, 0.0);
+                let next = p.step(&mut rng, 1.0, 0.0, None);
                 let r = libm::log(next / prev);
                 prev = next;
                 r
@@ -245,9 +252,12 @@ mod tests {
             ReferenceParams { drift: 0.0, volatility: 0.6, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
         let mut p = ReferenceProcess::replay(&[100.0, 110.0, 120.0], 60.0, params);
         let mut rng = stream(1, 0, 0);
-        assert!((p.step(&mut rng, 1.0, 0.0) - 110.0).abs() < 1e-9);
-        assert!((p.step(&mut rng, 5.0, libm::log(0.5)) - 60.0).abs() < 1e-9, "a gap halves the path from here on");
-        assert!((p.step(&mut rng, 1.0, 0.0) - 60.0).abs() < 1e-9, "the last price holds, still halved");
+        assert!((p.step(&mut rng, 1.0, 0.0, None) - 110.0).abs() < 1e-9);
+        assert!(
+            (p.step(&mut rng, 5.0, libm::log(0.5), None) - 60.0).abs() < 1e-9,
+            "a gap halves the path from here on"
+        );
+        assert!((p.step(&mut rng, 1.0, 0.0, None) - 60.0).abs() < 1e-9, "the last price holds, still halved");
     }
 
     fn autocorrelation(x: &[f64], lag: usize) -> f64 {

@@ -26,6 +26,10 @@ pub mod domain {
     pub const AGENT: u64 = 3;
     /// Drawing the population at world build (id: population index).
     pub const POPULATION: u64 = 4;
+    /// The markets' common shocks, correlated across markets (id: 0).
+    pub const CORRELATION: u64 = 5;
+    /// Drawing the pair traders at world build (id: trader index).
+    pub const PAIR: u64 = 6;
 }
 
 /// SplitMix64 finalizer: a bijective mix of 64 bits.

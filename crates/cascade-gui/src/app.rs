@@ -312,7 +312,7 @@ impl CascadeApp {
                     .labelled_by(label.id);
                 if ui.button("Price gap").clicked() {
                     self.send(Command::Shock {
-                        kind: ShockKind::PriceGap { change: self.gap_percent / 100.0 },
+                        kind: ShockKind::PriceGap { change: self.gap_percent / 100.0, market: None },
                         duration: 0,
                     });
                 }

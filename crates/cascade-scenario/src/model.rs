@@ -40,6 +40,40 @@ pub struct Scenario {
     pub agents: Agents,
     /// Scripted shocks, in any order.
     pub shocks: Vec<Shock>,
+    /// Further markets on the same venue, in the same quote currency: each with its own reference price and (unless
+    /// given) a copy of `agents`. Accounts margin them together according to `margin.mode`.
+    pub other_markets: Vec<OtherMarket>,
+    /// Correlation of the markets' reference diffusion shocks, one row per market (`market` first, then
+    /// `other_markets` in order). Empty: independent. Portfolio margin nets positions by the same matrix.
+    pub correlation: Vec<Vec<f64>>,
+}
+
+/// A further market: its contract, its reference price and its traders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OtherMarket {
+    /// The contract (its symbol must differ from the other markets').
+    pub market: Market,
+    /// Its reference price.
+    pub reference: Reference,
+    /// Its agent populations; the first market's `agents` when absent (pair traders live in the first market only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agents: Option<Agents>,
+}
+
+impl Default for OtherMarket {
+    fn default() -> Self {
+        Self {
+            market: Market {
+                symbol: "ETH-PERP".into(),
+                initial_price: dec!(2000),
+                tick_size: dec!(0.01),
+                ..Market::default()
+            },
+            reference: Reference::default(),
+            agents: None,
+        }
+    }
 }
 
 impl Default for Scenario {
@@ -59,6 +93,8 @@ impl Default for Scenario {
             funding: Funding::default(),
             agents: Agents::default(),
             shocks: Vec::new(),
+            other_markets: Vec::new(),
+            correlation: Vec::new(),
         }
     }
 }
@@ -230,6 +266,8 @@ pub struct Margin {
     pub maintenance: Decimal,
     /// How the fractions are set each tick.
     pub policy: MarginPolicy,
+    /// How an account's positions in several markets are margined together.
+    pub mode: MarginMode,
     /// Square-root size premium (drift protocol-v2's form), per square root of a base unit: each requirement `R`
     /// of a position of `|q|` base units and notional `N` becomes `max(R, 0.8 R + N x size_premium x sqrt(|q|))`.
     /// 0 disables.
@@ -256,6 +294,7 @@ impl Default for Margin {
             initial: dec!(0.05),
             maintenance: dec!(0.025),
             policy: MarginPolicy::Static,
+            mode: MarginMode::Cross,
             size_premium: Decimal::ZERO,
             open_interest_scaling: None,
             liquidity_add_on: Decimal::ZERO,
@@ -263,6 +302,23 @@ impl Default for Margin {
             max_increase_per_tick: Decimal::ZERO,
         }
     }
+}
+
+/// How positions in several markets share collateral.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum MarginMode {
+    /// One collateral pool per account; requirements of its positions add up.
+    Cross,
+    /// One collateral pool per position: a trader holding several markets gets a separate account per market, so
+    /// a gain in one cannot support a loss in another.
+    Isolated,
+    /// One collateral pool per account; signed requirements are netted by the scenario's correlation matrix,
+    /// `max(sqrt(r^T C r), (1 - max_offset) x sum |r|)` (see `cascade_core::correlation`).
+    Portfolio {
+        /// Largest share of the summed stand-alone requirements that offsets may remove, in [0, 1].
+        max_offset: Decimal,
+    },
 }
 
 /// The open-interest band of [`Margin::open_interest_scaling`], quote notional.
@@ -503,6 +559,31 @@ pub struct Agents {
     pub leveraged_traders: LeveragedTraders,
     /// Backstop liquidators: vaults that take over deeply underwater positions.
     pub backstop: Backstop,
+    /// Relative-value traders: long the first market, short the second (needs `other_markets`).
+    pub pair_traders: PairTraders,
+}
+
+/// Pair traders hold a hedge across markets: long the first market and short the second, each leg half of
+/// `leverage x capital` in notional, opened at a tick drawn uniformly in the entry window and held. Under cross or
+/// portfolio margin each is one account with two positions; under isolated margin, two accounts with half the
+/// capital each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PairTraders {
+    /// How many (0: none).
+    pub count: u32,
+    /// Median collateral, quote currency (log-normal, sigma 0.5).
+    pub capital: f64,
+    /// Gross notional (both legs) over collateral.
+    pub leverage: f64,
+    /// Entries are spread uniformly over the first this many ticks.
+    pub entry_window_ticks: u64,
+}
+
+impl Default for PairTraders {
+    fn default() -> Self {
+        Self { count: 0, capital: 20_000.0, leverage: 8.0, entry_window_ticks: 600 }
+    }
 }
 
 /// A backstop liquidator (a vault with finite capital) takes over a liquidatable position when the account's equity
@@ -700,11 +781,23 @@ pub enum ShockKind {
     PriceGap {
         /// Relative change, greater than -1.
         change: f64,
+        /// The symbol of the one market it hits; every market when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        market: Option<String>,
     },
     /// The reference price moves by `change` in total, spread evenly (in log terms) over the duration.
     PriceCrash {
         /// Relative change over the window, greater than -1.
         change: f64,
+        /// The symbol of the one market it hits; every market when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        market: Option<String>,
+    },
+    /// Every pairwise correlation of the reference prices' diffusion shocks becomes `correlation` for the duration
+    /// (a correlation break: hedges stop hedging). The margin engine keeps the scenario's matrix.
+    CorrelationBreak {
+        /// The correlation in force, in `[-1 / (markets - 1), 1]`.
+        correlation: f64,
     },
     /// Market makers quote spreads `multiplier` times wider for the duration.
     SpreadWidening {
@@ -782,6 +875,7 @@ impl ShockKind {
             ShockKind::OracleLag { .. } => "oracle_lag",
             ShockKind::OracleUncertainty { .. } => "oracle_uncertainty",
             ShockKind::OracleBadPrint { .. } => "oracle_bad_print",
+            ShockKind::CorrelationBreak { .. } => "correlation_break",
         }
     }
 

@@ -29,7 +29,7 @@ fn shocks_parse() {
     )
     .unwrap();
     assert_eq!(s.shocks.len(), 2);
-    assert_eq!(s.shocks[0].kind, ShockKind::PriceGap { change: -0.1 });
+    assert_eq!(s.shocks[0].kind, ShockKind::PriceGap { change: -0.1, market: None });
 }
 
 #[test]

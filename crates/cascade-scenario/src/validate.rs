@@ -1,6 +1,8 @@
 //! Semantic checks of a parsed scenario. Every problem is collected, so one pass reports them all.
 
-use crate::model::{LiquidationMode, MarginPolicy, ReferenceModel, RiskMethod, Scenario, ShockKind, VolatilityModel};
+use crate::model::{
+    LiquidationMode, MarginMode, MarginPolicy, ReferenceModel, RiskMethod, Scenario, ShockKind, VolatilityModel,
+};
 use rust_decimal::Decimal;
 
 /// Where a field is written.
@@ -90,86 +92,8 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.require(s.ticks > 0, "ticks", "expected at least 1 tick");
     c.positive(s.tick_seconds, "tick_seconds");
 
-    let m = &s.market;
-    c.positive_decimal(m.tick_size, "market.tick_size");
-    c.positive_decimal(m.lot_size, "market.lot_size");
-    c.positive_decimal(m.initial_price, "market.initial_price");
-    if m.tick_size > Decimal::ZERO {
-        c.require(
-            (m.initial_price % m.tick_size).is_zero(),
-            "market.initial_price",
-            format!("expected a multiple of market.tick_size ({}), found {}", m.tick_size, m.initial_price),
-        );
-    }
-    c.require(
-        (Decimal::ZERO..Decimal::ONE).contains(&m.taker_fee),
-        "market.taker_fee",
-        format!("expected a fraction in [0, 1), found {}", m.taker_fee),
-    );
-    c.require(
-        m.maker_fee > -m.taker_fee && m.maker_fee < Decimal::ONE,
-        "market.maker_fee",
-        format!("expected a fraction below 1 whose rebate is smaller than the taker fee, found {}", m.maker_fee),
-    );
-
-    c.require(
-        m.price_band > Decimal::ZERO && m.price_band < Decimal::ONE,
-        "market.price_band",
-        format!("expected a fraction in (0, 1), found {}", m.price_band),
-    );
-
-    c.require(
-        m.mark_band >= Decimal::ZERO && m.mark_band < Decimal::ONE,
-        "market.mark_band",
-        format!("expected a fraction in [0, 1), found {}", m.mark_band),
-    );
-
-    let r = &s.reference;
-    c.non_negative(r.volatility, "reference.volatility");
-    c.require(r.drift.is_finite(), "reference.drift", "expected a finite number");
-    c.non_negative(r.jumps_per_day, "reference.jumps_per_day");
-    c.require(r.jump_mean.is_finite(), "reference.jump_mean", "expected a finite number");
-    c.non_negative(r.jump_stdev, "reference.jump_stdev");
-    c.non_negative(r.flow_impact, "reference.flow_impact");
-    match &r.model {
-        ReferenceModel::Gbm | ReferenceModel::Replay { .. } => {}
-        ReferenceModel::Garch { alpha, beta } => {
-            c.non_negative(*alpha, "reference.model.alpha");
-            c.non_negative(*beta, "reference.model.beta");
-            c.require(
-                alpha + beta < 1.0,
-                "reference.model.beta",
-                format!("expected alpha + beta < 1 (a stationary GARCH), found {}", alpha + beta),
-            );
-        }
-        ReferenceModel::RegimeSwitching { regimes } => {
-            c.require(!regimes.is_empty(), "reference.model.regimes", "expected at least one regime");
-            for (i, regime) in regimes.iter().enumerate() {
-                c.positive(regime.multiplier, &format!("reference.model.regimes[{i}].multiplier"));
-                c.require(
-                    regime.mean_duration_ticks >= 1.0,
-                    format!("reference.model.regimes[{i}].mean_duration_ticks"),
-                    format!("expected at least 1 tick, found {}", regime.mean_duration_ticks),
-                );
-            }
-        }
-    }
-    if let ReferenceModel::Replay { file } = &r.model {
-        match crate::replay::load(std::path::Path::new(file)) {
-            Ok(series) => {
-                let covered = series.duration_seconds() / s.tick_seconds;
-                c.require(
-                    covered + 1.0 >= s.ticks as f64,
-                    "reference.model.file",
-                    format!(
-                        "the series covers {:.0} ticks of {} s, fewer than the run's {} ticks",
-                        covered, s.tick_seconds, s.ticks
-                    ),
-                );
-            }
-            Err(e) => c.require(false, "reference.model.file", e.to_string()),
-        }
-    }
+    check_market(&mut c, &s.market, "");
+    check_reference(&mut c, &s.reference, "", s);
 
     c.require(s.oracle.sources >= 1, "oracle.sources", "expected at least 1 source");
     c.require(s.oracle.update_interval_ticks >= 1, "oracle.update_interval_ticks", "expected at least 1 tick");
@@ -373,72 +297,56 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
     }
 
-    let mm = &s.agents.market_makers;
-    if mm.count > 0 {
-        c.positive_decimal(mm.capital, "agents.market_makers.capital");
-        c.require(mm.levels >= 1, "agents.market_makers.levels", "expected at least 1 level");
-        c.positive(mm.level_spacing_bps, "agents.market_makers.level_spacing_bps");
-        c.non_negative(mm.half_spread_bps, "agents.market_makers.half_spread_bps");
-        c.positive(mm.level_notional, "agents.market_makers.level_notional");
-        c.non_negative(mm.spread_sensitivity, "agents.market_makers.spread_sensitivity");
-        c.non_negative(mm.depth_sensitivity, "agents.market_makers.depth_sensitivity");
-        c.non_negative(mm.inventory_skew_bps, "agents.market_makers.inventory_skew_bps");
-        c.positive(mm.max_inventory, "agents.market_makers.max_inventory");
-        c.require(
-            mm.volatility_lambda > 0.0 && mm.volatility_lambda < 1.0,
-            "agents.market_makers.volatility_lambda",
-            format!("expected a decay in (0, 1), found {}", mm.volatility_lambda),
-        );
-    }
-    let arb = &s.agents.arbitrageurs;
-    if arb.count > 0 {
-        c.positive_decimal(arb.capital, "agents.arbitrageurs.capital");
-        c.positive(arb.max_leverage, "agents.arbitrageurs.max_leverage");
-        c.non_negative(arb.threshold_bps, "agents.arbitrageurs.threshold_bps");
-        c.positive(arb.max_order_notional, "agents.arbitrageurs.max_order_notional");
-    }
-    let nt = &s.agents.noise_traders;
-    if nt.count > 0 {
-        c.positive_decimal(nt.capital, "agents.noise_traders.capital");
-        c.unit_interval(nt.trade_probability, "agents.noise_traders.trade_probability");
-        c.positive(nt.order_notional, "agents.noise_traders.order_notional");
-        c.non_negative(nt.order_notional_sigma, "agents.noise_traders.order_notional_sigma");
-    }
-    let lt = &s.agents.leveraged_traders;
-    if lt.count > 0 {
-        c.positive(lt.capital, "agents.leveraged_traders.capital");
-        c.non_negative(lt.capital_sigma, "agents.leveraged_traders.capital_sigma");
-        c.require(
-            lt.leverage.is_finite() && lt.leverage >= 1.0,
-            "agents.leveraged_traders.leverage",
-            format!("expected a leverage >= 1, found {}", lt.leverage),
-        );
-        c.non_negative(lt.leverage_sigma, "agents.leveraged_traders.leverage_sigma");
-        c.unit_interval(lt.long_fraction, "agents.leveraged_traders.long_fraction");
-        c.non_negative(lt.holding_ticks, "agents.leveraged_traders.holding_ticks");
-        c.require(
-            lt.entry_window_ticks >= 1,
-            "agents.leveraged_traders.entry_window_ticks",
-            "expected at least 1 tick",
-        );
-    }
+    check_agents(&mut c, &s.agents, "");
 
-    let b = &s.agents.backstop;
-    if b.count > 0 {
-        c.positive_decimal(b.capital, "agents.backstop.capital");
-        c.positive_decimal(b.max_leverage, "agents.backstop.max_leverage");
+    let symbols: Vec<&str> = std::iter::once(s.market.symbol.as_str())
+        .chain(s.other_markets.iter().map(|o| o.market.symbol.as_str()))
+        .collect();
+    for (i, other) in s.other_markets.iter().enumerate() {
+        let prefix = format!("other_markets[{i}].");
+        check_market(&mut c, &other.market, &prefix);
+        check_reference(&mut c, &other.reference, &prefix, s);
+        if let Some(agents) = &other.agents {
+            check_agents(&mut c, agents, &prefix);
+        }
         c.require(
-            unit(b.trigger),
-            "agents.backstop.trigger",
-            format!("expected a fraction in [0, 1], found {}", b.trigger),
+            !symbols[..=i].contains(&other.market.symbol.as_str()),
+            format!("{prefix}market.symbol"),
+            format!("expected a symbol no other market has, found `{}` again", other.market.symbol),
         );
+    }
+    if !s.correlation.is_empty() {
+        if let Err(e) = cascade_core::correlation::Correlation::new(s.correlation.clone()) {
+            c.require(
+                false,
+                "correlation",
+                format!("expected a correlation matrix over the {} markets: {}", symbols.len(), e.0),
+            );
+        } else {
+            c.require(
+                s.correlation.len() == symbols.len(),
+                "correlation",
+                format!("expected {} rows, one per market, found {}", symbols.len(), s.correlation.len()),
+            );
+        }
+    }
+    if let MarginMode::Portfolio { max_offset } = s.margin.mode {
         c.require(
-            b.discount >= Decimal::ZERO && b.discount < Decimal::ONE,
-            "agents.backstop.discount",
-            format!("expected a fraction in [0, 1), found {}", b.discount),
+            (Decimal::ZERO..=Decimal::ONE).contains(&max_offset),
+            "margin.mode.max_offset",
+            format!("expected a fraction in [0, 1], found {max_offset}"),
         );
-        c.positive(b.unwind_notional, "agents.backstop.unwind_notional");
-        c.non_negative(b.unwind_slippage_bps, "agents.backstop.unwind_slippage_bps");
+    }
+    let pt = &s.agents.pair_traders;
+    if pt.count > 0 {
+        c.require(symbols.len() >= 2, "agents.pair_traders.count", "pair traders need a second market (other_markets)");
+        c.positive(pt.capital, "agents.pair_traders.capital");
+        c.require(
+            pt.leverage.is_finite() && pt.leverage >= 1.0,
+            "agents.pair_traders.leverage",
+            format!("expected a gross leverage >= 1, found {}", pt.leverage),
+        );
+        c.require(pt.entry_window_ticks >= 1, "agents.pair_traders.entry_window_ticks", "expected at least 1 tick");
     }
 
     for (i, shock) in s.shocks.iter().enumerate() {
@@ -452,11 +360,34 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             c.require(shock.duration >= 1, path("duration"), format!("a {} lasts at least 1 tick", shock.kind.name()));
         }
         match shock.kind {
-            ShockKind::PriceGap { change } | ShockKind::PriceCrash { change } => c.require(
-                change.is_finite() && change > -1.0,
-                path("kind.change"),
-                format!("expected a relative change greater than -1, found {change}"),
-            ),
+            ShockKind::PriceGap { change, ref market } | ShockKind::PriceCrash { change, ref market } => {
+                c.require(
+                    change.is_finite() && change > -1.0,
+                    path("kind.change"),
+                    format!("expected a relative change greater than -1, found {change}"),
+                );
+                if let Some(symbol) = market {
+                    c.require(
+                        symbols.contains(&symbol.as_str()),
+                        path("kind.market"),
+                        format!("expected the symbol of a market ({}), found `{symbol}`", symbols.join(", ")),
+                    );
+                }
+            }
+            ShockKind::CorrelationBreak { correlation } => {
+                let n = symbols.len();
+                c.require(n >= 2, path("kind"), "a correlation break needs at least two markets (other_markets)");
+                if n >= 2 {
+                    c.require(
+                        cascade_core::correlation::Correlation::uniform(n, correlation).is_ok(),
+                        path("kind.correlation"),
+                        format!(
+                            "expected a correlation in [{:.4}, 1] for {n} markets, found {correlation}",
+                            -1.0 / (n as f64 - 1.0)
+                        ),
+                    );
+                }
+            }
             ShockKind::SpreadWidening { multiplier } => c.require(
                 multiplier.is_finite() && multiplier >= 1.0,
                 path("kind.multiplier"),
@@ -497,4 +428,164 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         }
     }
     c.0
+}
+
+/// The checks of a market's contract; `prefix` locates it (`""` or `other_markets[i].`).
+fn check_market(c: &mut Checker, m: &crate::model::Market, prefix: &str) {
+    let at = |f: &str| format!("{prefix}{f}");
+    c.positive_decimal(m.tick_size, &at("market.tick_size"));
+    c.positive_decimal(m.lot_size, &at("market.lot_size"));
+    c.positive_decimal(m.initial_price, &at("market.initial_price"));
+    if m.tick_size > Decimal::ZERO {
+        c.require(
+            (m.initial_price % m.tick_size).is_zero(),
+            at("market.initial_price"),
+            format!("expected a multiple of market.tick_size ({}), found {}", m.tick_size, m.initial_price),
+        );
+    }
+    c.require(
+        (Decimal::ZERO..Decimal::ONE).contains(&m.taker_fee),
+        at("market.taker_fee"),
+        format!("expected a fraction in [0, 1), found {}", m.taker_fee),
+    );
+    c.require(
+        m.maker_fee > -m.taker_fee && m.maker_fee < Decimal::ONE,
+        at("market.maker_fee"),
+        format!("expected a fraction below 1 whose rebate is smaller than the taker fee, found {}", m.maker_fee),
+    );
+
+    c.require(
+        m.price_band > Decimal::ZERO && m.price_band < Decimal::ONE,
+        at("market.price_band"),
+        format!("expected a fraction in (0, 1), found {}", m.price_band),
+    );
+
+    c.require(
+        m.mark_band >= Decimal::ZERO && m.mark_band < Decimal::ONE,
+        at("market.mark_band"),
+        format!("expected a fraction in [0, 1), found {}", m.mark_band),
+    );
+}
+
+/// The checks of a reference price.
+fn check_reference(c: &mut Checker, r: &crate::model::Reference, prefix: &str, s: &Scenario) {
+    let at = |f: &str| format!("{prefix}{f}");
+    c.non_negative(r.volatility, &at("reference.volatility"));
+    c.require(r.drift.is_finite(), at("reference.drift"), "expected a finite number");
+    c.non_negative(r.jumps_per_day, &at("reference.jumps_per_day"));
+    c.require(r.jump_mean.is_finite(), at("reference.jump_mean"), "expected a finite number");
+    c.non_negative(r.jump_stdev, &at("reference.jump_stdev"));
+    c.non_negative(r.flow_impact, &at("reference.flow_impact"));
+    match &r.model {
+        ReferenceModel::Gbm | ReferenceModel::Replay { .. } => {}
+        ReferenceModel::Garch { alpha, beta } => {
+            c.non_negative(*alpha, &at("reference.model.alpha"));
+            c.non_negative(*beta, &at("reference.model.beta"));
+            c.require(
+                alpha + beta < 1.0,
+                at("reference.model.beta"),
+                format!("expected alpha + beta < 1 (a stationary GARCH), found {}", alpha + beta),
+            );
+        }
+        ReferenceModel::RegimeSwitching { regimes } => {
+            c.require(!regimes.is_empty(), at("reference.model.regimes"), "expected at least one regime");
+            for (i, regime) in regimes.iter().enumerate() {
+                c.positive(regime.multiplier, &format!("{prefix}reference.model.regimes[{i}].multiplier"));
+                c.require(
+                    regime.mean_duration_ticks >= 1.0,
+                    format!("{prefix}reference.model.regimes[{i}].mean_duration_ticks"),
+                    format!("expected at least 1 tick, found {}", regime.mean_duration_ticks),
+                );
+            }
+        }
+    }
+    if let ReferenceModel::Replay { file } = &r.model {
+        match crate::replay::load(std::path::Path::new(file)) {
+            Ok(series) => {
+                let covered = series.duration_seconds() / s.tick_seconds;
+                c.require(
+                    covered + 1.0 >= s.ticks as f64,
+                    at("reference.model.file"),
+                    format!(
+                        "the series covers {:.0} ticks of {} s, fewer than the run's {} ticks",
+                        covered, s.tick_seconds, s.ticks
+                    ),
+                );
+            }
+            Err(e) => c.require(false, at("reference.model.file"), e.to_string()),
+        }
+    }
+}
+
+/// The checks of a set of agent populations.
+fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &str) {
+    let at = |f: &str| format!("{prefix}{f}");
+    let unit = |d: Decimal| (Decimal::ZERO..=Decimal::ONE).contains(&d);
+    let mm = &a.market_makers;
+    if mm.count > 0 {
+        c.positive_decimal(mm.capital, &at("agents.market_makers.capital"));
+        c.require(mm.levels >= 1, at("agents.market_makers.levels"), "expected at least 1 level");
+        c.positive(mm.level_spacing_bps, &at("agents.market_makers.level_spacing_bps"));
+        c.non_negative(mm.half_spread_bps, &at("agents.market_makers.half_spread_bps"));
+        c.positive(mm.level_notional, &at("agents.market_makers.level_notional"));
+        c.non_negative(mm.spread_sensitivity, &at("agents.market_makers.spread_sensitivity"));
+        c.non_negative(mm.depth_sensitivity, &at("agents.market_makers.depth_sensitivity"));
+        c.non_negative(mm.inventory_skew_bps, &at("agents.market_makers.inventory_skew_bps"));
+        c.positive(mm.max_inventory, &at("agents.market_makers.max_inventory"));
+        c.require(
+            mm.volatility_lambda > 0.0 && mm.volatility_lambda < 1.0,
+            at("agents.market_makers.volatility_lambda"),
+            format!("expected a decay in (0, 1), found {}", mm.volatility_lambda),
+        );
+    }
+    let arb = &a.arbitrageurs;
+    if arb.count > 0 {
+        c.positive_decimal(arb.capital, &at("agents.arbitrageurs.capital"));
+        c.positive(arb.max_leverage, &at("agents.arbitrageurs.max_leverage"));
+        c.non_negative(arb.threshold_bps, &at("agents.arbitrageurs.threshold_bps"));
+        c.positive(arb.max_order_notional, &at("agents.arbitrageurs.max_order_notional"));
+    }
+    let nt = &a.noise_traders;
+    if nt.count > 0 {
+        c.positive_decimal(nt.capital, &at("agents.noise_traders.capital"));
+        c.unit_interval(nt.trade_probability, &at("agents.noise_traders.trade_probability"));
+        c.positive(nt.order_notional, &at("agents.noise_traders.order_notional"));
+        c.non_negative(nt.order_notional_sigma, &at("agents.noise_traders.order_notional_sigma"));
+    }
+    let lt = &a.leveraged_traders;
+    if lt.count > 0 {
+        c.positive(lt.capital, &at("agents.leveraged_traders.capital"));
+        c.non_negative(lt.capital_sigma, &at("agents.leveraged_traders.capital_sigma"));
+        c.require(
+            lt.leverage.is_finite() && lt.leverage >= 1.0,
+            at("agents.leveraged_traders.leverage"),
+            format!("expected a leverage >= 1, found {}", lt.leverage),
+        );
+        c.non_negative(lt.leverage_sigma, &at("agents.leveraged_traders.leverage_sigma"));
+        c.unit_interval(lt.long_fraction, &at("agents.leveraged_traders.long_fraction"));
+        c.non_negative(lt.holding_ticks, &at("agents.leveraged_traders.holding_ticks"));
+        c.require(
+            lt.entry_window_ticks >= 1,
+            at("agents.leveraged_traders.entry_window_ticks"),
+            "expected at least 1 tick",
+        );
+    }
+
+    let b = &a.backstop;
+    if b.count > 0 {
+        c.positive_decimal(b.capital, &at("agents.backstop.capital"));
+        c.positive_decimal(b.max_leverage, &at("agents.backstop.max_leverage"));
+        c.require(
+            unit(b.trigger),
+            at("agents.backstop.trigger"),
+            format!("expected a fraction in [0, 1], found {}", b.trigger),
+        );
+        c.require(
+            b.discount >= Decimal::ZERO && b.discount < Decimal::ONE,
+            at("agents.backstop.discount"),
+            format!("expected a fraction in [0, 1), found {}", b.discount),
+        );
+        c.positive(b.unwind_notional, &at("agents.backstop.unwind_notional"));
+        c.non_negative(b.unwind_slippage_bps, &at("agents.backstop.unwind_slippage_bps"));
+    }
 }

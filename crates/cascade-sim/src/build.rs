@@ -3,55 +3,145 @@
 use crate::SimError;
 use crate::components::{
     Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, LeveragedTrader, MarketMaker, NoiseTrader, OracleFeed,
+    PairTrader,
 };
 use crate::resources::{
-    AgentIndex, Audit, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine, MarginIndex,
-    Market, MarketSpec, Markets, OracleRules, PlannedTrade, Populations, Recorder, Shocks, TickFlow, TradeSchedule,
-    VenueLedger,
+    AgentIndex, Audit, Clock, Correlations, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine,
+    MarginIndex, Market, MarketSpec, Markets, OracleRules, PlannedTrade, Populations, Recorder, Shocks, TickFlow,
+    TradeSchedule, VenueLedger,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{OrderBook, Side};
+use cascade_core::correlation::Correlation;
 use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::process::{ReferenceParams, ReferenceProcess, SECONDS_PER_YEAR, VolatilityModel};
 use cascade_core::rng::{domain, lognormal, stream};
 use cascade_core::stats::Ewma;
 use cascade_core::{AgentId, Decimal, MarketId};
-use cascade_scenario::{ReferenceModel, Scenario, ShockKind};
+use cascade_scenario::{Agents, MarginMode, PairTraders, ReferenceModel, Scenario, ShockKind};
 use rand::RngExt;
 use std::collections::VecDeque;
 
 /// Cent precision for collateral drawn from a distribution.
 const CENT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
-/// Builds the world of `scenario` with random streams derived from `seed`. Agents are numbered in population
-/// order: market makers, arbitrageurs, noise traders, backstop liquidators, leveraged traders.
+/// Builds the world of `scenario` with random streams derived from `seed`. Agents are numbered market by market in
+/// population order (market makers, arbitrageurs, noise traders, backstop liquidators, leveraged traders), then the
+/// pair traders.
 pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut world = World::new();
     let mut ledger = money::Ledger::default();
     ledger.seed_insurance_fund(scenario.liquidation.insurance_fund)?;
 
-    let market = build_market(scenario, seed)?;
-    let market_id = market.id;
+    let sides = market_sides(scenario);
+    let mut markets = Vec::new();
+    for (k, (market, reference, _)) in sides.iter().enumerate() {
+        markets.push(build_market(scenario, market, reference, MarketId(k as u16), seed)?);
+    }
+    let calm: Vec<f64> = sides.iter().map(|(_, r, _)| calm_variance(scenario, r)).collect();
+    let marks: Vec<Decimal> = markets.iter().map(|m| m.mark_price).collect();
     world.insert_resource(Clock { tick: 0, ticks: scenario.ticks, tick_seconds: scenario.tick_seconds });
-    world.insert_resource(Markets(vec![market]));
+    world.insert_resource(Markets(markets));
 
-    let agents = &scenario.agents;
     let mut index = AgentIndex::default();
-    let mut agent_spawner = AgentSpawner { seed, market: market_id, index: &mut index, ledger: &mut ledger };
+    let mut schedule = TradeSchedule::default();
+    let mut spawner = AgentSpawner { seed, market: MarketId(0), index: &mut index, ledger: &mut ledger };
+    for (k, (_, _, agents)) in sides.iter().enumerate() {
+        spawner.market = MarketId(k as u16);
+        spawn_populations(&mut world, &mut spawner, &mut schedule, scenario, agents, k)?;
+    }
+    spawner.market = MarketId(0);
+    spawn_pair_traders(&mut world, &mut spawner, &mut schedule, scenario)?;
+    for actions in schedule.0.values_mut() {
+        actions.sort_by_key(|(id, _)| *id);
+    }
+
+    for (k, (market, _, _)) in sides.iter().enumerate() {
+        for i in 0..scenario.oracle.sources {
+            world.spawn(OracleFeed {
+                market: MarketId(k as u16),
+                index: i,
+                delay_ticks: scenario.oracle.delay_ticks + i,
+                noise: scenario.oracle.noise,
+                rng: stream(seed, domain::ORACLE, ((k as u64) << 32) | u64::from(i)),
+                price: market.initial_price,
+                last_update: 0,
+            });
+        }
+    }
+
+    let correlation = if scenario.correlation.is_empty() {
+        Correlation::identity(sides.len())
+    } else {
+        Correlation::new(scenario.correlation.clone()).map_err(|e| SimError::Scenario(e.to_string()))?
+    };
+    let mut timeline = scenario.shocks.clone();
+    timeline.sort_by_key(|s| s.at);
+    world.insert_resource(Shocks::new(timeline));
+    world.insert_resource(Correlations {
+        joint: sides.len() > 1 && !scenario.correlation.is_empty(),
+        in_force: correlation.clone(),
+        scenario: correlation.clone(),
+        rng: stream(seed, domain::CORRELATION, 0),
+    });
+    world.insert_resource(index);
+    world.insert_resource(schedule);
+    world.insert_resource(VenueLedger(ledger));
+    world.insert_resource(Populations(sides.iter().map(|(_, _, a)| a.clone()).collect()));
+    world.insert_resource(LiquidationQueue::default());
+    world.insert_resource(MarginEngine::new(&scenario.margin, &calm, &marks, correlation));
+    world.insert_resource(MarginIndex::default());
+    world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
+    world.insert_resource(OracleRules(scenario.oracle.clone()));
+    world.insert_resource(LastLiquidation::default());
+    world.insert_resource(Audit { every_tick: cfg!(debug_assertions) });
+    world.insert_resource(Faults::default());
+    world.insert_resource(Recorder::default());
+    Ok(world)
+}
+
+/// Every market's contract, reference and populations, the first market first.
+fn market_sides(scenario: &Scenario) -> Vec<(cascade_scenario::Market, cascade_scenario::Reference, Agents)> {
+    let first = (scenario.market.clone(), scenario.reference.clone(), scenario.agents.clone());
+    let others = scenario.other_markets.iter().map(|o| {
+        let agents = o.agents.clone().unwrap_or_else(|| scenario.agents.clone());
+        (
+            o.market.clone(),
+            o.reference.clone(),
+            Agents { pair_traders: PairTraders { count: 0, ..agents.pair_traders }, ..agents },
+        )
+    });
+    std::iter::once(first).chain(others).collect()
+}
+
+/// A reference's calm variance of log-returns per tick.
+fn calm_variance(scenario: &Scenario, reference: &cascade_scenario::Reference) -> f64 {
+    let calm = reference.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
+    calm * calm
+}
+
+/// Spawns market `k`'s populations (leverage waves join the first market's leveraged traders).
+fn spawn_populations(
+    world: &mut World,
+    spawner: &mut AgentSpawner,
+    schedule: &mut TradeSchedule,
+    scenario: &Scenario,
+    agents: &Agents,
+    k: usize,
+) -> Result<(), SimError> {
     for _ in 0..agents.market_makers.count {
-        agent_spawner.spawn(&mut world, agents.market_makers.capital, MarketMaker)?;
+        spawner.spawn(world, agents.market_makers.capital, MarketMaker)?;
     }
     for _ in 0..agents.arbitrageurs.count {
-        agent_spawner.spawn(&mut world, agents.arbitrageurs.capital, Arbitrageur)?;
+        spawner.spawn(world, agents.arbitrageurs.capital, Arbitrageur)?;
     }
     for _ in 0..agents.noise_traders.count {
-        agent_spawner.spawn(&mut world, agents.noise_traders.capital, NoiseTrader)?;
+        spawner.spawn(world, agents.noise_traders.capital, NoiseTrader)?;
     }
     for _ in 0..agents.backstop.count {
-        agent_spawner.spawn(&mut world, agents.backstop.capital, BackstopLiquidator)?;
+        spawner.spawn(world, agents.backstop.capital, BackstopLiquidator)?;
     }
-    let mut schedule = TradeSchedule::default();
     let max_leverage = 0.95 / to_f64(scenario.margin.initial);
     let lt = &agents.leveraged_traders;
     let base = Cohort {
@@ -65,7 +155,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
         window: lt.entry_window_ticks,
         holding_ticks: lt.holding_ticks,
     };
-    let waves = scenario.shocks.iter().filter_map(|shock| match shock.kind {
+    let waves = scenario.shocks.iter().filter(|_| k == 0).filter_map(|shock| match shock.kind {
         ShockKind::LeverageWave { count, capital, leverage, long_fraction } => Some(Cohort {
             count,
             capital,
@@ -77,11 +167,13 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
         }),
         _ => None,
     });
+    let market = spawner.market;
     for (cohort_index, cohort) in std::iter::once(base).chain(waves).enumerate() {
         for n in 0..cohort.count {
-            // Each trader's draws come from a stream of its own (cohort, index), so they do not depend on the size
-            // of the other populations.
-            let mut rng = stream(seed, domain::POPULATION, ((cohort_index as u64) << 32) | u64::from(n));
+            // Each trader's draws come from a stream of its own (market, cohort, index), so they do not depend on
+            // the size of the other populations.
+            let key = ((k as u64) << 48) | ((cohort_index as u64) << 32) | u64::from(n);
+            let mut rng = stream(spawner.seed, domain::POPULATION, key);
             let capital = lognormal(&mut rng, cohort.capital, cohort.capital_sigma);
             let leverage =
                 lognormal(&mut rng, cohort.leverage, cohort.leverage_sigma).clamp(1.0, max_leverage.max(1.0));
@@ -89,8 +181,8 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
             let entry_tick = cohort.start + rng.random_range(0..cohort.window);
             let collateral = from_f64(capital, CENT, "leveraged trader capital")?.max(CENT);
             let leverage = from_f64(leverage, Decimal::new(1, 2), "leverage")?;
-            let id = agent_spawner.spawn(&mut world, collateral, LeveragedTrader { entry_tick, side, leverage })?;
-            schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { side, leverage }));
+            let id = spawner.spawn(world, collateral, LeveragedTrader { entry_tick, side, leverage })?;
+            schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { market, side, leverage }));
             if cohort.holding_ticks > 0.0 {
                 let u: f64 = rng.random();
                 let hold = (-cohort.holding_ticks * libm::log(1.0 - u)).ceil().max(1.0) as u64;
@@ -98,41 +190,44 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
             }
         }
     }
-    for actions in schedule.0.values_mut() {
-        actions.sort_by_key(|(id, _)| *id);
-    }
+    Ok(())
+}
 
-    for i in 0..scenario.oracle.sources {
-        world.spawn(OracleFeed {
-            market: market_id,
-            index: i,
-            delay_ticks: scenario.oracle.delay_ticks + i,
-            noise: scenario.oracle.noise,
-            rng: stream(seed, domain::ORACLE, u64::from(i)),
-            price: scenario.market.initial_price,
-            last_update: 0,
-        });
+/// Spawns the pair traders: long the first market and short the second, each leg half the gross notional; one
+/// account holding both legs, or (isolated margin) one account per leg with half the capital each.
+fn spawn_pair_traders(
+    world: &mut World,
+    spawner: &mut AgentSpawner,
+    schedule: &mut TradeSchedule,
+    scenario: &Scenario,
+) -> Result<(), SimError> {
+    let p = &scenario.agents.pair_traders;
+    let (long, short) = (MarketId(0), MarketId(1));
+    let isolated = scenario.margin.mode == MarginMode::Isolated;
+    for n in 0..p.count {
+        let mut rng = stream(spawner.seed, domain::PAIR, u64::from(n));
+        let capital = from_f64(lognormal(&mut rng, p.capital, 0.5), CENT, "pair trader capital")?.max(CENT);
+        let entry_tick = rng.random_range(0..p.entry_window_ticks.max(1));
+        let leg_leverage = from_f64(p.leverage / 2.0, Decimal::new(1, 2), "leverage")?;
+        let legs = [(long, Side::Buy), (short, Side::Sell)];
+        if isolated {
+            let half = (capital / Decimal::TWO).round_dp(2);
+            for (market, side) in legs {
+                spawner.market = market;
+                let id = spawner.spawn(world, half, PairTrader { entry_tick })?;
+                let leverage = leg_leverage * Decimal::TWO;
+                schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { market, side, leverage }));
+            }
+            spawner.market = long;
+        } else {
+            let id = spawner.spawn(world, capital, PairTrader { entry_tick })?;
+            for (market, side) in legs {
+                let open = PlannedTrade::Open { market, side, leverage: leg_leverage };
+                schedule.0.entry(entry_tick).or_default().push((id, open));
+            }
+        }
     }
-
-    let mut timeline = scenario.shocks.clone();
-    timeline.sort_by_key(|s| s.at);
-    world.insert_resource(Shocks::new(timeline));
-    world.insert_resource(index);
-    world.insert_resource(schedule);
-    world.insert_resource(VenueLedger(ledger));
-    world.insert_resource(Populations(scenario.agents.clone()));
-    world.insert_resource(LiquidationQueue::default());
-    let calm = scenario.reference.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
-    let mark = world.resource::<Markets>().0[0].mark_price;
-    world.insert_resource(MarginEngine::new(&scenario.margin, calm * calm, mark));
-    world.insert_resource(MarginIndex::default());
-    world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
-    world.insert_resource(OracleRules(scenario.oracle.clone()));
-    world.insert_resource(LastLiquidation::default());
-    world.insert_resource(Audit { every_tick: cfg!(debug_assertions) });
-    world.insert_resource(Faults::default());
-    world.insert_resource(Recorder::default());
-    Ok(world)
+    Ok(())
 }
 
 /// Spawns agents with dense ids, their deposits booked in the ledger.
@@ -169,10 +264,13 @@ struct Cohort {
     holding_ticks: f64,
 }
 
-fn build_market(scenario: &Scenario, seed: u64) -> Result<Market, SimError> {
-    let id = MarketId(0);
-    let m = &scenario.market;
-    let r = &scenario.reference;
+fn build_market(
+    scenario: &Scenario,
+    m: &cascade_scenario::Market,
+    r: &cascade_scenario::Reference,
+    id: MarketId,
+    seed: u64,
+) -> Result<Market, SimError> {
     let initial = to_f64(m.initial_price);
     let calm = r.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
     let params = ReferenceParams {

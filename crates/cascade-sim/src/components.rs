@@ -50,6 +50,14 @@ pub struct LeveragedTrader {
     pub leverage: Decimal,
 }
 
+/// A pair trader: long the first market and short the second from `entry_tick` on (one account with both legs, or
+/// under isolated margin one account per leg).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct PairTrader {
+    /// Tick at which it opens its legs.
+    pub entry_tick: u64,
+}
+
 /// One oracle source reporting a market's reference price with a delay and noise.
 #[derive(Component, Debug, Clone)]
 pub struct OracleFeed {

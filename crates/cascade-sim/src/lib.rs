@@ -13,6 +13,7 @@
 
 pub mod build;
 pub mod components;
+pub mod health;
 pub mod output;
 pub mod record;
 pub mod resources;
@@ -153,6 +154,11 @@ impl Simulation {
         &self.world.resource::<Recorder>().events
     }
 
+    /// With several markets, one row per market and tick (empty for a single market).
+    pub fn market_records(&self) -> &[record::MarketTick] {
+        &self.world.resource::<Recorder>().markets
+    }
+
     /// Headline figures of the ticks run so far.
     pub fn summary(&self) -> Summary {
         Summary::from_records(&self.scenario_name, self.seed, self.insurance_fund_start, self.records(), self.events())
@@ -199,14 +205,21 @@ impl Simulation {
 
     /// Replaces the margin rules from the next tick on: every market starts again from `margin`'s schedule (an
     /// adaptive policy then moves it, keeping the return history seen so far), and the change is logged as an
-    /// event. The caller validates `margin` (as a scenario's).
+    /// event. The caller validates `margin` (as a scenario's). The margin mode applies from now on, but accounts were split
+    /// per position (isolated margin) when the world was built.
     pub fn set_margin(&mut self, margin: &cascade_scenario::Margin) {
         let tick = self.tick();
         {
             let mut engine = self.world.resource_mut::<resources::MarginEngine>();
-            let mut fresh = resources::MarginEngine::new(margin, engine.volatility.variance, engine.previous_mark);
-            fresh.returns = std::mem::take(&mut engine.returns);
-            fresh.returns_seen = engine.returns_seen;
+            let states = std::mem::take(&mut engine.markets);
+            let variances: Vec<f64> = states.iter().map(|s| s.volatility.variance).collect();
+            let marks: Vec<Decimal> = states.iter().map(|s| s.previous_mark).collect();
+            let mut fresh = resources::MarginEngine::new(margin, &variances, &marks, engine.correlation.clone());
+            for (state, old) in fresh.markets.iter_mut().zip(states) {
+                state.returns = old.returns;
+                state.returns_seen = old.returns_seen;
+            }
+            fresh.fallback_ticks = engine.fallback_ticks;
             *engine = fresh;
         }
         let schedule = systems::margin::starting_schedule(margin);

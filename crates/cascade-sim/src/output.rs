@@ -51,11 +51,15 @@ pub enum OutputError {
     },
 }
 
-/// Writes the four output files of `sim` into `dir` (created if missing).
+/// Writes the four output files of `sim` into `dir` (created if missing), and `markets.csv` when the world has
+/// several markets.
 pub fn write_run(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(|source| OutputError::Io { path: dir.display().to_string(), source })?;
     write_csv(&dir.join("timeseries.csv"), sim.records())?;
     write_csv(&dir.join("events.csv"), sim.events())?;
+    if !sim.market_records().is_empty() {
+        write_csv(&dir.join("markets.csv"), sim.market_records())?;
+    }
     write_json(&dir.join("summary.json"), &sim.summary())?;
     write_json(&dir.join("manifest.json"), manifest)
 }

@@ -5,6 +5,31 @@ use cascade_core::Decimal;
 use cascade_core::money::to_f64;
 use serde::Serialize;
 
+/// One market's state at the end of a tick, when the world has several markets (`markets.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarketTick {
+    /// Tick index (0-based).
+    pub tick: u64,
+    /// The market's symbol.
+    pub symbol: String,
+    /// Reference price.
+    pub reference: f64,
+    /// Mark price.
+    pub mark: Decimal,
+    /// Open interest, base units.
+    pub open_interest: Decimal,
+    /// Initial margin fraction in force.
+    pub initial_margin: Decimal,
+    /// Maintenance margin fraction in force.
+    pub maintenance_margin: Decimal,
+    /// Liquidation close-outs this tick.
+    pub liquidations: u32,
+    /// Notional closed by liquidations this tick, quote.
+    pub liquidated_notional: Decimal,
+    /// Notional traded this tick, quote.
+    pub notional_volume: Decimal,
+}
+
 /// The state of the (first) market and the venue at the end of a tick. Column order of `timeseries.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TickRecord {
@@ -38,7 +63,8 @@ pub struct TickRecord {
     pub initial_margin: Decimal,
     /// Maintenance margin fraction in force.
     pub maintenance_margin: Decimal,
-    /// Collateral locked as initial margin by all open positions: initial fraction x mark x 2 x open interest, quote.
+    /// Collateral that must be held as initial margin by every account with a position, in all markets, under
+    /// the venue's margin mode (portfolio margin nets), quote.
     pub margin_locked: Decimal,
     /// Accounts liquidated in the tick.
     pub liquidations: u32,

@@ -3,6 +3,7 @@
 use crate::record::{Event, TickRecord};
 use bevy_ecs::prelude::*;
 use cascade_core::book::{OrderBook, Side};
+use cascade_core::correlation::Correlation;
 use cascade_core::forecast::Garch;
 use cascade_core::margin::MarginSchedule;
 use cascade_core::money::Ledger;
@@ -215,8 +216,10 @@ impl AgentIndex {
 /// A leveraged trader's planned action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlannedTrade {
-    /// Open a position of `collateral * leverage` notional on `side`.
+    /// Open a position of `collateral * leverage` notional on `side` in `market`.
     Open {
+        /// The market.
+        market: MarketId,
         /// Direction.
         side: Side,
         /// Position notional over collateral.
@@ -230,9 +233,30 @@ pub enum PlannedTrade {
 #[derive(Resource, Debug, Clone, Default)]
 pub struct TradeSchedule(pub BTreeMap<u64, Vec<(AgentId, PlannedTrade)>>);
 
-/// Behaviour parameters of the populations, as the scenario gives them.
+/// Behaviour parameters of each market's populations, as the scenario gives them (index: market).
 #[derive(Resource, Debug, Clone)]
-pub struct Populations(pub Agents);
+pub struct Populations(pub Vec<Agents>);
+
+impl Populations {
+    /// The populations of `market`.
+    pub fn of(&self, market: MarketId) -> &Agents {
+        &self.0[usize::from(market.0)]
+    }
+}
+
+/// Correlation of the markets' reference shocks: the scenario's matrix, the one in force (a correlation break
+/// replaces it for a while), and the stream of the common draws.
+#[derive(Resource, Debug, Clone)]
+pub struct Correlations {
+    /// The scenario's matrix (also what portfolio margin nets by).
+    pub scenario: Correlation,
+    /// The matrix the reference prices move by now.
+    pub in_force: Correlation,
+    /// Whether the markets' shocks are drawn jointly (several markets and a matrix given or a break in force).
+    pub joint: bool,
+    /// The stream of the independent normals that `in_force` correlates.
+    pub rng: StreamRng,
+}
 
 /// Oracle disruptions in force.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -295,13 +319,24 @@ pub struct OracleRules(pub cascade_scenario::Oracle);
 #[derive(Resource, Debug, Clone, Default)]
 pub struct LiquidationQueue(pub Vec<(Decimal, AgentId)>);
 
-/// How margin fractions are set each tick, and the state the policy keeps.
+/// How margin fractions are set each tick, and the state the policy keeps per market.
 #[derive(Resource, Debug, Clone)]
 pub struct MarginEngine {
-    /// The margin rules: policy, premiums, add-ons and anti-procyclicality controls.
+    /// The margin rules: policy, premiums, add-ons, anti-procyclicality controls and the account mode.
     pub rules: cascade_scenario::Margin,
     /// Initial over maintenance fraction, kept by adaptive policies.
     pub initial_ratio: Decimal,
+    /// The policy's state in each market (index: market).
+    pub markets: Vec<PolicyState>,
+    /// What portfolio margin nets positions by (the scenario's correlation matrix).
+    pub correlation: Correlation,
+    /// Market-ticks on which a predictive policy fell back to the EWMA forecast.
+    pub fallback_ticks: u64,
+}
+
+/// What a margin policy remembers about one market.
+#[derive(Debug, Clone)]
+pub struct PolicyState {
     /// EWMA of squared mark log-returns per tick (the volatility-adaptive policy, and predictive fallbacks).
     pub volatility: Ewma,
     /// The mark price of the previous tick.
@@ -316,8 +351,6 @@ pub struct MarginEngine {
     pub garch_variance: f64,
     /// The HAR-RV forecast of the next block's realized variance, if the last fit succeeded.
     pub har_forecast: Option<f64>,
-    /// Ticks on which a predictive policy fell back to the EWMA forecast.
-    pub fallback_ticks: u64,
 }
 
 /// The margin check's index of liquidation prices (see [`cascade_core::trigger_index`]).
@@ -361,4 +394,6 @@ pub struct Recorder {
     pub ticks: Vec<TickRecord>,
     /// Liquidations and shocks, in order.
     pub events: Vec<Event>,
+    /// With several markets, one row per market and tick.
+    pub markets: Vec<crate::record::MarketTick>,
 }

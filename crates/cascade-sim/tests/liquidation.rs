@@ -323,3 +323,12 @@ fn the_confidence_guard_rejects_uncertain_prints_until_the_oracle_goes_stale() {
     assert_eq!(stale[0].tick, 73);
     assert_eq!(of_kind(&sim, EventKind::OracleFresh)[0].tick, 80);
 }
+
+/// A bankrupt short waiting out a partial-liquidation cooldown is liquidatable at any price; the margin index
+/// once missed it (found by the property test above, seed 708).
+#[test]
+fn a_bankrupt_short_in_cooldown_stays_in_the_margin_check() {
+    let liquidation = "insurance_fund: 0, mode: Partial(target: 1.0, slice_fraction: 0.3, slice_min_notional: 5000, \
+                       cooldown_ticks: 2), loss_allocation: BadDebt";
+    run_checked(&tiny(-0.03, liquidation, "count: 0", "staleness_ticks: 0"), 708);
+}

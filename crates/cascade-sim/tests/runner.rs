@@ -63,7 +63,7 @@ fn an_injected_shock_is_logged_and_compare_runs_two_worlds_in_lockstep() {
     other.margin.maintenance = rust_decimal::dec!(0.05);
     runner.send(Command::Compare(Some(Box::new(other))));
     runner.send(Command::Step);
-    runner.send(Command::Shock { kind: ShockKind::PriceGap { change: -0.05 }, duration: 0 });
+    runner.send(Command::Shock { kind: ShockKind::PriceGap { change: -0.05, market: None }, duration: 0 });
     runner.send(Command::Step);
     let deadline = Instant::now() + Duration::from_secs(30);
     let (mut ticks, mut shocks) = ([0u64; 2], [0usize; 2]);

@@ -36,8 +36,8 @@ pub fn quote_market_makers(
     populations: Res<Populations>,
     shocks: Res<Shocks>,
 ) {
-    let p = &populations.0.market_makers;
     for (agent, account) in makers.iter().sort::<&Agent>() {
+        let p = &populations.of(agent.market).market_makers;
         let market = markets.get_mut(agent.market);
         market.inbox.push(OrderRequest::CancelAll { agent: agent.id });
         let oracle = to_f64(market.oracle_price);
@@ -77,10 +77,10 @@ pub fn trade_arbitrageurs(
     populations: Res<Populations>,
     shocks: Res<Shocks>,
 ) {
-    let p = &populations.0.arbitrageurs;
-    let threshold = p.threshold_bps / 10_000.0;
-    let max_order = p.max_order_notional * shocks.arbitrage_kept;
     for (agent, account) in arbitrageurs.iter().sort::<&Agent>() {
+        let p = &populations.of(agent.market).arbitrageurs;
+        let threshold = p.threshold_bps / 10_000.0;
+        let max_order = p.max_order_notional * shocks.arbitrage_kept;
         let market = markets.get_mut(agent.market);
         let reference = market.reference.price();
         let mark = to_f64(market.mark_price);
@@ -121,8 +121,8 @@ pub fn trade_noise(
     mut markets: ResMut<Markets>,
     populations: Res<Populations>,
 ) {
-    let p = &populations.0.noise_traders;
     for (agent, mut rng) in traders.iter_mut().sort::<&Agent>() {
+        let p = &populations.of(agent.market).noise_traders;
         if !rng.0.random_bool(p.trade_probability) {
             continue;
         }
@@ -149,15 +149,16 @@ pub fn trade_leveraged(
     let Some(actions) = schedule.0.get(&clock.tick) else { return };
     for &(id, action) in actions {
         let Ok((agent, account)) = accounts.get(index.entity(id)) else { continue };
-        let market = markets.get_mut(agent.market);
         match action {
-            PlannedTrade::Open { side, leverage } => {
+            PlannedTrade::Open { market, side, leverage } => {
+                let market = markets.get_mut(market);
                 let notional = to_f64(account.0.collateral * leverage);
                 if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
                     market.inbox.push(OrderRequest::Market { agent: id, side, quantity, limit: None });
                 }
             }
             PlannedTrade::Close => {
+                let market = markets.get_mut(agent.market);
                 let position = account.0.quantity(market.id);
                 if let Some(side) = Side::closing(position) {
                     market.inbox.push(OrderRequest::Market { agent: id, side, quantity: position.abs(), limit: None });
@@ -174,8 +175,8 @@ pub fn unwind_backstop(
     mut markets: ResMut<Markets>,
     populations: Res<Populations>,
 ) {
-    let p = &populations.0.backstop;
     for (agent, account) in vaults.iter().sort::<&Agent>() {
+        let p = &populations.of(agent.market).backstop;
         let market = markets.get_mut(agent.market);
         let position = account.0.quantity(market.id);
         let Some(side) = Side::closing(position) else { continue };

@@ -1,6 +1,6 @@
 //! Funding payments between longs and shorts.
 
-use crate::components::{Account, Agent};
+use crate::components::Account;
 use crate::resources::{AgentIndex, Clock, Faults, Markets, Shocks};
 use bevy_ecs::prelude::*;
 use cascade_core::funding::{funding_payment, funding_rate};
@@ -12,7 +12,7 @@ pub fn pay_funding(
     clock: Res<Clock>,
     shocks: Res<Shocks>,
     mut markets: ResMut<Markets>,
-    mut accounts: Query<(&Agent, &mut Account)>,
+    mut accounts: Query<&mut Account>,
     mut agents: ResMut<AgentIndex>,
     mut faults: ResMut<Faults>,
 ) {
@@ -30,7 +30,7 @@ pub fn pay_funding(
             continue;
         }
         agents.all_touched = true;
-        for (_, mut account) in accounts.iter_mut().filter(|(a, _)| a.market == market.id) {
+        for mut account in &mut accounts {
             let quantity = account.0.quantity(market.id);
             if quantity.is_zero() {
                 continue;

@@ -19,10 +19,11 @@
 
 use crate::SimError;
 use crate::components::{Account, Agent, BackstopLiquidator};
+use crate::health::account_health;
 use crate::record::{Event, EventKind};
 use crate::resources::{
-    AgentIndex, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, Market, Markets, OracleRules,
-    Populations, Recorder, VenueLedger,
+    AgentIndex, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine, Market, Markets,
+    OracleRules, Populations, Recorder, VenueLedger,
 };
 use crate::systems::settlement::{FillSource, account, account_mut, settle_fills};
 use bevy_ecs::prelude::*;
@@ -32,7 +33,6 @@ use cascade_core::deleverage::{Winner, adl_plan, socialize};
 use cascade_core::liquidation::{
     ShortfallCover, absorb_shortfall, bankruptcy_price, liquidation_fee, partial_close_quantity, transfer_price,
 };
-use cascade_core::margin::health;
 use cascade_core::money::{self, floor_to_step, round_to_step};
 use cascade_core::{AgentId, Decimal, MarketId};
 use cascade_scenario::{Backstop, Liquidation, LiquidationMode, LossAllocation};
@@ -46,6 +46,7 @@ pub struct Engine<'w, 's> {
     rules: Res<'w, LiquidationRules>,
     oracle_rules: Res<'w, OracleRules>,
     populations: Res<'w, Populations>,
+    margin: Res<'w, MarginEngine>,
     clock: Res<'w, Clock>,
     queue: ResMut<'w, LiquidationQueue>,
     last: ResMut<'w, LastLiquidation>,
@@ -65,17 +66,24 @@ pub fn liquidate(mut engine: Engine) {
     if !engine.rules.0.enabled {
         return;
     }
-    let mut backstops: Vec<AgentId> = engine.agents.iter().filter(|(_, _, b)| *b).map(|(_, a, _)| a.id).collect();
-    backstops.sort_unstable();
+    let mut backstops: Vec<(MarketId, AgentId)> =
+        engine.agents.iter().filter(|(_, _, b)| *b).map(|(_, a, _)| (a.market, a.id)).collect();
+    backstops.sort_unstable_by_key(|(_, id)| *id);
     for (_, id) in queued {
-        let Ok((_, agent, _)) = engine.agents.get(engine.index.entity(id)) else { continue };
-        let market = agent.market;
-        if engine.markets.get(market).oracle_stale && engine.oracle_rules.0.pause_liquidations_when_stale {
-            continue;
-        }
-        match close_out(&mut engine, id, market, &backstops) {
-            Ok(events) => engine.recorder.events.extend(events),
-            Err(e) => engine.faults.0.push(e),
+        // Each open position in turn, market by market, while the account stays liquidatable.
+        let Ok(account) = engine.accounts.get(engine.index.entity(id)) else { continue };
+        let mut legs: Vec<MarketId> =
+            account.0.positions.iter().filter(|p| !p.quantity.is_zero()).map(|p| p.market).collect();
+        legs.sort_unstable();
+        for market in legs {
+            if engine.markets.get(market).oracle_stale && engine.oracle_rules.0.pause_liquidations_when_stale {
+                continue;
+            }
+            let vaults: Vec<AgentId> = backstops.iter().filter(|(m, _)| *m == market).map(|(_, v)| *v).collect();
+            match close_out(&mut engine, id, market, &vaults) {
+                Ok(events) => engine.recorder.events.extend(events),
+                Err(e) => engine.faults.0.push(e),
+            }
         }
     }
 }
@@ -93,13 +101,25 @@ struct State {
     collateral: Decimal,
 }
 
-fn state(accounts: &Query<&mut Account>, index: &AgentIndex, id: AgentId, market: MarketId) -> Result<State, SimError> {
+/// The account's position in `market` and, as its collateral, its collateral plus the unrealized PnL of its other
+/// positions at their marks (`marks`, by market): for a single-position account, its collateral.
+fn state(
+    accounts: &Query<&mut Account>,
+    index: &AgentIndex,
+    id: AgentId,
+    market: MarketId,
+    marks: &[Decimal],
+) -> Result<State, SimError> {
     let account = &account(accounts, index, id)?.0;
     let position = account.position(market);
+    let mut collateral = account.collateral;
+    for other in account.positions.iter().filter(|p| p.market != market && !p.quantity.is_zero()) {
+        collateral = money::add(collateral, other.unrealized_pnl(marks[usize::from(other.market.0)])?)?;
+    }
     Ok(State {
         quantity: position.map_or(Decimal::ZERO, |p| p.quantity),
         cost_basis: position.map_or(Decimal::ZERO, |p| p.cost_basis),
-        collateral: account.collateral,
+        collateral,
     })
 }
 
@@ -119,14 +139,14 @@ impl State {
 
 fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[AgentId]) -> Result<Vec<Event>, SimError> {
     let rules: &Liquidation = &e.rules.0;
-    let backstop: &Backstop = &e.populations.0.backstop;
+    let backstop: &Backstop = &e.populations.of(market_id).backstop;
     let tick = e.clock.tick;
+    let marks: Vec<Decimal> = e.markets.0.iter().map(|m| m.mark_price).collect();
+    let health = account_health(&e.markets, &e.margin, &account(&e.accounts, &e.index, id)?.0)?;
     let market = e.markets.get_mut(market_id);
     let mark = market.mark_price;
     let (lot, tick_size) = (market.spec.lot_size, market.spec.tick_size);
-    let before = state(&e.accounts, &e.index, id, market_id)?;
-    let schedule = &market.margin;
-    let health = health(&account(&e.accounts, &e.index, id)?.0, |_| mark, |p, m| schedule.requirement(p.quantity, m))?;
+    let before = state(&e.accounts, &e.index, id, market_id, &marks)?;
     let Some(side) = Side::closing(before.quantity) else { return Ok(Vec::new()) };
     if !health.is_liquidatable() {
         return Ok(Vec::new());
@@ -164,7 +184,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     let mut book_quantity = Decimal::ZERO;
     let mut book_notional = Decimal::ZERO;
     let mut taken = Takeovers::default();
-    let ctx = TakeoverContext { id, side, mark, tick_size, lot, bounded, backstop, backstops };
+    let ctx = TakeoverContext { id, side, mark, marks: &marks, tick_size, lot, bounded, backstop, backstops };
     let deep = health.equity < backstop.trigger * health.maintenance_requirement;
     if deep {
         taken.absorb(&ctx, remaining, market, &mut e.accounts, &mut e.index, &mut e.ledger)?;
@@ -172,7 +192,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     }
     if remaining > Decimal::ZERO {
         let band = market.spec.protected_limit(side, mark);
-        let now = state(&e.accounts, &e.index, id, market_id)?;
+        let now = state(&e.accounts, &e.index, id, market_id, &marks)?;
         // A bankrupt account's order may go beyond the band: the venue would rather realize the loss than leave a
         // losing position open. It is then bounded by what the fund can cover, or (bad debt) not at all.
         let bankrupt = now.equity_at(mark) < Decimal::ZERO;
@@ -204,7 +224,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     let mut deleveraged = Decimal::ZERO;
     let mut deleveraged_notional = Decimal::ZERO;
     if remaining > Decimal::ZERO && bounded {
-        let now = state(&e.accounts, &e.index, id, market_id)?;
+        let now = state(&e.accounts, &e.index, id, market_id, &marks)?;
         let fund = e.ledger.0.insurance_fund;
         if now.equity_at(mark) + fund <= Decimal::ZERO {
             // The book cannot take the rest within what the fund can pay: ADL closes it against winners at the price
@@ -237,9 +257,9 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     // Penalty, shared with the backstop liquidators that took part.
     let penalized = book_notional + taken.notional;
     let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
-    let fee = liquidation_fee(penalized, rules.fee, account.equity(|_| mark)?)?;
+    let fee = liquidation_fee(penalized, rules.fee, account.equity(|m| marks[usize::from(m.0)])?)?;
     account.pay(fee)?;
-    let account_is_flat = account.quantity(market_id).is_zero();
+    let account_is_flat = account.positions.iter().all(|p| p.quantity.is_zero());
     let liquidator_fee = if taken.notional > Decimal::ZERO {
         round_to_step(fee * rules.liquidator_share * taken.notional / penalized, FINE).unwrap_or_default().min(fee)
     } else {
@@ -365,6 +385,7 @@ struct TakeoverContext<'a> {
     id: AgentId,
     side: Side,
     mark: Decimal,
+    marks: &'a [Decimal],
     tick_size: Decimal,
     lot: Decimal,
     bounded: bool,
@@ -398,7 +419,7 @@ impl Takeovers {
             if left <= Decimal::ZERO || vault == ctx.id {
                 continue;
             }
-            let now = state(accounts, index, ctx.id, market.id)?;
+            let now = state(accounts, index, ctx.id, market.id, ctx.marks)?;
             let discounted = match ctx.side {
                 Side::Sell => ctx.mark * (Decimal::ONE - ctx.backstop.discount),
                 Side::Buy => ctx.mark * (Decimal::ONE + ctx.backstop.discount),

@@ -1,9 +1,10 @@
 //! The margin policy: sets each market's margin schedule for the tick, before the margin check.
 
-use crate::resources::{MarginEngine, Markets};
+use crate::resources::{MarginEngine, Markets, PolicyState};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
+use cascade_core::correlation::Correlation;
 use cascade_core::forecast::{Garch, Har, realized_variances};
 use cascade_core::liquidity::{DepthCurve, LiquidityCharge};
 use cascade_core::margin::{MarginRates, MarginSchedule};
@@ -22,9 +23,9 @@ const RATE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, RATE_DP);
 const RISKMETRICS_LAMBDA: f64 = 0.94;
 
 impl MarginEngine {
-    /// A fresh engine for `rules`, with `calm_variance` (per tick) as the volatility estimate before any return is
-    /// seen and `mark` as the previous mark.
-    pub fn new(rules: &Margin, calm_variance: f64, mark: Decimal) -> Self {
+    /// A fresh engine for `rules` over markets whose calm variances per tick are `calm_variances` and whose marks are
+    /// `marks`; portfolio margin nets by `correlation`.
+    pub fn new(rules: &Margin, calm_variances: &[f64], marks: &[Decimal], correlation: Correlation) -> Self {
         let lambda = match rules.policy {
             MarginPolicy::VolatilityAdaptive { lambda, .. } => lambda,
             _ => RISKMETRICS_LAMBDA,
@@ -32,13 +33,20 @@ impl MarginEngine {
         Self {
             rules: rules.clone(),
             initial_ratio: rules.initial.checked_div(rules.maintenance).unwrap_or(Decimal::TWO),
-            volatility: Ewma::new(lambda, calm_variance),
-            previous_mark: mark,
-            returns: VecDeque::new(),
-            returns_seen: 0,
-            garch: None,
-            garch_variance: calm_variance,
-            har_forecast: None,
+            markets: calm_variances
+                .iter()
+                .zip(marks)
+                .map(|(&calm, &mark)| PolicyState {
+                    volatility: Ewma::new(lambda, calm),
+                    previous_mark: mark,
+                    returns: VecDeque::new(),
+                    returns_seen: 0,
+                    garch: None,
+                    garch_variance: calm,
+                    har_forecast: None,
+                })
+                .collect(),
+            correlation,
             fallback_ticks: 0,
         }
     }
@@ -84,35 +92,36 @@ pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
 /// 4. initial = maintenance x the scenario's initial-to-maintenance ratio (at most 1);
 /// 5. open-interest scaling and the liquidity add-on from this tick's open interest and book.
 pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut markets: ResMut<Markets>) {
-    let Some((mark, current)) = markets.0.first().map(|m| (m.mark_price, m.margin.rates.maintenance)) else { return };
-    let r = libm::log(to_f64(mark) / to_f64(engine.previous_mark));
-    engine.previous_mark = mark;
-    engine.volatility.update(r);
-    if r.is_finite() {
-        engine.returns.push_back(r);
-        engine.returns_seen += 1;
-    }
-    let target = policy_target(&mut engine, r);
+    let engine = &mut *engine;
     let rules = &engine.rules;
-    if let Some((target, floor, cap)) = target
-        && let Ok(target) = from_f64(target, RATE_STEP, "adaptive maintenance margin")
-    {
-        let model = target.clamp(floor, cap);
-        let mut maintenance = if rules.stress_buffer > Decimal::ZERO {
-            let top = (model * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP);
-            current.clamp(model, top)
-        } else {
-            model
-        };
-        if rules.max_increase_per_tick > Decimal::ZERO {
-            maintenance = maintenance.min(current + rules.max_increase_per_tick);
+    for (market, state) in markets.0.iter_mut().zip(&mut engine.markets) {
+        let mark = market.mark_price;
+        let r = libm::log(to_f64(mark) / to_f64(state.previous_mark));
+        state.previous_mark = mark;
+        state.volatility.update(r);
+        if r.is_finite() {
+            state.returns.push_back(r);
+            state.returns_seen += 1;
         }
-        let initial = (maintenance * engine.initial_ratio).round_dp(RATE_DP).min(Decimal::ONE);
-        for market in &mut markets.0 {
+        let (target, fell_back) = policy_target(&rules.policy, state, r);
+        engine.fallback_ticks += u64::from(fell_back);
+        let current = market.margin.rates.maintenance;
+        if let Some((target, floor, cap)) = target
+            && let Ok(target) = from_f64(target, RATE_STEP, "adaptive maintenance margin")
+        {
+            let model = target.clamp(floor, cap);
+            let mut maintenance = if rules.stress_buffer > Decimal::ZERO {
+                let top = (model * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP);
+                current.clamp(model, top)
+            } else {
+                model
+            };
+            if rules.max_increase_per_tick > Decimal::ZERO {
+                maintenance = maintenance.min(current + rules.max_increase_per_tick);
+            }
+            let initial = (maintenance * engine.initial_ratio).round_dp(RATE_DP).min(Decimal::ONE);
             market.margin.rates = MarginRates { initial, maintenance };
         }
-    }
-    for market in &mut markets.0 {
         market.margin.open_interest_scale = match rules.open_interest_scaling {
             Some(oi) => {
                 let notional = market.open_interest * market.mark_price;
@@ -128,39 +137,36 @@ pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut markets: ResMut<Ma
     }
 }
 
-/// The policy's maintenance fraction this tick (as `f64`) with its floor and cap; `None` for fixed policies and
-/// while a risk-measure window is too short.
-fn policy_target(engine: &mut MarginEngine, r: f64) -> Option<(f64, Decimal, Decimal)> {
-    match engine.rules.policy.clone() {
-        MarginPolicy::Static | MarginPolicy::Tiered { .. } => None,
+/// The policy's maintenance fraction this tick (as `f64`) with its floor and cap (`None` for fixed policies and
+/// while a risk-measure window is too short), and whether a predictive policy fell back to the EWMA.
+fn policy_target(policy: &MarginPolicy, state: &mut PolicyState, r: f64) -> (Option<(f64, Decimal, Decimal)>, bool) {
+    match *policy {
+        MarginPolicy::Static | MarginPolicy::Tiered { .. } => (None, false),
         MarginPolicy::VolatilityAdaptive { horizon_ticks, multiplier, floor, cap, .. } => {
-            Some((multiplier * engine.volatility.volatility() * horizon_ticks.sqrt(), floor, cap))
+            (Some((multiplier * state.volatility.volatility() * horizon_ticks.sqrt(), floor, cap)), false)
         }
         MarginPolicy::RiskMeasure { method, measure, confidence, horizon_ticks, lookback_ticks, floor, cap } => {
-            keep_last(&mut engine.returns, lookback_ticks as usize);
-            let returns = engine.returns.make_contiguous();
-            let loss = risk_of_both_sides(returns, method, measure, confidence, horizon_ticks)?;
-            Some((loss, floor, cap))
+            keep_last(&mut state.returns, lookback_ticks as usize);
+            let returns = state.returns.make_contiguous();
+            let loss = risk_of_both_sides(returns, method, measure, confidence, horizon_ticks);
+            (loss.map(|loss| (loss, floor, cap)), false)
         }
         MarginPolicy::Predictive { model, horizon_ticks, multiplier, floor, cap } => {
             let variance = match model {
                 VolatilityModel::Garch { lookback_ticks, refit_every_ticks } => {
-                    keep_last(&mut engine.returns, lookback_ticks as usize);
-                    garch_horizon_variance(engine, r, refit_every_ticks, horizon_ticks)
+                    keep_last(&mut state.returns, lookback_ticks as usize);
+                    garch_horizon_variance(state, r, refit_every_ticks, horizon_ticks)
                 }
                 VolatilityModel::Har { block_ticks, lookback_blocks } => {
-                    keep_last(&mut engine.returns, (block_ticks * lookback_blocks) as usize);
-                    har_horizon_variance(engine, block_ticks, horizon_ticks)
+                    keep_last(&mut state.returns, (block_ticks * lookback_blocks) as usize);
+                    har_horizon_variance(state, block_ticks, horizon_ticks)
                 }
             };
-            let variance = match variance {
-                Some(v) if v.is_finite() && v > 0.0 => v,
-                _ => {
-                    engine.fallback_ticks += 1;
-                    engine.volatility.variance * f64::from(horizon_ticks)
-                }
+            let (variance, fell_back) = match variance {
+                Some(v) if v.is_finite() && v > 0.0 => (v, false),
+                _ => (state.volatility.variance * f64::from(horizon_ticks), true),
             };
-            Some((multiplier * variance.sqrt(), floor, cap))
+            (Some((multiplier * variance.sqrt(), floor, cap)), fell_back)
         }
     }
 }
@@ -173,7 +179,7 @@ fn keep_last(returns: &mut VecDeque<f64>, n: usize) {
 
 /// GARCH(1,1): refit every `refit_every` returns on the window (then filter the window for the current variance),
 /// otherwise step the variance with the last return. `None` while no fit has succeeded.
-fn garch_horizon_variance(engine: &mut MarginEngine, r: f64, refit_every: u32, horizon: u32) -> Option<f64> {
+fn garch_horizon_variance(engine: &mut PolicyState, r: f64, refit_every: u32, horizon: u32) -> Option<f64> {
     let refit = engine.returns_seen.is_multiple_of(u64::from(refit_every)) || engine.garch.is_none();
     if refit {
         let window = engine.returns.make_contiguous();
@@ -191,7 +197,7 @@ fn garch_horizon_variance(engine: &mut MarginEngine, r: f64, refit_every: u32, h
 
 /// HAR-RV: at each completed block, refit on the window's blocks and forecast the next block's realized variance;
 /// the horizon variance is that per tick times the horizon. `None` while no fit has succeeded.
-fn har_horizon_variance(engine: &mut MarginEngine, block: u32, horizon: u32) -> Option<f64> {
+fn har_horizon_variance(engine: &mut PolicyState, block: u32, horizon: u32) -> Option<f64> {
     if engine.returns_seen.is_multiple_of(u64::from(block)) {
         let rv = realized_variances(engine.returns.make_contiguous(), block as usize);
         engine.har_forecast = Har::fit(&rv).ok().and_then(|h| h.next(&rv));

@@ -13,11 +13,14 @@
 
 use crate::SimError;
 use crate::components::{Account, Agent};
-use crate::resources::{AgentIndex, Audit, Faults, LiquidationQueue, LiquidationRules, MarginIndex, Markets};
+use crate::health::account_health;
+use crate::resources::{
+    AgentIndex, Audit, Faults, LiquidationQueue, LiquidationRules, MarginEngine, MarginIndex, Markets,
+};
 use bevy_ecs::prelude::*;
-use cascade_core::margin::{Trigger, health};
+use cascade_core::margin::Trigger;
 use cascade_core::trigger_index::TriggerIndex;
-use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_core::{AgentId, Decimal};
 use cascade_scenario::LiquidationOrder;
 
 /// Checks accounts against maintenance margin at the mark and queues those below it in the configured order: worst
@@ -25,6 +28,7 @@ use cascade_scenario::LiquidationOrder;
 #[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
 pub fn check_margin(
     markets: Res<Markets>,
+    engine: Res<MarginEngine>,
     rules: Res<LiquidationRules>,
     audit: Res<Audit>,
     accounts: Query<(&Agent, &Account)>,
@@ -75,21 +79,22 @@ pub fn check_margin(
         let before = candidates.len();
         index.markets[m].candidates(market.mark_price, &mut candidates);
         if audit.every_tick {
-            let mut from_index = queue_of(&markets, &rules, &accounts, &agents, &candidates[before..], &mut faults);
+            let mut from_index =
+                queue_of(&markets, &engine, &rules, &accounts, &agents, &candidates[before..], &mut faults);
             let everyone: Vec<AgentId> =
                 accounts.iter().filter(|(a, _)| a.market == market.id).map(|(a, _)| a.id).collect();
-            let mut from_scan = queue_of(&markets, &rules, &accounts, &agents, &everyone, &mut faults);
+            let mut from_scan = queue_of(&markets, &engine, &rules, &accounts, &agents, &everyone, &mut faults);
             from_index.sort_unstable();
             from_scan.sort_unstable();
             if from_index != from_scan {
-                debug_assert!(false, "margin index missed accounts in market {m}");
+                debug_assert!(false, "margin index missed accounts in market {m}: {from_index:?} vs {from_scan:?}");
                 faults.0.push(SimError::IndexMismatch { market: market.id });
             }
         }
     }
     candidates.sort_unstable();
     candidates.dedup();
-    queue.0 = queue_of(&markets, &rules, &accounts, &agents, &candidates, &mut faults);
+    queue.0 = queue_of(&markets, &engine, &rules, &accounts, &agents, &candidates, &mut faults);
     queue.0.sort_unstable();
 }
 
@@ -116,22 +121,20 @@ fn trigger(markets: &Markets, account: &Account) -> Trigger {
 /// The liquidatable accounts among `agents`, with their sort keys.
 fn queue_of(
     markets: &Markets,
+    engine: &MarginEngine,
     rules: &LiquidationRules,
     accounts: &Query<(&Agent, &Account)>,
     index: &AgentIndex,
     agents: &[AgentId],
     faults: &mut Faults,
 ) -> Vec<(Decimal, AgentId)> {
-    let mark = |m: MarketId| markets.get(m).mark_price;
-    let requirement =
-        |p: &cascade_core::account::Position, at: Decimal| markets.get(p.market).margin.requirement(p.quantity, at);
     let mut out = Vec::new();
     for &id in agents {
         let Ok((_, account)) = accounts.get(index.entity(id)) else { continue };
         if account.0.positions.iter().all(|p| p.quantity.is_zero()) {
             continue;
         }
-        match health(&account.0, mark, requirement) {
+        match account_health(markets, engine, &account.0) {
             Ok(h) if h.is_liquidatable() => {
                 let key = match rules.0.order {
                     LiquidationOrder::MarginRatio => h.margin_ratio().unwrap_or_default(),

@@ -2,8 +2,10 @@
 
 use crate::SimError;
 use crate::components::Account;
+use crate::health::account_health;
+use crate::record::MarketTick;
 use crate::record::TickRecord;
-use crate::resources::{Audit, Clock, Faults, Market, Markets, Recorder, TickFlow, VenueLedger};
+use crate::resources::{Audit, Clock, Faults, MarginEngine, Market, Markets, Recorder, TickFlow, VenueLedger};
 use bevy_ecs::prelude::*;
 use cascade_core::book::Side;
 use cascade_core::money;
@@ -49,36 +51,48 @@ pub fn check_conservation<'a>(
     Ok(())
 }
 
-/// Initial margin of every open position in `market`, quote currency, to the cent. With flat fractions (and
-/// open-interest scaling) this is `initial fraction x mark x 2 x open interest` (longs and shorts each hold the
-/// open interest), without touching accounts; tiers, size premiums and the liquidity add-on sum account by account.
-fn margin_locked(market: &Market, accounts: &Query<&Account>) -> Result<Decimal, money::MoneyError> {
-    let s = &market.margin;
-    let mark = market.mark_price;
-    let total = if s.tiers.is_none() && s.size_premium.is_zero() && s.liquidity.is_none() {
-        let open = money::mul(money::mul(mark, Decimal::TWO)?, market.open_interest)?;
-        s.requirement(Decimal::ONE, Decimal::ONE).and_then(|unit| money::mul(open, unit.initial))?
-    } else {
-        let mut total = Decimal::ZERO;
-        for p in accounts.iter().filter_map(|a| a.0.position(market.id)).filter(|p| !p.quantity.is_zero()) {
-            total = money::add(total, s.requirement(p.quantity, mark)?.initial)?;
+/// Initial margin of every open position in every market, quote currency, to the cent: what accounts must hold
+/// under the venue's margin mode. With flat fractions (and open-interest scaling) and no netting this is
+/// `sum over markets of initial fraction x mark x 2 x open interest` (longs and shorts each hold the open interest),
+/// without touching accounts; tiers, size premiums, the liquidity add-on and portfolio margin sum account by account.
+fn margin_locked(
+    markets: &Markets,
+    engine: &MarginEngine,
+    accounts: &Query<&Account>,
+) -> Result<Decimal, money::MoneyError> {
+    let flat = |m: &Market| m.margin.tiers.is_none() && m.margin.size_premium.is_zero() && m.margin.liquidity.is_none();
+    let netting = matches!(engine.rules.mode, cascade_scenario::MarginMode::Portfolio { .. });
+    let mut total = Decimal::ZERO;
+    if !netting && markets.0.iter().all(flat) {
+        for market in &markets.0 {
+            let open = money::mul(money::mul(market.mark_price, Decimal::TWO)?, market.open_interest)?;
+            let unit = market.margin.requirement(Decimal::ONE, Decimal::ONE)?;
+            total = money::add(total, money::mul(open, unit.initial)?)?;
         }
-        total
-    };
+    } else {
+        for account in accounts.iter().filter(|a| a.0.positions.iter().any(|p| !p.quantity.is_zero())) {
+            total = money::add(total, account_health(markets, engine, &account.0)?.initial_requirement)?;
+        }
+    }
     Ok(total.round_dp(2))
 }
 
-/// Records the tick (the first market's state and the ledger's sinks), starts the next tick's flow, and advances
-/// the clock.
+/// Records the tick (the first market's state, collateral locked in all markets and the ledger's sinks; with
+/// several markets also a row per market), starts the next tick's flow, and advances the clock.
 pub fn record_tick(
     mut clock: ResMut<Clock>,
     mut markets: ResMut<Markets>,
     ledger: Res<VenueLedger>,
     mut recorder: ResMut<Recorder>,
     accounts: Query<&Account>,
+    engine: Res<MarginEngine>,
     mut faults: ResMut<Faults>,
 ) {
     let tick = clock.tick;
+    let locked = margin_locked(&markets, &engine, &accounts).unwrap_or_else(|e| {
+        faults.0.push(e.into());
+        Decimal::ZERO
+    });
     if let Some(market) = markets.0.first() {
         let band = Decimal::new(1, 2);
         let flow = market.flow;
@@ -98,10 +112,7 @@ pub fn record_tick(
             open_interest: market.open_interest,
             initial_margin: market.margin.rates.initial,
             maintenance_margin: market.margin.rates.maintenance,
-            margin_locked: margin_locked(market, &accounts).unwrap_or_else(|e| {
-                faults.0.push(e.into());
-                Decimal::ZERO
-            }),
+            margin_locked: locked,
             liquidations: flow.liquidations,
             liquidated_notional: flow.liquidated_notional,
             rejected_orders: flow.rejected_orders,
@@ -115,6 +126,22 @@ pub fn record_tick(
             bad_debt: ledger.0.bad_debt,
             fees: ledger.0.fees,
         });
+    }
+    if markets.0.len() > 1 {
+        for market in &markets.0 {
+            recorder.markets.push(MarketTick {
+                tick,
+                symbol: market.spec.symbol.clone(),
+                reference: market.reference.price(),
+                mark: market.mark_price,
+                open_interest: market.open_interest,
+                initial_margin: market.margin.rates.initial,
+                maintenance_margin: market.margin.rates.maintenance,
+                liquidations: market.flow.liquidations,
+                liquidated_notional: market.flow.liquidated_notional,
+                notional_volume: market.flow.notional,
+            });
+        }
     }
     for market in &mut markets.0 {
         market.previous_net_taker_notional = market.flow.net_taker_notional;

@@ -1,7 +1,7 @@
 //! Starts and ends scripted shocks.
 
 use crate::record::{Event, EventKind};
-use crate::resources::{Clock, Markets, OracleDisruption, Recorder, Shocks};
+use crate::resources::{Clock, Correlations, Market, Markets, OracleDisruption, Recorder, Shocks};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_scenario::ShockKind;
@@ -14,6 +14,7 @@ pub fn apply_shocks(
     clock: Res<Clock>,
     mut shocks: ResMut<Shocks>,
     mut markets: ResMut<Markets>,
+    mut correlations: ResMut<Correlations>,
     mut recorder: ResMut<Recorder>,
 ) {
     let tick = clock.tick;
@@ -22,16 +23,18 @@ pub fn apply_shocks(
     let mut spread = 1.0;
     let mut arbitrage_kept = 1.0;
     let mut funding_extra = Decimal::ZERO;
-    let mut crash = 0.0;
+    let mut crash = vec![0.0; markets.0.len()];
+    let mut broken: Option<f64> = None;
     let mut oracle = OracleDisruption::default();
+    let hits = |target: &Option<String>, m: &Market| target.as_ref().is_none_or(|s| *s == m.spec.symbol);
     for shock in &shocks.timeline {
         let end = shock.at + shock.duration;
         let active = shock.at <= tick && tick < end;
         if shock.at == tick {
             recorder.events.push(shock_event(tick, EventKind::ShockStart, &shock.kind));
-            if let ShockKind::PriceGap { change } = shock.kind {
-                for market in &mut markets.0 {
-                    market.pending_gap += libm::log1p(change);
+            if let ShockKind::PriceGap { change, market } = &shock.kind {
+                for m in markets.0.iter_mut().filter(|m| hits(market, m)) {
+                    m.pending_gap += libm::log1p(*change);
                 }
             }
         }
@@ -39,10 +42,16 @@ pub fn apply_shocks(
             recorder.events.push(shock_event(tick, EventKind::ShockEnd, &shock.kind));
         }
         if active {
-            match shock.kind {
+            match &shock.kind {
                 ShockKind::DepthWithdrawal { fraction } => kept_depth *= 1.0 - fraction,
                 ShockKind::VolatilitySpike { multiplier } => volatility *= multiplier,
-                ShockKind::PriceCrash { change } => crash += libm::log1p(change) / shock.duration as f64,
+                ShockKind::PriceCrash { change, market } => {
+                    for (k, m) in markets.0.iter().enumerate() {
+                        if hits(market, m) {
+                            crash[k] += libm::log1p(*change) / shock.duration as f64;
+                        }
+                    }
+                }
                 ShockKind::SpreadWidening { multiplier } => spread *= multiplier,
                 ShockKind::ArbitrageWithdrawal { fraction } => arbitrage_kept *= 1.0 - fraction,
                 ShockKind::FundingSpike { rate } => funding_extra += rate,
@@ -50,7 +59,8 @@ pub fn apply_shocks(
                 ShockKind::OracleFreeze => oracle.frozen = true,
                 ShockKind::OracleLag { ticks } => oracle.extra_delay += ticks,
                 ShockKind::OracleUncertainty { multiplier } => oracle.uncertainty *= multiplier,
-                ShockKind::OracleBadPrint { change, sources } => oracle.bad_print = Some((change, sources)),
+                ShockKind::OracleBadPrint { change, sources } => oracle.bad_print = Some((*change, *sources)),
+                ShockKind::CorrelationBreak { correlation } => broken = Some(*correlation),
                 ShockKind::PriceGap { .. } => {}
             }
         }
@@ -60,19 +70,30 @@ pub fn apply_shocks(
     shocks.spread_multiplier = spread;
     shocks.arbitrage_kept = arbitrage_kept;
     shocks.funding_extra = funding_extra;
-    if crash != 0.0 {
-        for market in &mut markets.0 {
-            market.pending_gap += crash;
+    for (market, crash) in markets.0.iter_mut().zip(crash) {
+        market.pending_gap += crash;
+    }
+    // A correlation break replaces the matrix the prices move by while it lasts (validated when loaded).
+    let n = correlations.scenario.len();
+    let in_force = match broken {
+        Some(rho) => {
+            cascade_core::correlation::Correlation::uniform(n, rho).unwrap_or_else(|_| correlations.scenario.clone())
         }
+        None => correlations.scenario.clone(),
+    };
+    if in_force != correlations.in_force {
+        correlations.joint = n > 1;
+        correlations.in_force = in_force;
     }
     shocks.oracle = oracle;
 }
 
 fn shock_event(tick: u64, kind: EventKind, shock: &ShockKind) -> Event {
     let magnitude = match *shock {
-        ShockKind::PriceGap { change }
-        | ShockKind::PriceCrash { change }
+        ShockKind::PriceGap { change, .. }
+        | ShockKind::PriceCrash { change, .. }
         | ShockKind::OracleBadPrint { change, .. } => change,
+        ShockKind::CorrelationBreak { correlation } => correlation,
         ShockKind::SpreadWidening { multiplier } => multiplier,
         ShockKind::ArbitrageWithdrawal { fraction } => fraction,
         ShockKind::FundingSpike { rate } => cascade_core::money::to_f64(rate),

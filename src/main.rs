@@ -491,9 +491,10 @@ fn run_scenario(mut args: RunArgs) -> Result<()> {
 fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
     let hours = s.ticks as f64 * scenario.tick_seconds / 3600.0;
     let pct = |a: f64, b: f64| 100.0 * (b / a - 1.0);
-    let mark_start = cascade_core::money::to_f64(s.mark_start);
-    let mark_min = cascade_core::money::to_f64(s.mark_min);
-    let mark_end = cascade_core::money::to_f64(s.mark_end);
+    let to_f64 = cascade_core::money::to_f64;
+    let mark_start = to_f64(s.mark_start);
+    let mark_min = to_f64(s.mark_min);
+    let mark_end = to_f64(s.mark_end);
     println!(
         "cascade {} | scenario {:?} ({path}) | seed {} | {} ticks ({hours:.1} h)",
         env!("CARGO_PKG_VERSION"),
@@ -508,6 +509,17 @@ fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         100.0 * s.mark_max_drawdown
     );
     println!("  reference       {:.1} -> {:.1}, low {:.1}", s.reference_start, s.reference_end, s.reference_min);
+    for m in &s.markets {
+        let (start, end, low) = (to_f64(m.mark_start), to_f64(m.mark_end), to_f64(m.mark_min));
+        println!(
+            "  {:<15} {start:.2} -> {end:.2} ({:+.1}%), low {low:.2} ({:+.1}%); {} close-outs, {:.0} notional",
+            m.symbol,
+            pct(start, end),
+            pct(start, low),
+            m.liquidations,
+            m.liquidated_notional
+        );
+    }
     match s.peak_liquidation_tick {
         Some(peak) => println!(
             "  liquidations    {} close-outs of {} accounts, {:.0} notional; peak {} in tick {peak}; {} ticks with liquidations",
@@ -556,5 +568,9 @@ fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         "  volume          {:.0} notional; fees {:.2}; orders rejected at initial margin {}",
         s.notional_volume, s.fees, s.rejected_orders
     );
-    println!("  output          {}/{{timeseries.csv, events.csv, summary.json, manifest.json}}", out.display());
+    let markets = if s.markets.is_empty() { "" } else { ", markets.csv" };
+    println!(
+        "  output          {}/{{timeseries.csv, events.csv, summary.json, manifest.json{markets}}}",
+        out.display()
+    );
 }

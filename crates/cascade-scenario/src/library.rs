@@ -27,6 +27,7 @@ pub const LIBRARY: &[Entry] = &[
     entry!("crash-2025-10-10"),
     entry!("vol-spike-no-move"),
     entry!("replay-btc-2018-01"),
+    entry!("correlation-break"),
 ];
 
 macro_rules! margin_entry {

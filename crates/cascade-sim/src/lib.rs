@@ -161,7 +161,14 @@ impl Simulation {
 
     /// Headline figures of the ticks run so far.
     pub fn summary(&self) -> Summary {
-        Summary::from_records(&self.scenario_name, self.seed, self.insurance_fund_start, self.records(), self.events())
+        Summary::from_records(
+            &self.scenario_name,
+            self.seed,
+            self.insurance_fund_start,
+            self.records(),
+            self.events(),
+            self.market_records(),
+        )
     }
 
     /// The world, for inspection (tests, snapshots).

@@ -270,6 +270,61 @@ pub struct Summary {
     pub margin_locked_peak: Decimal,
     /// Backtest of the maintenance margin against one-tick mark moves, at a 1% expected exception rate.
     pub backtest: Option<cascade_core::risk::Backtest>,
+    /// With several markets, each market's headline figures (the fields above describe the first market's prices
+    /// and the whole venue's money).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub markets: Vec<MarketSummary>,
+}
+
+/// One market's headline figures in a world of several.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarketSummary {
+    /// The market's symbol.
+    pub symbol: String,
+    /// Mark price at the end of tick 0.
+    pub mark_start: Decimal,
+    /// Mark price at the end.
+    pub mark_end: Decimal,
+    /// Lowest mark price.
+    pub mark_min: Decimal,
+    /// Highest mark price.
+    pub mark_max: Decimal,
+    /// Liquidation close-outs in this market.
+    pub liquidations: u64,
+    /// Notional closed by liquidations in this market, quote.
+    pub liquidated_notional: Decimal,
+    /// Backtest of this market's maintenance margin against its one-tick mark moves.
+    pub backtest: Option<cascade_core::risk::Backtest>,
+}
+
+impl MarketSummary {
+    /// Per-market figures from the per-market rows, in order of first appearance.
+    pub fn from_rows(rows: &[MarketTick]) -> Vec<Self> {
+        let mut symbols: Vec<&str> = Vec::new();
+        for r in rows {
+            if !symbols.contains(&r.symbol.as_str()) {
+                symbols.push(&r.symbol);
+            }
+        }
+        symbols
+            .into_iter()
+            .map(|symbol| {
+                let own: Vec<&MarketTick> = rows.iter().filter(|r| r.symbol == symbol).collect();
+                let marks: Vec<f64> = own.iter().map(|r| to_f64(r.mark)).collect();
+                let margins: Vec<f64> = own.iter().map(|r| to_f64(r.maintenance_margin)).collect();
+                Self {
+                    symbol: symbol.to_owned(),
+                    mark_start: own.first().map_or(Decimal::ZERO, |r| r.mark),
+                    mark_end: own.last().map_or(Decimal::ZERO, |r| r.mark),
+                    mark_min: own.iter().map(|r| r.mark).min().unwrap_or_default(),
+                    mark_max: own.iter().map(|r| r.mark).max().unwrap_or_default(),
+                    liquidations: own.iter().map(|r| u64::from(r.liquidations)).sum(),
+                    liquidated_notional: own.iter().map(|r| r.liquidated_notional).sum(),
+                    backtest: cascade_core::risk::backtest(&marks, &margins, 1, 0.01),
+                }
+            })
+            .collect()
+    }
 }
 
 /// Backtests the maintenance margin of a run's ticks against mark moves over `horizon` ticks.
@@ -287,6 +342,7 @@ impl Summary {
         insurance_fund_start: Decimal,
         ticks: &[TickRecord],
         events: &[Event],
+        market_ticks: &[MarketTick],
     ) -> Self {
         let first = ticks.first();
         let last = ticks.last();
@@ -343,6 +399,7 @@ impl Summary {
             },
             margin_locked_peak: ticks.iter().map(|t| t.margin_locked).max().unwrap_or_default(),
             backtest: backtest_of(ticks, 1, 0.01),
+            markets: MarketSummary::from_rows(market_ticks),
         }
     }
 }

@@ -211,6 +211,17 @@ fn liq_price_and_backtest() {
     ];
     let out = cascade(dir.path(), &args);
     assert!(stdout(&out).starts_with("47708.54 "), "{}{}", stdout(&out), stderr(&out));
+    let preset = [&args[..9], &["--margin", "binance-btcusdt"]].concat();
+    assert_eq!(stdout(&cascade(dir.path(), &preset)), stdout(&out), "the preset is the same table");
+    // One leg of a cross account: the other legs lose 800 and need 100 of maintenance, so 24,100 backs this one:
+    // (500,000 - 24,100) / (10 x 0.975) = 48,810.26.
+    let cross = [&args[..9], &["--other-pnl", "-800", "--other-maintenance", "100"]].concat();
+    assert!(stdout(&cascade(dir.path(), &cross)).starts_with("48810.26 "));
+    // A square-root premium: 10 BTC pays 0.8 x 2.5% + 0.01 x sqrt(10) = 5.16% maintenance, more than the 5% posted.
+    let premium = [&args[..9], &["--margin", "sqrt-size-premium"]].concat();
+    assert!(stdout(&cascade(dir.path(), &premium)).starts_with("50085.56 (+0.17% from entry)"));
+    let book = cascade(dir.path(), &[&args[..9], &["--margin", "liquidity-add-on"]].concat());
+    assert!(!book.status.success() && stderr(&book).contains("depends on the order book"));
     // Backtest a short run: the summary carries one and the command reproduces it from timeseries.csv.
     assert!(cascade(dir.path(), &["run", "--ticks", "300", "--out", "r", "-q"]).status.success());
     let summary: serde_json::Value =

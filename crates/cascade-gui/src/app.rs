@@ -5,7 +5,9 @@ use crate::plots;
 use crate::view::RunView;
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
-use cascade_scenario::{Margin, MarginPolicy, RiskMeasureKind, RiskMethod, Scenario, ShockKind, library};
+use cascade_scenario::{
+    Margin, MarginPolicy, RiskMeasureKind, RiskMethod, Scenario, ShockKind, VolatilityModel, library,
+};
 use cascade_sim::SimError;
 use cascade_sim::runner::{Command, Runner, Speed, Update};
 use std::path::PathBuf;
@@ -166,6 +168,19 @@ impl CascadeApp {
                 floor: parse(&p.floor, "floor")?,
                 cap: parse(&p.cap, "cap")?,
             },
+            PolicyKind::Garch | PolicyKind::Har => MarginPolicy::Predictive {
+                model: if p.kind == PolicyKind::Garch {
+                    // Refit hourly on the lookback window.
+                    VolatilityModel::Garch { lookback_ticks: p.lookback_ticks, refit_every_ticks: 60 }
+                } else {
+                    // Half-hour blocks over the lookback window.
+                    VolatilityModel::Har { block_ticks: 30, lookback_blocks: (p.lookback_ticks / 30).max(1) }
+                },
+                horizon_ticks: p.horizon_ticks,
+                multiplier: p.multiplier,
+                floor: parse(&p.floor, "floor")?,
+                cap: parse(&p.cap, "cap")?,
+            },
             PolicyKind::RiskMeasure => MarginPolicy::RiskMeasure {
                 method: if p.historical { RiskMethod::Historical } else { RiskMethod::Normal },
                 measure: if p.expected_shortfall { RiskMeasureKind::Es } else { RiskMeasureKind::Var },
@@ -181,6 +196,7 @@ impl CascadeApp {
             maintenance: parse(&self.maintenance_text, "maintenance margin")?,
             policy,
             max_increase_per_tick: parse(&p.speed_limit, "speed limit")?,
+            stress_buffer: parse(&p.stress_buffer, "stress buffer")?,
             ..self.scenario.margin.clone()
         };
         let mut check = self.scenario.clone();
@@ -428,6 +444,8 @@ enum PolicyKind {
     Static,
     VolatilityAdaptive,
     RiskMeasure,
+    Garch,
+    Har,
 }
 
 /// The margin policy part of the side panel.
@@ -443,6 +461,7 @@ struct PolicyForm {
     floor: String,
     cap: String,
     speed_limit: String,
+    stress_buffer: String,
 }
 
 impl Default for PolicyForm {
@@ -459,6 +478,7 @@ impl Default for PolicyForm {
             floor: "0.01".into(),
             cap: "0.25".into(),
             speed_limit: "0".into(),
+            stress_buffer: "0".into(),
         }
     }
 }
@@ -469,6 +489,8 @@ impl PolicyForm {
             PolicyKind::Static => "static",
             PolicyKind::VolatilityAdaptive => "volatility-adaptive",
             PolicyKind::RiskMeasure => "VaR/ES",
+            PolicyKind::Garch => "GARCH forecast",
+            PolicyKind::Har => "HAR-RV forecast",
         }
     }
 
@@ -477,6 +499,8 @@ impl PolicyForm {
             ui.selectable_value(&mut self.kind, PolicyKind::Static, "static");
             ui.selectable_value(&mut self.kind, PolicyKind::VolatilityAdaptive, "volatility-adaptive");
             ui.selectable_value(&mut self.kind, PolicyKind::RiskMeasure, "VaR/ES");
+            ui.selectable_value(&mut self.kind, PolicyKind::Garch, "GARCH forecast");
+            ui.selectable_value(&mut self.kind, PolicyKind::Har, "HAR-RV forecast");
         });
         if self.kind != PolicyKind::Static {
             ui.label("initial and maintenance above are the starting fractions");
@@ -489,6 +513,11 @@ impl PolicyForm {
                 if self.kind == PolicyKind::VolatilityAdaptive {
                     drag(ui, "EWMA decay", &mut self.lambda, 0.5..=0.999);
                     drag(ui, "multiplier", &mut self.multiplier, 0.1..=20.0);
+                } else if matches!(self.kind, PolicyKind::Garch | PolicyKind::Har) {
+                    drag(ui, "multiplier", &mut self.multiplier, 0.1..=20.0);
+                    let l = ui.label("lookback ticks");
+                    ui.add(egui::DragValue::new(&mut self.lookback_ticks).range(100..=100_000)).labelled_by(l.id);
+                    ui.end_row();
                 } else {
                     drag(ui, "confidence", &mut self.confidence, 0.9..=0.9999);
                     let l = ui.label("lookback ticks");
@@ -505,7 +534,9 @@ impl PolicyForm {
                 labelled_text(ui, "cap", &mut self.cap);
             });
         }
-        egui::Grid::new("speed-limit-grid")
-            .show(ui, |ui| labelled_text(ui, "max rise per tick", &mut self.speed_limit));
+        egui::Grid::new("speed-limit-grid").show(ui, |ui| {
+            labelled_text(ui, "max rise per tick", &mut self.speed_limit);
+            labelled_text(ui, "stress buffer", &mut self.stress_buffer);
+        });
     }
 }

@@ -123,3 +123,24 @@ fn a_margin_policy_chosen_in_the_window_takes_effect_mid_run() {
     );
     assert!(harness.state().error().is_none());
 }
+
+#[test]
+fn a_predictive_policy_applies_and_falls_back_to_the_ewma_until_it_can_fit() {
+    let mut harness = harness(false);
+    harness.get_by_role_and_label(Role::ComboBox, "policy").click();
+    harness.run_steps(3);
+    harness.get_by_label("GARCH forecast").click();
+    harness.step();
+    harness.get_by_role_and_label(Role::Button, "Apply margin").click();
+    harness.step();
+    harness.get_by_role_and_label(Role::Button, "Step").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() == 1);
+    // Too few returns to fit: the RiskMetrics EWMA from the calm volatility, 3 x 0.000827 x sqrt(60) = 1.9%.
+    let maintenance = harness.state().maintenance_margin().unwrap();
+    assert!(
+        maintenance > cascade_core::Decimal::new(17, 3) && maintenance < cascade_core::Decimal::new(21, 3),
+        "{maintenance}"
+    );
+    assert!(harness.state().error().is_none());
+}

@@ -40,6 +40,15 @@ pub fn stdev(xs: &[f64]) -> f64 {
     (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
+/// Root mean square of returns: the volatility of a rolling window about a zero mean (as RiskMetrics assumes for
+/// short horizons); 0 when empty.
+pub fn root_mean_square(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    (xs.iter().map(|x| x * x).sum::<f64>() / xs.len() as f64).sqrt()
+}
+
 /// Median of exact values; the mean of the two middle values for an even count. `None` when empty.
 pub fn median(values: &mut [Decimal]) -> Option<Decimal> {
     if values.is_empty() {
@@ -70,6 +79,13 @@ mod tests {
         // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sum of squares 32, sample variance 32/7.
         let s = stdev(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
         assert!((s - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn root_mean_square_of_a_known_window() {
+        // 0.01, -0.02, 0.02: (1 + 4 + 4) / 3 = 3 (x 1e-4), so sqrt(3) x 0.01.
+        assert!((root_mean_square(&[0.01, -0.02, 0.02]) - 3.0f64.sqrt() * 0.01).abs() < 1e-15);
+        assert_eq!(root_mean_square(&[]), 0.0);
     }
 
     #[test]

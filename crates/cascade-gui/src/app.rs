@@ -163,6 +163,7 @@ impl CascadeApp {
             PolicyKind::Static => MarginPolicy::Static,
             PolicyKind::VolatilityAdaptive => MarginPolicy::VolatilityAdaptive {
                 lambda: p.lambda,
+                window_ticks: None,
                 horizon_ticks: f64::from(p.horizon_ticks),
                 multiplier: p.multiplier,
                 floor: parse(&p.floor, "floor")?,

@@ -372,11 +372,15 @@ pub enum MarginPolicy {
     /// Fixed `initial` and `maintenance`.
     Static,
     /// Realized-volatility adaptive: maintenance = `multiplier x sigma x sqrt(horizon_ticks)`, with `sigma` the EWMA
-    /// (decay `lambda`) volatility of mark log-returns per tick, clamped to `[floor, cap]`; initial keeps the
-    /// scenario's initial-to-maintenance ratio.
+    /// (decay `lambda`) volatility of mark log-returns per tick, or with `window_ticks` their rolling-window
+    /// volatility, clamped to `[floor, cap]`; initial keeps the scenario's initial-to-maintenance ratio.
     VolatilityAdaptive {
         /// EWMA decay per tick, in (0, 1).
         lambda: f64,
+        /// Use the rolling-window volatility (root mean square of the last this many mark returns) instead of the
+        /// EWMA; at least 2.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_ticks: Option<u32>,
         /// Liquidation horizon in ticks, >= 1.
         horizon_ticks: f64,
         /// Multiple of the horizon volatility (e.g. 3 for about 99.9% under normality), > 0.

@@ -154,7 +154,11 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         }
         adaptive_bounds(&mut c, floor, cap, mg.initial, mg.maintenance);
     }
-    if let MarginPolicy::VolatilityAdaptive { lambda, horizon_ticks, multiplier, floor, cap } = mg.policy {
+    if let MarginPolicy::VolatilityAdaptive { lambda, window_ticks, horizon_ticks, multiplier, floor, cap } = mg.policy
+    {
+        if let Some(window) = window_ticks {
+            c.require(window >= 2, "margin.policy.window_ticks", format!("expected at least 2 ticks, found {window}"));
+        }
         c.require(
             lambda > 0.0 && lambda < 1.0,
             "margin.policy.lambda",

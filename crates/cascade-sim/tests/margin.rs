@@ -151,6 +151,7 @@ fn the_stress_buffer_damps_and_delays_margin_increases() {
     let mut scenario = default_scenario_ticks(1_600);
     scenario.margin.policy = MarginPolicy::VolatilityAdaptive {
         lambda: 0.97,
+        window_ticks: None,
         horizon_ticks: 60.0,
         multiplier: 3.0,
         floor: dec!(0.01),
@@ -176,5 +177,33 @@ fn the_stress_buffer_damps_and_delays_margin_increases() {
             .clamp(dec!(0.01), dec!(0.3));
         let m = r.maintenance_margin;
         assert!(m >= model && m <= (model * dec!(1.25)).round_dp(6), "tick {}: {m} outside [{model}, x1.25]", r.tick);
+    }
+}
+
+/// The rolling-window estimator: maintenance is `multiplier x RMS(last window returns) x sqrt(horizon)`, recomputed
+/// here from the recorded marks.
+#[test]
+fn rolling_window_volatility_margin_is_recomputed_from_the_marks() {
+    let mut scenario = default_scenario_ticks(1_500);
+    scenario.margin.policy = MarginPolicy::VolatilityAdaptive {
+        lambda: 0.97,
+        window_ticks: Some(120),
+        horizon_ticks: 60.0,
+        multiplier: 3.0,
+        floor: dec!(0.005),
+        cap: dec!(0.3),
+    };
+    let sim = run(&scenario);
+    let marks: Vec<f64> = std::iter::once(cascade_core::money::to_f64(scenario.market.initial_price))
+        .chain(sim.records().iter().map(|r| cascade_core::money::to_f64(r.mark)))
+        .collect();
+    let returns: Vec<f64> = marks.windows(2).map(|w| libm::log(w[1] / w[0])).collect();
+    for t in [200usize, 900, 1_445, 1_499] {
+        let window = &returns[t + 1 - 120..=t];
+        let sigma = cascade_core::stats::root_mean_square(window);
+        let expected = cascade_core::money::from_f64(3.0 * sigma * 60.0_f64.sqrt(), dec!(0.000001), "m")
+            .unwrap()
+            .clamp(dec!(0.005), dec!(0.3));
+        assert_eq!(sim.records()[t].maintenance_margin, expected, "tick {t}");
     }
 }

@@ -162,6 +162,7 @@ fn adaptive_margin_follows_volatility_within_its_speed_limit() {
     scenario.ticks = 2_000;
     scenario.margin.policy = cascade_scenario::MarginPolicy::VolatilityAdaptive {
         lambda: 0.97,
+        window_ticks: None,
         horizon_ticks: 60.0,
         multiplier: 3.0,
         floor: dec!(0.01),

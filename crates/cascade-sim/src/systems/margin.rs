@@ -10,7 +10,7 @@ use cascade_core::liquidity::{DepthCurve, LiquidityCharge};
 use cascade_core::margin::{MarginRates, MarginSchedule};
 use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::risk::estimate;
-use cascade_core::stats::Ewma;
+use cascade_core::stats::{Ewma, root_mean_square};
 use cascade_core::tiers::{Tier, TierTable};
 use cascade_scenario::{Margin, MarginPolicy, RiskMeasureKind, RiskMethod, VolatilityModel};
 use std::collections::VecDeque;
@@ -84,7 +84,7 @@ pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
 
 /// Sets every market's schedule for this tick:
 /// 1. the policy's maintenance fraction: fixed (static, tiered); `multiplier x sigma x sqrt(horizon)` from the EWMA
-///    volatility of mark returns (volatility-adaptive); the VaR or ES of a unit position, the worse side
+///    or rolling-window volatility of mark returns (volatility-adaptive); the VaR or ES of a unit position, the worse side
 ///    (risk-measure); `multiplier x` the forecast horizon volatility (predictive); clamped to `[floor, cap]`;
 /// 2. the stress buffer: the fraction in force stays within `[policy, policy x (1 + buffer)]`, moving only when
 ///    pushed by an edge of that band;
@@ -142,8 +142,18 @@ pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut markets: ResMut<Ma
 fn policy_target(policy: &MarginPolicy, state: &mut PolicyState, r: f64) -> (Option<(f64, Decimal, Decimal)>, bool) {
     match *policy {
         MarginPolicy::Static | MarginPolicy::Tiered { .. } => (None, false),
-        MarginPolicy::VolatilityAdaptive { horizon_ticks, multiplier, floor, cap, .. } => {
-            (Some((multiplier * state.volatility.volatility() * horizon_ticks.sqrt(), floor, cap)), false)
+        MarginPolicy::VolatilityAdaptive { window_ticks, horizon_ticks, multiplier, floor, cap, .. } => {
+            let sigma = match window_ticks {
+                Some(window) => {
+                    keep_last(&mut state.returns, window as usize);
+                    if state.returns.len() < 2 {
+                        return (None, false);
+                    }
+                    root_mean_square(state.returns.make_contiguous())
+                }
+                None => state.volatility.volatility(),
+            };
+            (Some((multiplier * sigma * horizon_ticks.sqrt(), floor, cap)), false)
         }
         MarginPolicy::RiskMeasure { method, measure, confidence, horizon_ticks, lookback_ticks, floor, cap } => {
             keep_last(&mut state.returns, lookback_ticks as usize);

@@ -579,8 +579,13 @@ fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
             s.oracle_stale_ticks, s.oracle_rejections
         );
     }
+    let netted = if s.margin_locked_standalone_mean == s.margin_locked_mean {
+        String::new()
+    } else {
+        format!(" (stand-alone {:.0})", s.margin_locked_standalone_mean)
+    };
     println!(
-        "  margin          {:.0} locked on average, {:.0} at peak{}",
+        "  margin          {:.0} locked on average{netted}, {:.0} at peak{}",
         s.margin_locked_mean,
         s.margin_locked_peak,
         s.backtest.map_or(String::new(), |b| format!(

@@ -66,6 +66,9 @@ pub struct TickRecord {
     /// Collateral that must be held as initial margin by every account with a position, in all markets, under
     /// the venue's margin mode (portfolio margin nets), quote.
     pub margin_locked: Decimal,
+    /// The sum of every position's stand-alone initial requirement, quote: `margin_locked` without portfolio
+    /// netting (equal to it under cross and isolated margin).
+    pub margin_locked_standalone: Decimal,
     /// Accounts liquidated in the tick.
     pub liquidations: u32,
     /// Notional closed by liquidations in the tick, quote.
@@ -268,6 +271,9 @@ pub struct Summary {
     pub margin_locked_mean: Decimal,
     /// Peak collateral locked as initial margin, quote.
     pub margin_locked_peak: Decimal,
+    /// Mean of the positions' summed stand-alone initial requirements per tick, quote: what `margin_locked_mean`
+    /// would be without portfolio netting.
+    pub margin_locked_standalone_mean: Decimal,
     /// Backtest of the maintenance margin against one-tick mark moves, at a 1% expected exception rate.
     pub backtest: Option<cascade_core::risk::Backtest>,
     /// With several markets, each market's headline figures (the fields above describe the first market's prices
@@ -398,6 +404,12 @@ impl Summary {
                 (ticks.iter().map(|t| t.margin_locked).sum::<Decimal>() / Decimal::from(ticks.len())).round_dp(2)
             },
             margin_locked_peak: ticks.iter().map(|t| t.margin_locked).max().unwrap_or_default(),
+            margin_locked_standalone_mean: if ticks.is_empty() {
+                Decimal::ZERO
+            } else {
+                (ticks.iter().map(|t| t.margin_locked_standalone).sum::<Decimal>() / Decimal::from(ticks.len()))
+                    .round_dp(2)
+            },
             backtest: backtest_of(ticks, 1, 0.01),
             markets: MarketSummary::from_rows(market_ticks),
         }

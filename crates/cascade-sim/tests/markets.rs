@@ -81,6 +81,10 @@ fn portfolio_margin_nets_the_hedge_that_cross_and_isolated_margin_add_up() {
     let (isolated, isolated_sim) = locked(MarginMode::Isolated);
     assert!(portfolio < cross * dec!(0.9), "portfolio {portfolio} vs cross {cross}");
     assert!(isolated > portfolio, "isolated {isolated} vs portfolio {portfolio}");
+    // Each run also reports the stand-alone sum beside what it locks: equal without netting, larger with it.
+    let (p, c) = (portfolio_sim.summary(), cross_sim.summary());
+    assert!(p.margin_locked_standalone_mean > p.margin_locked_mean * dec!(1.1), "{p:?}");
+    assert_eq!(c.margin_locked_standalone_mean, c.margin_locked_mean);
     let pair_accounts = |sim: &Simulation| {
         let world = sim.world();
         let mut q = world.try_query::<&cascade_sim::components::PairTrader>().unwrap();

@@ -2,7 +2,7 @@
 
 use crate::SimError;
 use crate::components::Account;
-use crate::health::account_health;
+use crate::health::{account_health, standalone_health};
 use crate::record::MarketTick;
 use crate::record::TickRecord;
 use crate::resources::{Audit, Clock, Faults, MarginEngine, Market, Markets, Recorder, TickFlow, VenueLedger};
@@ -52,29 +52,34 @@ pub fn check_conservation<'a>(
 }
 
 /// Initial margin of every open position in every market, quote currency, to the cent: what accounts must hold
-/// under the venue's margin mode. With flat fractions (and open-interest scaling) and no netting this is
+/// under the venue's margin mode, and the sum of the positions' stand-alone requirements (the same unless portfolio
+/// margin nets). With flat fractions (and open-interest scaling) and no netting this is
 /// `sum over markets of initial fraction x mark x 2 x open interest` (longs and shorts each hold the open interest),
 /// without touching accounts; tiers, size premiums, the liquidity add-on and portfolio margin sum account by account.
 fn margin_locked(
     markets: &Markets,
     engine: &MarginEngine,
     accounts: &Query<&Account>,
-) -> Result<Decimal, money::MoneyError> {
+) -> Result<(Decimal, Decimal), money::MoneyError> {
     let flat = |m: &Market| m.margin.tiers.is_none() && m.margin.size_premium.is_zero() && m.margin.liquidity.is_none();
     let netting = matches!(engine.rules.mode, cascade_scenario::MarginMode::Portfolio { .. });
-    let mut total = Decimal::ZERO;
+    let (mut locked, mut standalone) = (Decimal::ZERO, Decimal::ZERO);
     if !netting && markets.0.iter().all(flat) {
         for market in &markets.0 {
             let open = money::mul(money::mul(market.mark_price, Decimal::TWO)?, market.open_interest)?;
             let unit = market.margin.requirement(Decimal::ONE, Decimal::ONE)?;
-            total = money::add(total, money::mul(open, unit.initial)?)?;
+            locked = money::add(locked, money::mul(open, unit.initial)?)?;
         }
+        standalone = locked;
     } else {
         for account in accounts.iter().filter(|a| a.0.positions.iter().any(|p| !p.quantity.is_zero())) {
-            total = money::add(total, account_health(markets, engine, &account.0)?.initial_requirement)?;
+            let alone = standalone_health(markets, &account.0)?.initial_requirement;
+            let held = if netting { account_health(markets, engine, &account.0)?.initial_requirement } else { alone };
+            locked = money::add(locked, held)?;
+            standalone = money::add(standalone, alone)?;
         }
     }
-    Ok(total.round_dp(2))
+    Ok((locked.round_dp(2), standalone.round_dp(2)))
 }
 
 /// Records the tick (the first market's state, collateral locked in all markets and the ledger's sinks; with
@@ -89,9 +94,9 @@ pub fn record_tick(
     mut faults: ResMut<Faults>,
 ) {
     let tick = clock.tick;
-    let locked = margin_locked(&markets, &engine, &accounts).unwrap_or_else(|e| {
+    let (locked, standalone) = margin_locked(&markets, &engine, &accounts).unwrap_or_else(|e| {
         faults.0.push(e.into());
-        Decimal::ZERO
+        (Decimal::ZERO, Decimal::ZERO)
     });
     if let Some(market) = markets.0.first() {
         let band = Decimal::new(1, 2);
@@ -113,6 +118,7 @@ pub fn record_tick(
             initial_margin: market.margin.rates.initial,
             maintenance_margin: market.margin.rates.maintenance,
             margin_locked: locked,
+            margin_locked_standalone: standalone,
             liquidations: flow.liquidations,
             liquidated_notional: flow.liquidated_notional,
             rejected_orders: flow.rejected_orders,

@@ -169,7 +169,7 @@ fn run_one(loaded: &crate::Loaded, margin: &str, overrides: &[Override], args: &
         margin: margin.to_owned(),
         seed,
         bad_debt: s.bad_debt.round_dp(2),
-        insurance_fund_drawdown: (s.insurance_fund_start - s.insurance_fund_min).round_dp(2),
+        insurance_fund_drawdown: s.insurance_fund_drawdown.round_dp(2),
         liquidated_notional: s.liquidated_notional.round_dp(0),
         accounts_liquidated: s.accounts_liquidated,
         margin_locked_mean: s.margin_locked_mean.round_dp(0),

@@ -245,6 +245,8 @@ pub struct Summary {
     pub insurance_fund_end: Decimal,
     /// Lowest insurance fund balance.
     pub insurance_fund_min: Decimal,
+    /// Largest fall of the insurance fund below its starting balance, quote (`start - min`).
+    pub insurance_fund_drawdown: Decimal,
     /// Shortfalls of bankrupt accounts, quote.
     pub shortfall: Decimal,
     /// Bad debt at the end, quote.
@@ -387,6 +389,9 @@ impl Summary {
             insurance_fund_start,
             insurance_fund_end: last.map_or(insurance_fund_start, |t| t.insurance_fund),
             insurance_fund_min: ticks.iter().map(|t| t.insurance_fund).min().unwrap_or(insurance_fund_start),
+            insurance_fund_drawdown: (insurance_fund_start
+                - ticks.iter().map(|t| t.insurance_fund).min().unwrap_or(insurance_fund_start))
+            .max(Decimal::ZERO),
             shortfall: sum(|e| e.shortfall),
             bad_debt: last.map_or(Decimal::ZERO, |t| t.bad_debt),
             fees: last.map_or(Decimal::ZERO, |t| t.fees),

@@ -207,3 +207,16 @@ fn rolling_window_volatility_margin_is_recomputed_from_the_marks() {
         assert_eq!(sim.records()[t].maintenance_margin, expected, "tick {t}");
     }
 }
+
+/// A tiered table is fixed, so the stress buffer raises its maintenance rates for good (like a static policy's):
+/// 25% on the first bracket's 1% is 1.25%.
+#[test]
+fn the_stress_buffer_raises_a_tiered_table() {
+    let mut scenario = default_scenario_ticks(5);
+    scenario.margin.policy = MarginPolicy::Tiered {
+        brackets: vec![bracket(dec!(20000), dec!(0.01), dec!(50)), bracket(dec!(100000), dec!(0.05), dec!(10))],
+    };
+    scenario.margin.stress_buffer = dec!(0.25);
+    let sim = run(&scenario);
+    assert_eq!(sim.records()[4].maintenance_margin, dec!(0.0125));
+}

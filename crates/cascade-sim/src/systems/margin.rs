@@ -52,9 +52,9 @@ impl MarginEngine {
     }
 }
 
-/// The schedule a market starts with under `rules`: the scenario's fractions (raised by the stress buffer, which
-/// starts full), the tiers of a tiered policy, and the size premium. Open-interest scaling and the liquidity
-/// add-on are set each tick.
+/// The schedule a market starts with under `rules`: the scenario's fractions or a tiered policy's brackets (their
+/// maintenance raised by the stress buffer, which starts full; a fixed table keeps it full), and the size premium.
+/// Open-interest scaling and the liquidity add-on are set each tick.
 pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
     let buffered =
         |f: Decimal| (f * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP).min(Decimal::ONE).normalize();
@@ -64,7 +64,7 @@ pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
                 .iter()
                 .map(|b| Tier {
                     max_notional: b.max_notional,
-                    maintenance_rate: b.maintenance_rate,
+                    maintenance_rate: buffered(b.maintenance_rate),
                     max_leverage: b.max_leverage,
                 })
                 .collect();
@@ -84,8 +84,8 @@ pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
 
 /// Sets every market's schedule for this tick:
 /// 1. the policy's maintenance fraction: fixed (static, tiered); `multiplier x sigma x sqrt(horizon)` from the EWMA
-///    or rolling-window volatility of mark returns (volatility-adaptive); the VaR or ES of a unit position, the worse side
-///    (risk-measure); `multiplier x` the forecast horizon volatility (predictive); clamped to `[floor, cap]`;
+///    or rolling-window volatility of mark returns (volatility-adaptive); the VaR or ES of a unit position, the
+///    worse side (risk-measure); `multiplier x` the forecast horizon volatility (predictive); clamped to `[floor, cap]`;
 /// 2. the stress buffer: the fraction in force stays within `[policy, policy x (1 + buffer)]`, moving only when
 ///    pushed by an edge of that band;
 /// 3. the speed limit: a rise of at most `max_increase_per_tick`;

@@ -250,21 +250,16 @@ impl Simulation {
         sides
     }
 
-    /// Every account with a position: its margin ratio (equity over maintenance requirement) at the mark; below 1
-    /// it is liquidatable.
+    /// Every account with a position: its margin ratio (equity over maintenance requirement, under the margin mode)
+    /// at the marks; below 1 it is liquidatable.
     pub fn margin_ratios(&mut self) -> Vec<f64> {
-        let markets: Vec<_> =
-            self.world.resource::<Markets>().0.iter().map(|m| (m.mark_price, m.margin.clone())).collect();
-        let mark = |m: MarketId| markets[usize::from(m.0)].0;
-        let requirement = |p: &cascade_core::account::Position, at: Decimal| {
-            markets[usize::from(p.market.0)].1.requirement(p.quantity, at)
-        };
-        let mut query = self.world.query::<(&components::Agent, &Account)>();
+        let mut query = self.world.query::<&Account>();
+        let (markets, engine) = (self.world.resource::<Markets>(), self.world.resource::<resources::MarginEngine>());
         query
             .iter(&self.world)
-            .filter(|(_, a)| a.0.positions.iter().any(|p| !p.quantity.is_zero()))
-            .filter_map(|(_, a)| {
-                let h = cascade_core::margin::health(&a.0, mark, requirement).ok()?;
+            .filter(|a| a.0.positions.iter().any(|p| !p.quantity.is_zero()))
+            .filter_map(|a| {
+                let h = health::account_health(markets, engine, &a.0).ok()?;
                 h.margin_ratio().map(cascade_core::money::to_f64)
             })
             .collect()

@@ -151,13 +151,17 @@ fn resolve(file: &str, text: &str, dir: Option<&Path>, depth: usize) -> Result<(
     Ok((merged, sources))
 }
 
-/// Makes a replayed series' file path relative to the scenario's own directory.
+/// Makes replayed series' file paths (of every market) relative to the scenario's own directory.
 fn resolve_replay_path(mut scenario: Scenario, dir: Option<&Path>) -> Scenario {
-    if let ReferenceModel::Replay { file, .. } = &mut scenario.reference.model
-        && let Some(dir) = dir
-        && Path::new(file.as_str()).is_relative()
-    {
-        *file = dir.join(&*file).display().to_string();
+    let models = std::iter::once(&mut scenario.reference.model)
+        .chain(scenario.other_markets.iter_mut().map(|o| &mut o.reference.model));
+    for model in models {
+        if let ReferenceModel::Replay { file, .. } = model
+            && let Some(dir) = dir
+            && Path::new(file.as_str()).is_relative()
+        {
+            *file = dir.join(&*file).display().to_string();
+        }
     }
     scenario
 }

@@ -191,3 +191,22 @@ fn every_margin_preset_loads_and_sets_a_distinct_rule() {
     assert_eq!(brackets[2].maintenance_rate, dec!(0.0065));
     assert!(matches!(crate::library::load_margin("no-such-preset"), Err(crate::ScenarioError::Io { .. })));
 }
+
+#[test]
+fn replay_files_of_every_market_resolve_beside_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let csv: String = std::iter::once("time,price".to_owned())
+        .chain((0..=20).map(|i| format!("{},{}", i * 60, 2000 + i)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.path().join("data/eth.csv"), csv).unwrap();
+    let text = r#"(
+        ticks: 10,
+        other_markets: [(reference: (model: Replay(file: "data/eth.csv")))],
+    )"#;
+    std::fs::write(dir.path().join("two.ron"), text).unwrap();
+    let s = crate::load_file(&dir.path().join("two.ron")).unwrap();
+    let crate::ReferenceModel::Replay { file } = &s.other_markets[0].reference.model else { panic!("a replay") };
+    assert_eq!(std::path::Path::new(file), dir.path().join("data/eth.csv"));
+}

@@ -234,7 +234,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
                 LossAllocation::Adl => now.covered_price(fund, FINE).unwrap_or(mark),
                 _ => mark,
             };
-            let winners = winners(&e.agents, &mut e.accounts, market_id, mark)?;
+            let winners = winners(&e.agents, &mut e.accounts, market_id, &marks)?;
             let sign = if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
             for (winner, quantity) in adl_plan(remaining, sign, &winners) {
                 let w = winners.iter().find(|w| w.agent == winner).copied();
@@ -275,7 +275,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
         let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
         cover = absorb_shortfall(&mut account.collateral, &mut e.ledger.0)?;
         if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
-            let winners = winners(&e.agents, &mut e.accounts, market_id, mark)?;
+            let winners = winners(&e.agents, &mut e.accounts, market_id, &marks)?;
             let profits: Vec<(AgentId, Decimal)> = winners.iter().map(|w| (w.agent, w.unrealized_pnl)).collect();
             let haircuts = socialize(cover.bad_debt, &profits, FINE);
             for &(winner, haircut) in &haircuts {
@@ -353,13 +353,14 @@ fn deleverage_event(
     }
 }
 
-/// Every account with a profitable position in `market` at `mark`.
+/// Accounts with an unrealized profit in `market` at its mark, with their equity at every market's mark (`marks`).
 fn winners(
     agents: &Query<(Entity, &Agent, Has<BackstopLiquidator>)>,
     accounts: &mut Query<&mut Account>,
     market: MarketId,
-    mark: Decimal,
+    marks: &[Decimal],
 ) -> Result<Vec<Winner>, SimError> {
+    let mark = marks[usize::from(market.0)];
     let mut winners = Vec::new();
     for (entity, agent, _) in agents {
         let Ok(account) = accounts.get(entity) else { continue };
@@ -371,7 +372,7 @@ fn winners(
                 quantity: position.quantity,
                 unrealized_pnl,
                 cost_basis: position.cost_basis.abs(),
-                equity: account.0.equity(|_| mark)?,
+                equity: account.0.equity(|m| marks[usize::from(m.0)])?,
                 notional: position.notional(mark)?,
             });
         }
@@ -435,7 +436,7 @@ impl Takeovers {
                 break;
             }
             let vault_account = &account(accounts, index, vault)?.0;
-            let equity = vault_account.equity(|_| ctx.mark)?;
+            let equity = vault_account.equity(|m| ctx.marks[usize::from(m.0)])?;
             let held = vault_account.quantity(market.id);
             let room = ctx.backstop.max_leverage * equity / ctx.mark;
             let capacity = match ctx.side {

@@ -20,7 +20,7 @@ use crate::resources::{
 use bevy_ecs::prelude::*;
 use cascade_core::margin::Trigger;
 use cascade_core::trigger_index::TriggerIndex;
-use cascade_core::{AgentId, Decimal};
+use cascade_core::{AgentId, Decimal, MarketId};
 use cascade_scenario::LiquidationOrder;
 
 /// Checks accounts against maintenance margin at the mark and queues those below it in the configured order: worst
@@ -65,13 +65,13 @@ pub fn check_margin(
                 if let Ok((a, account)) = accounts.get(agents.entity(agent))
                     && a.market == market.id
                 {
-                    index.markets[m].set(agent, trigger(&markets, account));
+                    index.markets[m].set(agent, trigger(&markets, market.id, account));
                 }
             }
         } else {
             index.markets[m].clear();
             for (agent, account) in accounts.iter().filter(|(a, _)| a.market == market.id) {
-                index.markets[m].set(agent.id, trigger(&markets, account));
+                index.markets[m].set(agent.id, trigger(&markets, market.id, account));
             }
             index.built_with[m] = Some(schedule.clone());
         }
@@ -108,13 +108,17 @@ fn same_maintenance(a: &cascade_core::margin::MarginSchedule, b: &cascade_core::
         && b.liquidity.is_none()
 }
 
-/// Where `account` is liquidated: the closed form for a single position, [`Trigger::Unknown`] for several.
-fn trigger(markets: &Markets, account: &Account) -> Trigger {
+/// Where `account` (homed in `market`) is liquidated, in that market's prices: the closed form for a single position
+/// in it; [`Trigger::Unknown`] for several positions, or one in another market (its trigger moves with that
+/// market's mark and schedule, which this index does not follow).
+fn trigger(markets: &Markets, market: MarketId, account: &Account) -> Trigger {
     let mut open = account.0.positions.iter().filter(|p| !p.quantity.is_zero());
     match (open.next(), open.next()) {
         (None, _) => Trigger::Never,
-        (Some(p), None) => markets.get(p.market).margin.trigger(p.quantity, p.cost_basis, account.0.collateral),
-        (Some(_), Some(_)) => Trigger::Unknown,
+        (Some(p), None) if p.market == market => {
+            markets.get(market).margin.trigger(p.quantity, p.cost_basis, account.0.collateral)
+        }
+        _ => Trigger::Unknown,
     }
 }
 

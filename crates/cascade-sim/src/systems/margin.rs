@@ -5,7 +5,7 @@ use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
 use cascade_core::correlation::Correlation;
-use cascade_core::forecast::{Garch, Har, realized_variances};
+use cascade_core::forecast::{GARCH_MIN_RETURNS, Garch, Har, realized_variances};
 use cascade_core::liquidity::{DepthCurve, LiquidityCharge};
 use cascade_core::margin::{MarginRates, MarginSchedule};
 use cascade_core::money::{self, from_f64, to_f64};
@@ -188,9 +188,12 @@ fn keep_last(returns: &mut VecDeque<f64>, n: usize) {
 }
 
 /// GARCH(1,1): refit every `refit_every` returns on the window (then filter the window for the current variance),
-/// otherwise step the variance with the last return. `None` while no fit has succeeded.
+/// otherwise step the variance with the last return. `None` until a fit has succeeded, and after a failed one.
 fn garch_horizon_variance(engine: &mut PolicyState, r: f64, refit_every: u32, horizon: u32) -> Option<f64> {
-    let refit = engine.returns_seen.is_multiple_of(u64::from(refit_every)) || engine.garch.is_none();
+    // Fits are due every `refit_every` returns, and as soon as the window first holds enough to fit; a failed fit
+    // waits for the next due time (the EWMA stands in), so a series that will not fit costs no more than one that does.
+    let first = engine.returns.len() == GARCH_MIN_RETURNS && engine.returns_seen == GARCH_MIN_RETURNS as u64;
+    let refit = engine.returns_seen.is_multiple_of(u64::from(refit_every)) || first;
     if refit {
         let window = engine.returns.make_contiguous();
         engine.garch = Garch::fit(window).ok();

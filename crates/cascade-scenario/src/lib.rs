@@ -181,6 +181,13 @@ fn checked(scenario: Scenario, sources: &[Source]) -> Result<Scenario, ScenarioE
             }
         }
     }
+    // In reading order: the file's own problems by line and column, then its bases', then those without a place.
+    problems.sort_by_key(|p| {
+        p.location.as_ref().map_or((usize::MAX, 0, 0), |l| {
+            let source = sources.iter().position(|s| s.file == l.file).unwrap_or(usize::MAX);
+            (source, l.line, l.column)
+        })
+    });
     let file = sources.first().map_or_else(String::new, |s| s.file.clone());
     Err(ScenarioError::Invalid { file, problems })
 }

@@ -210,3 +210,36 @@ fn replay_files_of_every_market_resolve_beside_the_scenario() {
     let crate::ReferenceModel::Replay { file } = &s.other_markets[0].reference.model else { panic!("a replay") };
     assert_eq!(std::path::Path::new(file), dir.path().join("data/eth.csv"));
 }
+
+#[test]
+fn several_markets_and_new_margin_rules_are_checked_with_locations() {
+    let text = "(
+  ticks: 100,
+  correlation: [[1.0, 0.9], [0.8, 1.0]],
+  other_markets: [(market: (symbol: \"BTC-PERP\"))],
+  agents: (pair_traders: (count: 5, leverage: 0.5)),
+  margin: (mode: Portfolio(max_offset: 1.5), stress_buffer: 2, policy: Tiered(brackets: [])),
+  shocks: [
+    (at: 10, kind: PriceGap(change: -0.1, market: \"SOL-PERP\")),
+    (at: 20, duration: 5, kind: CorrelationBreak(correlation: -1.5)),
+  ],
+)";
+    let message = load_str("multi.ron", text).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "multi.ron: 8 problems:
+  multi.ron:3:3: correlation: expected a correlation matrix over the 2 markets: not symmetric at (1, 2)
+  multi.ron:4:29: other_markets[0].market.symbol: expected a symbol no other market has, found `BTC-PERP` again
+  multi.ron:5:37: agents.pair_traders.leverage: expected a gross leverage >= 1, found 0.5
+  multi.ron:6:28: margin.mode.max_offset: expected a fraction in [0, 1], found 1.5
+  multi.ron:6:46: margin.stress_buffer: expected a fraction in [0, 1] (0 disables), found 2
+  multi.ron:6:79: margin.policy.brackets: expected usable brackets: expected at least one bracket
+  multi.ron:8:43: shocks[0].kind.market: expected the symbol of a market (BTC-PERP, BTC-PERP), found `SOL-PERP`
+  multi.ron:9:50: shocks[1].kind.correlation: expected a correlation in [-1.0000, 1] for 2 markets, found -1.5"
+    );
+    // One market cannot break a correlation, nor hold pair traders.
+    let alone = "(ticks: 100, agents: (pair_traders: (count: 1)), shocks: [(at: 1, duration: 2, kind: CorrelationBreak(correlation: 0.0))])";
+    let message = load_str("alone.ron", alone).unwrap_err().to_string();
+    assert!(message.contains("pair traders need a second market"), "{message}");
+    assert!(message.contains("a correlation break needs at least two markets"), "{message}");
+}

@@ -95,6 +95,11 @@ impl CascadeApp {
         self.runs.first()?.latest.as_ref().map(|s| s.margin.maintenance)
     }
 
+    /// The primary run's markets, when it has several.
+    pub fn market_symbols(&self) -> Vec<String> {
+        self.runs.first().map_or_else(Vec::new, |r| r.symbols().into_iter().map(str::to_owned).collect())
+    }
+
     /// How many runs are shown (2 when comparing).
     pub fn run_count(&self) -> usize {
         self.runs.len()
@@ -360,7 +365,15 @@ impl CascadeApp {
 
     fn central(&self, ui: &mut egui::Ui) {
         let height = ui.available_height();
-        plots::prices(ui, &self.runs, height * 0.42);
+        match self.runs.first().filter(|run| run.symbols().len() > 1) {
+            Some(run) => {
+                ui.columns(2, |columns| {
+                    plots::prices(&mut columns[0], &self.runs, height * 0.42);
+                    plots::markets(&mut columns[1], run, height * 0.42);
+                });
+            }
+            None => plots::prices(ui, &self.runs, height * 0.42),
+        }
         let row =
             (height * 0.55 - 3.0 * ui.spacing().item_spacing.y) / 2.0 - ui.text_style_height(&egui::TextStyle::Body);
         ui.columns(2, |columns| {

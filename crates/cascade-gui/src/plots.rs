@@ -1,4 +1,5 @@
-//! The plots: prices, the depth ladder, liquidations, the insurance fund and bad debt, margin ratios.
+//! The plots: prices (and, with several markets, each market's move), the depth ladder, liquidations, the insurance
+//! fund and bad debt, margin ratios.
 
 use crate::view::RunView;
 use cascade_core::money::to_f64;
@@ -77,6 +78,31 @@ pub fn prices(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
             if let Some(other) = runs.get(1) {
                 let name = format!("mark ({})", other.name);
                 plot.line(Line::new(name, series(other, |r| Some(to_f64(r.mark)))).color(COMPARE).width(1.5));
+            }
+        });
+}
+
+/// With several markets: each market's mark as a change from its first value, in percent, so markets of any price
+/// level share one axis; shock windows shaded.
+pub fn markets(ui: &mut egui::Ui, run: &RunView, height: f32) {
+    let hour = |tick: u64| run.records.get(tick as usize).map(|r| r.time_s / 3600.0);
+    Plot::new("markets")
+        .legend(Legend::default())
+        .height(height)
+        .x_axis_label("hours")
+        .y_axis_label("mark, % from start")
+        .show(ui, |plot| {
+            for (start, end, name) in run.shock_windows() {
+                if end > start {
+                    plot.span(Span::new(name, start..=end).fill(Color32::from_rgba_unmultiplied(220, 60, 60, 24)));
+                }
+            }
+            for symbol in run.symbols() {
+                let rows = run.market_records.iter().filter(|r| r.symbol == symbol);
+                let Some(first) = rows.clone().next().map(|r| to_f64(r.mark)) else { continue };
+                let points: Vec<[f64; 2]> =
+                    rows.filter_map(|r| Some([hour(r.tick)?, 100.0 * (to_f64(r.mark) / first - 1.0)])).collect();
+                plot.line(Line::new(symbol.to_owned(), PlotPoints::from(decimate(points))).width(1.5));
             }
         });
 }

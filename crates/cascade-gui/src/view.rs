@@ -1,6 +1,6 @@
 //! What the window keeps of each run: the history it has been sent and the latest state.
 
-use cascade_sim::record::{Event, EventKind, TickRecord};
+use cascade_sim::record::{Event, EventKind, MarketTick, TickRecord};
 use cascade_sim::runner::RunState;
 
 /// One run as the window sees it.
@@ -12,6 +12,8 @@ pub struct RunView {
     pub records: Vec<TickRecord>,
     /// Every event so far.
     pub events: Vec<Event>,
+    /// With several markets, every market's rows so far.
+    pub market_records: Vec<MarketTick>,
     /// The latest state (its `new_records` and `new_events` are already appended above and emptied).
     pub latest: Option<RunState>,
 }
@@ -26,7 +28,20 @@ impl RunView {
     pub fn absorb(&mut self, mut state: RunState) {
         self.records.append(&mut state.new_records);
         self.events.append(&mut state.new_events);
+        self.market_records.append(&mut state.new_market_records);
         self.latest = Some(state);
+    }
+
+    /// The symbols of the world's markets, when it has several (empty otherwise).
+    pub fn symbols(&self) -> Vec<&str> {
+        let mut symbols: Vec<&str> = Vec::new();
+        for r in &self.market_records {
+            if symbols.contains(&r.symbol.as_str()) {
+                break;
+            }
+            symbols.push(&r.symbol);
+        }
+        symbols
     }
 
     /// Ticks completed.

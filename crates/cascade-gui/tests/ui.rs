@@ -144,3 +144,25 @@ fn a_predictive_policy_applies_and_falls_back_to_the_ewma_until_it_can_fit() {
     );
     assert!(harness.state().error().is_none());
 }
+
+#[test]
+fn a_world_of_several_markets_shows_each_market_s_move() {
+    let mut s = cascade_scenario::library::load("correlation-break", &[]).unwrap().unwrap();
+    s.ticks = 50;
+    s.agents.leveraged_traders.count = 50;
+    s.agents.pair_traders.count = 20;
+    let mut harness = Harness::builder().with_size([1400.0, 900.0]).build_eframe(move |_cc| {
+        CascadeApp::new(s.clone(), Options { seed: 3, autoplay: false, speed: 60.0 }).unwrap()
+    });
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Step").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() == 1);
+    assert_eq!(harness.state().market_symbols(), vec!["BTC-PERP".to_owned(), "ETH-PERP".to_owned()]);
+    harness.step();
+    assert!(harness.query_by_label_contains("ETH-PERP").is_some(), "the markets plot has a line per market");
+    // A one-market world has no such plot.
+    let single = self::harness(false);
+    assert!(single.state().market_symbols().is_empty());
+    assert!(single.query_by_label_contains("ETH-PERP").is_none());
+}

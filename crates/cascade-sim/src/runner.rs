@@ -80,6 +80,8 @@ pub struct RunState {
     pub new_records: Vec<TickRecord>,
     /// Events logged since the previous update.
     pub new_events: Vec<Event>,
+    /// With several markets, their rows since the previous update (one per market and tick).
+    pub new_market_records: Vec<crate::record::MarketTick>,
     /// The book now: bids then asks, best first, `(price, quantity)`.
     pub book: [Vec<(Decimal, Decimal)>; 2],
     /// Every open account's margin ratio (equity over maintenance requirement).
@@ -136,7 +138,7 @@ impl Runner {
             seed,
             playing: false,
             speed: Speed::TicksPerSecond(60.0),
-            sent: vec![(0, 0)],
+            sent: vec![(0, 0, 0)],
             updates: update_tx,
         };
         worker.reset();
@@ -178,7 +180,8 @@ struct Worker {
     playing: bool,
     speed: Speed,
     /// Per run: records and events already reported.
-    sent: Vec<(usize, usize)>,
+    /// Records, events and market rows already reported, per run.
+    sent: Vec<(usize, usize, usize)>,
     updates: Sender<Update>,
 }
 
@@ -306,7 +309,7 @@ impl Worker {
     }
 
     fn reset(&mut self) {
-        self.sent = vec![(0, 0); self.runs.len()];
+        self.sent = vec![(0, 0, 0); self.runs.len()];
         let names = self.runs.iter().map(|(s, _)| s.name.clone()).collect();
         self.send(Update::Reset { names, seed: self.seed });
         self.report();
@@ -317,16 +320,19 @@ impl Worker {
             .runs
             .iter_mut()
             .zip(&mut self.sent)
-            .map(|((_, sim), (records, events))| {
+            .map(|((_, sim), (records, events, market_records))| {
                 let new_records = sim.records()[*records..].to_vec();
                 let new_events = sim.events()[*events..].to_vec();
+                let new_market_records = sim.market_records()[*market_records..].to_vec();
                 *records += new_records.len();
                 *events += new_events.len();
+                *market_records += new_market_records.len();
                 RunState {
                     tick: sim.tick(),
                     total_ticks: sim.total_ticks(),
                     new_records,
                     new_events,
+                    new_market_records,
                     book: sim.book_levels(BOOK_LEVELS),
                     margin_ratios: sim.margin_ratios(),
                     margin: sim.margin_rates(),

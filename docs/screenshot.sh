@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Takes docs/gui.png: the GUI in a real window under Xvfb (software OpenGL), mid-cascade on the default scenario.
+# Takes the GUI screenshots in a real window under Xvfb (software OpenGL):
+#   docs/gui.png          mid-cascade on the default scenario;
+#   docs/gui-markets.png  the correlation-break scenario just after the break (two markets, pair traders).
 # Needs: apt-get install -y xvfb imagemagick libxkbcommon-x11-0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked
-xvfb-run -a -s "-screen 0 1400x900x24" sh -c '
-    target/release/cascade gui default --play --speed 150 &
-    pid=$!
-    sleep 10.5
-    import -window root docs/gui.png
-    kill $pid
-'
-echo "wrote docs/gui.png"
+shoot() { # scenario, seconds of play at 150 ticks/s, output
+    xvfb-run -a -s "-screen 0 1400x900x24" sh -c "
+        target/release/cascade gui $1 --play --speed 150 &
+        pid=\$!
+        sleep $2
+        import -window root $3
+        kill \$pid
+    "
+    echo "wrote $3"
+}
+shoot default 10.5 docs/gui.png
+shoot correlation-break 11 docs/gui-markets.png

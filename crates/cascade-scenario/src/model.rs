@@ -563,14 +563,14 @@ pub struct Agents {
     pub leveraged_traders: LeveragedTraders,
     /// Backstop liquidators: vaults that take over deeply underwater positions.
     pub backstop: Backstop,
-    /// Relative-value traders: long the first market, short the second (needs `other_markets`).
+    /// Relative-value traders: long one of the first two markets and short the other (needs `other_markets`).
     pub pair_traders: PairTraders,
 }
 
-/// Pair traders hold a hedge across markets: long the first market and short the second, each leg half of
-/// `leverage x capital` in notional, opened at a tick drawn uniformly in the entry window and held. Under cross or
-/// portfolio margin each is one account with two positions; under isolated margin, two accounts with half the
-/// capital each.
+/// Pair traders hold a hedge across the first two markets: long the first and short the second (with probability
+/// `long_fraction`, else the reverse), each leg half of `leverage x capital` in notional, opened at a tick drawn
+/// uniformly in the entry window and held. Under cross or portfolio margin each is one account with two positions;
+/// under isolated margin, two accounts with half the capital each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PairTraders {
@@ -582,11 +582,13 @@ pub struct PairTraders {
     pub leverage: f64,
     /// Entries are spread uniformly over the first this many ticks.
     pub entry_window_ticks: u64,
+    /// Probability that a trader is long the first market and short the second (else the reverse), in [0, 1].
+    pub long_fraction: f64,
 }
 
 impl Default for PairTraders {
     fn default() -> Self {
-        Self { count: 0, capital: 20_000.0, leverage: 8.0, entry_window_ticks: 600 }
+        Self { count: 0, capital: 20_000.0, leverage: 8.0, entry_window_ticks: 600, long_fraction: 0.5 }
     }
 }
 

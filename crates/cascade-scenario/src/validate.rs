@@ -351,6 +351,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             format!("expected a gross leverage >= 1, found {}", pt.leverage),
         );
         c.require(pt.entry_window_ticks >= 1, "agents.pair_traders.entry_window_ticks", "expected at least 1 tick");
+        c.unit_interval(pt.long_fraction, "agents.pair_traders.long_fraction");
     }
 
     for (i, shock) in s.shocks.iter().enumerate() {

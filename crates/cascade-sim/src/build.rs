@@ -193,8 +193,8 @@ fn spawn_populations(
     Ok(())
 }
 
-/// Spawns the pair traders: long the first market and short the second, each leg half the gross notional; one
-/// account holding both legs, or (isolated margin) one account per leg with half the capital each.
+/// Spawns the pair traders: long one of the first two markets and short the other, each leg half the gross
+/// notional; one account holding both legs, or (isolated margin) one account per leg with half the capital each.
 fn spawn_pair_traders(
     world: &mut World,
     spawner: &mut AgentSpawner,
@@ -202,14 +202,15 @@ fn spawn_pair_traders(
     scenario: &Scenario,
 ) -> Result<(), SimError> {
     let p = &scenario.agents.pair_traders;
-    let (long, short) = (MarketId(0), MarketId(1));
+    let (first, second) = (MarketId(0), MarketId(1));
     let isolated = scenario.margin.mode == MarginMode::Isolated;
     for n in 0..p.count {
         let mut rng = stream(spawner.seed, domain::PAIR, u64::from(n));
         let capital = from_f64(lognormal(&mut rng, p.capital, 0.5), CENT, "pair trader capital")?.max(CENT);
         let entry_tick = rng.random_range(0..p.entry_window_ticks.max(1));
         let leg_leverage = from_f64(p.leverage / 2.0, Decimal::new(1, 2), "leverage")?;
-        let legs = [(long, Side::Buy), (short, Side::Sell)];
+        let (buy, sell) = if rng.random_bool(p.long_fraction) { (first, second) } else { (second, first) };
+        let legs = [(buy, Side::Buy), (sell, Side::Sell)];
         if isolated {
             let half = (capital / Decimal::TWO).round_dp(2);
             for (market, side) in legs {
@@ -218,7 +219,7 @@ fn spawn_pair_traders(
                 let leverage = leg_leverage * Decimal::TWO;
                 schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { market, side, leverage }));
             }
-            spawner.market = long;
+            spawner.market = first;
         } else {
             let id = spawner.spawn(world, capital, PairTrader { entry_tick })?;
             for (market, side) in legs {

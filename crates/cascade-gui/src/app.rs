@@ -6,7 +6,7 @@ use crate::view::RunView;
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
 use cascade_scenario::{
-    Margin, MarginPolicy, RiskMeasureKind, RiskMethod, Scenario, ShockKind, VolatilityModel, library,
+    Margin, MarginMode, MarginPolicy, RiskMeasureKind, RiskMethod, Scenario, ShockKind, VolatilityModel, library,
 };
 use cascade_sim::SimError;
 use cascade_sim::runner::{Command, Runner, Speed, Update};
@@ -287,7 +287,7 @@ impl CascadeApp {
     fn side_panel(&mut self, ui: &mut egui::Ui) {
         egui::ScrollArea::vertical().show(ui, |ui| {
             for run in &self.runs {
-                headline(ui, run, self.seed);
+                headline(ui, run, self.seed, self.scenario.margin.mode);
                 ui.separator();
             }
             ui.heading("Margin");
@@ -397,7 +397,7 @@ fn labelled_text(ui: &mut egui::Ui, label: &str, text: &mut String) {
 }
 
 /// The headline numbers of one run.
-fn headline(ui: &mut egui::Ui, run: &RunView, seed: u64) {
+fn headline(ui: &mut egui::Ui, run: &RunView, seed: u64, mode: MarginMode) {
     ui.heading(&run.name);
     let Some(state) = &run.latest else { return };
     let s = &state.summary;
@@ -417,7 +417,14 @@ fn headline(ui: &mut egui::Ui, run: &RunView, seed: u64) {
             row("open interest", format!("{:.3}", r.open_interest));
         }
         row("max drawdown", format!("{:.1}%", 100.0 * s.mark_max_drawdown));
-        row("margin", format!("{} initial / {} maintenance", state.margin.initial, state.margin.maintenance));
+        let mode = match mode {
+            MarginMode::Cross => "cross".to_owned(),
+            MarginMode::Isolated => "isolated".to_owned(),
+            MarginMode::Portfolio { max_offset } => {
+                format!("portfolio, offsets up to {}%", max_offset * Decimal::ONE_HUNDRED)
+            }
+        };
+        row("margin", format!("{} initial / {} maintenance, {mode}", state.margin.initial, state.margin.maintenance));
         row("liquidations", format!("{} ({} accounts)", s.liquidations, s.accounts_liquidated));
         row("liquidated", format!("{:.0}", s.liquidated_notional));
         row("below maintenance", below.to_string());

@@ -86,8 +86,8 @@ pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
 /// 1. the policy's maintenance fraction: fixed (static, tiered); `multiplier x sigma x sqrt(horizon)` from the EWMA
 ///    or rolling-window volatility of mark returns (volatility-adaptive); the VaR or ES of a unit position, the
 ///    worse side (risk-measure); `multiplier x` the forecast horizon volatility (predictive); clamped to `[floor, cap]`;
-/// 2. the stress buffer: the fraction in force stays within `[policy, policy x (1 + buffer)]`, moving only when
-///    pushed by an edge of that band;
+/// 2. the stress buffer: the fraction in force stays within `[policy, policy x (1 + buffer)]` (never above the cap),
+///    moving only when pushed by an edge of that band;
 /// 3. the speed limit: a rise of at most `max_increase_per_tick`;
 /// 4. initial = maintenance x the scenario's initial-to-maintenance ratio (at most 1);
 /// 5. open-interest scaling and the liquidity add-on from this tick's open interest and book.
@@ -111,7 +111,7 @@ pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut markets: ResMut<Ma
         {
             let model = target.clamp(floor, cap);
             let mut maintenance = if rules.stress_buffer > Decimal::ZERO {
-                let top = (model * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP);
+                let top = (model * (Decimal::ONE + rules.stress_buffer)).round_dp(RATE_DP).min(cap).max(model);
                 current.clamp(model, top)
             } else {
                 model

@@ -31,9 +31,11 @@ struct Cli {
 enum Command {
     /// Run a scenario headless and write timeseries.csv, events.csv, summary.json and manifest.json.
     Run(RunArgs),
-    /// Run scenarios under several margin rules side by side (default: the whole library under its own rules and
-    /// every shipped preset) and write each run plus comparison.csv: bad debt, insurance-fund drawdown, liquidations,
-    /// collateral locked, backtest.
+    /// Run scenarios under several margin rules side by side and write comparison.csv.
+    ///
+    /// By default the whole library runs under its own rules and every shipped preset. Each run is written as
+    /// `cascade run` writes it; comparison.csv has bad debt, insurance-fund drawdown, liquidations, collateral locked
+    /// and the backtest zone of every run.
     Compare(compare::CompareArgs),
     /// Check scenario files (or shipped scenarios by name) without running them; reports every problem found.
     Validate {
@@ -62,8 +64,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The liquidation price of a position (quote per base): isolated, or one leg of a cross-margined account
-    /// (give the other legs' unrealized PnL and maintenance requirement), under static, tiered or preset margin.
+    /// The liquidation price of a position (quote per base), isolated or one leg of a cross account.
+    ///
+    /// Under static margin (--maintenance), a shipped preset or file (--margin, e.g. tiered brackets), and for one
+    /// leg of a cross-margined account given the other legs' unrealized PnL and maintenance requirement.
     LiqPrice(LiqPriceArgs),
     /// Open the desktop window on a scenario: watch, steer and compare runs live.
     #[cfg(feature = "gui")]

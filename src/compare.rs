@@ -24,8 +24,8 @@ const OWN: &str = "scenario";
 pub struct CompareArgs {
     /// Scenario files or names of shipped scenarios. Default: every shipped scenario.
     scenarios: Vec<String>,
-    /// Margin rules to run each scenario under: a shipped preset (see `cascade scenarios`), a file setting
-    /// `margin`, or `scenario` for the scenario's own (repeatable). Default: `scenario` and every preset.
+    /// Margin rules to run each scenario under: a shipped preset (see `cascade scenarios`), a file
+    /// `(margin: (...))`, or `scenario` for the scenario's own (repeatable). Default: `scenario` and every preset.
     #[arg(long = "margin", value_name = "PRESET|FILE")]
     margins: Vec<String>,
     /// Seed of every run (default: each scenario's own).

@@ -147,8 +147,8 @@ struct RunArgs {
     /// (repeatable; recorded in the manifest). VALUE is JSON, or a bare word for enum variants (`BadDebt`).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     overrides: Vec<Override>,
-    /// Replace the scenario's margin rules with a shipped preset (see `cascade scenarios`) or a file that sets
-    /// `margin`; `--set margin.*` overrides still apply on top.
+    /// Replace the scenario's margin rules with a shipped preset (see `cascade scenarios`) or a file
+    /// `(margin: (...))` (nothing else); `--set margin.*` overrides still apply on top.
     #[arg(long, value_name = "PRESET|FILE")]
     margin: Option<String>,
     /// Audit ledger conservation after every tick (slower; always on in debug builds).

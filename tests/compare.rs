@@ -84,6 +84,16 @@ fn run_takes_margin_rules_from_a_preset_or_a_file_and_bad_ones_are_errors() {
     let text = fs::read_to_string(dir.path().join("m/timeseries.csv")).unwrap();
     assert!(text.lines().nth(1).unwrap().contains(",0.3,0.15,"), "the buffer starts full: 0.2 / 0.1 x 1.5");
 
+    // A rules file sets `margin` and nothing else: anything more would be silently ignored, so it is an error.
+    fs::write(dir.path().join("more.ron"), "(margin: (initial: 0.2, maintenance: 0.1), ticks: 10)").unwrap();
+    let out = cascade(dir.path(), &["run", "--margin", "more.ron", "--ticks", "50"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("more.ron:1:44: Unexpected field named `ticks` in `MarginRulesFile`, expected `margin`"),
+        "{}",
+        stderr(&out)
+    );
+
     fs::write(dir.path().join("bad.ron"), "(margin: (stress_buffer: 2))").unwrap();
     let out = cascade(dir.path(), &["run", "--margin", "bad.ron", "--ticks", "50"]);
     assert!(!out.status.success());

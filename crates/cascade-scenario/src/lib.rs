@@ -89,9 +89,14 @@ pub fn to_ron(scenario: &Scenario) -> String {
 
 /// Parses scenario text without merging a base or checking meaning. `file` names the source in errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    parse_as(file, text)
+}
+
+/// Parses RON text as a `T` with the scenario's conventions (implicit `Some`, located errors, "did you mean").
+pub(crate) fn parse_as<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
     ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-        .from_str::<Scenario>(text)
+        .from_str::<T>(text)
         .map_err(|e| ScenarioError::Parse {
             file: file.to_owned(),
             line: e.span.start.line,

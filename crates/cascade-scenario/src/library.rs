@@ -50,14 +50,28 @@ pub const MARGIN_PRESETS: &[Entry] = &[
     margin_entry!("ccp-apc"),
 ];
 
-/// The margin rules of a shipped preset (by name) or of a file (a scenario fragment setting `margin`), checked as
-/// a scenario's would be.
+/// A margin rules file: `(margin: (...))` and nothing else, so that no other setting is silently ignored.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarginRulesFile {
+    margin: crate::Margin,
+}
+
+/// The margin rules of a shipped preset (by name) or of a file (`(margin: (...))`, nothing else), checked as a
+/// scenario's would be.
 pub fn load_margin(name_or_path: &str) -> Result<crate::Margin, crate::ScenarioError> {
-    let scenario = match MARGIN_PRESETS.iter().find(|e| e.name == name_or_path) {
-        Some(entry) => crate::load_str(&format!("<built-in margin {}>", entry.name), entry.text)?,
-        None => crate::load_file(Path::new(name_or_path))?,
+    let (file, text) = match MARGIN_PRESETS.iter().find(|e| e.name == name_or_path) {
+        Some(entry) => (format!("<built-in margin {}>", entry.name), entry.text.to_owned()),
+        None => {
+            let text = std::fs::read_to_string(name_or_path)
+                .map_err(|source| crate::ScenarioError::Io { file: name_or_path.to_owned(), source })?;
+            (name_or_path.to_owned(), text)
+        }
     };
-    Ok(scenario.margin)
+    let MarginRulesFile { margin } = crate::parse_as(&file, &text)?;
+    // Checked as the margin of an otherwise default scenario, so problems are located in the file.
+    crate::load_str(&file, &text)?;
+    Ok(margin)
 }
 
 /// The shipped scenario called `name`.

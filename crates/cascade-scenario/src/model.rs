@@ -56,7 +56,8 @@ pub struct OtherMarket {
     pub market: Market,
     /// Its reference price.
     pub reference: Reference,
-    /// Its agent populations; the first market's `agents` when absent (pair traders live in the first market only).
+    /// Its agent populations; the first market's `agents` when absent (without pair traders, which trade the first
+    /// two markets and are set in the first market's `agents` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agents: Option<Agents>,
 }

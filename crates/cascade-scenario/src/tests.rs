@@ -242,4 +242,13 @@ fn several_markets_and_new_margin_rules_are_checked_with_locations() {
     let message = load_str("alone.ron", alone).unwrap_err().to_string();
     assert!(message.contains("pair traders need a second market"), "{message}");
     assert!(message.contains("a correlation break needs at least two markets"), "{message}");
+    // Pair traders set on another market would be ignored: an error instead.
+    let misplaced = "(ticks: 100, other_markets: [(agents: (pair_traders: (count: 3)))])";
+    let message = load_str("misplaced.ron", misplaced).unwrap_err().to_string();
+    assert!(
+        message.contains(
+            "misplaced.ron:1:55: other_markets[0].agents.pair_traders.count: pair traders trade the first two"
+        ),
+        "{message}"
+    );
 }

@@ -312,6 +312,11 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         check_reference(&mut c, &other.reference, &prefix, s);
         if let Some(agents) = &other.agents {
             check_agents(&mut c, agents, &prefix);
+            c.require(
+                agents.pair_traders.count == 0,
+                format!("{prefix}agents.pair_traders.count"),
+                "pair traders trade the first two markets: set them in the first market's `agents`",
+            );
         }
         c.require(
             !symbols[..=i].contains(&other.market.symbol.as_str()),

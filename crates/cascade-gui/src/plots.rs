@@ -48,6 +48,17 @@ fn decimate(points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
         .collect()
 }
 
+/// Shock windows as shaded spans, instantaneous shocks (gaps) as vertical lines.
+fn shade_shocks(plot: &mut egui_plot::PlotUi<'_>, run: &RunView) {
+    for (start, end, name) in run.shock_windows() {
+        if end > start {
+            plot.span(Span::new(name, start..=end).fill(Color32::from_rgba_unmultiplied(220, 60, 60, 24)));
+        } else {
+            plot.vline(VLine::new(name, start).color(Color32::from_rgb(220, 60, 60)));
+        }
+    }
+}
+
 /// Reference, oracle, mark, book mid and last trade over time; shock windows shaded; liquidations marked on the
 /// mark; a comparison run's mark overlaid.
 pub fn prices(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
@@ -58,13 +69,7 @@ pub fn prices(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
         .x_axis_label("hours")
         .y_axis_label("price (quote)")
         .show(ui, |plot| {
-            for (start, end, name) in run.shock_windows() {
-                if end > start {
-                    plot.span(Span::new(name, start..=end).fill(Color32::from_rgba_unmultiplied(220, 60, 60, 24)));
-                } else {
-                    plot.vline(VLine::new(name, start).color(Color32::from_rgb(220, 60, 60)));
-                }
-            }
+            shade_shocks(plot, run);
             plot.line(Line::new("reference", series(run, |r| Some(r.reference))).color(REFERENCE));
             plot.line(Line::new("oracle", series(run, |r| Some(to_f64(r.oracle)))).color(ORACLE));
             plot.line(
@@ -83,7 +88,7 @@ pub fn prices(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
 }
 
 /// With several markets: each market's mark as a change from its first value, in percent, so markets of any price
-/// level share one axis; shock windows shaded.
+/// level share one axis; shocks marked as on the price plot.
 pub fn markets(ui: &mut egui::Ui, run: &RunView, height: f32) {
     let hour = |tick: u64| run.records.get(tick as usize).map(|r| r.time_s / 3600.0);
     Plot::new("markets")
@@ -92,11 +97,7 @@ pub fn markets(ui: &mut egui::Ui, run: &RunView, height: f32) {
         .x_axis_label("hours")
         .y_axis_label("mark, % from start")
         .show(ui, |plot| {
-            for (start, end, name) in run.shock_windows() {
-                if end > start {
-                    plot.span(Span::new(name, start..=end).fill(Color32::from_rgba_unmultiplied(220, 60, 60, 24)));
-                }
-            }
+            shade_shocks(plot, run);
             for symbol in run.symbols() {
                 let rows = run.market_records.iter().filter(|r| r.symbol == symbol);
                 let Some(first) = rows.clone().next().map(|r| to_f64(r.mark)) else { continue };

@@ -209,22 +209,27 @@ pub fn portfolio_health(
     correlation: &Correlation,
     max_offset: Decimal,
 ) -> Result<Health, MoneyError> {
-    let mut h = health(portfolio, &mark, &requirement)?;
     let open: Vec<&Position> = portfolio.positions.iter().filter(|p| !p.quantity.is_zero()).collect();
     if open.len() < 2 {
-        return Ok(h);
+        return health(portfolio, mark, requirement);
     }
-    let markets: Vec<usize> = open.iter().map(|p| usize::from(p.market.0)).collect();
-    let (mut initial, mut maintenance) = (Vec::new(), Vec::new());
+    let mut notional = Decimal::ZERO;
+    let (mut markets, mut initial, mut maintenance) = (Vec::new(), Vec::new(), Vec::new());
     for p in &open {
-        let r = requirement(p, mark(p.market))?;
+        let at = mark(p.market);
+        let r = requirement(p, at)?;
         let sign = if p.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
+        notional = money::add(notional, p.notional(at)?)?;
+        markets.push(usize::from(p.market.0));
         initial.push(r.initial * sign);
         maintenance.push(r.maintenance * sign);
     }
-    h.initial_requirement = correlation.portfolio_requirement(&markets, &initial, max_offset, NETTED_STEP)?;
-    h.maintenance_requirement = correlation.portfolio_requirement(&markets, &maintenance, max_offset, NETTED_STEP)?;
-    Ok(h)
+    Ok(Health {
+        equity: portfolio.equity(&mark)?,
+        notional,
+        initial_requirement: correlation.portfolio_requirement(&markets, &initial, max_offset, NETTED_STEP)?,
+        maintenance_requirement: correlation.portfolio_requirement(&markets, &maintenance, max_offset, NETTED_STEP)?,
+    })
 }
 
 /// Precision of a netted portfolio requirement (1e-8 of the quote currency).

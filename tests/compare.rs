@@ -103,3 +103,22 @@ fn run_takes_margin_rules_from_a_preset_or_a_file_and_bad_ones_are_errors() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
 }
+
+#[test]
+fn compare_takes_set_overrides_and_notes_shocks_a_shorter_run_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["compare", "default", "--margin", "scenario", "--set", "margin.initial=0.2", "--ticks", "60"];
+    let out = cascade(dir.path(), &[&args[..], &["--out", "c"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("note: <built-in default>: 3 shock(s) start after the last tick (60) and will not happen"),
+        "{}",
+        stderr(&out)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("c/default/scenario/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["overrides"], serde_json::json!(["margin.initial=0.2"]));
+    let series = fs::read_to_string(dir.path().join("c/default/scenario/timeseries.csv")).unwrap();
+    assert!(series.lines().nth(1).unwrap().contains(",0.2,"), "the initial margin is the override's");
+}

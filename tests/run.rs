@@ -247,3 +247,25 @@ fn the_readme_shows_what_the_default_run_prints() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), expected);
 }
+
+#[test]
+fn a_directory_named_like_a_shipped_scenario_does_not_hide_it() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("calm")).unwrap();
+    let out = cascade(dir.path(), &["run", "calm", "--ticks", "20", "--out", "r", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("r/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["scenario_path"], "<built-in calm>");
+    let out = cascade(dir.path(), &["run", "nosuch"]);
+    assert!(
+        stderr(&out).contains("nosuch: no such file, and no shipped scenario of that name (shipped: default, calm")
+    );
+    // The run length from the command line is validated like the file's.
+    let out = cascade(dir.path(), &["run", "--ticks", "0"]);
+    assert!(
+        stderr(&out).contains("<built-in default>: --ticks 0: ticks: expected at least 1 tick"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -144,10 +144,8 @@ impl CascadeApp {
 
     fn load(&mut self) {
         let text = self.scenario_text.trim().to_owned();
-        let loaded = match library::load(&text, &[]) {
-            Some(result) => result,
-            None => cascade_scenario::load_file(std::path::Path::new(&text)),
-        };
+        // The same resolver as the command line: a file of that name wins over a shipped scenario.
+        let loaded = cascade_scenario::resolve(&text).and_then(|s| s.load(&cascade_scenario::Overrides::default()));
         match loaded {
             Ok(scenario) => {
                 self.initial_text = scenario.margin.initial.to_string();

@@ -9,7 +9,7 @@ use egui_kittest::kittest::Queryable;
 use std::time::{Duration, Instant};
 
 fn scenario() -> cascade_scenario::Scenario {
-    let mut s = cascade_scenario::library::load("default", &[]).unwrap().unwrap();
+    let mut s = cascade_scenario::library::load("default", &Default::default()).unwrap().unwrap();
     s.ticks = 500;
     s
 }
@@ -147,7 +147,7 @@ fn a_predictive_policy_applies_and_falls_back_to_the_ewma_until_it_can_fit() {
 
 #[test]
 fn a_world_of_several_markets_shows_each_market_s_move() {
-    let mut s = cascade_scenario::library::load("correlation-break", &[]).unwrap().unwrap();
+    let mut s = cascade_scenario::library::load("correlation-break", &Default::default()).unwrap().unwrap();
     s.ticks = 50;
     s.agents.leveraged_traders.count = 50;
     s.agents.pair_traders.count = 20;

@@ -19,11 +19,13 @@ mod locate;
 pub mod model;
 mod overrides;
 pub mod replay;
+mod source;
 mod validate;
 
 pub use model::*;
 pub use overrides::{Override, apply_overrides};
-pub use validate::{Problem, validate};
+pub use source::{Overrides, Source, resolve};
+pub use validate::{Problem, late_shocks, validate};
 
 use std::path::{Path, PathBuf};
 
@@ -76,6 +78,14 @@ pub enum ScenarioError {
         /// What went wrong, and what was expected.
         message: String,
     },
+    /// A name is neither an existing file nor a shipped scenario.
+    #[error("{name}: no such file, and no shipped scenario of that name (shipped: {shipped})")]
+    NotFound {
+        /// The name as given.
+        name: String,
+        /// The shipped scenarios' names, comma-separated.
+        shipped: String,
+    },
     /// A replayed price series is missing or malformed.
     #[error(transparent)]
     Replay(#[from] replay::ReplayError),
@@ -124,19 +134,24 @@ pub(crate) fn closest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>
     (distance <= (found.chars().count() / 3).max(2)).then_some(best)
 }
 
-/// One scenario text and where it came from, kept to place problems.
-struct Source {
+/// One scenario text of a `base` chain and where it came from, kept to place problems.
+struct Layer {
     file: String,
     fields: Vec<locate::Field>,
 }
 
 /// Parses `text` and merges it over its `base` chain; `dir` resolves relative base paths.
-fn resolve(file: &str, text: &str, dir: Option<&Path>, depth: usize) -> Result<(Scenario, Vec<Source>), ScenarioError> {
+fn resolve_base(
+    file: &str,
+    text: &str,
+    dir: Option<&Path>,
+    depth: usize,
+) -> Result<(Scenario, Vec<Layer>), ScenarioError> {
     let scenario = parse(file, text)?;
     let fields = locate::fields(text);
     let mut scenario = resolve_replay_path(scenario, dir);
     let Some(base) = scenario.base.take() else {
-        return Ok((scenario, vec![Source { file: file.to_owned(), fields }]));
+        return Ok((scenario, vec![Layer { file: file.to_owned(), fields }]));
     };
     if depth >= MAX_BASE_DEPTH {
         return Err(ScenarioError::BaseCycle { file: file.to_owned() });
@@ -145,14 +160,14 @@ fn resolve(file: &str, text: &str, dir: Option<&Path>, depth: usize) -> Result<(
     let base_file = base_path.display().to_string();
     let base_text =
         std::fs::read_to_string(&base_path).map_err(|source| ScenarioError::Io { file: base_file.clone(), source })?;
-    let (base_scenario, mut sources) = resolve(&base_file, &base_text, base_path.parent(), depth + 1)?;
+    let (base_scenario, mut sources) = resolve_base(&base_file, &base_text, base_path.parent(), depth + 1)?;
     let merged = overrides::merge(&base_scenario, &scenario, &fields).map_err(|message| ScenarioError::Parse {
         file: file.to_owned(),
         line: 1,
         column: 1,
         message,
     })?;
-    sources.insert(0, Source { file: file.to_owned(), fields });
+    sources.insert(0, Layer { file: file.to_owned(), fields });
     Ok((merged, sources))
 }
 
@@ -171,14 +186,19 @@ fn resolve_replay_path(mut scenario: Scenario, dir: Option<&Path>) -> Scenario {
     scenario
 }
 
-/// Validates `scenario`, placing each problem at the first source (the file itself, then its bases) that writes
-/// the field.
-fn checked(scenario: Scenario, sources: &[Source]) -> Result<Scenario, ScenarioError> {
-    let mut problems = validate(&scenario);
+/// Validates `scenario`, placing each problem at the override that set its field, or else at the first source (the
+/// file itself, then its bases) that writes the field. With the run length overridden, shocks after the new end are
+/// dropped from the checks (the shorter run does not reach them; front ends note it).
+fn checked(scenario: Scenario, sources: &[Layer], overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    let mut problems = if overrides.sets_ticks() { validate::check(&scenario) } else { validate(&scenario) };
     if problems.is_empty() {
         return Ok(scenario);
     }
     for problem in &mut problems {
+        if let Some(origin) = overrides.origin_of(&problem.path) {
+            problem.origin = Some(origin);
+            continue;
+        }
         for source in sources {
             if let Some((line, column)) = locate::position(&source.fields, &problem.path) {
                 problem.location = Some(validate::Location { file: source.file.clone(), line, column });
@@ -186,50 +206,38 @@ fn checked(scenario: Scenario, sources: &[Source]) -> Result<Scenario, ScenarioE
             }
         }
     }
-    // In reading order: the file's own problems by line and column, then its bases', then those without a place.
+    // In reading order: overrides' problems, the file's own by line and column, then its bases', then those
+    // without a place.
     problems.sort_by_key(|p| {
-        p.location.as_ref().map_or((usize::MAX, 0, 0), |l| {
+        if p.origin.is_some() {
+            return (0, 0, 0, 0);
+        }
+        p.location.as_ref().map_or((2, usize::MAX, 0, 0), |l| {
             let source = sources.iter().position(|s| s.file == l.file).unwrap_or(usize::MAX);
-            (source, l.line, l.column)
+            (1, source, l.line, l.column)
         })
     });
     let file = sources.first().map_or_else(String::new, |s| s.file.clone());
     Err(ScenarioError::Invalid { file, problems })
 }
 
+/// Loads a resolved scenario: parse, merge over its `base` chain, apply the overrides, validate.
+fn load_source(source: &Source, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    let (scenario, layers) = resolve_base(&source.label, &source.text, source.dir.as_deref(), 0)?;
+    checked(overrides.apply(scenario)?, &layers, overrides)
+}
+
 /// Parses, merges over its base (relative to the working directory), and validates scenario text. `file` names
 /// the source in errors.
 pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    load_str_with(file, text, &[])
-}
-
-/// As [`load_str`], with overrides applied before validation.
-pub fn load_str_with(file: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    load_str_in(file, text, None, overrides)
-}
-
-/// As [`load_str_with`], with relative paths in the text (base, replay file) resolved against `dir`.
-pub fn load_str_in(
-    file: &str,
-    text: &str,
-    dir: Option<&Path>,
-    overrides: &[Override],
-) -> Result<Scenario, ScenarioError> {
-    let (scenario, sources) = resolve(file, text, dir, 0)?;
-    checked(apply_overrides(scenario, overrides)?, &sources)
+    Source { label: file.to_owned(), text: text.to_owned(), dir: None }.load(&Overrides::default())
 }
 
 /// Reads, parses, merges over its base (relative to the file) and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
-    load_file_with(path, &[])
-}
-
-/// As [`load_file`], with overrides applied before validation.
-pub fn load_file_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { file: file.clone(), source })?;
-    let (scenario, sources) = resolve(&file, &text, path.parent(), 0)?;
-    checked(apply_overrides(scenario, overrides)?, &sources)
+    Source { label: file, text, dir: path.parent().map(Path::to_path_buf) }.load(&Overrides::default())
 }
 
 #[cfg(test)]

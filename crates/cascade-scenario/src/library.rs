@@ -87,7 +87,8 @@ pub fn dir() -> Option<PathBuf> {
 }
 
 /// Loads a shipped scenario by name, with overrides; `None` if there is no such scenario.
-pub fn load(name: &str, overrides: &[crate::Override]) -> Option<Result<crate::Scenario, crate::ScenarioError>> {
+pub fn load(name: &str, overrides: &crate::Overrides) -> Option<Result<crate::Scenario, crate::ScenarioError>> {
     let entry = find(name)?;
-    Some(crate::load_str_in(&format!("<built-in {name}>"), entry.text, dir().as_deref(), overrides))
+    let source = crate::Source { label: format!("<built-in {name}>"), text: entry.text.to_owned(), dir: dir() };
+    Some(source.load(overrides))
 }

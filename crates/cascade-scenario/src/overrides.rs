@@ -99,20 +99,26 @@ fn from_json(value: Value) -> Result<Scenario, String> {
     serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
-/// Applies overrides in order. The result is not validated (loading validates after applying).
+/// Applies overrides in order, in one pass over the scenario's JSON form. The result is not validated (loading
+/// validates after applying). When the result does not convert back (a value of the wrong type), the overrides are
+/// replayed one at a time to name the one that broke it.
 pub fn apply_overrides(scenario: Scenario, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    if overrides.is_empty() {
-        return Ok(scenario);
-    }
+    let Some(last) = overrides.last() else { return Ok(scenario) };
     let error = |o: &Override, message: String| ScenarioError::Override { setting: o.to_string(), message };
-    let mut json = to_json(&scenario).map_err(|m| error(&overrides[0], m))?;
+    let mut json = to_json(&scenario).map_err(|m| error(last, m))?;
     for o in overrides {
         let value = serde_json::from_str(&o.value).unwrap_or_else(|_| Value::String(o.value.clone()));
         *slot(&mut json, &o.path).map_err(|m| error(o, m))? = value;
-        // Convert after each override so that a type error names the override that caused it.
-        json = to_json(&from_json(json).map_err(|m| error(o, m))?).map_err(|m| error(o, m))?;
     }
-    from_json(json).map_err(|m| error(&overrides[overrides.len() - 1], m))
+    match from_json(json) {
+        Ok(changed) => Ok(changed),
+        Err(message) => {
+            for n in 1..overrides.len() {
+                apply_overrides(scenario.clone(), &overrides[..n])?;
+            }
+            Err(error(last, message))
+        }
+    }
 }
 
 /// `child` merged over `base`: every field the child's text writes replaces the base's (structs written in the

@@ -113,9 +113,34 @@ fn overrides_set_any_field_and_explain_mistakes() {
     let err = apply_overrides(base, &[set("shocks[3].at=1")]).unwrap_err().to_string();
     assert!(err.contains("beyond the list's 1 elements"), "{err}");
     assert!("novalue".parse::<Override>().is_err());
-    // Overrides are validated like the file.
-    let err = load_str_with("b.ron", "(ticks: 100)", &[set("margin.maintenance=0.5")]).unwrap_err();
-    assert!(err.to_string().contains("margin.maintenance: expected a fraction above 0"), "{err}");
+    // Overrides are validated like the file, and a problem in a field an override set is reported at the override,
+    // not at the line of the file where the value it replaced stands.
+    let source =
+        Source { label: "b.ron".into(), text: "(\n  ticks: 100,\n  margin: (maintenance: 0.02),\n)".into(), dir: None };
+    let overrides = Overrides { set: vec![set("margin.maintenance=0.5")], ..Overrides::default() };
+    let err = source.load(&overrides).unwrap_err().to_string();
+    assert!(
+        err.contains("b.ron: --set margin.maintenance=0.5: margin.maintenance: expected a fraction above 0"),
+        "{err}"
+    );
+    let whole =
+        Overrides { margin: Some(Margin { maintenance: dec!(0.5), ..Margin::default() }), ..Overrides::default() };
+    assert!(source.load(&whole).unwrap_err().to_string().contains("b.ron: --margin: margin.maintenance"));
+}
+
+#[test]
+fn a_shorter_run_drops_late_shocks_but_a_file_may_not_write_them() {
+    let text = "(ticks: 100, shocks: [(at: 60, kind: PriceGap(change: -0.1))])";
+    let source = Source { label: "s.ron".into(), text: text.into(), dir: None };
+    let shorter = source.load(&Overrides { ticks: Some(50), ..Overrides::default() }).unwrap();
+    assert_eq!((shorter.ticks, shorter.shocks.len()), (50, 1));
+    assert_eq!(late_shocks(&shorter).len(), 1, "the front end notes the shock the run does not reach");
+    let set = Overrides { set: vec!["ticks=50".parse().unwrap()], ..Overrides::default() };
+    assert_eq!(source.load(&set).unwrap().ticks, 50, "--set ticks follows the same rule as --ticks");
+    let err = load_str("s.ron", "(ticks: 50, shocks: [(at: 60, kind: PriceGap(change: -0.1))])").unwrap_err();
+    assert!(err.to_string().contains("shocks[0].at: expected a tick inside the run"), "{err}");
+    let err = source.load(&Overrides { ticks: Some(0), ..Overrides::default() }).unwrap_err().to_string();
+    assert!(err.contains("s.ron: --ticks 0: ticks: expected at least 1 tick"), "{err}");
 }
 
 #[test]

@@ -26,6 +26,9 @@ pub struct Problem {
     pub message: String,
     /// Where the field (or its nearest written parent) is, if anywhere.
     pub location: Option<Location>,
+    /// The command-line override that set the field (`--set margin.maintenance=0.12`), when one did: the problem
+    /// comes from there, not from the file.
+    pub origin: Option<String>,
 }
 
 impl std::fmt::Display for Problem {
@@ -37,9 +40,10 @@ impl std::fmt::Display for Problem {
 impl Problem {
     /// `file:line:column: path: message` when located in `file` or another file; `path: message` otherwise.
     pub fn display_in(&self, file: &str) -> String {
-        match &self.location {
-            Some(l) => format!("{}:{}:{}: {self}", l.file, l.line, l.column),
-            None => format!("{file}: {self}"),
+        match (&self.origin, &self.location) {
+            (Some(origin), _) => format!("{file}: {origin}: {self}"),
+            (None, Some(l)) => format!("{}:{}:{}: {self}", l.file, l.line, l.column),
+            (None, None) => format!("{file}: {self}"),
         }
     }
 }
@@ -49,7 +53,7 @@ struct Checker(Vec<Problem>);
 impl Checker {
     fn require(&mut self, ok: bool, path: impl Into<String>, message: impl Into<String>) {
         if !ok {
-            self.0.push(Problem { path: path.into(), message: message.into(), location: None });
+            self.0.push(Problem { path: path.into(), message: message.into(), location: None, origin: None });
         }
     }
 
@@ -86,8 +90,30 @@ fn adaptive_bounds(c: &mut Checker, floor: Decimal, cap: Decimal, initial: Decim
     );
 }
 
-/// Checks the meaning of a parsed scenario; an empty list means it is valid.
+/// Shocks that start at or after the last tick, and so never happen: `shocks[i].at` problems. In a scenario as
+/// written they are errors (a mistake in the file); when the run length is overridden (`--ticks`, `--set ticks`) a
+/// shorter run drops them, and a front end says so.
+pub fn late_shocks(s: &Scenario) -> Vec<Problem> {
+    let mut c = Checker(Vec::new());
+    for (i, shock) in s.shocks.iter().enumerate() {
+        c.require(
+            shock.at < s.ticks,
+            format!("shocks[{i}].at"),
+            format!("expected a tick inside the run (< ticks = {}), found {}", s.ticks, shock.at),
+        );
+    }
+    c.0
+}
+
+/// Checks the meaning of a parsed scenario (shocks after the run included); an empty list means it is valid.
 pub fn validate(s: &Scenario) -> Vec<Problem> {
+    let mut problems = late_shocks(s);
+    problems.extend(check(s));
+    problems
+}
+
+/// Every check but [`late_shocks`].
+pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
     let mut c = Checker(Vec::new());
     c.require(s.ticks > 0, "ticks", "expected at least 1 tick");
     c.positive(s.tick_seconds, "tick_seconds");
@@ -361,11 +387,6 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
 
     for (i, shock) in s.shocks.iter().enumerate() {
         let path = |field: &str| format!("shocks[{i}].{field}");
-        c.require(
-            shock.at < s.ticks,
-            path("at"),
-            format!("expected a tick inside the run (< ticks = {}), found {}", s.ticks, shock.at),
-        );
         if !shock.kind.is_instantaneous() {
             c.require(shock.duration >= 1, path("duration"), format!("a {} lasts at least 1 tick", shock.kind.name()));
         }

@@ -11,6 +11,7 @@
 //! assert_eq!(sim.records().len(), 50);
 //! ```
 
+pub mod batch;
 pub mod build;
 pub mod components;
 pub mod health;

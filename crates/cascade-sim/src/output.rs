@@ -30,6 +30,30 @@ pub struct Manifest {
     pub command_line: Vec<String>,
 }
 
+impl Manifest {
+    /// The manifest of a run of `scenario` (as loaded from `source` with `overrides`) with `seed`, produced by
+    /// `command_line`.
+    pub fn new(
+        source: &cascade_scenario::Source,
+        scenario: &cascade_scenario::Scenario,
+        seed: u64,
+        overrides: &cascade_scenario::Overrides,
+        command_line: Vec<String>,
+    ) -> Self {
+        Self {
+            program: "cascade".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            scenario_path: source.label.clone(),
+            scenario_sha256: sha256_hex(source.text.as_bytes()),
+            scenario_name: scenario.name.clone(),
+            seed,
+            ticks: scenario.ticks,
+            overrides: overrides.describe(),
+            command_line,
+        }
+    }
+}
+
 /// Why writing outputs failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {

@@ -350,17 +350,11 @@ impl Worker {
         std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.display().to_string(), source })?;
         let path = dir.join("scenario.ron");
         std::fs::write(&path, &text).map_err(|source| OutputError::Io { path: path.display().to_string(), source })?;
-        let manifest = Manifest {
-            program: "cascade".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            scenario_path: path.display().to_string(),
-            scenario_sha256: crate::output::sha256_hex(text.as_bytes()),
-            scenario_name: scenario.name.clone(),
-            seed: sim.seed(),
-            ticks: sim.tick(),
-            overrides: Vec::new(),
-            command_line: vec!["cascade".into(), "gui".into()],
-        };
+        let source = cascade_scenario::Source { label: path.display().to_string(), text, dir: None };
+        let command_line = vec!["cascade".into(), "gui".into()];
+        let mut manifest =
+            Manifest::new(&source, scenario, sim.seed(), &cascade_scenario::Overrides::default(), command_line);
+        manifest.ticks = sim.tick();
         write_run(&dir, sim, &manifest)?;
         Ok(dir)
     }

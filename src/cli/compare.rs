@@ -2,19 +2,17 @@
 //!
 //! Every (scenario, margin) pair is one run, written like `cascade run` writes it; the headline figures of all runs
 //! go to `comparison.csv` and a table. Runs are independent worlds, so they run on several threads; each is
-//! deterministic, so the results do not depend on how many.
+//! deterministic, so the results do not depend on how many ([`cascade_sim::batch`] runs them).
 
-use crate::{load, margin_override};
-use anyhow::{Context, Result, bail};
+use crate::cli::{load, note_late_shocks, progress_bar};
+use anyhow::{Context, Result};
 use cascade_core::Decimal;
-use cascade_scenario::{Override, library};
-use cascade_sim::Simulation;
+use cascade_scenario::{Override, Overrides, library};
+use cascade_sim::batch::{self, Job};
 use cascade_sim::output::{Manifest, write_run};
-use indicatif::{ProgressBar, ProgressStyle};
+use cascade_sim::record::Summary;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The name that stands for a scenario's own margin rules.
 const OWN: &str = "scenario";
@@ -28,6 +26,10 @@ pub struct CompareArgs {
     /// `(margin: (...))`, or `scenario` for the scenario's own (repeatable). Default: `scenario` and every preset.
     #[arg(long = "margin", value_name = "PRESET|FILE")]
     margins: Vec<String>,
+    /// Override any scenario field in every run: PATH=VALUE (repeatable; as for `cascade run`, applied after
+    /// `--margin`).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    overrides: Vec<Override>,
     /// Seed of every run (default: each scenario's own).
     #[arg(long)]
     seed: Option<u64>,
@@ -75,53 +77,44 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     } else {
         args.margins.clone()
     };
-    if args.ticks == Some(0) {
-        bail!("--ticks must be at least 1");
-    }
     // Load everything first, so a bad file stops the comparison before any run.
-    let mut jobs = Vec::new();
+    let mut runs = Vec::new();
     for margin in &margins {
-        let overrides: Vec<Override> = match margin.as_str() {
-            OWN => Vec::new(),
-            m => vec![margin_override(&library::load_margin(m).with_context(|| format!("margin rules {m}"))?)?],
+        let rules = match margin.as_str() {
+            OWN => None,
+            m => Some(library::load_margin(m).with_context(|| format!("margin rules {m}"))?),
         };
+        let overrides = Overrides { margin: rules, set: args.overrides.clone(), ticks: args.ticks, seed: args.seed };
         for name in &scenarios {
-            let loaded = load(Some(name), &overrides)?;
-            jobs.push((loaded, margin_label(margin), overrides.clone()));
+            let loaded = load(name, &overrides)?;
+            note_late_shocks(&loaded, args.quiet);
+            runs.push((loaded, margin_label(margin), overrides.clone()));
         }
     }
 
-    let progress = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(jobs.len() as u64) };
-    progress.set_style(
-        ProgressStyle::with_template("{spinner} run {pos}/{len} [{bar:40}] eta {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    let threads = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Row>>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(jobs.len()) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((loaded, margin, overrides)) = jobs.get(i) else { break };
-                    let row = run_one(loaded, margin, overrides, &args);
-                    progress.inc(1);
-                    progress.set_message(format!("{} / {margin}", loaded.scenario.name));
-                    if let Ok(mut results) = results.lock() {
-                        results[i] = Some(row);
-                    }
-                }
-            });
-        }
-    });
+    let progress = progress_bar(runs.len() as u64, "run", args.quiet);
+    let jobs: Vec<Job> =
+        runs.iter().map(|(l, _, _)| Job { scenario: l.scenario.clone(), seed: l.scenario.seed }).collect();
+    let rows = batch::run(
+        &jobs,
+        args.jobs,
+        |i, job, sim| -> Result<Row> {
+            let (loaded, margin, overrides) = &runs[i];
+            let manifest =
+                Manifest::new(&loaded.source, &job.scenario, job.seed, overrides, std::env::args().collect());
+            write_run(&args.out.join(&job.scenario.name).join(margin), &sim, &manifest).context("writing outputs")?;
+            progress.set_message(format!("{} / {margin}", job.scenario.name));
+            Ok(Row::new(&job.scenario.name, margin, job.seed, &sim.summary()))
+        },
+        |_| progress.inc(1),
+    )?;
     progress.finish_and_clear();
-    let rows = results
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("a run panicked"))?
+    let rows = rows
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| bail!("a run did not finish")))
+        .zip(&runs)
+        .map(|(row, (loaded, margin, _))| {
+            row.with_context(|| format!("running {} under {margin}", loaded.source.label))
+        })
         .collect::<Result<Vec<Row>>>()?;
 
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
@@ -143,42 +136,25 @@ fn margin_label(margin: &str) -> String {
     std::path::Path::new(margin).file_stem().map_or_else(|| margin.to_owned(), |s| s.to_string_lossy().into_owned())
 }
 
-fn run_one(loaded: &crate::Loaded, margin: &str, overrides: &[Override], args: &CompareArgs) -> Result<Row> {
-    let mut scenario = loaded.scenario.clone();
-    if let Some(ticks) = args.ticks {
-        scenario.ticks = ticks;
+impl Row {
+    /// The row of one finished run.
+    fn new(scenario: &str, margin: &str, seed: u64, s: &Summary) -> Self {
+        Self {
+            scenario: scenario.to_owned(),
+            margin: margin.to_owned(),
+            seed,
+            bad_debt: s.bad_debt.round_dp(2),
+            insurance_fund_drawdown: s.insurance_fund_drawdown.round_dp(2),
+            liquidated_notional: s.liquidated_notional.round_dp(0),
+            accounts_liquidated: s.accounts_liquidated,
+            margin_locked_mean: s.margin_locked_mean.round_dp(0),
+            margin_locked_peak: s.margin_locked_peak.round_dp(0),
+            rejected_orders: s.rejected_orders,
+            mark_max_drawdown: s.mark_max_drawdown,
+            backtest_exceptions: s.backtest.as_ref().map(|b| b.long_exceptions.max(b.short_exceptions)),
+            backtest_zone: s.backtest.as_ref().map(|b| format!("{:?}", b.zone)),
+        }
     }
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let mut sim = Simulation::new(&scenario, seed).with_context(|| format!("building {}", loaded.label))?;
-    sim.run(|_, _| {}).with_context(|| format!("running {} under {margin}", loaded.label))?;
-    let manifest = Manifest {
-        program: env!("CARGO_PKG_NAME").to_owned(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        scenario_path: loaded.label.clone(),
-        scenario_sha256: cascade_sim::output::sha256_hex(loaded.text.as_bytes()),
-        scenario_name: scenario.name.clone(),
-        seed,
-        ticks: scenario.ticks,
-        overrides: overrides.iter().map(ToString::to_string).collect(),
-        command_line: std::env::args().collect(),
-    };
-    write_run(&args.out.join(&scenario.name).join(margin), &sim, &manifest).context("writing outputs")?;
-    let s = sim.summary();
-    Ok(Row {
-        scenario: scenario.name.clone(),
-        margin: margin.to_owned(),
-        seed,
-        bad_debt: s.bad_debt.round_dp(2),
-        insurance_fund_drawdown: s.insurance_fund_drawdown.round_dp(2),
-        liquidated_notional: s.liquidated_notional.round_dp(0),
-        accounts_liquidated: s.accounts_liquidated,
-        margin_locked_mean: s.margin_locked_mean.round_dp(0),
-        margin_locked_peak: s.margin_locked_peak.round_dp(0),
-        rejected_orders: s.rejected_orders,
-        mark_max_drawdown: s.mark_max_drawdown,
-        backtest_exceptions: s.backtest.as_ref().map(|b| b.long_exceptions.max(b.short_exceptions)),
-        backtest_zone: s.backtest.as_ref().map(|b| format!("{:?}", b.zone)),
-    })
 }
 
 fn print_table(rows: &[Row]) {

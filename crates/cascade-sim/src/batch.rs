@@ -1,0 +1,67 @@
+//! Running many independent worlds at once: the engine under `cascade compare`, and later sweeps, calibration and
+//! the Python module.
+//!
+//! Each job is one scenario and seed; jobs run on a [`rayon`] pool of the requested size and their results come
+//! back in job order, so what a batch returns does not depend on the number of threads (each world is
+//! deterministic on its own). Nothing here writes files: the caller's `finish` decides what to keep of each run
+//! (its summary, or its files).
+
+use crate::{SimError, Simulation};
+use cascade_scenario::Scenario;
+use rayon::prelude::*;
+
+/// One run of a batch: a scenario and the seed of its random streams.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The validated scenario to run.
+    pub scenario: Scenario,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// Why a batch could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    Pool {
+        /// Threads asked for.
+        threads: usize,
+        /// The cause.
+        message: String,
+    },
+}
+
+/// Runs every job to its last tick on `threads` threads (`None`: one per core) and hands each finished world to
+/// `finish`; returns what `finish` made of each job, in job order. A run that fails is an `Err` in its slot and does
+/// not stop the others. `done` is called once per finished job, in completion order (for a progress bar).
+pub fn run<T, E>(
+    jobs: &[Job],
+    threads: Option<usize>,
+    finish: impl Fn(usize, &Job, Simulation) -> Result<T, E> + Sync,
+    done: impl Fn(usize) + Sync,
+) -> Result<Vec<Result<T, E>>, BatchError>
+where
+    T: Send,
+    E: From<SimError> + Send,
+{
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = threads {
+        builder = builder.num_threads(threads.max(1));
+    }
+    let pool =
+        builder.build().map_err(|e| BatchError::Pool { threads: threads.unwrap_or(0), message: e.to_string() })?;
+    Ok(pool.install(|| {
+        jobs.par_iter()
+            .enumerate()
+            .map(|(i, job)| {
+                let result = Simulation::new(&job.scenario, job.seed)
+                    .and_then(|mut sim| sim.run(|_, _| {}).map(|()| sim))
+                    .map_err(E::from)
+                    .and_then(|sim| finish(i, job, sim));
+                done(i);
+                result
+            })
+            .collect()
+    }))
+}

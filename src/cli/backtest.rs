@@ -1,0 +1,50 @@
+//! `cascade backtest`: a run's maintenance margin against its mark moves.
+
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+
+/// Backtests the run in `run_dir` and prints the result.
+pub fn backtest(run_dir: &Path, horizon: usize, confidence: f64, json: bool) -> Result<()> {
+    if !(confidence > 0.0 && confidence < 1.0) {
+        bail!("--confidence must be in (0, 1), found {confidence}");
+    }
+    let path = run_dir.join("timeseries.csv");
+    let mut reader = csv::Reader::from_path(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).with_context(|| format!("{}: no column `{name}`", path.display()))
+    };
+    let (mark, margin) = (column("mark")?, column("maintenance_margin")?);
+    let (mut marks, mut margins) = (Vec::new(), Vec::new());
+    for (i, record) in reader.records().enumerate() {
+        let record = record?;
+        let number = |c: usize| -> Result<f64> {
+            let raw = record.get(c).unwrap_or("");
+            raw.parse().with_context(|| format!("{}:{}: `{raw}` is not a number", path.display(), i + 2))
+        };
+        marks.push(number(mark)?);
+        margins.push(number(margin)?);
+    }
+    // 1 - 0.99 is 0.010000000000000009 in binary; report the rate the user meant.
+    let expected_rate = ((1.0 - confidence) * 1e12).round() / 1e12;
+    let Some(b) = cascade_core::risk::backtest(&marks, &margins, horizon, expected_rate) else {
+        bail!("{}: fewer than {} ticks", path.display(), horizon + 1);
+    };
+    if json {
+        println!("{}", serde_json::to_string(&b)?);
+    } else {
+        println!(
+            "maintenance margin vs {}-tick mark moves: {} observations, exceptions {} long / {} short (expected {:.1}); \
+             Kupiec LR {:.3} ({}); Basel zone {:?}",
+            b.horizon,
+            b.observations,
+            b.long_exceptions,
+            b.short_exceptions,
+            b.expected_rate * b.observations as f64,
+            b.kupiec_lr,
+            if b.kupiec_rejects { "rejected at 5%" } else { "not rejected at 5%" },
+            b.zone
+        );
+    }
+    Ok(())
+}

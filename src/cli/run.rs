@@ -1,0 +1,76 @@
+//! `cascade run`: one scenario headless, its files written and its summary printed.
+
+use crate::cli::{Loaded, load, note_late_shocks, progress_bar, summary::print_summary};
+use anyhow::{Context, Result};
+use cascade_scenario::{Override, Overrides, library};
+use cascade_sim::Simulation;
+use cascade_sim::output::{Manifest, write_run};
+use std::path::PathBuf;
+
+/// The scenario `cascade run` runs without one named.
+pub const DEFAULT_SCENARIO: &str = "default";
+
+/// Arguments of `cascade run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (RON), or the name of a shipped scenario (see `cascade scenarios`). Default: `default`.
+    scenario: Option<String>,
+    /// Seed of every random stream (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of ticks to run (default: the scenario's `ticks`).
+    #[arg(long)]
+    ticks: Option<u64>,
+    /// Output directory (default: runs/<scenario name>-seed<seed>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override any scenario field: PATH=VALUE, e.g. `--set margin.initial=0.1 --set shocks[0].at=600`
+    /// (repeatable; recorded in the manifest). VALUE is JSON, or a bare word for enum variants (`BadDebt`).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    overrides: Vec<Override>,
+    /// Replace the scenario's margin rules with a shipped preset (see `cascade scenarios`) or a file
+    /// `(margin: (...))` (nothing else); `--set margin.*` overrides still apply on top.
+    #[arg(long, value_name = "PRESET|FILE")]
+    margin: Option<String>,
+    /// Audit ledger conservation after every tick (slower; always on in debug builds).
+    #[arg(long)]
+    audit: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs the scenario, writes its files and prints its summary.
+pub fn run(args: RunArgs) -> Result<()> {
+    let margin = match &args.margin {
+        Some(name) => Some(library::load_margin(name).with_context(|| format!("margin rules {name}"))?),
+        None => None,
+    };
+    let overrides = Overrides { margin, set: args.overrides, ticks: args.ticks, seed: args.seed };
+    let loaded = load(args.scenario.as_deref().unwrap_or(DEFAULT_SCENARIO), &overrides)?;
+    note_late_shocks(&loaded, args.quiet);
+    let Loaded { source, scenario } = &loaded;
+    let seed = scenario.seed;
+    let out = args.out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", scenario.name)));
+
+    let mut sim = Simulation::new(scenario, seed).context("building the world")?;
+    if args.audit {
+        sim.set_audit_every_tick(true);
+    }
+    let progress = progress_bar(scenario.ticks, "tick", args.quiet);
+    let step = (scenario.ticks / 200).max(1);
+    sim.run(|done, _| {
+        if done % step == 0 {
+            progress.set_position(done);
+        }
+    })
+    .with_context(|| format!("running {}", source.label))?;
+    progress.finish_and_clear();
+
+    let manifest = Manifest::new(source, scenario, seed, &overrides, std::env::args().collect());
+    write_run(&out, &sim, &manifest).context("writing outputs")?;
+    if !args.quiet {
+        print_summary(&sim.summary(), scenario, &source.label, &out);
+    }
+    Ok(())
+}

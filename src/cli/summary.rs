@@ -1,0 +1,99 @@
+//! The summary `cascade run` prints.
+
+use cascade_core::Decimal;
+use cascade_scenario::Scenario;
+use cascade_sim::record::Summary;
+use std::path::Path;
+
+/// Prints the headline figures of a finished run of `scenario` (named `path`) written to `out`.
+pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
+    let hours = s.ticks as f64 * scenario.tick_seconds / 3600.0;
+    let pct = |a: f64, b: f64| 100.0 * (b / a - 1.0);
+    let to_f64 = cascade_core::money::to_f64;
+    let mark_start = to_f64(s.mark_start);
+    let mark_min = to_f64(s.mark_min);
+    let mark_end = to_f64(s.mark_end);
+    println!(
+        "cascade {} | scenario {:?} ({path}) | seed {} | {} ticks ({hours:.1} h)",
+        env!("CARGO_PKG_VERSION"),
+        s.scenario,
+        s.seed,
+        s.ticks
+    );
+    println!(
+        "  mark price      {mark_start:.1} -> {mark_end:.1} ({:+.1}%), low {mark_min:.1} ({:+.1}%), max drawdown {:.1}%",
+        pct(mark_start, mark_end),
+        pct(mark_start, mark_min),
+        100.0 * s.mark_max_drawdown
+    );
+    println!("  reference       {:.1} -> {:.1}, low {:.1}", s.reference_start, s.reference_end, s.reference_min);
+    for m in &s.markets {
+        let (start, end, low) = (to_f64(m.mark_start), to_f64(m.mark_end), to_f64(m.mark_min));
+        println!(
+            "  {:<15} {start:.2} -> {end:.2} ({:+.1}%), low {low:.2} ({:+.1}%); {} close-outs, {:.0} notional",
+            m.symbol,
+            pct(start, end),
+            pct(start, low),
+            m.liquidations,
+            m.liquidated_notional
+        );
+    }
+    match s.peak_liquidation_tick {
+        Some(peak) => println!(
+            "  liquidations    {} close-outs of {} accounts, {:.0} notional; peak {} in tick {peak}; {} ticks with liquidations",
+            s.liquidations,
+            s.accounts_liquidated,
+            s.liquidated_notional,
+            s.peak_liquidations_per_tick,
+            s.ticks_with_liquidations
+        ),
+        None => println!("  liquidations    none"),
+    }
+    println!(
+        "  insurance fund  {:.0} -> {:.0} (low {:.0}); shortfalls {:.2}; bad debt {:.2}",
+        s.insurance_fund_start, s.insurance_fund_end, s.insurance_fund_min, s.shortfall, s.bad_debt
+    );
+    if s.backstop_notional > Decimal::ZERO
+        || s.deleveraged_notional > Decimal::ZERO
+        || s.socialized_loss > Decimal::ZERO
+    {
+        println!(
+            "  absorbers       backstop took {:.0} notional; deleveraged {:.0} notional from {} winners (loss {:.2}, at most {:.1}% of a winner's profit); socialized {:.2}",
+            s.backstop_notional,
+            s.deleveraged_notional,
+            s.loss_allocation.winners_hit,
+            s.loss_allocation.loss_taken,
+            100.0 * s.loss_allocation.max_share_of_profit,
+            s.socialized_loss
+        );
+    }
+    if s.oracle_stale_ticks > 0 || s.oracle_rejections > 0 {
+        println!(
+            "  oracle          stale for {} ticks; {} prints rejected by the deviation guard",
+            s.oracle_stale_ticks, s.oracle_rejections
+        );
+    }
+    let netted = if s.margin_locked_standalone_mean == s.margin_locked_mean {
+        String::new()
+    } else {
+        format!(" (stand-alone {:.0})", s.margin_locked_standalone_mean)
+    };
+    println!(
+        "  margin          {:.0} locked on average{netted}, {:.0} at peak{}",
+        s.margin_locked_mean,
+        s.margin_locked_peak,
+        s.backtest.map_or(String::new(), |b| format!(
+            "; backtest vs 1-tick moves: {} / {} exceptions in {} (zone {:?})",
+            b.long_exceptions, b.short_exceptions, b.observations, b.zone
+        ))
+    );
+    println!(
+        "  volume          {:.0} notional; fees {:.2}; orders rejected at initial margin {}",
+        s.notional_volume, s.fees, s.rejected_orders
+    );
+    let markets = if s.markets.is_empty() { "" } else { ", markets.csv" };
+    println!(
+        "  output          {}/{{timeseries.csv, events.csv, summary.json, manifest.json{markets}}}",
+        out.display()
+    );
+}

@@ -9,8 +9,9 @@ use anyhow::{Context, Result};
 use cascade_core::Decimal;
 use cascade_scenario::{Override, Overrides, library};
 use cascade_sim::batch::{self, Job};
-use cascade_sim::output::{Manifest, write_run};
-use cascade_sim::record::Summary;
+use cascade_sim::output::{FileSink, Manifest, write_summary};
+use cascade_sim::recorder::Recording;
+use cascade_sim::summary::Summary;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -95,14 +96,16 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     let progress = progress_bar(runs.len() as u64, "run", args.quiet);
     let jobs: Vec<Job> =
         runs.iter().map(|(l, _, _)| Job { scenario: l.scenario.clone(), seed: l.scenario.seed }).collect();
+    let dir = |i: usize| args.out.join(&runs[i].0.scenario.name).join(&runs[i].1);
     let rows = batch::run(
         &jobs,
         args.jobs,
+        |i, _| -> Result<Recording> { Ok(Recording::Stream(Box::new(FileSink::create(&dir(i))?))) },
         |i, job, sim| -> Result<Row> {
             let (loaded, margin, overrides) = &runs[i];
             let manifest =
                 Manifest::new(&loaded.source, &job.scenario, job.seed, overrides, std::env::args().collect());
-            write_run(&args.out.join(&job.scenario.name).join(margin), &sim, &manifest).context("writing outputs")?;
+            write_summary(&dir(i), &sim, &manifest).context("writing outputs")?;
             progress.set_message(format!("{} / {margin}", job.scenario.name));
             Ok(Row::new(&job.scenario.name, margin, job.seed, &sim.summary()))
         },

@@ -4,7 +4,8 @@ use crate::cli::{Loaded, load, note_late_shocks, progress_bar, summary::print_su
 use anyhow::{Context, Result};
 use cascade_scenario::{Override, Overrides, library};
 use cascade_sim::Simulation;
-use cascade_sim::output::{Manifest, write_run};
+use cascade_sim::output::{FileSink, Manifest, write_summary};
+use cascade_sim::recorder::Recording;
 use std::path::PathBuf;
 
 /// The scenario `cascade run` runs without one named.
@@ -53,24 +54,39 @@ pub fn run(args: RunArgs) -> Result<()> {
     let seed = scenario.seed;
     let out = args.out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", scenario.name)));
 
-    let mut sim = Simulation::new(scenario, seed).context("building the world")?;
+    // Rows stream to the files as the run goes; a run that fails leaves no partial files behind.
+    let sink = FileSink::create(&out).context("writing outputs")?;
+    let mut sim =
+        Simulation::with_recording(scenario, seed, Recording::Stream(Box::new(sink))).context("building the world")?;
     if args.audit {
         sim.set_audit_every_tick(true);
     }
     let progress = progress_bar(scenario.ticks, "tick", args.quiet);
     let step = (scenario.ticks / 200).max(1);
-    sim.run(|done, _| {
+    let ran = sim.run(|done, _| {
         if done % step == 0 {
             progress.set_position(done);
         }
-    })
-    .with_context(|| format!("running {}", source.label))?;
+    });
     progress.finish_and_clear();
+    if let Err(e) = ran {
+        drop(sim);
+        remove_partial(&out);
+        return Err(e).with_context(|| format!("running {}", source.label));
+    }
 
     let manifest = Manifest::new(source, scenario, seed, &overrides, std::env::args().collect());
-    write_run(&out, &sim, &manifest).context("writing outputs")?;
+    write_summary(&out, &sim, &manifest).context("writing outputs")?;
     if !args.quiet {
         print_summary(&sim.summary(), scenario, &source.label, &out);
     }
     Ok(())
+}
+
+/// Removes the streamed files of a run that failed, so that nothing in `out` looks like a finished run.
+fn remove_partial(out: &std::path::Path) {
+    for file in ["timeseries.csv", "events.csv", "markets.csv"] {
+        let _ = std::fs::remove_file(out.join(file));
+    }
+    let _ = std::fs::remove_dir(out);
 }

@@ -2,7 +2,7 @@
 
 use cascade_core::Decimal;
 use cascade_scenario::Scenario;
-use cascade_sim::record::Summary;
+use cascade_sim::summary::Summary;
 use std::path::Path;
 
 /// Prints the headline figures of a finished run of `scenario` (named `path`) written to `out`.

@@ -375,28 +375,75 @@ pub fn backtest(prices: &[f64], margins: &[f64], horizon: usize, expected_rate: 
     if horizon == 0 || prices.len() <= horizon || margins.len() < prices.len() - horizon {
         return None;
     }
-    let (mut long, mut short, mut n) = (0u64, 0u64, 0u64);
-    for t in 0..prices.len() - horizon {
-        let change = prices[t + horizon] / prices[t] - 1.0;
-        if !change.is_finite() {
-            continue;
-        }
-        n += 1;
-        long += u64::from(-change > margins[t]);
-        short += u64::from(change > margins[t]);
+    let mut counter = ExceptionCounter::new(horizon);
+    for (t, price) in prices.iter().enumerate() {
+        // The margins of the last `horizon` prices start no window, so they may be missing.
+        counter.push(*price, margins.get(t).copied().unwrap_or(f64::NAN));
     }
-    let worse = long.max(short);
-    let kupiec_lr = kupiec_lr(worse, n, expected_rate);
-    Some(Backtest {
-        horizon,
-        expected_rate,
-        observations: n,
-        long_exceptions: long,
-        short_exceptions: short,
-        kupiec_lr,
-        kupiec_rejects: kupiec_lr > KUPIEC_CRITICAL_95,
-        zone: traffic_light(worse, n, expected_rate),
-    })
+    counter.result(expected_rate)
+}
+
+/// [`backtest`] computed as the prices arrive, keeping only the last `horizon` observations: the same counts and
+/// verdict as the batch function over the same series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExceptionCounter {
+    horizon: usize,
+    /// The last `horizon` `(price, margin)` pairs, oldest first.
+    window: std::collections::VecDeque<(f64, f64)>,
+    pushed: u64,
+    long: u64,
+    short: u64,
+    observations: u64,
+}
+
+impl ExceptionCounter {
+    /// A counter of exceptions over windows of `horizon` observations (at least 1).
+    pub fn new(horizon: usize) -> Self {
+        let horizon = horizon.max(1);
+        Self {
+            horizon,
+            window: std::collections::VecDeque::with_capacity(horizon + 1),
+            pushed: 0,
+            long: 0,
+            short: 0,
+            observations: 0,
+        }
+    }
+
+    /// The next price and the margin fraction in force at it (the margin of the window that starts there).
+    pub fn push(&mut self, price: f64, margin: f64) {
+        self.pushed += 1;
+        if self.window.len() == self.horizon
+            && let Some((start, start_margin)) = self.window.pop_front()
+        {
+            let change = price / start - 1.0;
+            if change.is_finite() {
+                self.observations += 1;
+                self.long += u64::from(-change > start_margin);
+                self.short += u64::from(change > start_margin);
+            }
+        }
+        self.window.push_back((price, margin));
+    }
+
+    /// The backtest so far at `expected_rate`; `None` until more than `horizon` prices have arrived.
+    pub fn result(&self, expected_rate: f64) -> Option<Backtest> {
+        if self.pushed <= self.horizon as u64 {
+            return None;
+        }
+        let (n, worse) = (self.observations, self.long.max(self.short));
+        let kupiec_lr = kupiec_lr(worse, n, expected_rate);
+        Some(Backtest {
+            horizon: self.horizon,
+            expected_rate,
+            observations: n,
+            long_exceptions: self.long,
+            short_exceptions: self.short,
+            kupiec_lr,
+            kupiec_rejects: kupiec_lr > KUPIEC_CRITICAL_95,
+            zone: traffic_light(worse, n, expected_rate),
+        })
+    }
 }
 
 /// `P(X <= k)` for `X ~ Binomial(n, p)`.

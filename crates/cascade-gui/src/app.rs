@@ -433,7 +433,7 @@ fn headline(ui: &mut egui::Ui, run: &RunView, seed: u64, mode: MarginMode) {
     });
 }
 
-fn absorbers(s: &cascade_sim::record::Summary) -> String {
+fn absorbers(s: &cascade_sim::summary::Summary) -> String {
     format!(
         "book {:.0}, backstop {:.0}, ADL {:.0}, insurance {:.0}, socialized {:.0}, bad debt {:.0}",
         to_f64(s.liquidated_notional - s.backstop_notional - s.deleveraged_notional),

@@ -6,6 +6,7 @@
 //! deterministic on its own). Nothing here writes files: the caller's `finish` decides what to keep of each run
 //! (its summary, or its files).
 
+use crate::recorder::Recording;
 use crate::{SimError, Simulation};
 use cascade_scenario::Scenario;
 use rayon::prelude::*;
@@ -32,12 +33,14 @@ pub enum BatchError {
     },
 }
 
-/// Runs every job to its last tick on `threads` threads (`None`: one per core) and hands each finished world to
-/// `finish`; returns what `finish` made of each job, in job order. A run that fails is an `Err` in its slot and does
-/// not stop the others. `done` is called once per finished job, in completion order (for a progress bar).
+/// Runs every job to its last tick on `threads` threads (`None`: one per core), recording each as `recording`
+/// says (to files, or only its summary), and hands each finished world to `finish`; returns what `finish` made of
+/// each job, in job order. A run that fails is an `Err` in its slot and does not stop the others. `done` is called
+/// once per finished job, in completion order (for a progress bar).
 pub fn run<T, E>(
     jobs: &[Job],
     threads: Option<usize>,
+    recording: impl Fn(usize, &Job) -> Result<Recording, E> + Sync,
     finish: impl Fn(usize, &Job, Simulation) -> Result<T, E> + Sync,
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<Result<T, E>>, BatchError>
@@ -55,9 +58,12 @@ where
         jobs.par_iter()
             .enumerate()
             .map(|(i, job)| {
-                let result = Simulation::new(&job.scenario, job.seed)
-                    .and_then(|mut sim| sim.run(|_, _| {}).map(|()| sim))
-                    .map_err(E::from)
+                let result = recording(i, job)
+                    .and_then(|recording| {
+                        let mut sim = Simulation::with_recording(&job.scenario, job.seed, recording)?;
+                        sim.run(|_, _| {})?;
+                        Ok(sim)
+                    })
                     .and_then(|sim| finish(i, job, sim));
                 done(i);
                 result

@@ -5,10 +5,11 @@ use crate::components::{
     Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, LeveragedTrader, MarketMaker, NoiseTrader, OracleFeed,
     PairTrader,
 };
+use crate::recorder::{Recorder, Recording};
 use crate::resources::{
     AgentIndex, Audit, Clock, Correlations, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine,
-    MarginIndex, Market, MarketSpec, Markets, OracleRules, PlannedTrade, Populations, Recorder, Shocks, TickFlow,
-    TradeSchedule, VenueLedger,
+    MarginIndex, Market, MarketSpec, Markets, OracleRules, PlannedTrade, Populations, Shocks, TickFlow, TradeSchedule,
+    VenueLedger,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
@@ -97,7 +98,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(LastLiquidation::default());
     world.insert_resource(Audit { every_tick: cfg!(debug_assertions) });
     world.insert_resource(Faults::default());
-    world.insert_resource(Recorder::default());
+    world.insert_resource(Recorder::new(Recording::Memory, scenario.liquidation.insurance_fund));
     Ok(world)
 }
 

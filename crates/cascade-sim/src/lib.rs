@@ -17,14 +17,18 @@ pub mod components;
 pub mod health;
 pub mod output;
 pub mod record;
+pub mod recorder;
 pub mod resources;
 pub mod runner;
 pub mod schedule;
+pub mod summary;
 pub mod systems;
 
 use crate::components::Account;
-use crate::record::{Event, Summary, TickRecord};
-use crate::resources::{Audit, Clock, Faults, Markets, Recorder, VenueLedger};
+use crate::record::{Event, TickRecord};
+use crate::recorder::{Recorder, Recording};
+use crate::resources::{Audit, Clock, Faults, Markets, VenueLedger};
+use crate::summary::Summary;
 use bevy_ecs::prelude::*;
 use cascade_core::money::{ConservationError, Ledger, MoneyError};
 use cascade_core::{AgentId, Decimal, MarketId};
@@ -50,6 +54,9 @@ pub enum SimError {
     /// The scenario cannot be built (for example, its replay file is unreadable).
     #[error("scenario: {0}")]
     Scenario(String),
+    /// A record could not be written to the run's output.
+    #[error("writing records: {0}")]
+    Output(String),
     /// The margin index and a full scan disagree on which accounts are liquidatable (a bug; audited runs only).
     #[error("the margin index missed liquidatable accounts in market {}", market.0)]
     IndexMismatch {
@@ -78,20 +85,21 @@ pub struct Simulation {
     schedule: Schedule,
     scenario_name: String,
     seed: u64,
-    insurance_fund_start: Decimal,
 }
 
 impl Simulation {
     /// Builds the world of `scenario` seeded with `seed` (the scenario's own `seed` field is not used here; callers
-    /// pass it or an override).
+    /// pass it or an override), keeping every record in memory.
     pub fn new(scenario: &Scenario, seed: u64) -> Result<Self, SimError> {
-        Ok(Self {
-            world: build::build_world(scenario, seed)?,
-            schedule: schedule::tick_schedule(),
-            scenario_name: scenario.name.clone(),
-            seed,
-            insurance_fund_start: scenario.liquidation.insurance_fund,
-        })
+        Self::with_recording(scenario, seed, Recording::Memory)
+    }
+
+    /// As [`Simulation::new`], keeping what `recording` asks for: every record in memory, a stream to a sink, or
+    /// only the summary.
+    pub fn with_recording(scenario: &Scenario, seed: u64, recording: Recording) -> Result<Self, SimError> {
+        let mut world = build::build_world(scenario, seed)?;
+        world.insert_resource(Recorder::new(recording, scenario.liquidation.insurance_fund));
+        Ok(Self { world, schedule: schedule::tick_schedule(), scenario_name: scenario.name.clone(), seed })
     }
 
     /// Runs one tick. Fails if a system raised a fault (the world is then left as the faulty tick made it).
@@ -103,13 +111,15 @@ impl Simulation {
         }
     }
 
-    /// Runs the remaining ticks, calling `progress(done, total)` after each, then audits the ledger once more.
+    /// Runs the remaining ticks, calling `progress(done, total)` after each, audits the ledger once more and
+    /// flushes the records' sink.
     pub fn run(&mut self, mut progress: impl FnMut(u64, u64)) -> Result<(), SimError> {
         while !self.is_finished() {
             self.step()?;
             progress(self.tick(), self.total_ticks());
         }
-        self.audit()
+        self.audit()?;
+        self.world.resource_mut::<Recorder>().finish().map_err(|e| SimError::Output(e.to_string()))
     }
 
     /// Ticks completed so far.
@@ -145,31 +155,29 @@ impl Simulation {
         &self.world.resource::<VenueLedger>().0
     }
 
-    /// One record per completed tick.
+    /// The rows kept in memory: `None` unless the simulation records into memory ([`Recording::Memory`]).
+    pub fn kept(&self) -> Option<&recorder::Rows> {
+        self.world.resource::<Recorder>().kept()
+    }
+
+    /// One record per completed tick (empty unless rows are kept in memory).
     pub fn records(&self) -> &[TickRecord] {
-        &self.world.resource::<Recorder>().ticks
+        self.kept().map_or(&[], |k| &k.ticks)
     }
 
-    /// Liquidation and shock events so far.
+    /// Liquidation and shock events so far (empty unless rows are kept in memory).
     pub fn events(&self) -> &[Event] {
-        &self.world.resource::<Recorder>().events
+        self.kept().map_or(&[], |k| &k.events)
     }
 
-    /// With several markets, one row per market and tick (empty for a single market).
+    /// With several markets, one row per market and tick (empty for a single market, or unless rows are kept).
     pub fn market_records(&self) -> &[record::MarketTick] {
-        &self.world.resource::<Recorder>().markets
+        self.kept().map_or(&[], |k| &k.markets)
     }
 
-    /// Headline figures of the ticks run so far.
+    /// Headline figures of the ticks run so far (kept up to date as each tick ends, whatever is recorded).
     pub fn summary(&self) -> Summary {
-        Summary::from_records(
-            &self.scenario_name,
-            self.seed,
-            self.insurance_fund_start,
-            self.records(),
-            self.events(),
-            self.market_records(),
-        )
+        self.world.resource::<Recorder>().summary(&self.scenario_name, self.seed)
     }
 
     /// The world, for inspection (tests, snapshots).
@@ -238,7 +246,12 @@ impl Simulation {
             "margin policy={:?} initial={} maintenance={} max_increase_per_tick={} stress_buffer={}",
             margin.policy, margin.initial, margin.maintenance, margin.max_increase_per_tick, margin.stress_buffer
         );
-        self.world.resource_mut::<Recorder>().events.push(Event::new(tick, record::EventKind::PolicyChange, detail));
+        let mut recorder = self.world.resource_mut::<Recorder>();
+        recorder.event(Event::new(tick, record::EventKind::PolicyChange, detail));
+        // Between ticks: committed at once, so the event is seen before the next tick runs.
+        if let Err(e) = recorder.commit() {
+            self.world.resource_mut::<Faults>().0.push(SimError::Output(e.to_string()));
+        }
     }
 
     /// The first market's book: up to `levels` price levels a side, best first, as `(price, quantity)`.

@@ -3,9 +3,11 @@
 //! run gives byte-identical files.
 
 use crate::Simulation;
+use crate::record::{Event, MarketTick, TickRecord};
+use crate::recorder::RecordSink;
 use serde::Serialize;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Where a run came from: enough to reproduce it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,6 +67,12 @@ pub enum OutputError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The run kept no rows in memory to write (it streamed them, or kept only its summary).
+    #[error("{path}: the run kept no rows in memory to write")]
+    NotKept {
+        /// The output directory.
+        path: String,
+    },
     /// Encoding a CSV row failed.
     #[error("{path}: {source}")]
     Csv {
@@ -76,25 +84,86 @@ pub enum OutputError {
 }
 
 /// Writes the four output files of `sim` into `dir` (created if missing), and `markets.csv` when the world has
-/// several markets.
+/// several markets. The simulation must keep its rows in memory ([`Recording::Memory`]); a streamed run has
+/// written its rows already and needs only [`write_summary`].
 pub fn write_run(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Result<(), OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::Io { path: dir.display().to_string(), source })?;
-    write_csv(&dir.join("timeseries.csv"), sim.records())?;
-    write_csv(&dir.join("events.csv"), sim.events())?;
-    if !sim.market_records().is_empty() {
-        write_csv(&dir.join("markets.csv"), sim.market_records())?;
-    }
+    let rows = sim.kept().ok_or_else(|| OutputError::NotKept { path: dir.display().to_string() })?;
+    let mut sink = FileSink::create(dir)?;
+    rows.ticks.iter().try_for_each(|r| sink.tick(r))?;
+    rows.events.iter().try_for_each(|e| sink.event(e))?;
+    rows.markets.iter().try_for_each(|m| sink.market(m))?;
+    sink.finish()?;
+    write_summary(dir, sim, manifest)
+}
+
+/// Writes `summary.json` and `manifest.json` of `sim` into `dir`.
+pub fn write_summary(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Result<(), OutputError> {
     write_json(&dir.join("summary.json"), &sim.summary())?;
     write_json(&dir.join("manifest.json"), manifest)
 }
 
-fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), OutputError> {
-    let csv_err = |source| OutputError::Csv { path: path.display().to_string(), source };
-    let mut writer = csv::Writer::from_path(path).map_err(csv_err)?;
-    for row in rows {
-        writer.serialize(row).map_err(csv_err)?;
+/// Streams a run's rows into `timeseries.csv`, `events.csv` and (from the first per-market row) `markets.csv`
+/// of a directory, as the run goes.
+pub struct FileSink {
+    dir: PathBuf,
+    ticks: csv::Writer<std::fs::File>,
+    events: csv::Writer<std::fs::File>,
+    markets: Option<csv::Writer<std::fs::File>>,
+}
+
+impl FileSink {
+    /// Creates `dir` if missing, and its `timeseries.csv` and `events.csv` (empty until rows arrive).
+    pub fn create(dir: &Path) -> Result<Self, OutputError> {
+        std::fs::create_dir_all(dir).map_err(|source| OutputError::Io { path: dir.display().to_string(), source })?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            ticks: csv_writer(&dir.join("timeseries.csv"))?,
+            events: csv_writer(&dir.join("events.csv"))?,
+            markets: None,
+        })
     }
-    writer.flush().map_err(|source| OutputError::Io { path: path.display().to_string(), source })
+}
+
+/// `dir/file`, as errors name it.
+fn in_dir(dir: &Path, file: &str) -> String {
+    dir.join(file).display().to_string()
+}
+
+fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>, OutputError> {
+    csv::Writer::from_path(path).map_err(|source| OutputError::Csv { path: path.display().to_string(), source })
+}
+
+impl RecordSink for FileSink {
+    fn tick(&mut self, row: &TickRecord) -> Result<(), OutputError> {
+        let dir = &self.dir;
+        self.ticks.serialize(row).map_err(|source| OutputError::Csv { path: in_dir(dir, "timeseries.csv"), source })
+    }
+
+    fn event(&mut self, row: &Event) -> Result<(), OutputError> {
+        let dir = &self.dir;
+        self.events.serialize(row).map_err(|source| OutputError::Csv { path: in_dir(dir, "events.csv"), source })
+    }
+
+    fn market(&mut self, row: &MarketTick) -> Result<(), OutputError> {
+        if self.markets.is_none() {
+            self.markets = Some(csv_writer(&self.dir.join("markets.csv"))?);
+        }
+        let path = in_dir(&self.dir, "markets.csv");
+        match &mut self.markets {
+            Some(writer) => writer.serialize(row).map_err(|source| OutputError::Csv { path, source }),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), OutputError> {
+        let flush = |writer: &mut csv::Writer<std::fs::File>, path: String| {
+            writer.flush().map_err(|source| OutputError::Io { path, source })
+        };
+        flush(&mut self.ticks, in_dir(&self.dir, "timeseries.csv"))?;
+        flush(&mut self.events, in_dir(&self.dir, "events.csv"))?;
+        let path = in_dir(&self.dir, "markets.csv");
+        self.markets.as_mut().map_or(Ok(()), |w| flush(w, path))
+    }
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {

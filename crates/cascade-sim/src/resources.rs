@@ -1,6 +1,5 @@
 //! Resources: the world's singletons (clock, venue markets, ledger, shocks, recorders).
 
-use crate::record::{Event, TickRecord};
 use bevy_ecs::prelude::*;
 use cascade_core::book::{OrderBook, Side};
 use cascade_core::correlation::Correlation;
@@ -386,14 +385,3 @@ pub struct Audit {
 /// Errors raised inside systems; the simulation stops at the end of the tick that raised one.
 #[derive(Resource, Debug, Default)]
 pub struct Faults(pub Vec<crate::SimError>);
-
-/// What the run has recorded so far.
-#[derive(Resource, Debug, Clone, Default)]
-pub struct Recorder {
-    /// One row per completed tick.
-    pub ticks: Vec<TickRecord>,
-    /// Liquidations and shocks, in order.
-    pub events: Vec<Event>,
-    /// With several markets, one row per market and tick.
-    pub markets: Vec<crate::record::MarketTick>,
-}

@@ -5,7 +5,8 @@
 //! same run headless. Several runs can be stepped in lockstep to compare settings on the same seed and shocks.
 
 use crate::output::{Manifest, OutputError, write_run};
-use crate::record::{Event, Summary, TickRecord};
+use crate::record::{Event, TickRecord};
+use crate::summary::Summary;
 use crate::{SimError, Simulation};
 use cascade_core::Decimal;
 use cascade_core::margin::MarginRates;

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! Shocks -> Reference -> Oracles -> Agents -> Matching -> Mark -> Funding -> Margin -> Liquidation -> Metrics
+//!        -> Clock
 //! ```
 //!
 //! Agents decide on what they see at the start of the tick (oracle prices of this tick, the book and mark left by
@@ -44,8 +45,10 @@ pub enum TickSet {
     Margin,
     /// Close them out into the book; absorb shortfalls.
     Liquidation,
-    /// Audit the ledger, record the tick, advance the clock.
+    /// Audit the ledger, record the tick and commit its records.
     Metrics,
+    /// Move the clock to the next tick.
+    Clock,
 }
 
 /// Builds the tick schedule.
@@ -64,6 +67,7 @@ pub fn tick_schedule() -> Schedule {
             TickSet::Margin,
             TickSet::Liquidation,
             TickSet::Metrics,
+            TickSet::Clock,
         )
             .chain(),
     );
@@ -85,7 +89,8 @@ pub fn tick_schedule() -> Schedule {
         funding::pay_funding.in_set(TickSet::Funding),
         (margin::set_margin_rates, margin_check::check_margin).chain().in_set(TickSet::Margin),
         liquidation::liquidate.in_set(TickSet::Liquidation),
-        (metrics::audit_ledger, metrics::record_tick).chain().in_set(TickSet::Metrics),
+        (metrics::audit_ledger, metrics::record_tick, metrics::commit_records).chain().in_set(TickSet::Metrics),
+        metrics::advance_clock.in_set(TickSet::Clock),
     ));
     schedule
 }

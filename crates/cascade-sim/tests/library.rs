@@ -1,12 +1,11 @@
 //! The shipped scenario library, run in full and checked against the figures each scenario's header says it
 //! reproduces.
 
-#![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
-
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
 use cascade_sim::Simulation;
-use cascade_sim::record::{EventKind, Summary};
+use cascade_sim::record::EventKind;
+use cascade_sim::summary::Summary;
 use rust_decimal::dec;
 use std::path::Path;
 

@@ -1,7 +1,5 @@
 //! The liquidation engine's mechanisms and the oracle guards, on small worlds and on the default scenario.
 
-#![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
-
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
 use cascade_scenario::{LiquidationMode, LossAllocation, Scenario};
@@ -249,6 +247,7 @@ fn twap_smooths_the_oracle_and_the_mark_stays_in_its_band() {
 /// positions open while the price keeps falling), which the docs report.
 #[test]
 fn partial_and_backstop_liquidation_change_bad_debt_and_the_price_path() {
+    const SHOCK: usize = 1440; // the default scenario's gap
     let mut base: Scenario = cascade_scenario::load_str("default.ron", DEFAULT).unwrap();
     base.liquidation.loss_allocation = LossAllocation::BadDebt;
     let mut partial = base.clone();
@@ -269,13 +268,13 @@ fn partial_and_backstop_liquidation_change_bad_debt_and_the_price_path() {
     let ((full, full_path), (partial, partial_path), (backstop, backstop_path)) =
         (run(&base), run(&partial), run(&backstop));
     assert!(full.bad_debt > Decimal::ZERO, "{full:?}");
-    // Each mechanism changes the outcome and the path.
-    assert_ne!(partial.bad_debt, full.bad_debt);
-    assert_ne!(partial_path, full_path);
-    assert_ne!(backstop_path, full_path);
+    // Partial: on this crash, no less bad debt than closing whole positions (the docs report it), on another path.
+    assert!(partial.bad_debt >= full.bad_debt, "{} vs {}", partial.bad_debt, full.bad_debt);
+    assert!(partial_path != full_path, "slices sell on other ticks");
+    assert!(backstop_path[..SHOCK] == full_path[..SHOCK], "the vault changes nothing before the shock");
     // Partial: more, smaller close-outs.
     assert!(partial.liquidations > 2 * full.liquidations);
-    let mean = |s: &cascade_sim::record::Summary| to_f64(s.liquidated_notional) / s.liquidations as f64;
+    let mean = |s: &cascade_sim::summary::Summary| to_f64(s.liquidated_notional) / s.liquidations as f64;
     assert!(mean(&partial) < mean(&full) / 2.0);
     // Backstop: far less bad debt and shortfall, and a shallower crash.
     assert!(backstop.bad_debt * dec!(5) < full.bad_debt, "{} vs {}", backstop.bad_debt, full.bad_debt);

@@ -1,7 +1,5 @@
 //! A run driven through the runner's channels gives the same numbers as the same run headless.
 
-#![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
-
 use cascade_scenario::ShockKind;
 use cascade_sim::Simulation;
 use cascade_sim::record::{EventKind, TickRecord};

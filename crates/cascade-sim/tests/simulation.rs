@@ -1,7 +1,5 @@
 //! Whole-world tests of the simulation: tick order, conservation, determinism, the liquidation feedback loop.
 
-#![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
-
 use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use cascade_core::Decimal;
 use cascade_scenario::{Scenario, ShockKind};

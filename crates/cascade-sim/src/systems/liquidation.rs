@@ -21,9 +21,10 @@ use crate::SimError;
 use crate::components::{Account, Agent, BackstopLiquidator};
 use crate::health::account_health;
 use crate::record::{Event, EventKind};
+use crate::recorder::Recorder;
 use crate::resources::{
     AgentIndex, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine, Market, Markets,
-    OracleRules, Populations, Recorder, VenueLedger,
+    OracleRules, Populations, VenueLedger,
 };
 use crate::systems::settlement::{FillSource, account, account_mut, settle_fills};
 use bevy_ecs::prelude::*;
@@ -81,7 +82,7 @@ pub fn liquidate(mut engine: Engine) {
             }
             let vaults: Vec<AgentId> = backstops.iter().filter(|(m, _)| *m == market).map(|(_, v)| *v).collect();
             match close_out(&mut engine, id, market, &vaults) {
-                Ok(events) => engine.recorder.events.extend(events),
+                Ok(events) => events.into_iter().for_each(|e| engine.recorder.event(e)),
                 Err(e) => engine.faults.0.push(e),
             }
         }

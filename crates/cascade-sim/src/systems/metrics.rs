@@ -5,7 +5,8 @@ use crate::components::Account;
 use crate::health::{account_health, standalone_health};
 use crate::record::MarketTick;
 use crate::record::TickRecord;
-use crate::resources::{Audit, Clock, Faults, MarginEngine, Market, Markets, Recorder, TickFlow, VenueLedger};
+use crate::recorder::Recorder;
+use crate::resources::{Audit, Clock, Faults, MarginEngine, Market, Markets, TickFlow, VenueLedger};
 use bevy_ecs::prelude::*;
 use cascade_core::book::Side;
 use cascade_core::money;
@@ -83,9 +84,9 @@ fn margin_locked(
 }
 
 /// Records the tick (the first market's state, collateral locked in all markets and the ledger's sinks; with
-/// several markets also a row per market), starts the next tick's flow, and advances the clock.
+/// several markets also a row per market) and starts the next tick's flow.
 pub fn record_tick(
-    mut clock: ResMut<Clock>,
+    clock: Res<Clock>,
     mut markets: ResMut<Markets>,
     ledger: Res<VenueLedger>,
     mut recorder: ResMut<Recorder>,
@@ -101,7 +102,7 @@ pub fn record_tick(
     if let Some(market) = markets.0.first() {
         let band = Decimal::new(1, 2);
         let flow = market.flow;
-        recorder.ticks.push(TickRecord {
+        recorder.tick(TickRecord {
             tick,
             time_s: (tick + 1) as f64 * clock.tick_seconds,
             reference: market.reference.price(),
@@ -135,7 +136,7 @@ pub fn record_tick(
     }
     if markets.0.len() > 1 {
         for market in &markets.0 {
-            recorder.markets.push(MarketTick {
+            recorder.market(MarketTick {
                 tick,
                 symbol: market.spec.symbol.clone(),
                 reference: market.reference.price(),
@@ -153,5 +154,16 @@ pub fn record_tick(
         market.previous_net_taker_notional = market.flow.net_taker_notional;
         market.flow = TickFlow::default();
     }
+}
+
+/// Commits the tick's rows and events: into the summary, to the output sink, and into memory if kept.
+pub fn commit_records(mut recorder: ResMut<Recorder>, mut faults: ResMut<Faults>) {
+    if let Err(e) = recorder.commit() {
+        faults.0.push(crate::SimError::Output(e.to_string()));
+    }
+}
+
+/// Ends the tick: the clock moves to the next.
+pub fn advance_clock(mut clock: ResMut<Clock>) {
     clock.tick += 1;
 }

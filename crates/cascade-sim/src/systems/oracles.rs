@@ -5,7 +5,8 @@
 
 use crate::components::OracleFeed;
 use crate::record::{Event, EventKind};
-use crate::resources::{Clock, Markets, OracleRules, Recorder, Shocks};
+use crate::recorder::Recorder;
+use crate::resources::{Clock, Markets, OracleRules, Shocks};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::money::{from_f64, round_to_step, to_f64};
@@ -68,7 +69,7 @@ pub fn sample_oracles(
     rejected.sort_by_key(|r| (r.0, r.1));
     for (market, index, price, rule, measure) in rejected {
         markets.get_mut(market).flow.oracle_rejections += 1;
-        recorder.events.push(Event {
+        recorder.event(Event {
             average_price: Some(price),
             magnitude: Some(measure),
             ..Event::new(clock.tick, EventKind::OraclePrintRejected, format!("source {index}: {rule}"))
@@ -100,13 +101,13 @@ pub fn aggregate_oracles(
                 market.oracle_stale = true;
                 let paused =
                     if rules.0.pause_liquidations_when_stale { "liquidations paused" } else { "liquidations continue" };
-                recorder.events.push(Event::new(clock.tick, EventKind::OracleStale, paused));
+                recorder.event(Event::new(clock.tick, EventKind::OracleStale, paused));
             }
             continue;
         };
         if market.oracle_stale {
             market.oracle_stale = false;
-            recorder.events.push(Event::new(clock.tick, EventKind::OracleFresh, "fresh prints"));
+            recorder.event(Event::new(clock.tick, EventKind::OracleFresh, "fresh prints"));
         }
         market.oracle_medians.push_back(m);
         while market.oracle_medians.len() > market.twap_ticks {

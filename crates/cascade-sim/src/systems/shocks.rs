@@ -1,7 +1,8 @@
 //! Starts and ends scripted shocks.
 
 use crate::record::{Event, EventKind};
-use crate::resources::{Clock, Correlations, Market, Markets, OracleDisruption, Recorder, Shocks};
+use crate::recorder::Recorder;
+use crate::resources::{Clock, Correlations, Market, Markets, OracleDisruption, Shocks};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_scenario::ShockKind;
@@ -31,7 +32,7 @@ pub fn apply_shocks(
         let end = shock.at + shock.duration;
         let active = shock.at <= tick && tick < end;
         if shock.at == tick {
-            recorder.events.push(shock_event(tick, EventKind::ShockStart, &shock.kind));
+            recorder.event(shock_event(tick, EventKind::ShockStart, &shock.kind));
             if let ShockKind::PriceGap { change, market } = &shock.kind {
                 for m in markets.0.iter_mut().filter(|m| hits(market, m)) {
                     m.pending_gap += libm::log1p(*change);
@@ -39,7 +40,7 @@ pub fn apply_shocks(
             }
         }
         if !shock.kind.is_instantaneous() && tick == end {
-            recorder.events.push(shock_event(tick, EventKind::ShockEnd, &shock.kind));
+            recorder.event(shock_event(tick, EventKind::ShockEnd, &shock.kind));
         }
         if active {
             match &shock.kind {

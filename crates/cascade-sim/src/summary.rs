@@ -1,0 +1,419 @@
+//! The headline figures of a run (`summary.json`), computed as the run goes: a [`SummaryBuilder`] takes each tick's
+//! rows and events once and keeps running aggregates, so the summary of any length of run costs no memory per
+//! tick and the same numbers as computing it from all the rows at the end.
+
+use crate::record::{Event, EventKind, MarketTick, TickRecord};
+use cascade_core::Decimal;
+use cascade_core::money::to_f64;
+use cascade_core::risk::ExceptionCounter;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Expected exception rate of the summary's backtests (a 99% margin).
+const BACKTEST_RATE: f64 = 0.01;
+
+/// Headline figures of a run (`summary.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Ticks simulated.
+    pub ticks: u64,
+    /// Reference price at the end of tick 0 / at the end / lowest.
+    pub reference_start: f64,
+    /// Reference price at the end.
+    pub reference_end: f64,
+    /// Lowest reference price.
+    pub reference_min: f64,
+    /// Mark price at the end of tick 0.
+    pub mark_start: Decimal,
+    /// Mark price at the end.
+    pub mark_end: Decimal,
+    /// Lowest mark price.
+    pub mark_min: Decimal,
+    /// Largest fall of the mark from a running peak, fraction (0.2 = 20%).
+    pub mark_max_drawdown: f64,
+    /// Liquidation close-outs in total (an account can be closed out over several ticks).
+    pub liquidations: u64,
+    /// Distinct accounts liquidated.
+    pub accounts_liquidated: u64,
+    /// Notional closed by liquidations, quote.
+    pub liquidated_notional: Decimal,
+    /// Most liquidations in one tick.
+    pub peak_liquidations_per_tick: u32,
+    /// Tick of that peak (none without liquidations).
+    pub peak_liquidation_tick: Option<u64>,
+    /// Ticks with at least one liquidation.
+    pub ticks_with_liquidations: u64,
+    /// Insurance fund at the start.
+    pub insurance_fund_start: Decimal,
+    /// Insurance fund at the end.
+    pub insurance_fund_end: Decimal,
+    /// Lowest insurance fund balance.
+    pub insurance_fund_min: Decimal,
+    /// Largest fall of the insurance fund below its starting balance, quote (`start - min`).
+    pub insurance_fund_drawdown: Decimal,
+    /// Shortfalls of bankrupt accounts, quote.
+    pub shortfall: Decimal,
+    /// Bad debt at the end, quote.
+    pub bad_debt: Decimal,
+    /// Fees collected, quote.
+    pub fees: Decimal,
+    /// Notional taken over by backstop liquidators, quote.
+    pub backstop_notional: Decimal,
+    /// Notional closed against winners by deleveraging, quote.
+    pub deleveraged_notional: Decimal,
+    /// Loss taken from winners by socialization, quote.
+    pub socialized_loss: Decimal,
+    /// Fairness of loss allocation (ADL and socialized loss).
+    pub loss_allocation: LossAllocationSummary,
+    /// Ticks at whose end the oracle price was stale.
+    pub oracle_stale_ticks: u64,
+    /// Oracle prints rejected by the deviation guard.
+    pub oracle_rejections: u64,
+    /// Notional traded, quote.
+    pub notional_volume: Decimal,
+    /// Orders rejected for insufficient initial margin.
+    pub rejected_orders: u64,
+    /// Mean collateral locked as initial margin per tick (capital efficiency), quote.
+    pub margin_locked_mean: Decimal,
+    /// Peak collateral locked as initial margin, quote.
+    pub margin_locked_peak: Decimal,
+    /// Mean of the positions' summed stand-alone initial requirements per tick, quote: what `margin_locked_mean`
+    /// would be without portfolio netting.
+    pub margin_locked_standalone_mean: Decimal,
+    /// Backtest of the maintenance margin against one-tick mark moves, at a 1% expected exception rate.
+    pub backtest: Option<cascade_core::risk::Backtest>,
+    /// With several markets, each market's headline figures (the fields above describe the first market's prices
+    /// and the whole venue's money).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub markets: Vec<MarketSummary>,
+}
+
+/// One market's headline figures in a world of several.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarketSummary {
+    /// The market's symbol.
+    pub symbol: String,
+    /// Mark price at the end of tick 0.
+    pub mark_start: Decimal,
+    /// Mark price at the end.
+    pub mark_end: Decimal,
+    /// Lowest mark price.
+    pub mark_min: Decimal,
+    /// Highest mark price.
+    pub mark_max: Decimal,
+    /// Liquidation close-outs in this market.
+    pub liquidations: u64,
+    /// Notional closed by liquidations in this market, quote.
+    pub liquidated_notional: Decimal,
+    /// Backtest of this market's maintenance margin against its one-tick mark moves.
+    pub backtest: Option<cascade_core::risk::Backtest>,
+}
+
+/// How losses beyond the insurance fund fell on winners: per deleverage event, the loss a winner took relative to
+/// its unrealized profit (its "share"), and its leverage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LossAllocationSummary {
+    /// Deleverage events (one per winner per liquidation).
+    pub events: u64,
+    /// Distinct winners hit.
+    pub winners_hit: u64,
+    /// Total loss taken from winners, quote.
+    pub loss_taken: Decimal,
+    /// Mean of loss / profit over events (0 without events).
+    pub mean_share_of_profit: f64,
+    /// Largest loss / profit of any event.
+    pub max_share_of_profit: f64,
+    /// Mean leverage of the winners hit.
+    pub mean_leverage: f64,
+}
+
+/// Running aggregates of the venue-wide figures (from the tick rows and the liquidation events).
+#[derive(Debug, Clone)]
+pub struct SummaryBuilder {
+    insurance_fund_start: Decimal,
+    ticks: u64,
+    first: Option<(f64, Decimal)>,
+    last: Option<TickRecord>,
+    reference_min: f64,
+    mark_min: Option<Decimal>,
+    mark_peak: Decimal,
+    mark_max_drawdown: f64,
+    liquidations: u64,
+    accounts_liquidated: BTreeSet<u32>,
+    liquidated_notional: Decimal,
+    shortfall: Decimal,
+    peak_liquidations: Option<(u32, u64)>,
+    ticks_with_liquidations: u64,
+    insurance_fund_min: Option<Decimal>,
+    backstop_notional: Decimal,
+    deleveraged_notional: Decimal,
+    socialized_loss: Decimal,
+    oracle_stale_ticks: u64,
+    oracle_rejections: u64,
+    notional_volume: Decimal,
+    rejected_orders: u64,
+    margin_locked_sum: Decimal,
+    margin_locked_peak: Option<Decimal>,
+    margin_locked_standalone_sum: Decimal,
+    backtest: ExceptionCounter,
+    loss: LossAllocationBuilder,
+    markets: Vec<MarketSummaryBuilder>,
+}
+
+impl SummaryBuilder {
+    /// Nothing recorded yet; the insurance fund starts at `insurance_fund_start`.
+    pub fn new(insurance_fund_start: Decimal) -> Self {
+        Self {
+            insurance_fund_start,
+            ticks: 0,
+            first: None,
+            last: None,
+            reference_min: f64::INFINITY,
+            mark_min: None,
+            mark_peak: Decimal::ZERO,
+            mark_max_drawdown: 0.0,
+            liquidations: 0,
+            accounts_liquidated: BTreeSet::new(),
+            liquidated_notional: Decimal::ZERO,
+            shortfall: Decimal::ZERO,
+            peak_liquidations: None,
+            ticks_with_liquidations: 0,
+            insurance_fund_min: None,
+            backstop_notional: Decimal::ZERO,
+            deleveraged_notional: Decimal::ZERO,
+            socialized_loss: Decimal::ZERO,
+            oracle_stale_ticks: 0,
+            oracle_rejections: 0,
+            notional_volume: Decimal::ZERO,
+            rejected_orders: 0,
+            margin_locked_sum: Decimal::ZERO,
+            margin_locked_peak: None,
+            margin_locked_standalone_sum: Decimal::ZERO,
+            backtest: ExceptionCounter::new(1),
+            loss: LossAllocationBuilder::default(),
+            markets: Vec::new(),
+        }
+    }
+
+    /// Takes one tick's row.
+    pub fn tick(&mut self, t: &TickRecord) {
+        self.ticks += 1;
+        self.first.get_or_insert((t.reference, t.mark));
+        self.reference_min = self.reference_min.min(t.reference);
+        self.mark_min = Some(self.mark_min.map_or(t.mark, |m| m.min(t.mark)));
+        self.mark_peak = self.mark_peak.max(t.mark);
+        if self.mark_peak > Decimal::ZERO {
+            self.mark_max_drawdown = self.mark_max_drawdown.max(1.0 - to_f64(t.mark) / to_f64(self.mark_peak));
+        }
+        if t.liquidations > 0 {
+            self.ticks_with_liquidations += 1;
+            // The first tick of the most liquidations.
+            if self.peak_liquidations.is_none_or(|(most, _)| t.liquidations > most) {
+                self.peak_liquidations = Some((t.liquidations, t.tick));
+            }
+        }
+        self.insurance_fund_min = Some(self.insurance_fund_min.map_or(t.insurance_fund, |m| m.min(t.insurance_fund)));
+        self.backstop_notional += t.backstop_notional;
+        self.deleveraged_notional += t.deleveraged_notional;
+        self.socialized_loss += t.socialized_loss;
+        self.oracle_stale_ticks += u64::from(t.oracle_stale);
+        self.oracle_rejections += u64::from(t.oracle_rejections);
+        self.notional_volume += t.notional_volume;
+        self.rejected_orders += u64::from(t.rejected_orders);
+        self.margin_locked_sum += t.margin_locked;
+        self.margin_locked_peak = Some(self.margin_locked_peak.map_or(t.margin_locked, |m| m.max(t.margin_locked)));
+        self.margin_locked_standalone_sum += t.margin_locked_standalone;
+        self.backtest.push(to_f64(t.mark), to_f64(t.maintenance_margin));
+        self.last = Some(t.clone());
+    }
+
+    /// Takes one event.
+    pub fn event(&mut self, e: &Event) {
+        match e.kind {
+            EventKind::Liquidation => {
+                self.liquidations += 1;
+                self.accounts_liquidated.extend(e.account);
+                self.liquidated_notional += e.notional.unwrap_or_default();
+                self.shortfall += e.shortfall.unwrap_or_default();
+            }
+            EventKind::Deleverage => self.loss.event(e),
+            _ => {}
+        }
+    }
+
+    /// Takes one market's row (worlds of several markets).
+    pub fn market(&mut self, row: &MarketTick) {
+        let index = match self.markets.iter().position(|m| m.symbol == row.symbol) {
+            Some(i) => i,
+            None => {
+                self.markets.push(MarketSummaryBuilder::new(&row.symbol));
+                self.markets.len() - 1
+            }
+        };
+        self.markets[index].row(row);
+    }
+
+    /// The summary of what was taken so far, for a run of `scenario` with `seed`.
+    pub fn summary(&self, scenario: &str, seed: u64) -> Summary {
+        let start = self.insurance_fund_start;
+        let last = self.last.as_ref();
+        let insurance_fund_min = self.insurance_fund_min.unwrap_or(start);
+        let mean = |sum: Decimal| {
+            if self.ticks == 0 { Decimal::ZERO } else { (sum / Decimal::from(self.ticks)).round_dp(2) }
+        };
+        Summary {
+            scenario: scenario.to_owned(),
+            seed,
+            ticks: self.ticks,
+            reference_start: self.first.map_or(0.0, |f| f.0),
+            reference_end: last.map_or(0.0, |t| t.reference),
+            reference_min: self.reference_min,
+            mark_start: self.first.map_or(Decimal::ZERO, |f| f.1),
+            mark_end: last.map_or(Decimal::ZERO, |t| t.mark),
+            mark_min: self.mark_min.unwrap_or_default(),
+            mark_max_drawdown: self.mark_max_drawdown,
+            liquidations: self.liquidations,
+            accounts_liquidated: self.accounts_liquidated.len() as u64,
+            liquidated_notional: self.liquidated_notional,
+            peak_liquidations_per_tick: self.peak_liquidations.map_or(0, |p| p.0),
+            peak_liquidation_tick: self.peak_liquidations.map(|p| p.1),
+            ticks_with_liquidations: self.ticks_with_liquidations,
+            insurance_fund_start: start,
+            insurance_fund_end: last.map_or(start, |t| t.insurance_fund),
+            insurance_fund_min,
+            insurance_fund_drawdown: (start - insurance_fund_min).max(Decimal::ZERO),
+            shortfall: self.shortfall,
+            bad_debt: last.map_or(Decimal::ZERO, |t| t.bad_debt),
+            fees: last.map_or(Decimal::ZERO, |t| t.fees),
+            backstop_notional: self.backstop_notional,
+            deleveraged_notional: self.deleveraged_notional,
+            socialized_loss: self.socialized_loss,
+            loss_allocation: self.loss.summary(),
+            oracle_stale_ticks: self.oracle_stale_ticks,
+            oracle_rejections: self.oracle_rejections,
+            notional_volume: self.notional_volume,
+            rejected_orders: self.rejected_orders,
+            margin_locked_mean: mean(self.margin_locked_sum),
+            margin_locked_peak: self.margin_locked_peak.unwrap_or_default(),
+            margin_locked_standalone_mean: mean(self.margin_locked_standalone_sum),
+            backtest: self.backtest.result(BACKTEST_RATE),
+            markets: self.markets.iter().map(MarketSummaryBuilder::summary).collect(),
+        }
+    }
+}
+
+/// Running aggregates of one market's rows.
+#[derive(Debug, Clone)]
+struct MarketSummaryBuilder {
+    symbol: String,
+    first: Option<Decimal>,
+    last: Decimal,
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+    liquidations: u64,
+    liquidated_notional: Decimal,
+    backtest: ExceptionCounter,
+}
+
+impl MarketSummaryBuilder {
+    fn new(symbol: &str) -> Self {
+        Self {
+            symbol: symbol.to_owned(),
+            first: None,
+            last: Decimal::ZERO,
+            min: None,
+            max: None,
+            liquidations: 0,
+            liquidated_notional: Decimal::ZERO,
+            backtest: ExceptionCounter::new(1),
+        }
+    }
+
+    fn row(&mut self, r: &MarketTick) {
+        self.first.get_or_insert(r.mark);
+        self.last = r.mark;
+        self.min = Some(self.min.map_or(r.mark, |m| m.min(r.mark)));
+        self.max = Some(self.max.map_or(r.mark, |m| m.max(r.mark)));
+        self.liquidations += u64::from(r.liquidations);
+        self.liquidated_notional += r.liquidated_notional;
+        self.backtest.push(to_f64(r.mark), to_f64(r.maintenance_margin));
+    }
+
+    fn summary(&self) -> MarketSummary {
+        MarketSummary {
+            symbol: self.symbol.clone(),
+            mark_start: self.first.unwrap_or_default(),
+            mark_end: self.last,
+            mark_min: self.min.unwrap_or_default(),
+            mark_max: self.max.unwrap_or_default(),
+            liquidations: self.liquidations,
+            liquidated_notional: self.liquidated_notional,
+            backtest: self.backtest.result(BACKTEST_RATE),
+        }
+    }
+}
+
+/// Running aggregates of the deleverage events.
+#[derive(Debug, Clone)]
+struct LossAllocationBuilder {
+    events: u64,
+    winners: BTreeSet<u32>,
+    loss_taken: Decimal,
+    share_sum: f64,
+    shares: u64,
+    max_share: f64,
+    leverage_sum: f64,
+    leverages: u64,
+}
+
+impl Default for LossAllocationBuilder {
+    fn default() -> Self {
+        // Sums start at -0.0, as `Iterator::sum` of f64 does.
+        Self {
+            events: 0,
+            winners: BTreeSet::new(),
+            loss_taken: Decimal::ZERO,
+            share_sum: -0.0,
+            shares: 0,
+            max_share: 0.0,
+            leverage_sum: -0.0,
+            leverages: 0,
+        }
+    }
+}
+
+impl LossAllocationBuilder {
+    fn event(&mut self, e: &Event) {
+        self.events += 1;
+        self.winners.extend(e.account);
+        self.loss_taken += e.loss.unwrap_or_default();
+        if let (Some(loss), Some(profit)) = (e.loss, e.profit) {
+            let share = to_f64(loss) / to_f64(profit);
+            if share.is_finite() {
+                self.share_sum += share;
+                self.shares += 1;
+                self.max_share = self.max_share.max(share);
+            }
+        }
+        if let Some(leverage) = e.leverage {
+            self.leverage_sum += to_f64(leverage);
+            self.leverages += 1;
+        }
+    }
+
+    fn summary(&self) -> LossAllocationSummary {
+        let mean = |sum: f64, n: u64| if n == 0 { 0.0 } else { sum / n as f64 };
+        LossAllocationSummary {
+            events: self.events,
+            winners_hit: self.winners.len() as u64,
+            loss_taken: self.loss_taken,
+            mean_share_of_profit: mean(self.share_sum, self.shares),
+            max_share_of_profit: self.max_share,
+            mean_leverage: mean(self.leverage_sum, self.leverages),
+        }
+    }
+}

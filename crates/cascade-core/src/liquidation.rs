@@ -77,10 +77,7 @@ pub fn absorb_shortfall(collateral: &mut Decimal, ledger: &mut Ledger) -> Result
         return Ok(ShortfallCover::default());
     }
     let shortfall = -*collateral;
-    let from_fund = shortfall.min(ledger.insurance_fund);
-    let bad_debt = money::sub(shortfall, from_fund)?;
-    ledger.insurance_fund = money::sub(ledger.insurance_fund, from_fund)?;
-    ledger.bad_debt = money::add(ledger.bad_debt, bad_debt)?;
+    let (from_fund, bad_debt) = ledger.cover_shortfall(shortfall)?;
     *collateral = Decimal::ZERO;
     Ok(ShortfallCover { shortfall, insurance_fund: from_fund, bad_debt })
 }
@@ -134,8 +131,8 @@ mod tests {
         let cover = absorb_shortfall(&mut collateral, &mut ledger).unwrap();
         assert_eq!(cover, ShortfallCover { shortfall: dec!(150), insurance_fund: dec!(100), bad_debt: dec!(50) });
         assert_eq!(collateral, dec!(0));
-        assert_eq!(ledger.insurance_fund, dec!(0));
-        assert_eq!(ledger.bad_debt, dec!(50));
+        assert_eq!(ledger.insurance_fund(), dec!(0));
+        assert_eq!(ledger.bad_debt(), dec!(50));
         // 2,150 + 0 (fund) - 50 (bad debt) = 2,100 deposited.
         assert!(ledger.check(winner + collateral).is_ok());
     }

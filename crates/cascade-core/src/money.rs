@@ -21,6 +21,18 @@ pub enum MoneyError {
         /// Where in the source the operation was called.
         location: &'static Location<'static>,
     },
+    /// A ledger sink would go negative (a bug in the caller: it took more than the sink holds).
+    #[error("the {sink} would go negative ({balance} - {amount}) at {location}")]
+    Overdrawn {
+        /// The sink (`insurance fund`, `bad debt`).
+        sink: &'static str,
+        /// Its balance before.
+        balance: Decimal,
+        /// What was taken.
+        amount: Decimal,
+        /// Where in the source the move was made.
+        location: &'static Location<'static>,
+    },
     /// An `f64` that is NaN, infinite or out of range was about to become money.
     #[error("non-finite or out-of-range value {value} cannot become money ({what})")]
     NotFinite {
@@ -88,16 +100,16 @@ pub fn to_f64(value: Decimal) -> f64 {
 /// `collateral - cost_basis` is an account's equity at a price of zero; since open quantities sum to zero in every
 /// market, the sum of equity at any common mark price is the same number, so the identity says: all account equity
 /// plus the venue's sinks, minus the losses nobody paid, is exactly what came in.
+///
+/// Every move of money into or out of a sink goes through a method here, checked: an overflow, or a sink that would
+/// go negative, is an error naming the caller's source location. The other side of each move (the account paid or
+/// credited) is booked by the caller in the same step.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Ledger {
-    /// Everything deposited: account collateral at creation plus the insurance fund's seed. Quote currency.
-    pub deposits: Decimal,
-    /// Trading fees collected by the venue, net of maker rebates. Quote currency.
-    pub fees: Decimal,
-    /// The insurance fund: receives liquidation fees, pays liquidation shortfalls. Quote currency, never negative.
-    pub insurance_fund: Decimal,
-    /// Losses of bankrupt accounts that the insurance fund could not pay. Quote currency, never negative.
-    pub bad_debt: Decimal,
+    deposits: Decimal,
+    fees: Decimal,
+    insurance_fund: Decimal,
+    bad_debt: Decimal,
 }
 
 /// A broken conservation identity: the ledger does not add up.
@@ -124,6 +136,63 @@ pub struct ConservationError {
 }
 
 impl Ledger {
+    /// Everything deposited: account collateral at creation plus the insurance fund's seed. Quote currency.
+    pub fn deposits(&self) -> Decimal {
+        self.deposits
+    }
+
+    /// Trading fees collected by the venue, net of maker rebates. Quote currency.
+    pub fn fees(&self) -> Decimal {
+        self.fees
+    }
+
+    /// The insurance fund: receives liquidation penalties, pays liquidation shortfalls. Quote currency, never
+    /// negative.
+    pub fn insurance_fund(&self) -> Decimal {
+        self.insurance_fund
+    }
+
+    /// Losses of bankrupt accounts that nobody paid. Quote currency, never negative.
+    pub fn bad_debt(&self) -> Decimal {
+        self.bad_debt
+    }
+
+    /// A trading fee of `amount` paid by an account (negative: a maker rebate paid to it) goes to the fees sink.
+    #[track_caller]
+    pub fn collect_fee(&mut self, amount: Decimal) -> Result<(), MoneyError> {
+        self.fees = add(self.fees, amount)?;
+        Ok(())
+    }
+
+    /// A liquidation penalty of `amount` paid by an account goes to the insurance fund.
+    #[track_caller]
+    pub fn collect_penalty(&mut self, amount: Decimal) -> Result<(), MoneyError> {
+        self.insurance_fund = add(self.insurance_fund, amount)?;
+        Ok(())
+    }
+
+    /// A `shortfall` (an account's negative balance, as a positive amount) is covered: the insurance fund pays what
+    /// it can, the rest is booked as bad debt. Returns `(paid by the fund, booked as bad debt)`.
+    #[track_caller]
+    pub fn cover_shortfall(&mut self, shortfall: Decimal) -> Result<(Decimal, Decimal), MoneyError> {
+        let from_fund = shortfall.min(self.insurance_fund).max(Decimal::ZERO);
+        let unpaid = sub(shortfall, from_fund)?;
+        self.insurance_fund = sub(self.insurance_fund, from_fund)?;
+        self.bad_debt = add(self.bad_debt, unpaid)?;
+        Ok((from_fund, unpaid))
+    }
+
+    /// Bad debt of `amount` is paid after all (by haircuts on winners, credited by the caller's debits).
+    #[track_caller]
+    pub fn recover_bad_debt(&mut self, amount: Decimal) -> Result<(), MoneyError> {
+        if amount > self.bad_debt {
+            let location = Location::caller();
+            return Err(MoneyError::Overdrawn { sink: "bad debt", balance: self.bad_debt, amount, location });
+        }
+        self.bad_debt = sub(self.bad_debt, amount)?;
+        Ok(())
+    }
+
     /// Records a deposit of `amount` into an account (the account's collateral is credited by the caller).
     pub fn deposit(&mut self, amount: Decimal) -> Result<(), MoneyError> {
         self.deposits = add(self.deposits, amount)?;
@@ -191,5 +260,36 @@ mod tests {
         assert!(ledger.check(dec!(100)).is_ok());
         let err = ledger.check(dec!(99.99)).unwrap_err();
         assert_eq!(err.difference, dec!(-0.01));
+    }
+
+    #[test]
+    fn every_move_into_and_out_of_a_sink_keeps_the_books() {
+        // A loser deposits 1,000 and a winner 500; 100 seeds the fund.
+        let mut ledger = Ledger::default();
+        ledger.deposit(dec!(1000)).unwrap();
+        ledger.deposit(dec!(500)).unwrap();
+        ledger.seed_insurance_fund(dec!(100)).unwrap();
+        let (mut loser, mut winner) = (dec!(1000), dec!(500));
+        // The loser pays a 2 fee and a 30 penalty: 968 left, fees 2, fund 130.
+        loser -= dec!(2);
+        ledger.collect_fee(dec!(2)).unwrap();
+        loser -= dec!(30);
+        ledger.collect_penalty(dec!(30)).unwrap();
+        assert!(ledger.check(loser + winner).is_ok());
+        // It then loses 1,150 to the winner: a shortfall of 182. The fund pays its 130, 52 is bad debt.
+        loser -= dec!(1150);
+        winner += dec!(1150);
+        assert_eq!(ledger.cover_shortfall(-loser).unwrap(), (dec!(130), dec!(52)));
+        loser = Decimal::ZERO;
+        assert_eq!((ledger.insurance_fund(), ledger.bad_debt()), (dec!(0), dec!(52)));
+        assert!(ledger.check(loser + winner).is_ok());
+        // A 20 haircut on the winner pays part of the bad debt back.
+        winner -= dec!(20);
+        ledger.recover_bad_debt(dec!(20)).unwrap();
+        assert_eq!(ledger.bad_debt(), dec!(32));
+        assert!(ledger.check(loser + winner).is_ok());
+        // More than the bad debt cannot be recovered: the error names the caller's file.
+        let err = ledger.recover_bad_debt(dec!(33)).unwrap_err();
+        assert!(err.to_string().contains("bad debt would go negative (32 - 33) at crates/cascade-core/src/money.rs"));
     }
 }

@@ -92,7 +92,7 @@ fn adl_closes_bankrupt_longs_against_profitable_shorts_and_leaves_no_bad_debt() 
         assert!(d.loss.unwrap() >= Decimal::ZERO);
         assert!(d.loss.unwrap() <= d.profit.unwrap(), "ADL takes part of the profit, not more");
     }
-    assert_eq!(sim.ledger().bad_debt, Decimal::ZERO);
+    assert_eq!(sim.ledger().bad_debt(), Decimal::ZERO);
     let summary = sim.summary();
     assert_eq!(summary.loss_allocation.events, deleverages.len() as u64);
     assert!(summary.deleveraged_notional > Decimal::ZERO);
@@ -106,9 +106,9 @@ fn socialized_loss_turns_bad_debt_into_haircuts_of_winners() {
         &tiny(-0.35, "insurance_fund: 0, loss_allocation: SocializedLoss", "count: 0", "staleness_ticks: 0"),
         11,
     );
-    assert!(bad.ledger().bad_debt > Decimal::ZERO, "without allocation the gap leaves bad debt");
+    assert!(bad.ledger().bad_debt() > Decimal::ZERO, "without allocation the gap leaves bad debt");
     assert!(social.summary().socialized_loss > Decimal::ZERO);
-    assert!(social.ledger().bad_debt < bad.ledger().bad_debt);
+    assert!(social.ledger().bad_debt() < bad.ledger().bad_debt());
     for h in of_kind(&social, EventKind::Deleverage).iter().filter(|e| e.quantity == Some(Decimal::ZERO)) {
         assert!(h.loss.unwrap() <= h.profit.unwrap(), "a haircut never exceeds the winner's profit");
     }

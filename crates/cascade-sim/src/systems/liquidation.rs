@@ -197,7 +197,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
         // A bankrupt account's order may go beyond the band: the venue would rather realize the loss than leave a
         // losing position open. It is then bounded by what the fund can cover, or (bad debt) not at all.
         let bankrupt = now.equity_at(mark) < Decimal::ZERO;
-        let limit = match (bounded, now.covered_price(e.ledger.0.insurance_fund, tick_size), side) {
+        let limit = match (bounded, now.covered_price(e.ledger.0.insurance_fund(), tick_size), side) {
             (true, Some(covered), _) if bankrupt => Some(covered),
             (true, Some(covered), Side::Sell) => Some(band.max(covered)),
             (true, Some(covered), Side::Buy) => Some(band.min(covered)),
@@ -226,7 +226,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     let mut deleveraged_notional = Decimal::ZERO;
     if remaining > Decimal::ZERO && bounded {
         let now = state(&e.accounts, &e.index, id, market_id, &marks)?;
-        let fund = e.ledger.0.insurance_fund;
+        let fund = e.ledger.0.insurance_fund();
         if now.equity_at(mark) + fund <= Decimal::ZERO {
             // The book cannot take the rest within what the fund can pay: ADL closes it against winners at the price
             // where the fund's balance is just enough (winners bear the rest); socialized loss closes it at the
@@ -266,7 +266,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     } else {
         Decimal::ZERO
     };
-    e.ledger.0.insurance_fund = money::add(e.ledger.0.insurance_fund, fee - liquidator_fee)?;
+    e.ledger.0.collect_penalty(money::sub(fee, liquidator_fee)?)?;
     taken.pay_liquidators(liquidator_fee, &mut e.accounts, &mut e.index)?;
 
     // Shortfall of a closed account: insurance fund, then (socialized loss) winners, then bad debt.
@@ -286,7 +286,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
                 events.push(deleverage_event(tick, winner, w, Decimal::ZERO, mark, mark, haircut));
             }
             // The haircuts pay part of what would have been bad debt.
-            e.ledger.0.bad_debt = money::sub(e.ledger.0.bad_debt, socialized)?;
+            e.ledger.0.recover_bad_debt(socialized)?;
             cover.bad_debt -= socialized;
         }
     }
@@ -426,7 +426,7 @@ impl Takeovers {
                 Side::Sell => ctx.mark * (Decimal::ONE - ctx.backstop.discount),
                 Side::Buy => ctx.mark * (Decimal::ONE + ctx.backstop.discount),
             };
-            let covered = if ctx.bounded { now.covered_price(ledger.0.insurance_fund, ctx.tick_size) } else { None };
+            let covered = if ctx.bounded { now.covered_price(ledger.0.insurance_fund(), ctx.tick_size) } else { None };
             let price = match (ctx.side, covered) {
                 (Side::Sell, Some(c)) => discounted.max(c),
                 (Side::Buy, Some(c)) => discounted.min(c),

@@ -129,9 +129,9 @@ pub fn record_tick(
             oracle_stale: market.oracle_stale,
             oracle_rejections: flow.oracle_rejections,
             funding_rate: flow.funding_rate,
-            insurance_fund: ledger.0.insurance_fund,
-            bad_debt: ledger.0.bad_debt,
-            fees: ledger.0.fees,
+            insurance_fund: ledger.0.insurance_fund(),
+            bad_debt: ledger.0.bad_debt(),
+            fees: ledger.0.fees(),
         });
     }
     if markets.0.len() > 1 {

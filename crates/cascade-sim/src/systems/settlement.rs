@@ -48,7 +48,7 @@ pub fn settle_fills(
                 money::add(market.open_interest, after.max(Decimal::ZERO) - before.max(Decimal::ZERO))?;
             let fee = money::mul(notional, fee_rate)?;
             account.pay(fee)?;
-            ledger.fees = money::add(ledger.fees, fee)?;
+            ledger.collect_fee(fee)?;
         }
         if source == FillSource::Transfer {
             continue;

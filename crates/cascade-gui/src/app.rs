@@ -203,7 +203,7 @@ impl CascadeApp {
             stress_buffer: parse(&p.stress_buffer, "stress buffer")?,
             ..self.scenario.margin.clone()
         };
-        let mut check = self.scenario.clone();
+        let mut check = self.scenario.raw().clone();
         check.margin = margin.clone();
         let problems: Vec<String> = cascade_scenario::validate(&check)
             .into_iter()
@@ -308,10 +308,14 @@ impl CascadeApp {
                 {
                     match self.margin() {
                         Ok(margin) => {
-                            let mut other = self.scenario.clone();
-                            other.name = format!("{} / {}", self.scenario.name, self.policy.name());
-                            other.margin = margin;
-                            self.send(Command::Compare(Some(Box::new(other))));
+                            let name = format!("{} / {}", self.scenario.name, self.policy.name());
+                            match self.scenario.edit(|s| {
+                                s.name = name;
+                                s.margin = margin;
+                            }) {
+                                Ok(other) => self.send(Command::Compare(Some(Box::new(other)))),
+                                Err(e) => self.error = Some(e.to_string()),
+                            }
                         }
                         Err(e) => self.error = Some(e),
                     }

@@ -9,9 +9,8 @@ use egui_kittest::kittest::Queryable;
 use std::time::{Duration, Instant};
 
 fn scenario() -> cascade_scenario::Scenario {
-    let mut s = cascade_scenario::library::load("default", &Default::default()).unwrap().unwrap();
-    s.ticks = 500;
-    s
+    let shorter = cascade_scenario::Overrides { ticks: Some(500), ..Default::default() };
+    cascade_scenario::library::load("default", &shorter).unwrap().unwrap()
 }
 
 fn harness(autoplay: bool) -> Harness<'static, CascadeApp> {
@@ -147,10 +146,13 @@ fn a_predictive_policy_applies_and_falls_back_to_the_ewma_until_it_can_fit() {
 
 #[test]
 fn a_world_of_several_markets_shows_each_market_s_move() {
-    let mut s = cascade_scenario::library::load("correlation-break", &Default::default()).unwrap().unwrap();
-    s.ticks = 50;
-    s.agents.leveraged_traders.count = 50;
-    s.agents.pair_traders.count = 20;
+    let set = ["agents.leveraged_traders.count=50", "agents.pair_traders.count=20"];
+    let overrides = cascade_scenario::Overrides {
+        ticks: Some(50),
+        set: set.iter().map(|o| o.parse().unwrap()).collect(),
+        ..Default::default()
+    };
+    let s = cascade_scenario::library::load("correlation-break", &overrides).unwrap().unwrap();
     let mut harness = Harness::builder().with_size([1400.0, 900.0]).build_eframe(move |_cc| {
         CascadeApp::new(s.clone(), Options { seed: 3, autoplay: false, speed: 60.0 }).unwrap()
     });

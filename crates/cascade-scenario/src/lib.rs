@@ -19,11 +19,13 @@ mod locate;
 pub mod model;
 mod overrides;
 pub mod replay;
+mod scenario;
 mod source;
 mod validate;
 
 pub use model::*;
 pub use overrides::{Override, apply_overrides};
+pub use scenario::{MarketSetup, Scenario};
 pub use source::{Overrides, Source, resolve};
 pub use validate::{Problem, late_shocks, validate};
 
@@ -92,13 +94,13 @@ pub enum ScenarioError {
 }
 
 /// The scenario as RON text that [`parse`] reads back to the same scenario (every field written out).
-pub fn to_ron(scenario: &Scenario) -> String {
+pub fn to_ron(scenario: &RawScenario) -> String {
     let config = ron::ser::PrettyConfig::new().struct_names(false);
     ron::ser::to_string_pretty(scenario, config).unwrap_or_else(|e| format!("// cannot write the scenario: {e}\n"))
 }
 
 /// Parses scenario text without merging a base or checking meaning. `file` names the source in errors.
-pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+pub fn parse(file: &str, text: &str) -> Result<RawScenario, ScenarioError> {
     parse_as(file, text)
 }
 
@@ -146,7 +148,7 @@ fn resolve_base(
     text: &str,
     dir: Option<&Path>,
     depth: usize,
-) -> Result<(Scenario, Vec<Layer>), ScenarioError> {
+) -> Result<(RawScenario, Vec<Layer>), ScenarioError> {
     let scenario = parse(file, text)?;
     let fields = locate::fields(text);
     let mut scenario = resolve_replay_path(scenario, dir);
@@ -172,7 +174,7 @@ fn resolve_base(
 }
 
 /// Makes replayed series' file paths (of every market) relative to the scenario's own directory.
-fn resolve_replay_path(mut scenario: Scenario, dir: Option<&Path>) -> Scenario {
+fn resolve_replay_path(mut scenario: RawScenario, dir: Option<&Path>) -> RawScenario {
     let models = std::iter::once(&mut scenario.reference.model)
         .chain(scenario.other_markets.iter_mut().map(|o| &mut o.reference.model));
     for model in models {
@@ -189,10 +191,12 @@ fn resolve_replay_path(mut scenario: Scenario, dir: Option<&Path>) -> Scenario {
 /// Validates `scenario`, placing each problem at the override that set its field, or else at the first source (the
 /// file itself, then its bases) that writes the field. With the run length overridden, shocks after the new end are
 /// dropped from the checks (the shorter run does not reach them; front ends note it).
-fn checked(scenario: Scenario, sources: &[Layer], overrides: &Overrides) -> Result<Scenario, ScenarioError> {
-    let mut problems = if overrides.sets_ticks() { validate::check(&scenario) } else { validate(&scenario) };
+fn checked(scenario: RawScenario, sources: &[Layer], overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    let (checks, built) = validate::check(&scenario);
+    let mut problems = if overrides.sets_ticks() { Vec::new() } else { late_shocks(&scenario) };
+    problems.extend(checks);
     if problems.is_empty() {
-        return Ok(scenario);
+        return Ok(Scenario::from_checked(scenario, built, overrides.sets_ticks()));
     }
     for problem in &mut problems {
         if let Some(origin) = overrides.origin_of(&problem.path) {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A whole scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Scenario {
+pub struct RawScenario {
     /// Another scenario file this one extends, relative to this file: its fields are the defaults, and the fields
     /// written here replace them (structs are merged field by field; lists and enum values are replaced whole).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,7 +77,7 @@ impl Default for OtherMarket {
     }
 }
 
-impl Default for Scenario {
+impl Default for RawScenario {
     fn default() -> Self {
         Self {
             base: None,

@@ -1,10 +1,10 @@
 //! Changing a scenario after it is parsed: `--set path=value` overrides, and merging a scenario over its base.
 //!
-//! Both work on the scenario's JSON form (what serde makes of it), then turn it back into a [`Scenario`], so every
+//! Both work on the scenario's JSON form (what serde makes of it), then turn it back into a [`RawScenario`], so every
 //! type check of parsing applies again.
 
 use crate::locate::{Field, ValueShape};
-use crate::{Scenario, ScenarioError, closest};
+use crate::{RawScenario, ScenarioError, closest};
 use serde_json::Value;
 
 /// One `path=value` override, e.g. `margin.initial=0.1`, `shocks[0].at=500`, `liquidation.loss_allocation=BadDebt`.
@@ -91,18 +91,18 @@ fn slot<'v>(root: &'v mut Value, path: &str) -> Result<&'v mut Value, String> {
     Ok(here)
 }
 
-fn to_json(scenario: &Scenario) -> Result<Value, String> {
+fn to_json(scenario: &RawScenario) -> Result<Value, String> {
     serde_json::to_value(scenario).map_err(|e| e.to_string())
 }
 
-fn from_json(value: Value) -> Result<Scenario, String> {
+fn from_json(value: Value) -> Result<RawScenario, String> {
     serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 /// Applies overrides in order, in one pass over the scenario's JSON form. The result is not validated (loading
 /// validates after applying). When the result does not convert back (a value of the wrong type), the overrides are
 /// replayed one at a time to name the one that broke it.
-pub fn apply_overrides(scenario: Scenario, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+pub fn apply_overrides(scenario: RawScenario, overrides: &[Override]) -> Result<RawScenario, ScenarioError> {
     let Some(last) = overrides.last() else { return Ok(scenario) };
     let error = |o: &Override, message: String| ScenarioError::Override { setting: o.to_string(), message };
     let mut json = to_json(&scenario).map_err(|m| error(last, m))?;
@@ -123,7 +123,7 @@ pub fn apply_overrides(scenario: Scenario, overrides: &[Override]) -> Result<Sce
 
 /// `child` merged over `base`: every field the child's text writes replaces the base's (structs written in the
 /// child are merged field by field; lists and enum values are replaced whole); everything else comes from the base.
-pub(crate) fn merge(base: &Scenario, child: &Scenario, written: &[Field]) -> Result<Scenario, String> {
+pub(crate) fn merge(base: &RawScenario, child: &RawScenario, written: &[Field]) -> Result<RawScenario, String> {
     let mut merged = to_json(base)?;
     let child_json = to_json(child)?;
     let is_struct = |path: &str| written.iter().any(|f| f.path == path && f.shape == ValueShape::Struct);

@@ -6,7 +6,7 @@
 //! rules, `--set` paths) that are applied to the parsed scenario *before* it is validated, so no change can bypass
 //! validation.
 
-use crate::{Margin, Override, Scenario, ScenarioError, library};
+use crate::{Margin, Override, RawScenario, Scenario, ScenarioError, library};
 use std::path::{Path, PathBuf};
 
 /// A scenario's text and where it came from.
@@ -81,7 +81,7 @@ impl Overrides {
     }
 
     /// `scenario` with these changes, not yet validated.
-    pub(crate) fn apply(&self, mut scenario: Scenario) -> Result<Scenario, ScenarioError> {
+    pub(crate) fn apply(&self, mut scenario: RawScenario) -> Result<RawScenario, ScenarioError> {
         if let Some(margin) = &self.margin {
             scenario.margin = margin.clone();
         }

@@ -5,7 +5,7 @@ use rust_decimal::dec;
 fn a_minimal_scenario_takes_every_default() {
     let s = load_str("mini.ron", "(name: \"mini\")").unwrap();
     assert_eq!(s.name, "mini");
-    assert_eq!(s, Scenario { name: "mini".into(), ..Scenario::default() });
+    assert_eq!(s.raw(), &RawScenario { name: "mini".into(), ..RawScenario::default() });
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn overrides_set_any_field_and_explain_mistakes() {
     let base = load_str("b.ron", "(ticks: 100, shocks: [(at: 10, kind: PriceGap(change: -0.1))])").unwrap();
     let set = |s: &str| s.parse::<Override>().unwrap();
     let s = apply_overrides(
-        base.clone(),
+        base.raw().clone(),
         &[set("margin.initial=0.1"), set("shocks[0].at=20"), set("liquidation.loss_allocation=BadDebt"), set("name=x")],
     )
     .unwrap();
@@ -106,11 +106,11 @@ fn overrides_set_any_field_and_explain_mistakes() {
     assert_eq!(s.shocks[0].at, 20);
     assert_eq!(s.liquidation.loss_allocation, LossAllocation::BadDebt);
     assert_eq!(s.name, "x");
-    let err = apply_overrides(base.clone(), &[set("margin.intial=0.1")]).unwrap_err().to_string();
+    let err = apply_overrides(base.raw().clone(), &[set("margin.intial=0.1")]).unwrap_err().to_string();
     assert_eq!(err, "--set margin.intial=0.1: `margin` has no field `intial` (did you mean `initial`?)");
-    let err = apply_overrides(base.clone(), &[set("ticks=many")]).unwrap_err().to_string();
+    let err = apply_overrides(base.raw().clone(), &[set("ticks=many")]).unwrap_err().to_string();
     assert!(err.starts_with("--set ticks=many: invalid type"), "{err}");
-    let err = apply_overrides(base, &[set("shocks[3].at=1")]).unwrap_err().to_string();
+    let err = apply_overrides(base.into_raw(), &[set("shocks[3].at=1")]).unwrap_err().to_string();
     assert!(err.contains("beyond the list's 1 elements"), "{err}");
     assert!("novalue".parse::<Override>().is_err());
     // Overrides are validated like the file, and a problem in a field an override set is reported at the override,
@@ -197,7 +197,7 @@ proptest::proptest! {
 fn a_scenario_written_as_ron_reads_back_the_same() {
     let text = include_str!("../../../scenarios/crash-2020-03-12.ron");
     let s = load_str("c.ron", text).unwrap();
-    assert_eq!(parse("again.ron", &to_ron(&s)).unwrap(), s);
+    assert_eq!(&parse("again.ron", &to_ron(&s)).unwrap(), s.raw());
 }
 
 #[test]
@@ -276,4 +276,32 @@ fn several_markets_and_new_margin_rules_are_checked_with_locations() {
         ),
         "{message}"
     );
+}
+
+#[test]
+fn a_validated_scenario_holds_what_validation_built() {
+    let cb = library::load("correlation-break", &Overrides::default()).unwrap().unwrap();
+    assert_eq!(cb.markets().len(), 2);
+    assert_eq!(cb.markets()[1].contract.symbol, "ETH-PERP");
+    assert_eq!(cb.markets()[1].agents.pair_traders.count, 0, "pair traders are counted in the first market only");
+    let matrix = cascade_core::correlation::Correlation::new(cb.correlation.clone()).unwrap();
+    assert_eq!(cb.correlation(), &matrix);
+    assert_eq!(load_str("one.ron", "(ticks: 10)").unwrap().correlation().len(), 1, "identity without a matrix");
+    let replay = library::load("replay-btc-2018-01", &Overrides::default()).unwrap().unwrap();
+    let series = replay.markets()[0].replay.as_ref().expect("the series is loaded once, by validation");
+    assert!(series.duration_seconds() / replay.tick_seconds + 1.0 >= replay.ticks as f64);
+    assert!(cb.markets()[0].replay.is_none());
+}
+
+#[test]
+fn an_edit_is_validated_again() {
+    let s = load_str("s.ron", "(ticks: 100, shocks: [(at: 60, kind: PriceGap(change: -0.1))])").unwrap();
+    let err = s.edit(|raw| raw.margin.maintenance = dec!(0.5)).unwrap_err().to_string();
+    assert!(err.contains("scenario \"unnamed\": 1 problem"), "{err}");
+    assert!(err.contains("margin.maintenance: expected a fraction above 0 and below margin.initial"), "{err}");
+    let shorter = s.edit(|raw| raw.ticks = 50).unwrap();
+    assert_eq!(late_shocks(&shorter).len(), 1, "a shorter run is an override: its late shock is noted, not refused");
+    assert!(shorter.edit(|raw| raw.margin.initial = dec!(0.2)).is_ok(), "a shortened scenario stays shortened");
+    let raw = shorter.into_raw();
+    assert!(Scenario::try_from(raw).is_err(), "a raw scenario as written may not have shocks after its end");
 }

@@ -1,7 +1,7 @@
 //! Semantic checks of a parsed scenario. Every problem is collected, so one pass reports them all.
 
 use crate::model::{
-    LiquidationMode, MarginMode, MarginPolicy, ReferenceModel, RiskMethod, Scenario, ShockKind, VolatilityModel,
+    LiquidationMode, MarginMode, MarginPolicy, RawScenario, ReferenceModel, RiskMethod, ShockKind, VolatilityModel,
 };
 use rust_decimal::Decimal;
 
@@ -48,7 +48,19 @@ impl Problem {
     }
 }
 
-struct Checker(Vec<Problem>);
+/// The problems found so far, and what the checks built on the way (kept, so nothing is built twice).
+#[derive(Default)]
+struct Checker(Vec<Problem>, Built);
+
+/// What checking a scenario builds: the correlation factor and the replayed series, one per market (`None`: the
+/// market's reference is not replayed).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Built {
+    /// The scenario's correlation matrix, factorized (`None` when none is given, or it is unusable).
+    pub correlation: Option<cascade_core::correlation::Correlation>,
+    /// Each market's replayed series, in market order.
+    pub replays: Vec<Option<std::sync::Arc<crate::replay::Series>>>,
+}
 
 impl Checker {
     fn require(&mut self, ok: bool, path: impl Into<String>, message: impl Into<String>) {
@@ -93,8 +105,8 @@ fn adaptive_bounds(c: &mut Checker, floor: Decimal, cap: Decimal, initial: Decim
 /// Shocks that start at or after the last tick, and so never happen: `shocks[i].at` problems. In a scenario as
 /// written they are errors (a mistake in the file); when the run length is overridden (`--ticks`, `--set ticks`) a
 /// shorter run drops them, and a front end says so.
-pub fn late_shocks(s: &Scenario) -> Vec<Problem> {
-    let mut c = Checker(Vec::new());
+pub fn late_shocks(s: &RawScenario) -> Vec<Problem> {
+    let mut c = Checker::default();
     for (i, shock) in s.shocks.iter().enumerate() {
         c.require(
             shock.at < s.ticks,
@@ -106,15 +118,15 @@ pub fn late_shocks(s: &Scenario) -> Vec<Problem> {
 }
 
 /// Checks the meaning of a parsed scenario (shocks after the run included); an empty list means it is valid.
-pub fn validate(s: &Scenario) -> Vec<Problem> {
+pub fn validate(s: &RawScenario) -> Vec<Problem> {
     let mut problems = late_shocks(s);
-    problems.extend(check(s));
+    problems.extend(check(s).0);
     problems
 }
 
-/// Every check but [`late_shocks`].
-pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
-    let mut c = Checker(Vec::new());
+/// Every check but [`late_shocks`], and what the checks built.
+pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
+    let mut c = Checker::default();
     c.require(s.ticks > 0, "ticks", "expected at least 1 tick");
     c.positive(s.tick_seconds, "tick_seconds");
 
@@ -351,18 +363,20 @@ pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
         );
     }
     if !s.correlation.is_empty() {
-        if let Err(e) = cascade_core::correlation::Correlation::new(s.correlation.clone()) {
-            c.require(
+        match cascade_core::correlation::Correlation::new(s.correlation.clone()) {
+            Err(e) => c.require(
                 false,
                 "correlation",
                 format!("expected a correlation matrix over the {} markets: {}", symbols.len(), e.0),
-            );
-        } else {
-            c.require(
-                s.correlation.len() == symbols.len(),
-                "correlation",
-                format!("expected {} rows, one per market, found {}", symbols.len(), s.correlation.len()),
-            );
+            ),
+            Ok(correlation) => {
+                c.1.correlation = Some(correlation);
+                c.require(
+                    s.correlation.len() == symbols.len(),
+                    "correlation",
+                    format!("expected {} rows, one per market, found {}", symbols.len(), s.correlation.len()),
+                );
+            }
         }
     }
     if let MarginMode::Portfolio { max_offset } = s.margin.mode {
@@ -458,7 +472,7 @@ pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
             }
         }
     }
-    c.0
+    (c.0, c.1)
 }
 
 /// The checks of a market's contract; `prefix` locates it (`""` or `other_markets[i].`).
@@ -499,7 +513,7 @@ fn check_market(c: &mut Checker, m: &crate::model::Market, prefix: &str) {
 }
 
 /// The checks of a reference price.
-fn check_reference(c: &mut Checker, r: &crate::model::Reference, prefix: &str, s: &Scenario) {
+fn check_reference(c: &mut Checker, r: &crate::model::Reference, prefix: &str, s: &RawScenario) {
     let at = |f: &str| format!("{prefix}{f}");
     c.non_negative(r.volatility, &at("reference.volatility"));
     c.require(r.drift.is_finite(), at("reference.drift"), "expected a finite number");
@@ -530,6 +544,7 @@ fn check_reference(c: &mut Checker, r: &crate::model::Reference, prefix: &str, s
             }
         }
     }
+    let mut replay = None;
     if let ReferenceModel::Replay { file } = &r.model {
         match crate::replay::load(std::path::Path::new(file)) {
             Ok(series) => {
@@ -542,10 +557,12 @@ fn check_reference(c: &mut Checker, r: &crate::model::Reference, prefix: &str, s
                         covered, s.tick_seconds, s.ticks
                     ),
                 );
+                replay = Some(std::sync::Arc::new(series));
             }
             Err(e) => c.require(false, at("reference.model.file"), e.to_string()),
         }
     }
+    c.1.replays.push(replay);
 }
 
 /// The checks of a set of agent populations.

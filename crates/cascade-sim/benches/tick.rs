@@ -17,9 +17,12 @@ fn main() {
         "accounts", "ticks", "ticks/s", "us/tick per 1k accts", "indexed checks"
     );
     for accounts in [1_000u32, 3_000, 10_000] {
-        let mut scenario = base.clone();
-        scenario.agents.leveraged_traders.count = accounts;
-        scenario.ticks = 1_600; // through the shock at tick 1,440
+        let scenario = base
+            .edit(|s| {
+                s.agents.leveraged_traders.count = accounts;
+                s.ticks = 1_600; // through the shock at tick 1,440
+            })
+            .unwrap();
         let mut sim = Simulation::new(&scenario, scenario.seed).unwrap();
         sim.set_audit_every_tick(false);
         let started = Instant::now();

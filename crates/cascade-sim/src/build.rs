@@ -14,13 +14,12 @@ use crate::resources::{
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{OrderBook, Side};
-use cascade_core::correlation::Correlation;
 use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::process::{ReferenceParams, ReferenceProcess, SECONDS_PER_YEAR, VolatilityModel};
 use cascade_core::rng::{domain, lognormal, stream};
 use cascade_core::stats::Ewma;
 use cascade_core::{AgentId, Decimal, MarketId};
-use cascade_scenario::{Agents, MarginMode, PairTraders, ReferenceModel, Scenario, ShockKind};
+use cascade_scenario::{Agents, MarginMode, MarketSetup, ReferenceModel, Scenario, ShockKind};
 use rand::RngExt;
 use std::collections::VecDeque;
 
@@ -35,12 +34,12 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut ledger = money::Ledger::default();
     ledger.seed_insurance_fund(scenario.liquidation.insurance_fund)?;
 
-    let sides = market_sides(scenario);
+    let sides = scenario.markets();
     let mut markets = Vec::new();
-    for (k, (market, reference, _)) in sides.iter().enumerate() {
-        markets.push(build_market(scenario, market, reference, MarketId(k as u16), seed)?);
+    for (k, setup) in sides.iter().enumerate() {
+        markets.push(build_market(scenario, setup, MarketId(k as u16), seed)?);
     }
-    let calm: Vec<f64> = sides.iter().map(|(_, r, _)| calm_variance(scenario, r)).collect();
+    let calm: Vec<f64> = sides.iter().map(|m| calm_variance(scenario, &m.reference)).collect();
     let marks: Vec<Decimal> = markets.iter().map(|m| m.mark_price).collect();
     world.insert_resource(Clock { tick: 0, ticks: scenario.ticks, tick_seconds: scenario.tick_seconds });
     world.insert_resource(Markets(markets));
@@ -48,9 +47,9 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut index = AgentIndex::default();
     let mut schedule = TradeSchedule::default();
     let mut spawner = AgentSpawner { seed, market: MarketId(0), index: &mut index, ledger: &mut ledger };
-    for (k, (_, _, agents)) in sides.iter().enumerate() {
+    for (k, setup) in sides.iter().enumerate() {
         spawner.market = MarketId(k as u16);
-        spawn_populations(&mut world, &mut spawner, &mut schedule, scenario, agents, k)?;
+        spawn_populations(&mut world, &mut spawner, &mut schedule, scenario, &setup.agents, k)?;
     }
     spawner.market = MarketId(0);
     spawn_pair_traders(&mut world, &mut spawner, &mut schedule, scenario)?;
@@ -58,7 +57,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
         actions.sort_by_key(|(id, _)| *id);
     }
 
-    for (k, (market, _, _)) in sides.iter().enumerate() {
+    for (k, setup) in sides.iter().enumerate() {
         for i in 0..scenario.oracle.sources {
             world.spawn(OracleFeed {
                 market: MarketId(k as u16),
@@ -66,17 +65,13 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
                 delay_ticks: scenario.oracle.delay_ticks + i,
                 noise: scenario.oracle.noise,
                 rng: stream(seed, domain::ORACLE, ((k as u64) << 32) | u64::from(i)),
-                price: market.initial_price,
+                price: setup.contract.initial_price,
                 last_update: 0,
             });
         }
     }
 
-    let correlation = if scenario.correlation.is_empty() {
-        Correlation::identity(sides.len())
-    } else {
-        Correlation::new(scenario.correlation.clone()).map_err(|e| SimError::Scenario(e.to_string()))?
-    };
+    let correlation = scenario.correlation().clone();
     let mut timeline = scenario.shocks.clone();
     timeline.sort_by_key(|s| s.at);
     world.insert_resource(Shocks::new(timeline));
@@ -89,7 +84,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(index);
     world.insert_resource(schedule);
     world.insert_resource(VenueLedger(ledger));
-    world.insert_resource(Populations(sides.iter().map(|(_, _, a)| a.clone()).collect()));
+    world.insert_resource(Populations(sides.iter().map(|m| m.agents.clone()).collect()));
     world.insert_resource(LiquidationQueue::default());
     world.insert_resource(MarginEngine::new(&scenario.margin, &calm, &marks, correlation));
     world.insert_resource(MarginIndex::default());
@@ -100,20 +95,6 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(Faults::default());
     world.insert_resource(Recorder::new(Recording::Memory, scenario.liquidation.insurance_fund));
     Ok(world)
-}
-
-/// Every market's contract, reference and populations, the first market first.
-fn market_sides(scenario: &Scenario) -> Vec<(cascade_scenario::Market, cascade_scenario::Reference, Agents)> {
-    let first = (scenario.market.clone(), scenario.reference.clone(), scenario.agents.clone());
-    let others = scenario.other_markets.iter().map(|o| {
-        let agents = o.agents.clone().unwrap_or_else(|| scenario.agents.clone());
-        (
-            o.market.clone(),
-            o.reference.clone(),
-            Agents { pair_traders: PairTraders { count: 0, ..agents.pair_traders }, ..agents },
-        )
-    });
-    std::iter::once(first).chain(others).collect()
 }
 
 /// A reference's calm variance of log-returns per tick.
@@ -266,13 +247,8 @@ struct Cohort {
     holding_ticks: f64,
 }
 
-fn build_market(
-    scenario: &Scenario,
-    m: &cascade_scenario::Market,
-    r: &cascade_scenario::Reference,
-    id: MarketId,
-    seed: u64,
-) -> Result<Market, SimError> {
+fn build_market(scenario: &Scenario, setup: &MarketSetup, id: MarketId, seed: u64) -> Result<Market, SimError> {
+    let (m, r) = (&setup.contract, &setup.reference);
     let initial = to_f64(m.initial_price);
     let calm = r.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
     let params = ReferenceParams {
@@ -299,9 +275,9 @@ fn build_market(
             let regimes = regimes.iter().map(|g| (g.multiplier, 1.0 / g.mean_duration_ticks)).collect();
             ReferenceProcess::new(initial, scenario.tick_seconds, params, VolatilityModel::Regimes(regimes))
         }
-        ReferenceModel::Replay { file } => {
-            let series = cascade_scenario::replay::load(std::path::Path::new(file))
-                .map_err(|e| SimError::Scenario(e.to_string()))?;
+        ReferenceModel::Replay { .. } => {
+            let series =
+                setup.replay.as_ref().ok_or_else(|| SimError::Scenario("a replay without its series".into()))?;
             let prices: Vec<f64> =
                 (0..=scenario.ticks).map(|t| series.price_at(t as f64 * scenario.tick_seconds)).collect();
             ReferenceProcess::replay(&prices, scenario.tick_seconds, params)

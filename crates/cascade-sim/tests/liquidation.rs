@@ -2,7 +2,7 @@
 
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
-use cascade_scenario::{LiquidationMode, LossAllocation, Scenario};
+use cascade_scenario::{LiquidationMode, LossAllocation, RawScenario, Scenario};
 use cascade_sim::Simulation;
 use cascade_sim::components::{Account, Agent};
 use cascade_sim::record::{Event, EventKind};
@@ -13,7 +13,7 @@ const DEFAULT: &str = include_str!("../../../scenarios/default.ron");
 
 /// A small world: one market maker with a thin book, 200 leveraged traders entering in the first 30 ticks, a gap
 /// at tick 60. `liquidation`, `backstop` and `oracle` are spliced in as RON.
-fn tiny(gap: f64, liquidation: &str, backstop: &str, oracle: &str) -> Scenario {
+fn tiny(gap: f64, liquidation: &str, backstop: &str, oracle: &str) -> RawScenario {
     let text = format!(
         r#"(
         name: "tiny", ticks: 120,
@@ -32,13 +32,13 @@ fn tiny(gap: f64, liquidation: &str, backstop: &str, oracle: &str) -> Scenario {
         shocks: [(at: 60, kind: PriceGap(change: {gap}))],
     )"#
     );
-    cascade_scenario::load_str("tiny.ron", &text).unwrap()
+    cascade_scenario::load_str("tiny.ron", &text).unwrap().into_raw()
 }
 
 /// Runs every tick, checking after each: the ledger is conserved, and no account without a position is left with
 /// negative collateral (every shortfall was booked to an absorber).
-fn run_checked(scenario: &Scenario, seed: u64) -> Simulation {
-    let mut sim = Simulation::new(scenario, seed).unwrap();
+fn run_checked(scenario: &RawScenario, seed: u64) -> Simulation {
+    let mut sim = Simulation::new(&Scenario::try_from(scenario.clone()).unwrap(), seed).unwrap();
     sim.set_audit_every_tick(true);
     while !sim.is_finished() {
         sim.step().unwrap();
@@ -248,7 +248,7 @@ fn twap_smooths_the_oracle_and_the_mark_stays_in_its_band() {
 #[test]
 fn partial_and_backstop_liquidation_change_bad_debt_and_the_price_path() {
     const SHOCK: usize = 1440; // the default scenario's gap
-    let mut base: Scenario = cascade_scenario::load_str("default.ron", DEFAULT).unwrap();
+    let mut base = cascade_scenario::load_str("default.ron", DEFAULT).unwrap().into_raw();
     base.liquidation.loss_allocation = LossAllocation::BadDebt;
     let mut partial = base.clone();
     partial.liquidation.mode = LiquidationMode::Partial {
@@ -259,8 +259,8 @@ fn partial_and_backstop_liquidation_change_bad_debt_and_the_price_path() {
     };
     let mut backstop = base.clone();
     backstop.agents.backstop.count = 1;
-    let run = |s: &Scenario| {
-        let mut sim = Simulation::new(s, s.seed).unwrap();
+    let run = |s: &RawScenario| {
+        let mut sim = Simulation::new(&Scenario::try_from(s.clone()).unwrap(), s.seed).unwrap();
         sim.run(|_, _| {}).unwrap();
         let marks: Vec<Decimal> = sim.records().iter().map(|r| r.mark).collect();
         (sim.summary(), marks)

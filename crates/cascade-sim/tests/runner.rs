@@ -7,9 +7,8 @@ use cascade_sim::runner::{Command, Runner, Speed, Update};
 use std::time::{Duration, Instant};
 
 fn scenario() -> cascade_scenario::Scenario {
-    let mut s = cascade_scenario::load_str("default.ron", include_str!("../../../scenarios/default.ron")).unwrap();
-    s.ticks = 300;
-    s
+    let s = cascade_scenario::load_str("default.ron", include_str!("../../../scenarios/default.ron")).unwrap();
+    s.edit(|s| s.ticks = 300).unwrap()
 }
 
 /// Collects records until `ticks` have arrived or a timeout passes.
@@ -55,10 +54,13 @@ fn pause_stops_and_step_advances_exactly_one_tick() {
 #[test]
 fn an_injected_shock_is_logged_and_compare_runs_two_worlds_in_lockstep() {
     let runner = Runner::start(scenario(), 9).unwrap();
-    let mut other = scenario();
-    other.name = "tighter".into();
-    other.margin.initial = rust_decimal::dec!(0.10);
-    other.margin.maintenance = rust_decimal::dec!(0.05);
+    let other = scenario()
+        .edit(|s| {
+            s.name = "tighter".into();
+            s.margin.initial = rust_decimal::dec!(0.10);
+            s.margin.maintenance = rust_decimal::dec!(0.05);
+        })
+        .unwrap();
     runner.send(Command::Compare(Some(Box::new(other))));
     runner.send(Command::Step);
     runner.send(Command::Shock { kind: ShockKind::PriceGap { change: -0.05, market: None }, duration: 0 });

@@ -2,7 +2,7 @@
 
 use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use cascade_core::Decimal;
-use cascade_scenario::{Scenario, ShockKind};
+use cascade_scenario::{RawScenario, Scenario, ShockKind};
 use cascade_sim::Simulation;
 use cascade_sim::record::EventKind;
 use rust_decimal::dec;
@@ -10,19 +10,22 @@ use rust_decimal::dec;
 const DEFAULT: &str = include_str!("../../../scenarios/default.ron");
 const SHOCK_TICK: u64 = 1440;
 
-fn default_scenario() -> Scenario {
-    cascade_scenario::load_str("default.ron", DEFAULT).unwrap()
+fn default_scenario() -> RawScenario {
+    cascade_scenario::load_str("default.ron", DEFAULT).unwrap().into_raw()
 }
 
-fn run(scenario: &Scenario, seed: u64) -> Simulation {
-    let mut sim = Simulation::new(scenario, seed).unwrap();
+/// Validates `scenario` as a change of the shipped default (a shorter run drops the shocks it does not reach, as
+/// with `--ticks`) and runs it to the end with `seed`.
+fn run(scenario: &RawScenario, seed: u64) -> Simulation {
+    let scenario = cascade_scenario::load_str("default.ron", DEFAULT).unwrap().edit(|s| *s = scenario.clone()).unwrap();
+    let mut sim = Simulation::new(&scenario, seed).unwrap();
     sim.run(|_, _| {}).unwrap();
     sim
 }
 
 #[test]
 fn the_declared_tick_order_leaves_no_ambiguity() {
-    let mut world = cascade_sim::build::build_world(&default_scenario(), 1).unwrap();
+    let mut world = cascade_sim::build::build_world(&Scenario::try_from(default_scenario()).unwrap(), 1).unwrap();
     let mut schedule = cascade_sim::schedule::tick_schedule();
     schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
     assert!(schedule.initialize(&mut world).is_ok(), "systems with conflicting access must be ordered");
@@ -31,7 +34,7 @@ fn the_declared_tick_order_leaves_no_ambiguity() {
 #[test]
 fn the_ledger_is_conserved_after_every_tick_of_a_whole_run() {
     let scenario = default_scenario();
-    let mut sim = Simulation::new(&scenario, 42).unwrap();
+    let mut sim = Simulation::new(&Scenario::try_from(scenario.clone()).unwrap(), 42).unwrap();
     sim.set_audit_every_tick(true);
     while !sim.is_finished() {
         sim.step().unwrap();
@@ -156,7 +159,7 @@ fn shocks_are_logged_when_they_start_and_end() {
 #[test]
 fn adaptive_margin_follows_volatility_within_its_speed_limit() {
     let text = include_str!("../../../scenarios/vol-spike-no-move.ron");
-    let mut scenario = cascade_scenario::load_str("vol.ron", text).unwrap();
+    let mut scenario = cascade_scenario::load_str("vol.ron", text).unwrap().into_raw();
     scenario.ticks = 2_000;
     scenario.margin.policy = cascade_scenario::MarginPolicy::VolatilityAdaptive {
         lambda: 0.97,

@@ -34,6 +34,7 @@ pub mod liquidation;
 pub mod liquidity;
 pub mod margin;
 pub mod money;
+pub mod policy;
 pub mod process;
 pub mod risk;
 pub mod rng;

@@ -3,7 +3,6 @@
 use bevy_ecs::prelude::*;
 use cascade_core::book::{OrderBook, Side};
 use cascade_core::correlation::Correlation;
-use cascade_core::forecast::Garch;
 use cascade_core::margin::MarginSchedule;
 use cascade_core::money::Ledger;
 use cascade_core::process::ReferenceProcess;
@@ -326,30 +325,11 @@ pub struct MarginEngine {
     /// Initial over maintenance fraction, kept by adaptive policies.
     pub initial_ratio: Decimal,
     /// The policy's state in each market (index: market).
-    pub markets: Vec<PolicyState>,
+    pub markets: Vec<cascade_core::policy::PolicyState>,
     /// What portfolio margin nets positions by (the scenario's correlation matrix).
     pub correlation: Correlation,
     /// Market-ticks on which a predictive policy fell back to the EWMA forecast.
     pub fallback_ticks: u64,
-}
-
-/// What a margin policy remembers about one market.
-#[derive(Debug, Clone)]
-pub struct PolicyState {
-    /// EWMA of squared mark log-returns per tick (the volatility-adaptive policy, and predictive fallbacks).
-    pub volatility: Ewma,
-    /// The mark price of the previous tick.
-    pub previous_mark: Decimal,
-    /// Recent mark log-returns, oldest first (risk-measure and predictive policies).
-    pub returns: VecDeque<f64>,
-    /// Mark log-returns seen since the start (predictive policies time their refits by it).
-    pub returns_seen: u64,
-    /// The fitted GARCH(1,1), if the last fit succeeded.
-    pub garch: Option<Garch>,
-    /// GARCH conditional variance of the next return.
-    pub garch_variance: f64,
-    /// The HAR-RV forecast of the next block's realized variance, if the last fit succeeded.
-    pub har_forecast: Option<f64>,
 }
 
 /// The margin check's index of liquidation prices (see [`cascade_core::trigger_index`]).

@@ -1,0 +1,369 @@
+//! Margin policies: how a market's maintenance fraction is set each tick from its own mark returns, and the state
+//! each policy keeps. Pure and headless: the simulation's margin system observes each mark, asks the policy for its
+//! target and applies the anti-procyclicality controls ([`Controls::next_maintenance`]) to the fraction in force.
+//!
+//! Fractions are of position notional; adaptive fractions are set on a grid of 1e-6 ([`RATE_DP`]).
+
+use crate::forecast::{GARCH_MIN_RETURNS, Garch, Har, realized_variances};
+use crate::money::to_f64;
+use crate::risk::{Method, estimate};
+use crate::stats::{Ewma, root_mean_square};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Decimal places of margin fractions set by adaptive policies (1e-6).
+pub const RATE_DP: u32 = 6;
+
+/// RiskMetrics' daily decay, used by the EWMA fallback of predictive policies.
+pub const RISKMETRICS_LAMBDA: f64 = 0.94;
+
+/// One bracket of a tiered policy.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bracket {
+    /// Largest position notional in the bracket, quote.
+    pub max_notional: Decimal,
+    /// Maintenance fraction in the bracket.
+    pub maintenance_rate: Decimal,
+    /// Largest leverage in the bracket (initial margin is notional over it).
+    pub max_leverage: Decimal,
+}
+
+/// A volatility forecasting model of a predictive policy.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum VolatilityModel {
+    /// GARCH(1,1) fitted by maximum likelihood (variance targeting) on the last `lookback_ticks` mark returns,
+    /// refitted every `refit_every_ticks`; between refits the variance is updated with the fitted parameters.
+    Garch {
+        /// Returns in the fitting window, >= 100.
+        lookback_ticks: u32,
+        /// Ticks between fits, >= 1.
+        refit_every_ticks: u32,
+    },
+    /// HAR-RV: realized variance per block of `block_ticks` returns, regressed on its 1-, 5- and 22-block
+    /// averages over the last `lookback_blocks` blocks, refitted at each new block.
+    Har {
+        /// Returns per block (the model's "day"), >= 1.
+        block_ticks: u32,
+        /// Blocks in the fitting window, >= 42.
+        lookback_blocks: u32,
+    },
+}
+
+/// How margin fractions are set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum MarginPolicy {
+    /// Fixed `initial` and `maintenance`.
+    Static,
+    /// Realized-volatility adaptive: maintenance = `multiplier x sigma x sqrt(horizon_ticks)`, with `sigma` the EWMA
+    /// (decay `lambda`) volatility of mark log-returns per tick, or with `window_ticks` their rolling-window
+    /// volatility, clamped to `[floor, cap]`; initial keeps the scenario's initial-to-maintenance ratio.
+    VolatilityAdaptive {
+        /// EWMA decay per tick, in (0, 1).
+        lambda: f64,
+        /// Use the rolling-window volatility (root mean square of the last this many mark returns) instead of the
+        /// EWMA; at least 2.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_ticks: Option<u32>,
+        /// Liquidation horizon in ticks, >= 1.
+        horizon_ticks: f64,
+        /// Multiple of the horizon volatility (e.g. 3 for about 99.9% under normality), > 0.
+        multiplier: f64,
+        /// Lowest maintenance fraction.
+        floor: Decimal,
+        /// Highest maintenance fraction.
+        cap: Decimal,
+    },
+    /// VaR or Expected Shortfall of a unit position over `horizon_ticks`, at `confidence`, estimated each tick from
+    /// the mark's log-returns over the last `lookback_ticks` (by `method`; the worse of long and short), clamped to
+    /// `[floor, cap]`; initial keeps the scenario's initial-to-maintenance ratio. Until the lookback has
+    /// `horizon_ticks + 2` returns, the starting fractions hold.
+    RiskMeasure {
+        /// How the loss distribution is estimated.
+        method: Method,
+        /// VaR or ES.
+        measure: RiskMeasureKind,
+        /// Confidence, in (0.5, 1).
+        confidence: f64,
+        /// Horizon in ticks, >= 1.
+        horizon_ticks: u32,
+        /// Returns looked back on, in ticks.
+        lookback_ticks: u32,
+        /// Lowest maintenance fraction.
+        floor: Decimal,
+        /// Highest maintenance fraction.
+        cap: Decimal,
+    },
+    /// Tiered by position size, as large perpetual venues publish it: brackets of notional with rising
+    /// maintenance rates, a maintenance amount that keeps the requirement continuous, and a falling maximum
+    /// leverage. The brackets replace `initial` and `maintenance`.
+    Tiered {
+        /// Brackets in increasing notional; the last one bounds nothing (larger positions stay in it).
+        brackets: Vec<Bracket>,
+    },
+    /// Predictive: maintenance = `multiplier x` the forecast volatility of the mark over `horizon_ticks`, clamped
+    /// to `[floor, cap]`. When the model cannot be fitted (too little history, a flat or explosive series) the
+    /// forecast falls back to a RiskMetrics EWMA (decay 0.94) of the same returns.
+    Predictive {
+        /// The forecasting model.
+        model: VolatilityModel,
+        /// Liquidation horizon in ticks, >= 1.
+        horizon_ticks: u32,
+        /// Multiple of the forecast horizon volatility, > 0.
+        multiplier: f64,
+        /// Lowest maintenance fraction.
+        floor: Decimal,
+        /// Highest maintenance fraction.
+        cap: Decimal,
+    },
+}
+
+/// Which risk measure a policy sets margin to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RiskMeasureKind {
+    /// Value-at-Risk.
+    Var,
+    /// Expected Shortfall.
+    Es,
+}
+
+/// What a margin policy remembers about one market.
+#[derive(Debug, Clone)]
+pub struct PolicyState {
+    /// EWMA of squared mark log-returns per tick (the volatility-adaptive policy, and predictive fallbacks).
+    pub volatility: Ewma,
+    /// The mark price of the previous tick.
+    pub previous_mark: Decimal,
+    /// Recent mark log-returns, oldest first (risk-measure and predictive policies).
+    pub returns: VecDeque<f64>,
+    /// Mark log-returns seen since the start (predictive policies time their refits by it).
+    pub returns_seen: u64,
+    /// The fitted GARCH(1,1), if the last fit succeeded.
+    pub garch: Option<Garch>,
+    /// GARCH conditional variance of the next return.
+    pub garch_variance: f64,
+    /// The HAR-RV forecast of the next block's realized variance, if the last fit succeeded.
+    pub har_forecast: Option<f64>,
+}
+
+/// A policy's maintenance fraction for this tick, before the controls: the model's value (`f64`) and its bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Target {
+    /// The model's maintenance fraction.
+    pub fraction: f64,
+    /// Lowest maintenance fraction.
+    pub floor: Decimal,
+    /// Highest maintenance fraction.
+    pub cap: Decimal,
+}
+
+impl PolicyState {
+    /// A market's state before its first return: EWMA decay `lambda` (the policy's, or RiskMetrics'), starting at
+    /// the calm variance per tick `calm_variance`, and the starting mark.
+    pub fn new(lambda: f64, calm_variance: f64, mark: Decimal) -> Self {
+        Self {
+            volatility: Ewma::new(lambda, calm_variance),
+            previous_mark: mark,
+            returns: VecDeque::new(),
+            returns_seen: 0,
+            garch: None,
+            garch_variance: calm_variance,
+            har_forecast: None,
+        }
+    }
+
+    /// Takes this tick's mark: its log-return over the previous mark updates the EWMA and (when finite) the return
+    /// history. Returns the log-return.
+    pub fn observe(&mut self, mark: Decimal) -> f64 {
+        let r = libm::log(to_f64(mark) / to_f64(self.previous_mark));
+        self.previous_mark = mark;
+        self.volatility.update(r);
+        if r.is_finite() {
+            self.returns.push_back(r);
+            self.returns_seen += 1;
+        }
+        r
+    }
+
+    /// The policy's target after the return `r` was observed (`None` for fixed policies and while a window is too
+    /// short), and whether a predictive policy fell back to the EWMA.
+    pub fn target(&mut self, policy: &MarginPolicy, r: f64) -> (Option<Target>, bool) {
+        let target = |fraction: f64, floor: Decimal, cap: Decimal| Some(Target { fraction, floor, cap });
+        match *policy {
+            MarginPolicy::Static | MarginPolicy::Tiered { .. } => (None, false),
+            MarginPolicy::VolatilityAdaptive { window_ticks, horizon_ticks, multiplier, floor, cap, .. } => {
+                let sigma = match window_ticks {
+                    Some(window) => {
+                        keep_last(&mut self.returns, window as usize);
+                        if self.returns.len() < 2 {
+                            return (None, false);
+                        }
+                        root_mean_square(self.returns.make_contiguous())
+                    }
+                    None => self.volatility.volatility(),
+                };
+                (target(multiplier * sigma * horizon_ticks.sqrt(), floor, cap), false)
+            }
+            MarginPolicy::RiskMeasure { method, measure, confidence, horizon_ticks, lookback_ticks, floor, cap } => {
+                keep_last(&mut self.returns, lookback_ticks as usize);
+                let returns = self.returns.make_contiguous();
+                let loss = risk_of_both_sides(returns, method, measure, confidence, horizon_ticks);
+                (loss.and_then(|loss| target(loss, floor, cap)), false)
+            }
+            MarginPolicy::Predictive { model, horizon_ticks, multiplier, floor, cap } => {
+                let variance = match model {
+                    VolatilityModel::Garch { lookback_ticks, refit_every_ticks } => {
+                        keep_last(&mut self.returns, lookback_ticks as usize);
+                        self.garch_horizon_variance(r, refit_every_ticks, horizon_ticks)
+                    }
+                    VolatilityModel::Har { block_ticks, lookback_blocks } => {
+                        keep_last(&mut self.returns, (block_ticks * lookback_blocks) as usize);
+                        self.har_horizon_variance(block_ticks, horizon_ticks)
+                    }
+                };
+                let (variance, fell_back) = match variance {
+                    Some(v) if v.is_finite() && v > 0.0 => (v, false),
+                    _ => (self.volatility.variance * f64::from(horizon_ticks), true),
+                };
+                (target(multiplier * variance.sqrt(), floor, cap), fell_back)
+            }
+        }
+    }
+
+    /// GARCH(1,1): refit every `refit_every` returns on the window (then filter the window for the current
+    /// variance), otherwise step the variance with the last return. `None` until a fit has succeeded, and after a
+    /// failed one.
+    fn garch_horizon_variance(&mut self, r: f64, refit_every: u32, horizon: u32) -> Option<f64> {
+        // Fits are due every `refit_every` returns, and as soon as the window first holds enough to fit; a failed
+        // fit waits for the next due time (the EWMA stands in), so a series that will not fit costs no more than
+        // one that does.
+        let first = self.returns.len() == GARCH_MIN_RETURNS && self.returns_seen == GARCH_MIN_RETURNS as u64;
+        let refit = self.returns_seen.is_multiple_of(u64::from(refit_every)) || first;
+        if refit {
+            let window = self.returns.make_contiguous();
+            self.garch = Garch::fit(window).ok();
+            if let Some(g) = self.garch {
+                self.garch_variance = g.variances(window, crate::forecast::sample_variance(window)).pop()?;
+            }
+        } else if let Some(g) = self.garch
+            && r.is_finite()
+        {
+            self.garch_variance = g.omega + g.alpha * r * r + g.beta * self.garch_variance;
+        }
+        Some(self.garch?.horizon_variance(self.garch_variance, horizon))
+    }
+
+    /// HAR-RV: at each completed block, refit on the window's blocks and forecast the next block's realized
+    /// variance; the horizon variance is that per tick times the horizon. `None` while no fit has succeeded.
+    fn har_horizon_variance(&mut self, block: u32, horizon: u32) -> Option<f64> {
+        if self.returns_seen.is_multiple_of(u64::from(block)) {
+            let rv = realized_variances(self.returns.make_contiguous(), block as usize);
+            self.har_forecast = Har::fit(&rv).ok().and_then(|h| h.next(&rv));
+        }
+        Some(self.har_forecast? / f64::from(block) * f64::from(horizon))
+    }
+}
+
+fn keep_last(returns: &mut VecDeque<f64>, n: usize) {
+    while returns.len() > n {
+        returns.pop_front();
+    }
+}
+
+/// The larger of a unit long's and a unit short's VaR or ES (`None` while the window is too short).
+fn risk_of_both_sides(
+    returns: &[f64],
+    method: Method,
+    measure: RiskMeasureKind,
+    confidence: f64,
+    horizon: u32,
+) -> Option<f64> {
+    let short: Vec<f64> = returns.iter().map(|r| -r).collect();
+    let long = estimate(returns, confidence, horizon as usize, method).ok()?;
+    let short = estimate(&short, confidence, horizon as usize, method).ok()?;
+    let pick = |e: crate::risk::Estimate| match measure {
+        RiskMeasureKind::Var => e.var,
+        RiskMeasureKind::Es => e.es,
+    };
+    Some(pick(long).max(pick(short)))
+}
+
+/// The anti-procyclicality controls applied to a policy's target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Controls {
+    /// Stress buffer: in calm the fraction in force may sit up to this fraction above the model's (0 disables).
+    pub stress_buffer: Decimal,
+    /// Speed limit: the most the maintenance fraction may rise in one tick (0 disables).
+    pub max_increase_per_tick: Decimal,
+}
+
+impl Controls {
+    /// The maintenance fraction in force after `current`, given the model's `target` (already on the rate grid):
+    /// the target clamped to `[floor, cap]`; with a stress buffer, `current` kept within
+    /// `[model, model x (1 + buffer)]` (never above the cap), so it moves only when an edge of that band pushes it;
+    /// with a speed limit, a rise of at most `max_increase_per_tick`.
+    pub fn next_maintenance(&self, current: Decimal, target: Decimal, floor: Decimal, cap: Decimal) -> Decimal {
+        let model = target.clamp(floor, cap);
+        let mut maintenance = if self.stress_buffer > Decimal::ZERO {
+            let top = (model * (Decimal::ONE + self.stress_buffer)).round_dp(RATE_DP).min(cap).max(model);
+            current.clamp(model, top)
+        } else {
+            model
+        };
+        if self.max_increase_per_tick > Decimal::ZERO {
+            maintenance = maintenance.min(current + self.max_increase_per_tick);
+        }
+        maintenance
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn the_controls_by_hand() {
+        let (floor, cap) = (dec!(0.01), dec!(0.2));
+        let buffer = Controls { stress_buffer: dec!(0.5), max_increase_per_tick: Decimal::ZERO };
+        // In force 3%, model 2.5%: the band is [2.5%, 3.75%], so 3% stays.
+        assert_eq!(buffer.next_maintenance(dec!(0.03), dec!(0.025), floor, cap), dec!(0.03));
+        // Model 1%: the band's top, 1.5%, pushes it down.
+        assert_eq!(buffer.next_maintenance(dec!(0.03), dec!(0.01), floor, cap), dec!(0.015));
+        // Model 5%: the band's bottom pushes it up at once.
+        assert_eq!(buffer.next_maintenance(dec!(0.03), dec!(0.05), floor, cap), dec!(0.05));
+        // The band never reaches above the cap: model 19%, band [19%, 20%].
+        assert_eq!(buffer.next_maintenance(dec!(0.25), dec!(0.19), floor, cap), dec!(0.2));
+        // The model is clamped to [floor, cap] first.
+        assert_eq!(buffer.next_maintenance(dec!(0.03), dec!(0.5), floor, cap), dec!(0.2));
+        // A speed limit of 10 bp a tick: from 3% towards 5%, 3.1%; falls are not limited.
+        let limit = Controls { stress_buffer: Decimal::ZERO, max_increase_per_tick: dec!(0.001) };
+        assert_eq!(limit.next_maintenance(dec!(0.03), dec!(0.05), floor, cap), dec!(0.031));
+        assert_eq!(limit.next_maintenance(dec!(0.03), dec!(0.01), floor, cap), dec!(0.01));
+    }
+
+    #[test]
+    fn a_volatility_adaptive_target_is_the_multiple_of_horizon_volatility() {
+        // EWMA at a variance of 1e-6 per tick (0.1% volatility), 3 x sqrt(100) x 0.1% = 3%.
+        let mut state = PolicyState::new(0.94, 1e-6, dec!(100));
+        let policy = MarginPolicy::VolatilityAdaptive {
+            lambda: 0.94,
+            window_ticks: None,
+            horizon_ticks: 100.0,
+            multiplier: 3.0,
+            floor: dec!(0.01),
+            cap: dec!(0.2),
+        };
+        let r = state.observe(dec!(100));
+        assert_eq!(r, 0.0);
+        let (target, fell_back) = state.target(&policy, r);
+        let target = target.unwrap();
+        // One zero return decays the variance to 0.94e-6.
+        assert!((target.fraction - 3.0 * 10.0 * (0.94e-6f64).sqrt()).abs() < 1e-12, "{target:?}");
+        assert!(!fell_back);
+        assert_eq!(state.target(&MarginPolicy::Static, r), (None, false));
+    }
+}

@@ -111,8 +111,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Gui { scenario, seed, overrides, play, speed } => {
             let overrides = Overrides { set: overrides, seed, ..Overrides::default() };
             let loaded = cli::load(scenario.as_deref().unwrap_or(cli::run::DEFAULT_SCENARIO), &overrides)?;
+            if cfg!(target_os = "linux")
+                && std::env::var_os("DISPLAY").is_none()
+                && std::env::var_os("WAYLAND_DISPLAY").is_none()
+            {
+                anyhow::bail!(
+                    "cascade gui needs a desktop: neither DISPLAY (X11) nor WAYLAND_DISPLAY is set. Run headless with \
+                     `cascade run`, or give the window a virtual display with `xvfb-run cascade gui`"
+                );
+            }
             let options = cascade_gui::Options { seed: loaded.scenario.seed, autoplay: play, speed };
-            cascade_gui::run(loaded.scenario, loaded.source.label, options).map_err(anyhow::Error::msg)?;
+            cascade_gui::run(loaded.scenario, loaded.source.label, options).map_err(|e| {
+                anyhow::anyhow!("the window could not open (a desktop with X11 or Wayland is needed): {e}")
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -102,6 +102,11 @@ fn a_broken_scenario_fails_with_its_location_and_no_panic() {
 fn every_shipped_scenario_is_listed_and_runs_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let listed = stdout(&cascade(dir.path(), &["scenarios"]));
+    // Every margin preset has a one-line summary that ends.
+    for preset in cascade_scenario::library::MARGIN_PRESETS {
+        let line = listed.lines().find(|l| l.starts_with(preset.name)).unwrap();
+        assert!(line.ends_with('.') && line.len() <= 140, "{line}");
+    }
     let mut files: Vec<String> = fs::read_dir(scenarios())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -112,6 +117,7 @@ fn every_shipped_scenario_is_listed_and_runs_by_name() {
     assert!(files.len() >= 7);
     for name in &files {
         assert!(listed.lines().any(|l| l.starts_with(name.as_str())), "{name} is not listed:\n{listed}");
+
         let out = cascade(dir.path(), &["run", name, "--ticks", "120", "--out", name, "-q"]);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         assert!(dir.path().join(name).join("summary.json").is_file());
@@ -179,6 +185,31 @@ fn var_of_a_known_series() {
     let out = cascade(dir.path(), &["var", "--returns", "bad.csv"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no column `return`, `price` or `mark` (columns: a, b)"), "{}", stderr(&out));
+    // A column named is that column or an error (no silent fallback to another one).
+    let out = cascade(dir.path(), &["var", "--returns", "r.csv", "--column", "nosuch"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no column `nosuch` (columns: return)"), "{}", stderr(&out));
+    // The short side's losses are the long side's gains: its 90% historical VaR is the third largest gain, 2.5%.
+    let out = cascade(dir.path(), &["var", "--returns", "r.csv", "--confidence", "0.9", "--side", "short", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!((v["var"].as_f64().unwrap() - 0.025).abs() < 1e-12, "{v}");
+    assert_eq!(
+        (v["side"].as_str(), v["column"].as_str(), v["from_prices"].as_bool()),
+        (Some("short"), Some("return"), Some(false))
+    );
+    // A price column is turned into log returns; a returns column that holds prices is refused.
+    fs::write(dir.path().join("p.csv"), "reference,other\n100,100\n99,99\n101,101\n98,98\n").unwrap();
+    let out = cascade(dir.path(), &["var", "--returns", "p.csv", "--column", "reference"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("of a long position's value")
+            && stdout(&out).contains("from 3 log returns of the prices in column `reference`"),
+        "{}",
+        stdout(&out)
+    );
+    let out = cascade(dir.path(), &["var", "--returns", "p.csv", "--column", "other"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("column `other` is read as returns (fractions), but holds 100"), "{}", stderr(&out));
 }
 
 #[test]
@@ -219,7 +250,27 @@ fn liq_price_and_backtest() {
     assert!(stdout(&cascade(dir.path(), &cross)).starts_with("48810.26 "));
     // A square-root premium: 10 BTC pays 0.8 x 2.5% + 0.01 x sqrt(10) = 5.16% maintenance, more than the 5% posted.
     let premium = [&args[..9], &["--margin", "sqrt-size-premium"]].concat();
-    assert!(stdout(&cascade(dir.path(), &premium)).starts_with("50085.56 (+0.17% from entry)"));
+    // 5.16% of 500,000 is 25,811.39, more than the 25,000 posted: liquidatable at entry (its "price", 50,085.56,
+    // is above the entry of a long).
+    assert_eq!(
+        stdout(&cascade(dir.path(), &premium)),
+        "now: liquidatable at its entry price (equity 25000 is not above the maintenance requirement 25811.39)\n"
+    );
+    // A position already below maintenance at its entry says so, rather than print a price on the wrong side.
+    let now = |side: &str, collateral: &str, maintenance: &str| {
+        let args = ["liq-price", "--side", side, "--entry", "10000", "--size", "1", "--collateral", collateral];
+        stdout(&cascade(dir.path(), &[&args[..], &["--maintenance", maintenance]].concat()))
+    };
+    assert_eq!(
+        now("short", "0", "0.025"),
+        "now: liquidatable at its entry price (equity 0 is not above the maintenance requirement 250.00)\n"
+    );
+    assert!(now("long", "1000", "0.2").starts_with(
+        "now: liquidatable at its entry price (equity 1000 is not above the maintenance requirement 2000"
+    ));
+    let negative =
+        cascade(dir.path(), &["liq-price", "--side", "long", "--entry", "100", "--size", "1", "--collateral", "-50"]);
+    assert!(stderr(&negative).contains("--collateral must not be negative, found -50"), "{}", stderr(&negative));
     let book = cascade(dir.path(), &[&args[..9], &["--margin", "liquidity-add-on"]].concat());
     assert!(!book.status.success() && stderr(&book).contains("depends on the order book"));
     // Backtest a short run: the summary carries one and the command reproduces it from timeseries.csv.
@@ -268,4 +319,57 @@ fn a_directory_named_like_a_shipped_scenario_does_not_hide_it() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn a_run_under_other_margin_rules_does_not_overwrite_the_plain_run() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(cascade(dir.path(), &["run", "calm", "--ticks", "20", "-q"]).status.success());
+    assert!(cascade(dir.path(), &["run", "calm", "--ticks", "20", "--margin", "ccp-apc", "-q"]).status.success());
+    assert!(dir.path().join("runs/calm-seed42/summary.json").is_file());
+    assert!(dir.path().join("runs/calm-ccp-apc-seed42/summary.json").is_file());
+}
+
+#[test]
+fn the_window_without_a_display_says_what_is_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(["gui"])
+        .current_dir(dir.path())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cascade gui needs a desktop"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("xvfb-run cascade gui"), "{}", stderr(&out));
+}
+
+/// The README's usage lines name every option each command's `--help` lists.
+#[test]
+fn the_readme_usage_names_every_option_of_every_command() {
+    let readme = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block = readme.split("## Using it\n\n```sh\n").nth(1).unwrap().split("```").next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["run", "compare", "validate", "gui", "var", "backtest", "liq-price"] {
+        // The command's line and its indented continuation lines.
+        let mut usage = String::new();
+        let mut inside = false;
+        for line in block.lines() {
+            if line.starts_with("cascade ") {
+                inside = line.starts_with(&format!("cascade {command} "));
+            }
+            if inside {
+                usage.push_str(line);
+            }
+        }
+        assert!(!usage.is_empty(), "no usage line for {command}");
+        let help = stdout(&cascade(dir.path(), &[command, "--help"]));
+        for line in help.lines().map(str::trim).filter(|l| l.starts_with('-') && !l.contains("--help")) {
+            // `-q, --quiet <X>`: the long name, or the short one, must be shown.
+            let names: Vec<&str> =
+                line.split_whitespace().take_while(|w| w.starts_with('-')).map(|w| w.trim_end_matches(',')).collect();
+            assert!(names.iter().any(|n| usage.contains(n)), "README's `cascade {command}` line lacks {line}");
+        }
+    }
 }

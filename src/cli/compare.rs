@@ -4,7 +4,7 @@
 //! go to `comparison.csv` and a table. Runs are independent worlds, so they run on several threads; each is
 //! deterministic, so the results do not depend on how many ([`cascade_sim::batch`] runs them).
 
-use crate::cli::{load, note_late_shocks, progress_bar};
+use crate::cli::{load, margin_label, note_late_shocks, progress_bar};
 use anyhow::{Context, Result};
 use cascade_core::Decimal;
 use cascade_scenario::{Override, Overrides, library};
@@ -132,11 +132,6 @@ pub fn compare(args: CompareArgs) -> Result<()> {
         println!("\nwrote {} runs and {}", rows.len(), path.display());
     }
     Ok(())
-}
-
-/// A margin's label in paths and tables: a preset's name, or a file's stem.
-fn margin_label(margin: &str) -> String {
-    std::path::Path::new(margin).file_stem().map_or_else(|| margin.to_owned(), |s| s.to_string_lossy().into_owned())
 }
 
 impl Row {

@@ -11,13 +11,14 @@ pub struct LiqPriceArgs {
     #[arg(long, value_parser = ["long", "short"])]
     side: String,
     /// Average entry price.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     entry: Decimal,
-    /// Position size in base units (positive).
-    #[arg(long)]
+    /// Position size in base units (positive; the direction is --side).
+    #[arg(long, allow_hyphen_values = true)]
     size: Decimal,
-    /// Collateral: posted for the position (isolated), or the account's (cross), quote.
-    #[arg(long)]
+    /// Collateral: posted for the position (isolated), or the account's (cross), quote; not negative (the other
+    /// legs' losses of a cross account are --other-pnl).
+    #[arg(long, allow_hyphen_values = true)]
     collateral: Decimal,
     /// Maintenance margin fraction (static margin).
     #[arg(long, default_value = "0.025", conflicts_with_all = ["tiers", "margin"])]
@@ -33,15 +34,21 @@ pub struct LiqPriceArgs {
     #[arg(long, default_value = "0", allow_hyphen_values = true)]
     other_pnl: Decimal,
     /// Cross margin: maintenance requirement of the account's other positions, quote (held fixed).
-    #[arg(long, default_value = "0")]
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
     other_maintenance: Decimal,
 }
 
 /// Solves `collateral + other PnL - other maintenance + q P - B = maintenance(q, P)` for the mark `P`.
 pub fn liq_price(args: &LiqPriceArgs) -> Result<()> {
     let LiqPriceArgs { entry, size, collateral, maintenance, .. } = *args;
-    if size <= Decimal::ZERO || entry <= Decimal::ZERO || collateral < Decimal::ZERO {
-        bail!("size and entry must be positive and collateral not negative");
+    if size <= Decimal::ZERO || entry <= Decimal::ZERO {
+        bail!("--size and --entry must be positive (the direction is --side), found size {size} and entry {entry}");
+    }
+    if collateral < Decimal::ZERO {
+        bail!(
+            "--collateral must not be negative, found {collateral}: a negative balance is a shortfall already; the \
+             losses of a cross account's other legs are --other-pnl"
+        );
     }
     if args.other_maintenance < Decimal::ZERO {
         bail!("--other-maintenance must not be negative, found {}", args.other_maintenance);
@@ -68,6 +75,17 @@ pub fn liq_price(args: &LiqPriceArgs) -> Result<()> {
     let quantity = if args.side == "long" { size } else { -size };
     let effective = collateral + args.other_pnl - args.other_maintenance;
     match schedule.trigger(quantity, quantity * entry, effective) {
+        // A trigger on the far side of entry: at its own entry price the account is already below maintenance.
+        Trigger::Below(price) | Trigger::Above(price)
+            if (quantity > Decimal::ZERO && price >= entry) || (quantity < Decimal::ZERO && price <= entry) =>
+        {
+            let requirement = schedule.requirement(quantity, entry)?.maintenance + args.other_maintenance;
+            println!(
+                "now: liquidatable at its entry price (equity {} is not above the maintenance requirement {})",
+                (collateral + args.other_pnl).round_dp(2),
+                requirement.round_dp(2)
+            );
+        }
         Trigger::Below(price) | Trigger::Above(price) if price > Decimal::ZERO => {
             let distance = cascade_core::money::to_f64(price / entry) - 1.0;
             println!("{:.2} ({:+.2}% from entry)", price.round_dp(2), 100.0 * distance);

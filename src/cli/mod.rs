@@ -38,6 +38,11 @@ pub fn note_late_shocks(loaded: &Loaded, quiet: bool) {
     }
 }
 
+/// A margin's label in paths and tables: a preset's name, or a file's stem.
+pub fn margin_label(margin: &str) -> String {
+    std::path::Path::new(margin).file_stem().map_or_else(|| margin.to_owned(), |s| s.to_string_lossy().into_owned())
+}
+
 /// A progress bar over `len` steps of `what` (`tick`, `run`), hidden when `quiet`.
 pub fn progress_bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
     let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(len) };

@@ -22,7 +22,8 @@ pub struct RunArgs {
     /// Number of ticks to run (default: the scenario's `ticks`).
     #[arg(long)]
     ticks: Option<u64>,
-    /// Output directory (default: runs/<scenario name>-seed<seed>).
+    /// Output directory (default: runs/<scenario name>-seed<seed>, or runs/<scenario name>-<margin>-seed<seed> with
+    /// --margin, so that a run under other rules does not overwrite the plain run).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Override any scenario field: PATH=VALUE, e.g. `--set margin.initial=0.1 --set shocks[0].at=600`
@@ -52,7 +53,9 @@ pub fn run(args: RunArgs) -> Result<()> {
     note_late_shocks(&loaded, args.quiet);
     let Loaded { source, scenario } = &loaded;
     let seed = scenario.seed;
-    let out = args.out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", scenario.name)));
+    let margin_label = args.margin.as_deref().map(|m| format!("-{}", crate::cli::margin_label(m))).unwrap_or_default();
+    let out =
+        args.out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}{margin_label}-seed{seed}", scenario.name)));
 
     // Rows stream to the files as the run goes; a run that fails leaves no partial files behind.
     let sink = FileSink::create(&out).context("writing outputs")?;

@@ -17,6 +17,7 @@ pub fn list_scenarios() {
     println!("\nMargin rules (`cascade run NAME --margin PRESET`, `cascade compare`):");
     let width = library::MARGIN_PRESETS.iter().map(|e| e.name.len()).max().unwrap_or(0);
     for entry in library::MARGIN_PRESETS {
+        // Each preset's first comment line is its one-line summary.
         let first = entry.text.lines().next().unwrap_or_default().trim_start_matches("//").trim();
         println!("{:width$}  {first}", entry.name);
     }

@@ -38,16 +38,20 @@ pub enum VolatilityModel {
     /// refitted every `refit_every_ticks`; between refits the variance is updated with the fitted parameters.
     Garch {
         /// Returns in the fitting window, >= 100.
+        #[serde(default = "default::lookback_ticks")]
         lookback_ticks: u32,
         /// Ticks between fits, >= 1.
+        #[serde(default = "default::refit_every_ticks")]
         refit_every_ticks: u32,
     },
     /// HAR-RV: realized variance per block of `block_ticks` returns, regressed on its 1-, 5- and 22-block
     /// averages over the last `lookback_blocks` blocks, refitted at each new block.
     Har {
         /// Returns per block (the model's "day"), >= 1.
+        #[serde(default = "default::block_ticks")]
         block_ticks: u32,
         /// Blocks in the fitting window, >= 42.
+        #[serde(default = "default::lookback_blocks")]
         lookback_blocks: u32,
     },
 }
@@ -63,18 +67,23 @@ pub enum MarginPolicy {
     /// volatility, clamped to `[floor, cap]`; initial keeps the scenario's initial-to-maintenance ratio.
     VolatilityAdaptive {
         /// EWMA decay per tick, in (0, 1).
+        #[serde(default = "default::lambda")]
         lambda: f64,
         /// Use the rolling-window volatility (root mean square of the last this many mark returns) instead of the
         /// EWMA; at least 2.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         window_ticks: Option<u32>,
         /// Liquidation horizon in ticks, >= 1.
+        #[serde(default = "default::horizon_ticks_f64")]
         horizon_ticks: f64,
         /// Multiple of the horizon volatility (e.g. 3 for about 99.9% under normality), > 0.
+        #[serde(default = "default::multiplier")]
         multiplier: f64,
         /// Lowest maintenance fraction.
+        #[serde(default = "default::floor")]
         floor: Decimal,
         /// Highest maintenance fraction.
+        #[serde(default = "default::cap")]
         cap: Decimal,
     },
     /// VaR or Expected Shortfall of a unit position over `horizon_ticks`, at `confidence`, estimated each tick from
@@ -83,18 +92,25 @@ pub enum MarginPolicy {
     /// `horizon_ticks + 2` returns, the starting fractions hold.
     RiskMeasure {
         /// How the loss distribution is estimated.
+        #[serde(default = "default::method")]
         method: Method,
         /// VaR or ES.
+        #[serde(default = "default::measure")]
         measure: RiskMeasureKind,
         /// Confidence, in (0.5, 1).
+        #[serde(default = "default::confidence")]
         confidence: f64,
         /// Horizon in ticks, >= 1.
+        #[serde(default = "default::horizon_ticks")]
         horizon_ticks: u32,
         /// Returns looked back on, in ticks.
+        #[serde(default = "default::lookback_ticks")]
         lookback_ticks: u32,
         /// Lowest maintenance fraction.
+        #[serde(default = "default::floor")]
         floor: Decimal,
         /// Highest maintenance fraction.
+        #[serde(default = "default::cap")]
         cap: Decimal,
     },
     /// Tiered by position size, as large perpetual venues publish it: brackets of notional with rising
@@ -109,14 +125,19 @@ pub enum MarginPolicy {
     /// forecast falls back to a RiskMetrics EWMA (decay 0.94) of the same returns.
     Predictive {
         /// The forecasting model.
+        #[serde(default = "default::model")]
         model: VolatilityModel,
         /// Liquidation horizon in ticks, >= 1.
+        #[serde(default = "default::horizon_ticks")]
         horizon_ticks: u32,
         /// Multiple of the forecast horizon volatility, > 0.
+        #[serde(default = "default::multiplier")]
         multiplier: f64,
         /// Lowest maintenance fraction.
+        #[serde(default = "default::floor")]
         floor: Decimal,
         /// Highest maintenance fraction.
+        #[serde(default = "default::cap")]
         cap: Decimal,
     },
 }
@@ -128,6 +149,69 @@ pub enum RiskMeasureKind {
     Var,
     /// Expected Shortfall.
     Es,
+}
+
+/// The documented defaults of policy fields a scenario leaves out (one-minute ticks in mind).
+mod default {
+    use super::{Method, RiskMeasureKind, VolatilityModel};
+    use rust_decimal::Decimal;
+
+    /// EWMA decay: RiskMetrics' 0.94.
+    pub fn lambda() -> f64 {
+        super::RISKMETRICS_LAMBDA
+    }
+    /// Liquidation horizon: 60 ticks (an hour of one-minute ticks).
+    pub fn horizon_ticks() -> u32 {
+        60
+    }
+    /// Liquidation horizon of the volatility-adaptive policy (a fraction of a tick is allowed there): 60 ticks.
+    pub fn horizon_ticks_f64() -> f64 {
+        60.0
+    }
+    /// Multiple of the horizon volatility: 3 (about 99.9% under normality).
+    pub fn multiplier() -> f64 {
+        3.0
+    }
+    /// Lowest maintenance fraction: 1%.
+    pub fn floor() -> Decimal {
+        Decimal::new(1, 2)
+    }
+    /// Highest maintenance fraction: 30%.
+    pub fn cap() -> Decimal {
+        Decimal::new(3, 1)
+    }
+    /// Loss distribution: historical.
+    pub fn method() -> Method {
+        Method::Historical
+    }
+    /// Risk measure: Expected Shortfall.
+    pub fn measure() -> RiskMeasureKind {
+        RiskMeasureKind::Es
+    }
+    /// Confidence: 99%.
+    pub fn confidence() -> f64 {
+        0.99
+    }
+    /// Returns looked back on: 1,440 (a day of one-minute ticks).
+    pub fn lookback_ticks() -> u32 {
+        1_440
+    }
+    /// GARCH refits: every 60 ticks.
+    pub fn refit_every_ticks() -> u32 {
+        60
+    }
+    /// HAR-RV block: 30 ticks.
+    pub fn block_ticks() -> u32 {
+        30
+    }
+    /// HAR-RV window: 96 blocks (two days of half-hour blocks).
+    pub fn lookback_blocks() -> u32 {
+        96
+    }
+    /// Forecasting model: GARCH(1,1) on a day of returns, refitted every 60 ticks.
+    pub fn model() -> VolatilityModel {
+        VolatilityModel::Garch { lookback_ticks: lookback_ticks(), refit_every_ticks: refit_every_ticks() }
+    }
 }
 
 /// What a margin policy remembers about one market.

@@ -305,3 +305,27 @@ fn an_edit_is_validated_again() {
     let raw = shorter.into_raw();
     assert!(Scenario::try_from(raw).is_err(), "a raw scenario as written may not have shocks after its end");
 }
+
+#[test]
+fn policy_fields_left_out_take_their_documented_defaults() {
+    let s = load_str("p.ron", "(margin: (policy: VolatilityAdaptive(lambda: 0.97)))").unwrap();
+    assert_eq!(
+        s.margin.policy,
+        MarginPolicy::VolatilityAdaptive {
+            lambda: 0.97,
+            window_ticks: None,
+            horizon_ticks: 60.0,
+            multiplier: 3.0,
+            floor: dec!(0.01),
+            cap: dec!(0.3)
+        }
+    );
+    let s = load_str("p.ron", "(margin: (policy: RiskMeasure(confidence: 0.975)))").unwrap();
+    assert!(matches!(
+        s.margin.policy,
+        MarginPolicy::RiskMeasure { measure: RiskMeasureKind::Es, horizon_ticks: 60, lookback_ticks: 1440, .. }
+    ));
+    let s = load_str("p.ron", "(margin: (policy: Predictive(model: Har(block_ticks: 20))))").unwrap();
+    let MarginPolicy::Predictive { model, .. } = s.margin.policy else { panic!("{:?}", s.margin.policy) };
+    assert_eq!(model, VolatilityModel::Har { block_ticks: 20, lookback_blocks: 96 });
+}

@@ -282,6 +282,9 @@ fn liq_price_and_backtest() {
     let b: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(b, summary["backtest"]);
     assert_eq!(b["observations"], 299);
+    // Over ten ticks the windows do not overlap: 299 moves make 29 windows.
+    let text = stdout(&cascade(dir.path(), &["backtest", "r", "--horizon", "10"]));
+    assert!(text.contains("10-tick mark moves (non-overlapping windows): 29 observations"), "{text}");
     let missing = cascade(dir.path(), &["backtest", "nowhere"]);
     assert!(!missing.status.success() && stderr(&missing).contains("nowhere/timeseries.csv: cannot read"));
 }

@@ -33,17 +33,17 @@ pub fn backtest(run_dir: &Path, horizon: usize, confidence: f64, json: bool) -> 
     if json {
         println!("{}", serde_json::to_string(&b)?);
     } else {
+        let expected = b.expected_rate * b.observations as f64;
+        let worse = b.long_exceptions.max(b.short_exceptions) as f64;
+        let kupiec = match (b.kupiec_rejects, worse < expected) {
+            (false, _) => "not rejected at 5%",
+            (true, true) => "rejected at 5% for too few exceptions: the margin is conservative, not failing",
+            (true, false) => "rejected at 5%: too many exceptions",
+        };
         println!(
-            "maintenance margin vs {}-tick mark moves: {} observations, exceptions {} long / {} short (expected {:.1}); \
-             Kupiec LR {:.3} ({}); Basel zone {:?}",
-            b.horizon,
-            b.observations,
-            b.long_exceptions,
-            b.short_exceptions,
-            b.expected_rate * b.observations as f64,
-            b.kupiec_lr,
-            if b.kupiec_rejects { "rejected at 5%" } else { "not rejected at 5%" },
-            b.zone
+            "maintenance margin vs {}-tick mark moves (non-overlapping windows): {} observations, exceptions {} long / \
+             {} short (expected {expected:.1}); Kupiec LR {:.3} ({kupiec}); Basel zone {:?}",
+            b.horizon, b.observations, b.long_exceptions, b.short_exceptions, b.kupiec_lr, b.zone
         );
     }
     Ok(())

@@ -371,6 +371,10 @@ pub struct Backtest {
 
 /// Backtests margin fractions `margins[t]` against `prices[t]` over `horizon` observations, at the expected
 /// exception rate `expected_rate`. `None` with fewer than `horizon + 1` prices.
+///
+/// The windows do not overlap (`t = 0, h, 2h, ...`): each observation is a move over its own `horizon`
+/// observations, so the exceptions are independent trials, as Kupiec's test and the Basel zones assume (with
+/// overlapping windows one gap would count up to `horizon` times). With `horizon` 1 every move is a window.
 pub fn backtest(prices: &[f64], margins: &[f64], horizon: usize, expected_rate: f64) -> Option<Backtest> {
     if horizon == 0 || prices.len() <= horizon || margins.len() < prices.len() - horizon {
         return None;
@@ -383,13 +387,13 @@ pub fn backtest(prices: &[f64], margins: &[f64], horizon: usize, expected_rate: 
     counter.result(expected_rate)
 }
 
-/// [`backtest`] computed as the prices arrive, keeping only the last `horizon` observations: the same counts and
+/// [`backtest`] computed as the prices arrive, keeping only the start of the current window: the same counts and
 /// verdict as the batch function over the same series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExceptionCounter {
     horizon: usize,
-    /// The last `horizon` `(price, margin)` pairs, oldest first.
-    window: std::collections::VecDeque<(f64, f64)>,
+    /// The `(price, margin)` at the start of the current window, and how many prices have arrived since.
+    start: Option<((f64, f64), usize)>,
     pushed: u64,
     long: u64,
     short: u64,
@@ -400,30 +404,27 @@ impl ExceptionCounter {
     /// A counter of exceptions over windows of `horizon` observations (at least 1).
     pub fn new(horizon: usize) -> Self {
         let horizon = horizon.max(1);
-        Self {
-            horizon,
-            window: std::collections::VecDeque::with_capacity(horizon + 1),
-            pushed: 0,
-            long: 0,
-            short: 0,
-            observations: 0,
-        }
+        Self { horizon, start: None, pushed: 0, long: 0, short: 0, observations: 0 }
     }
 
-    /// The next price and the margin fraction in force at it (the margin of the window that starts there).
+    /// The next price and the margin fraction in force at it (the margin of a window that starts there).
     pub fn push(&mut self, price: f64, margin: f64) {
         self.pushed += 1;
-        if self.window.len() == self.horizon
-            && let Some((start, start_margin)) = self.window.pop_front()
-        {
-            let change = price / start - 1.0;
-            if change.is_finite() {
-                self.observations += 1;
-                self.long += u64::from(-change > start_margin);
-                self.short += u64::from(change > start_margin);
-            }
+        let Some(((start, start_margin), since)) = self.start.as_mut() else {
+            self.start = Some(((price, margin), 0));
+            return;
+        };
+        *since += 1;
+        if *since < self.horizon {
+            return;
         }
-        self.window.push_back((price, margin));
+        let change = price / *start - 1.0;
+        if change.is_finite() {
+            self.observations += 1;
+            self.long += u64::from(-change > *start_margin);
+            self.short += u64::from(change > *start_margin);
+        }
+        self.start = Some(((price, margin), 0));
     }
 
     /// The backtest so far at `expected_rate`; `None` until more than `horizon` prices have arrived.
@@ -561,9 +562,12 @@ mod tests {
         // With a 20% margin, none.
         let b = backtest(&[100.0, 90.0, 99.0, 99.0], &[0.2; 4], 1, 0.01).unwrap();
         assert_eq!((b.long_exceptions, b.short_exceptions, b.zone), (0, 0, Zone::Green));
-        // Two-observation horizon: 100 -> 99 (-1%), 90 -> 99 (+10%).
+        // Two-observation windows do not overlap: 100 -> 99 (-1%) is the one window of four prices.
         let b = backtest(&[100.0, 90.0, 99.0, 99.0], &[0.05; 4], 2, 0.01).unwrap();
-        assert_eq!((b.observations, b.long_exceptions, b.short_exceptions), (2, 0, 1));
+        assert_eq!((b.observations, b.long_exceptions, b.short_exceptions), (1, 0, 0));
+        // Five prices, windows 0 -> 2 and 2 -> 4: 100 -> 80 (a long's exception) and 80 -> 96 (a short's).
+        let b = backtest(&[100.0, 95.0, 80.0, 90.0, 96.0], &[0.1; 5], 2, 0.01).unwrap();
+        assert_eq!((b.observations, b.long_exceptions, b.short_exceptions), (2, 1, 1));
         assert!(backtest(&[100.0], &[0.05], 1, 0.01).is_none());
     }
 

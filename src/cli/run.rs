@@ -59,8 +59,13 @@ pub fn run(args: RunArgs) -> Result<()> {
 
     // Rows stream to the files as the run goes; a run that fails leaves no partial files behind.
     let sink = FileSink::create(&out).context("writing outputs")?;
-    let mut sim =
-        Simulation::with_recording(scenario, seed, Recording::Stream(Box::new(sink))).context("building the world")?;
+    let mut sim = match Simulation::with_recording(scenario, seed, Recording::Stream(Box::new(sink))) {
+        Ok(sim) => sim,
+        Err(e) => {
+            remove_partial(&out);
+            return Err(e).context("building the world");
+        }
+    };
     if args.audit {
         sim.set_audit_every_tick(true);
     }

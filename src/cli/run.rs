@@ -27,7 +27,8 @@ pub struct RunArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Override any scenario field: PATH=VALUE, e.g. `--set margin.initial=0.1 --set shocks[0].at=600`
-    /// (repeatable; recorded in the manifest). VALUE is JSON, or a bare word for enum variants (`BadDebt`).
+    /// (repeatable; recorded in the manifest). VALUE is written as in a scenario file (`BadDebt`,
+    /// `Partial(target: 1.0, slice_fraction: 0.2)`) or as JSON.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     overrides: Vec<Override>,
     /// Replace the scenario's margin rules with a shipped preset (see `cascade scenarios`) or a file

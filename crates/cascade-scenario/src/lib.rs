@@ -19,6 +19,7 @@ mod locate;
 pub mod model;
 mod overrides;
 pub mod replay;
+mod ron_value;
 mod scenario;
 mod source;
 mod validate;

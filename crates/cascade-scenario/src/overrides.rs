@@ -8,8 +8,8 @@ use crate::{RawScenario, ScenarioError, closest};
 use serde_json::Value;
 
 /// One `path=value` override, e.g. `margin.initial=0.1`, `shocks[0].at=500`, `liquidation.loss_allocation=BadDebt`.
-/// The value is read as JSON (numbers, `true`, `"text"`, objects for structured values such as
-/// `{"Partial": {...}}`), and anything that is not JSON as a plain string (enum variants such as `BadDebt`).
+/// The value is read as JSON (numbers, `true`, `"text"`, objects such as `{"Partial": {...}}`), else as RON, the
+/// way a scenario file writes it (`Partial(target: 1.0, slice_fraction: 0.2)`, `BadDebt`), else as a plain string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
     /// Dotted field path, with `[i]` for list elements.
@@ -107,7 +107,10 @@ pub fn apply_overrides(scenario: RawScenario, overrides: &[Override]) -> Result<
     let error = |o: &Override, message: String| ScenarioError::Override { setting: o.to_string(), message };
     let mut json = to_json(&scenario).map_err(|m| error(last, m))?;
     for o in overrides {
-        let value = serde_json::from_str(&o.value).unwrap_or_else(|_| Value::String(o.value.clone()));
+        let value = serde_json::from_str(&o.value)
+            .ok()
+            .or_else(|| crate::ron_value::to_json(&o.value))
+            .unwrap_or_else(|| Value::String(o.value.clone()));
         *slot(&mut json, &o.path).map_err(|m| error(o, m))? = value;
     }
     match from_json(json) {

@@ -329,3 +329,17 @@ fn policy_fields_left_out_take_their_documented_defaults() {
     let MarginPolicy::Predictive { model, .. } = s.margin.policy else { panic!("{:?}", s.margin.policy) };
     assert_eq!(model, VolatilityModel::Har { block_ticks: 20, lookback_blocks: 96 });
 }
+
+#[test]
+fn a_set_value_may_be_written_as_in_a_scenario_file() {
+    let base = load_str("b.ron", "(ticks: 100)").unwrap().into_raw();
+    let set = |s: &str| s.parse::<Override>().unwrap();
+    let ron = "liquidation.mode=Partial(target: 1.0, slice_fraction: 0.2, slice_min_notional: 0, cooldown_ticks: 1)";
+    let json = r#"liquidation.mode={"Partial": {"target": 1.0, "slice_fraction": 0.2, "slice_min_notional": 0, "cooldown_ticks": 1}}"#;
+    let from_ron = apply_overrides(base.clone(), &[set(ron)]).unwrap();
+    assert_eq!(from_ron, apply_overrides(base.clone(), &[set(json)]).unwrap());
+    assert!(matches!(from_ron.liquidation.mode, LiquidationMode::Partial { cooldown_ticks: 1, .. }));
+    let policy = apply_overrides(base.clone(), &[set("margin.policy=VolatilityAdaptive(lambda: 0.97)")]).unwrap();
+    assert!(matches!(policy.margin.policy, MarginPolicy::VolatilityAdaptive { lambda, .. } if lambda == 0.97));
+    assert_eq!(apply_overrides(base, &[set("name=my-run")]).unwrap().name, "my-run", "a bare word stays a string");
+}

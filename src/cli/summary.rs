@@ -50,21 +50,25 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         None => println!("  liquidations    none"),
     }
     println!(
-        "  insurance fund  {:.0} -> {:.0} (low {:.0}); shortfalls {:.2}; bad debt {:.2}",
-        s.insurance_fund_start, s.insurance_fund_end, s.insurance_fund_min, s.shortfall, s.bad_debt
+        "  insurance fund  {} -> {} (low {}); shortfalls {}; bad debt {}",
+        amount(s.insurance_fund_start, 0),
+        amount(s.insurance_fund_end, 0),
+        amount(s.insurance_fund_min, 0),
+        amount(s.shortfall, 2),
+        amount(s.bad_debt, 2)
     );
     if s.backstop_notional > Decimal::ZERO
         || s.deleveraged_notional > Decimal::ZERO
         || s.socialized_loss > Decimal::ZERO
     {
         println!(
-            "  absorbers       backstop took {:.0} notional; deleveraged {:.0} notional from {} winners (loss {:.2}, at most {:.1}% of a winner's profit); socialized {:.2}",
+            "  absorbers       backstop took {:.0} notional; deleveraged {:.0} notional from {} winners (loss {}, at most {:.1}% of a winner's profit); socialized {}",
             s.backstop_notional,
             s.deleveraged_notional,
             s.loss_allocation.winners_hit,
-            s.loss_allocation.loss_taken,
+            amount(s.loss_allocation.loss_taken, 2),
             100.0 * s.loss_allocation.max_share_of_profit,
-            s.socialized_loss
+            amount(s.socialized_loss, 2)
         );
     }
     if s.oracle_stale_ticks > 0 || s.oracle_rejections > 0 {
@@ -88,12 +92,42 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         ))
     );
     println!(
-        "  volume          {:.0} notional; fees {:.2}; orders rejected at initial margin {}",
-        s.notional_volume, s.fees, s.rejected_orders
+        "  volume          {:.0} notional; fees {}; orders rejected at initial margin {}",
+        s.notional_volume,
+        amount(s.fees, 2),
+        s.rejected_orders
     );
     let markets = if s.markets.is_empty() { "" } else { ", markets.csv" };
     println!(
         "  output          {}/{{timeseries.csv, events.csv, summary.json, manifest.json{markets}}}",
         out.display()
     );
+}
+
+/// A quote amount rounded to `dp` decimals, except that an amount that is not zero never prints as zero: it is
+/// then shown to two significant digits (a bad debt of 0.0018 is "0.0018", not "0.00").
+fn amount(value: Decimal, dp: u32) -> String {
+    let shown = format!("{value:.prec$}", prec = dp as usize);
+    if !value.is_zero() && shown.chars().all(|c| matches!(c, '0' | '.' | '-')) {
+        value.round_sf(2).unwrap_or(value).normalize().to_string()
+    } else {
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::amount;
+    use cascade_core::Decimal;
+    use std::str::FromStr;
+
+    #[test]
+    fn a_non_zero_amount_never_prints_as_zero() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(amount(d("272.572307"), 2), "272.57");
+        assert_eq!(amount(d("0.0018"), 2), "0.0018");
+        assert_eq!(amount(d("0.000000000406"), 0), "0.00000000041");
+        assert_eq!(amount(d("0"), 2), "0.00");
+        assert_eq!(amount(d("1386.4"), 0), "1386");
+    }
 }

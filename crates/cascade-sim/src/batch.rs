@@ -3,8 +3,8 @@
 //!
 //! Each job is one scenario and seed; jobs run on a [`rayon`] pool of the requested size and their results come
 //! back in job order, so what a batch returns does not depend on the number of threads (each world is
-//! deterministic on its own). Nothing here writes files: the caller's `finish` decides what to keep of each run
-//! (its summary, or its files).
+//! deterministic on its own). Nothing here decides where records go: the caller's `recording` says, per job, whether
+//! rows stream to files or only the summary is kept (sweeps), and its `finish` what to make of each finished world.
 
 use crate::recorder::Recording;
 use crate::{SimError, Simulation};

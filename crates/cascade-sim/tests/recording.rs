@@ -65,3 +65,30 @@ fn the_summary_follows_the_run_tick_by_tick() {
     }
     assert!(liquidations > 0);
 }
+
+#[test]
+fn a_batch_returns_the_same_summaries_in_job_order_on_one_thread_or_two() {
+    use cascade_sim::batch::{self, Job};
+    let jobs: Vec<Job> = [("default", 3), ("calm", 5), ("default", 4)]
+        .iter()
+        .map(|&(name, seed)| Job { scenario: early(name, 200, 100), seed })
+        .collect();
+    let run = |threads| {
+        batch::run(
+            &jobs,
+            Some(threads),
+            |_, _| -> Result<Recording, cascade_sim::SimError> { Ok(Recording::SummaryOnly) },
+            |_, _, sim| Ok(sim.summary()),
+            |_| {},
+        )
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>()
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one, two);
+    let order: Vec<(&str, u64)> = one.iter().map(|s| (s.scenario.as_str(), s.seed)).collect();
+    assert_eq!(order, [("default", 3), ("calm", 5), ("default", 4)]);
+    assert_ne!(one[0], one[2], "another seed, another run");
+}

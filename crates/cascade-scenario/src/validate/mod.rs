@@ -1,9 +1,9 @@
 //! Semantic checks of a parsed scenario. Every problem is collected, so one pass reports them all.
 
-use crate::model::{
-    LiquidationMode, MarginMode, MarginPolicy, RawScenario, ReferenceModel, RiskMethod, ShockKind, VolatilityModel,
-};
+use crate::model::{LiquidationMode, MarginMode, RawScenario, ReferenceModel, ShockKind};
 use rust_decimal::Decimal;
+
+mod margin;
 
 /// Where a field is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,22 +86,6 @@ impl Checker {
     }
 }
 
-/// The floor and cap of an adaptive margin policy: `0 < floor <= cap < 1`, and the initial margin at the cap (kept
-/// at the scenario's initial-to-maintenance ratio) at most 1.
-fn adaptive_bounds(c: &mut Checker, floor: Decimal, cap: Decimal, initial: Decimal, maintenance: Decimal) {
-    c.require(
-        floor > Decimal::ZERO && floor <= cap,
-        "margin.policy.floor",
-        format!("expected a fraction above 0 and at most the cap ({cap}), found {floor}"),
-    );
-    let top = cap * initial / maintenance.max(Decimal::new(1, 12));
-    c.require(
-        cap < Decimal::ONE && top <= Decimal::ONE,
-        "margin.policy.cap",
-        format!("expected a fraction below 1 whose initial margin ({top}) stays at most 1, found {cap}"),
-    );
-}
-
 /// Shocks that start at or after the last tick, and so never happen: `shocks[i].at` problems. In a scenario as
 /// written they are errors (a mistake in the file); when the run length is overridden (`--ticks`, `--set ticks`) a
 /// shorter run drops them, and a front end says so.
@@ -149,144 +133,7 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
     c.non_negative(s.oracle.max_confidence, "oracle.max_confidence");
     c.require(s.oracle.twap_ticks >= 1, "oracle.twap_ticks", "expected at least 1 tick");
 
-    let mg = &s.margin;
-    c.require(
-        mg.initial > Decimal::ZERO && mg.initial <= Decimal::ONE,
-        "margin.initial",
-        format!("expected a fraction in (0, 1], found {}", mg.initial),
-    );
-    c.require(
-        mg.maintenance > Decimal::ZERO && mg.maintenance < mg.initial,
-        "margin.maintenance",
-        format!("expected a fraction above 0 and below margin.initial ({}), found {}", mg.initial, mg.maintenance),
-    );
-    c.require(
-        mg.max_increase_per_tick >= Decimal::ZERO,
-        "margin.max_increase_per_tick",
-        format!("expected a fraction >= 0 (0 disables), found {}", mg.max_increase_per_tick),
-    );
-    if let MarginPolicy::RiskMeasure { method, confidence, horizon_ticks, lookback_ticks, floor, cap, .. } = mg.policy {
-        c.require(
-            confidence > 0.5 && confidence < 1.0,
-            "margin.policy.confidence",
-            format!("expected a confidence in (0.5, 1), found {confidence}"),
-        );
-        c.require(horizon_ticks >= 1, "margin.policy.horizon_ticks", "expected at least 1 tick");
-        c.require(
-            lookback_ticks >= horizon_ticks + 2,
-            "margin.policy.lookback_ticks",
-            format!("expected at least horizon_ticks + 2 = {}, found {lookback_ticks}", horizon_ticks + 2),
-        );
-        match method {
-            RiskMethod::StudentT { dof } => c.require(
-                dof > 2.0 && dof.is_finite(),
-                "margin.policy.method.dof",
-                format!("expected degrees of freedom above 2, found {dof}"),
-            ),
-            RiskMethod::FilteredHistorical { lambda } => c.require(
-                lambda > 0.0 && lambda < 1.0,
-                "margin.policy.method.lambda",
-                format!("expected a decay in (0, 1), found {lambda}"),
-            ),
-            RiskMethod::Normal | RiskMethod::Historical => {}
-        }
-        adaptive_bounds(&mut c, floor, cap, mg.initial, mg.maintenance);
-    }
-    if let MarginPolicy::VolatilityAdaptive { lambda, window_ticks, horizon_ticks, multiplier, floor, cap } = mg.policy
-    {
-        if let Some(window) = window_ticks {
-            c.require(window >= 2, "margin.policy.window_ticks", format!("expected at least 2 ticks, found {window}"));
-        }
-        c.require(
-            lambda > 0.0 && lambda < 1.0,
-            "margin.policy.lambda",
-            format!("expected a decay in (0, 1), found {lambda}"),
-        );
-        c.require(
-            horizon_ticks >= 1.0,
-            "margin.policy.horizon_ticks",
-            format!("expected at least 1 tick, found {horizon_ticks}"),
-        );
-        c.positive(multiplier, "margin.policy.multiplier");
-        adaptive_bounds(&mut c, floor, cap, mg.initial, mg.maintenance);
-    }
-
-    if let MarginPolicy::Predictive { model, horizon_ticks, multiplier, floor, cap } = mg.policy {
-        c.require(horizon_ticks >= 1, "margin.policy.horizon_ticks", "expected at least 1 tick");
-        c.positive(multiplier, "margin.policy.multiplier");
-        match model {
-            VolatilityModel::Garch { lookback_ticks, refit_every_ticks } => {
-                c.require(
-                    lookback_ticks as usize >= cascade_core::forecast::GARCH_MIN_RETURNS,
-                    "margin.policy.model.lookback_ticks",
-                    format!(
-                        "expected at least {} returns to fit GARCH, found {lookback_ticks}",
-                        cascade_core::forecast::GARCH_MIN_RETURNS
-                    ),
-                );
-                c.require(refit_every_ticks >= 1, "margin.policy.model.refit_every_ticks", "expected at least 1 tick");
-            }
-            VolatilityModel::Har { block_ticks, lookback_blocks } => {
-                c.require(block_ticks >= 1, "margin.policy.model.block_ticks", "expected at least 1 tick");
-                c.require(
-                    lookback_blocks as usize >= cascade_core::forecast::HAR_MIN_BLOCKS,
-                    "margin.policy.model.lookback_blocks",
-                    format!(
-                        "expected at least {} blocks to fit HAR-RV, found {lookback_blocks}",
-                        cascade_core::forecast::HAR_MIN_BLOCKS
-                    ),
-                );
-            }
-        }
-        adaptive_bounds(&mut c, floor, cap, mg.initial, mg.maintenance);
-    }
-    if let MarginPolicy::Tiered { brackets } = &mg.policy {
-        let tiers: Vec<cascade_core::tiers::Tier> = brackets
-            .iter()
-            .map(|b| cascade_core::tiers::Tier {
-                max_notional: b.max_notional,
-                maintenance_rate: b.maintenance_rate,
-                max_leverage: b.max_leverage,
-            })
-            .collect();
-        if let Err(e) = cascade_core::tiers::TierTable::new(&tiers) {
-            c.require(false, "margin.policy.brackets", format!("expected usable brackets: {}", e.0));
-        }
-        for (i, b) in brackets.iter().enumerate() {
-            c.require(
-                b.maintenance_rate < Decimal::ONE / b.max_leverage.max(Decimal::ONE),
-                "margin.policy.brackets",
-                format!(
-                    "bracket {}: expected a maintenance rate below the initial 1 / max_leverage = {}, found {}",
-                    i + 1,
-                    (Decimal::ONE / b.max_leverage.max(Decimal::ONE)).normalize(),
-                    b.maintenance_rate
-                ),
-            );
-        }
-    }
-    c.require(
-        mg.size_premium >= Decimal::ZERO,
-        "margin.size_premium",
-        format!("expected a factor >= 0 (0 disables), found {}", mg.size_premium),
-    );
-    c.require(
-        mg.liquidity_add_on >= Decimal::ZERO,
-        "margin.liquidity_add_on",
-        format!("expected a multiple >= 0 (0 disables), found {}", mg.liquidity_add_on),
-    );
-    c.require(
-        mg.stress_buffer >= Decimal::ZERO && mg.stress_buffer <= Decimal::ONE,
-        "margin.stress_buffer",
-        format!("expected a fraction in [0, 1] (0 disables), found {}", mg.stress_buffer),
-    );
-    if let Some(oi) = mg.open_interest_scaling {
-        c.require(
-            oi.lower >= Decimal::ZERO && oi.upper > oi.lower,
-            "margin.open_interest_scaling",
-            format!("expected 0 <= lower < upper, found lower {} and upper {}", oi.lower, oi.upper),
-        );
-    }
+    margin::check_margin(&mut c, &s.margin);
 
     let l = &s.liquidation;
     c.require(

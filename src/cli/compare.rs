@@ -7,6 +7,7 @@
 use crate::cli::{load, margin_label, note_late_shocks, progress_bar};
 use anyhow::{Context, Result};
 use cascade_core::Decimal;
+use cascade_core::risk::Backtest;
 use cascade_scenario::{Override, Overrides, library};
 use cascade_sim::batch::{self, Job};
 use cascade_sim::output::{FileSink, Manifest, write_summary};
@@ -137,6 +138,9 @@ pub fn compare(args: CompareArgs) -> Result<()> {
 impl Row {
     /// The row of one finished run.
     fn new(scenario: &str, margin: &str, seed: u64, s: &Summary) -> Self {
+        // With several instruments: the largest drawdown of any, and the backtest with the most exceptions.
+        let exceptions = |b: &&Backtest| b.long_exceptions.max(b.short_exceptions);
+        let worst = s.markets.iter().filter_map(|m| m.backtest.as_ref()).max_by_key(exceptions);
         Self {
             scenario: scenario.to_owned(),
             margin: margin.to_owned(),
@@ -148,9 +152,9 @@ impl Row {
             margin_locked_mean: s.margin_locked_mean.round_dp(0),
             margin_locked_peak: s.margin_locked_peak.round_dp(0),
             rejected_orders: s.rejected_orders,
-            mark_max_drawdown: s.mark_max_drawdown,
-            backtest_exceptions: s.backtest.as_ref().map(|b| b.long_exceptions.max(b.short_exceptions)),
-            backtest_zone: s.backtest.as_ref().map(|b| format!("{:?}", b.zone)),
+            mark_max_drawdown: s.markets.iter().map(|m| m.mark_max_drawdown).fold(0.0, f64::max),
+            backtest_exceptions: worst.map(|b| b.long_exceptions.max(b.short_exceptions)),
+            backtest_zone: worst.map(|b| format!("{:?}", b.zone)),
         }
     }
 }

@@ -10,9 +10,6 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
     let hours = s.ticks as f64 * scenario.tick_seconds / 3600.0;
     let pct = |a: f64, b: f64| 100.0 * (b / a - 1.0);
     let to_f64 = cascade_core::money::to_f64;
-    let mark_start = to_f64(s.mark_start);
-    let mark_min = to_f64(s.mark_min);
-    let mark_end = to_f64(s.mark_end);
     println!(
         "cascade {} | scenario {:?} ({path}) | seed {} | {} ticks ({hours:.1} h)",
         env!("CARGO_PKG_VERSION"),
@@ -20,23 +17,27 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         s.seed,
         s.ticks
     );
-    println!(
-        "  mark price      {mark_start:.1} -> {mark_end:.1} ({:+.1}%), low {mark_min:.1} ({:+.1}%), max drawdown {:.1}%",
-        pct(mark_start, mark_end),
-        pct(mark_start, mark_min),
-        100.0 * s.mark_max_drawdown
-    );
-    println!("  reference       {:.1} -> {:.1}, low {:.1}", s.reference_start, s.reference_end, s.reference_min);
-    for m in &s.markets {
-        let (start, end, low) = (to_f64(m.mark_start), to_f64(m.mark_end), to_f64(m.mark_min));
+    if let Some(m) = s.sole_market() {
+        let (mark_start, mark_min, mark_end) = (to_f64(m.mark_start), to_f64(m.mark_min), to_f64(m.mark_end));
         println!(
-            "  {:<15} {start:.2} -> {end:.2} ({:+.1}%), low {low:.2} ({:+.1}%); {} close-outs, {:.0} notional",
-            m.symbol,
-            pct(start, end),
-            pct(start, low),
-            m.liquidations,
-            m.liquidated_notional
+            "  mark price      {mark_start:.1} -> {mark_end:.1} ({:+.1}%), low {mark_min:.1} ({:+.1}%), max drawdown {:.1}%",
+            pct(mark_start, mark_end),
+            pct(mark_start, mark_min),
+            100.0 * m.mark_max_drawdown
         );
+        println!("  reference       {:.1} -> {:.1}, low {:.1}", m.reference_start, m.reference_end, m.reference_min);
+    } else {
+        for m in &s.markets {
+            let (start, end, low) = (to_f64(m.mark_start), to_f64(m.mark_end), to_f64(m.mark_min));
+            println!(
+                "  {:<15} {start:.2} -> {end:.2} ({:+.1}%), low {low:.2} ({:+.1}%); {} close-outs, {:.0} notional",
+                m.symbol,
+                pct(start, end),
+                pct(start, low),
+                m.liquidations,
+                m.liquidated_notional
+            );
+        }
     }
     match s.peak_liquidation_tick {
         Some(peak) => println!(
@@ -86,7 +87,7 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         "  margin          {:.0} locked on average{netted}, {:.0} at peak{}",
         s.margin_locked_mean,
         s.margin_locked_peak,
-        s.backtest.map_or(String::new(), |b| format!(
+        s.sole_market().and_then(|m| m.backtest.as_ref()).map_or(String::new(), |b| format!(
             "; backtest vs 1-tick moves: {} / {} exceptions in {} (zone {:?})",
             b.long_exceptions, b.short_exceptions, b.observations, b.zone
         ))
@@ -97,7 +98,7 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         amount(s.fees, 2),
         s.rejected_orders
     );
-    let markets = if s.markets.is_empty() { "" } else { ", markets.csv" };
+    let markets = if s.markets.len() > 1 { ", markets.csv" } else { "" };
     println!(
         "  output          {}/{{timeseries.csv, events.csv, summary.json, manifest.json{markets}}}",
         out.display()

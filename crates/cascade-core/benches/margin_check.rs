@@ -10,16 +10,17 @@
 #![allow(clippy::unwrap_used, missing_docs)] // a benchmark binary: a failure is the benchmark failing
 
 use cascade_core::account::{Portfolio, Position};
+use cascade_core::instrument::Valuation;
 use cascade_core::margin::{MarginRates, MarginSchedule, Requirement, health};
 use cascade_core::money::MoneyError;
 use cascade_core::rng::{standard_normal, stream};
 use cascade_core::trigger_index::TriggerIndex;
-use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
 use rand::RngExt;
 use rust_decimal::dec;
 use std::time::Instant;
 
-const M: MarketId = MarketId(0);
+const M: InstrumentId = InstrumentId(0);
 const TICKS: usize = 50;
 const TOUCHED_PER_TICK: usize = 100;
 
@@ -62,7 +63,9 @@ fn main() {
             for &i in &touched {
                 accounts[i].pay(dec!(0.5)).unwrap();
             }
-            let liquidatable = |a: &Portfolio| health(a, |_| mark, requirement).unwrap().is_liquidatable();
+            let liquidatable = |a: &Portfolio| {
+                health(a, |_| Valuation::linear(UnderlyingId(0), mark), requirement).unwrap().is_liquidatable()
+            };
 
             let started = Instant::now();
             let scanned: Vec<usize> = (0..n).filter(|&i| liquidatable(&accounts[i])).collect();

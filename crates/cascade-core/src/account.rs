@@ -10,7 +10,8 @@
 //! `collateral - cost_basis` changes by exactly the cash of the fill, which is what keeps the ledger conserved
 //! (see [`crate::money::Ledger`]).
 
-use crate::MarketId;
+use crate::InstrumentId;
+use crate::instrument::Valuation;
 use crate::money::{self, MoneyError};
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
@@ -18,11 +19,11 @@ use smallvec::SmallVec;
 /// Decimal places kept when a cost basis is released pro rata (1e-12 of the quote currency).
 pub const COST_BASIS_DP: u32 = 12;
 
-/// An open (or flat) position in one market.
+/// An open (or flat) position in one instrument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
-    /// The market this position is in.
-    pub market: MarketId,
+    /// The instrument this position is in.
+    pub instrument: InstrumentId,
     /// Signed quantity in base units: positive long, negative short.
     pub quantity: Decimal,
     /// Signed cost basis in quote currency: `sum(signed quantity * price)` of the fills still open.
@@ -30,19 +31,19 @@ pub struct Position {
 }
 
 impl Position {
-    /// A flat position in `market`.
-    pub fn flat(market: MarketId) -> Self {
-        Self { market, quantity: Decimal::ZERO, cost_basis: Decimal::ZERO }
+    /// A flat position in `instrument`.
+    pub fn flat(instrument: InstrumentId) -> Self {
+        Self { instrument, quantity: Decimal::ZERO, cost_basis: Decimal::ZERO }
     }
 
-    /// Unrealized PnL at `mark`, in quote currency.
-    pub fn unrealized_pnl(&self, mark: Decimal) -> Result<Decimal, MoneyError> {
-        money::sub(money::mul(self.quantity, mark)?, self.cost_basis)
+    /// Unrealized PnL valued `at` its instrument's kind and mark, in quote currency: value minus cost basis.
+    pub fn unrealized_pnl(&self, at: Valuation) -> Result<Decimal, MoneyError> {
+        money::sub(at.kind.value(self.quantity, at.mark)?, self.cost_basis)
     }
 
-    /// Absolute notional at `mark`, in quote currency.
-    pub fn notional(&self, mark: Decimal) -> Result<Decimal, MoneyError> {
-        Ok(money::mul(self.quantity, mark)?.abs())
+    /// Gross notional valued `at` its instrument's kind and mark, in quote currency (never negative).
+    pub fn notional(&self, at: Valuation) -> Result<Decimal, MoneyError> {
+        at.kind.notional(self.quantity, at.mark)
     }
 
     /// The average entry price, for display only (`None` when flat).
@@ -58,7 +59,7 @@ pub struct Portfolio {
     /// Deposits plus realized PnL, funding and fees paid or received. Quote currency; may become negative only
     /// transiently, when an account is bankrupt and before its shortfall is absorbed.
     pub collateral: Decimal,
-    /// Positions by market; at most one per market. One inline slot, as most accounts trade one market.
+    /// Positions by instrument; at most one per instrument. One inline slot, as most accounts trade one.
     pub positions: SmallVec<[Position; 1]>,
 }
 
@@ -77,21 +78,21 @@ impl Portfolio {
         Self { collateral, positions: SmallVec::new() }
     }
 
-    /// The position in `market`, if the account has ever traded it.
-    pub fn position(&self, market: MarketId) -> Option<&Position> {
-        self.positions.iter().find(|p| p.market == market)
+    /// The position in `instrument`, if the account has ever traded it.
+    pub fn position(&self, instrument: InstrumentId) -> Option<&Position> {
+        self.positions.iter().find(|p| p.instrument == instrument)
     }
 
-    /// Signed quantity in `market` (zero when none).
-    pub fn quantity(&self, market: MarketId) -> Decimal {
-        self.position(market).map_or(Decimal::ZERO, |p| p.quantity)
+    /// Signed quantity in `instrument` (zero when none).
+    pub fn quantity(&self, instrument: InstrumentId) -> Decimal {
+        self.position(instrument).map_or(Decimal::ZERO, |p| p.quantity)
     }
 
-    fn position_mut(&mut self, market: MarketId) -> &mut Position {
-        let index = match self.positions.iter().position(|p| p.market == market) {
+    fn position_mut(&mut self, instrument: InstrumentId) -> &mut Position {
+        let index = match self.positions.iter().position(|p| p.instrument == instrument) {
             Some(i) => i,
             None => {
-                self.positions.push(Position::flat(market));
+                self.positions.push(Position::flat(instrument));
                 self.positions.len() - 1
             }
         };
@@ -104,20 +105,22 @@ impl Portfolio {
         self.positions.iter().try_fold(self.collateral, |acc, p| money::sub(acc, p.cost_basis))
     }
 
-    /// Equity: collateral plus unrealized PnL of every position at `mark(market)`.
-    pub fn equity(&self, mark: impl Fn(MarketId) -> Decimal) -> Result<Decimal, MoneyError> {
-        self.positions.iter().try_fold(self.collateral, |acc, p| money::add(acc, p.unrealized_pnl(mark(p.market))?))
+    /// Equity: collateral plus the unrealized PnL of every position valued at `value(instrument)`.
+    pub fn equity(&self, value: impl Fn(InstrumentId) -> Valuation) -> Result<Decimal, MoneyError> {
+        self.positions
+            .iter()
+            .try_fold(self.collateral, |acc, p| money::add(acc, p.unrealized_pnl(value(p.instrument))?))
     }
 
-    /// Applies a fill of `signed_quantity` (positive buys) at `price` in `market`, booking realized PnL into
+    /// Applies a fill of `signed_quantity` (positive buys) at `price` in `instrument`, booking realized PnL into
     /// collateral. Fees are separate ([`Portfolio::pay`]).
     pub fn apply_fill(
         &mut self,
-        market: MarketId,
+        instrument: InstrumentId,
         signed_quantity: Decimal,
         price: Decimal,
     ) -> Result<FillEffect, MoneyError> {
-        let position = self.position_mut(market);
+        let position = self.position_mut(instrument);
         let mut effect = FillEffect::default();
         let mut remaining = signed_quantity;
         let same_direction =
@@ -165,7 +168,11 @@ mod tests {
     use super::*;
     use rust_decimal::dec;
 
-    const M: MarketId = MarketId(0);
+    const M: InstrumentId = InstrumentId(0);
+
+    fn at(mark: Decimal) -> Valuation {
+        Valuation::linear(crate::UnderlyingId(0), mark)
+    }
 
     #[test]
     fn long_then_partial_close_realizes_exact_pnl() {
@@ -179,7 +186,7 @@ mod tests {
         assert_eq!(a.quantity(M), dec!(1));
         assert_eq!(a.position(M).unwrap().cost_basis, dec!(100));
         // At a mark of 90 the remaining long has lost 10: equity 1,000.
-        assert_eq!(a.equity(|_| dec!(90)).unwrap(), dec!(1000));
+        assert_eq!(a.equity(|_| at(dec!(90))).unwrap(), dec!(1000));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - [`money`]: exact quote-currency amounts, the [`money::Ledger`] of named sinks and the one boundary where
 //!   statistics in `f64` become money;
 //! - [`account`]: collateral and positions, and how a fill changes them;
+//! - [`instrument`]: instrument kinds, and how a position in each is valued;
 //! - [`book`]: a limit order book with price-time priority;
 //! - [`correlation`]: correlated price shocks across markets, and portfolio margin that nets them;
 //! - [`margin`]: margin requirements and account health;
@@ -30,6 +31,7 @@ pub mod deleverage;
 pub mod forecast;
 pub mod funding;
 pub mod ids;
+pub mod instrument;
 pub mod liquidation;
 pub mod liquidity;
 pub mod margin;
@@ -42,5 +44,5 @@ pub mod stats;
 pub mod tiers;
 pub mod trigger_index;
 
-pub use ids::{AgentId, MarketId};
+pub use ids::{AgentId, InstrumentId, UnderlyingId};
 pub use rust_decimal::Decimal;

@@ -5,9 +5,10 @@
 //! (the policy sets them each tick), then the size premiums (square root of size, open-interest scaling) and the
 //! liquidity add-on. Requirements of a cross-margined account's positions add up against one equity.
 
-use crate::MarketId;
+use crate::InstrumentId;
 use crate::account::{Portfolio, Position};
 use crate::correlation::Correlation;
+use crate::instrument::Valuation;
 use crate::liquidity::LiquidityCharge;
 use crate::money::{self, MoneyError};
 use crate::tiers::TierTable;
@@ -176,13 +177,13 @@ impl Health {
 }
 
 /// Health of a cross-margined account: the requirements of all its positions (`requirement(position, mark)`)
-/// summed, against one equity at `mark(market)`.
+/// summed, against one equity, every position valued at `value(instrument)`.
 pub fn health(
     portfolio: &Portfolio,
-    mark: impl Fn(MarketId) -> Decimal,
+    value: impl Fn(InstrumentId) -> Valuation,
     requirement: impl Fn(&Position, Decimal) -> Result<Requirement, MoneyError>,
 ) -> Result<Health, MoneyError> {
-    let equity = portfolio.equity(&mark)?;
+    let equity = portfolio.equity(&value)?;
     let mut h = Health {
         equity,
         notional: Decimal::ZERO,
@@ -190,9 +191,9 @@ pub fn health(
         maintenance_requirement: Decimal::ZERO,
     };
     for p in portfolio.positions.iter().filter(|p| !p.quantity.is_zero()) {
-        let m = mark(p.market);
-        let r = requirement(p, m)?;
-        h.notional = money::add(h.notional, p.notional(m)?)?;
+        let at = value(p.instrument);
+        let r = requirement(p, at.mark)?;
+        h.notional = money::add(h.notional, p.notional(at)?)?;
         h.initial_requirement = money::add(h.initial_requirement, r.initial)?;
         h.maintenance_requirement = money::add(h.maintenance_requirement, r.maintenance)?;
     }
@@ -200,59 +201,64 @@ pub fn health(
 }
 
 /// Health of a portfolio-margined account: each position's requirements signed by its direction (long
-/// positive) and netted by `correlation` (see [`Correlation::portfolio_requirement`]), against one equity. With one
-/// open position this is [`health`].
+/// positive) and netted by the correlation of the underlyings they are written on (see
+/// [`Correlation::portfolio_requirement`]), against one equity. With one open position this is [`health`].
 pub fn portfolio_health(
     portfolio: &Portfolio,
-    mark: impl Fn(MarketId) -> Decimal,
+    value: impl Fn(InstrumentId) -> Valuation,
     requirement: impl Fn(&Position, Decimal) -> Result<Requirement, MoneyError>,
     correlation: &Correlation,
     max_offset: Decimal,
 ) -> Result<Health, MoneyError> {
     let open: Vec<&Position> = portfolio.positions.iter().filter(|p| !p.quantity.is_zero()).collect();
     if open.len() < 2 {
-        return health(portfolio, mark, requirement);
+        return health(portfolio, value, requirement);
     }
     let mut notional = Decimal::ZERO;
-    let (mut markets, mut initial, mut maintenance) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut underlyings, mut initial, mut maintenance) = (Vec::new(), Vec::new(), Vec::new());
     for p in &open {
-        let at = mark(p.market);
-        let r = requirement(p, at)?;
+        let at = value(p.instrument);
+        let r = requirement(p, at.mark)?;
         let sign = if p.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
         notional = money::add(notional, p.notional(at)?)?;
-        markets.push(usize::from(p.market.0));
+        underlyings.push(usize::from(at.underlying.0));
         initial.push(r.initial * sign);
         maintenance.push(r.maintenance * sign);
     }
     Ok(Health {
-        equity: portfolio.equity(&mark)?,
+        equity: portfolio.equity(&value)?,
         notional,
-        initial_requirement: correlation.portfolio_requirement(&markets, &initial, max_offset, NETTED_STEP)?,
-        maintenance_requirement: correlation.portfolio_requirement(&markets, &maintenance, max_offset, NETTED_STEP)?,
+        initial_requirement: correlation.portfolio_requirement(&underlyings, &initial, max_offset, NETTED_STEP)?,
+        maintenance_requirement: correlation.portfolio_requirement(
+            &underlyings,
+            &maintenance,
+            max_offset,
+            NETTED_STEP,
+        )?,
     })
 }
 
 /// Precision of a netted portfolio requirement (1e-8 of the quote currency).
 const NETTED_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 
-/// Whether an order that changes the position in `market` by `signed_quantity` may be accepted: it reduces the
+/// Whether an order that changes the position in `instrument` by `signed_quantity` may be accepted: it reduces the
 /// position, or after it the account's equity still covers its initial requirement as `health_of` computes it
 /// (cross, portfolio) with this position at its new size. Fees are ignored.
 pub fn passes_initial_margin(
     portfolio: &Portfolio,
-    market: MarketId,
+    instrument: InstrumentId,
     signed_quantity: Decimal,
     health_of: impl Fn(&Portfolio) -> Result<Health, MoneyError>,
 ) -> Result<bool, MoneyError> {
-    let current = portfolio.quantity(market);
+    let current = portfolio.quantity(instrument);
     let after = money::add(current, signed_quantity)?;
     if after.abs() <= current.abs() && (after.is_zero() || after.is_sign_positive() == current.is_sign_positive()) {
         return Ok(true);
     }
     let equity = health_of(portfolio)?.equity;
     let mut changed = portfolio.clone();
-    changed.positions.retain(|p| p.market != market);
-    changed.positions.push(Position { market, quantity: after, cost_basis: Decimal::ZERO });
+    changed.positions.retain(|p| p.instrument != instrument);
+    changed.positions.push(Position { instrument, quantity: after, cost_basis: Decimal::ZERO });
     Ok(equity >= health_of(&changed)?.initial_requirement)
 }
 
@@ -279,10 +285,15 @@ pub fn liquidation_price(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UnderlyingId;
     use rust_decimal::dec;
 
-    const M: MarketId = MarketId(0);
+    const M: InstrumentId = InstrumentId(0);
     const RATES: MarginRates = MarginRates { initial: dec!(0.05), maintenance: dec!(0.025) };
+
+    fn at(mark: Decimal) -> Valuation {
+        Valuation::linear(UnderlyingId(0), mark)
+    }
 
     fn flat(p: &Position, mark: Decimal) -> Result<Requirement, MoneyError> {
         MarginSchedule::flat(RATES).requirement(p.quantity, mark)
@@ -294,13 +305,13 @@ mod tests {
         // notional 9,300; maintenance 2.5% = 232.5; initial 5% = 465.
         let mut a = Portfolio::with_collateral(dec!(1000));
         a.apply_fill(M, dec!(1), dec!(10000)).unwrap();
-        let h = health(&a, |_| dec!(9300), flat).unwrap();
+        let h = health(&a, |_| at(dec!(9300)), flat).unwrap();
         assert_eq!(h.equity, dec!(300));
         assert_eq!(h.maintenance_requirement, dec!(232.5));
         assert_eq!(h.initial_requirement, dec!(465));
         assert!(!h.is_liquidatable());
         // At 9,200: equity 200 < 230 maintenance.
-        let h = health(&a, |_| dec!(9200), flat).unwrap();
+        let h = health(&a, |_| at(dec!(9200)), flat).unwrap();
         assert!(h.is_liquidatable());
     }
 
@@ -314,8 +325,8 @@ mod tests {
         assert_eq!(s.round_dp(4), dec!(10731.7073));
         let mut a = Portfolio::with_collateral(dec!(1000));
         a.apply_fill(M, dec!(1), dec!(10000)).unwrap();
-        assert!(!health(&a, |_| p + dec!(0.01), flat).unwrap().is_liquidatable());
-        assert!(health(&a, |_| p - dec!(0.01), flat).unwrap().is_liquidatable());
+        assert!(!health(&a, |_| at(p + dec!(0.01)), flat).unwrap().is_liquidatable());
+        assert!(health(&a, |_| at(p - dec!(0.01)), flat).unwrap().is_liquidatable());
         // A fully collateralized long is never liquidated.
         assert_eq!(liquidation_price(dec!(1), dec!(10000), dec!(10000), dec!(0.025)), None);
     }
@@ -324,13 +335,13 @@ mod tests {
     fn initial_margin_gates_increases_but_not_reductions() {
         let mut a = Portfolio::with_collateral(dec!(1000));
         // 20 x 1,000 = 20,000 notional at 5% needs exactly 1,000.
-        assert!(passes_initial_margin(&a, M, dec!(2), |p| health(p, |_| dec!(10000), flat)).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(2.001), |p| health(p, |_| dec!(10000), flat)).unwrap());
+        assert!(passes_initial_margin(&a, M, dec!(2), |p| health(p, |_| at(dec!(10000)), flat)).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(2.001), |p| health(p, |_| at(dec!(10000)), flat)).unwrap());
         a.apply_fill(M, dec!(2), dec!(10000)).unwrap();
         // After a 10% drop the account is under initial margin: it may reduce but not add, nor flip beyond.
-        assert!(passes_initial_margin(&a, M, dec!(-1), |p| health(p, |_| dec!(9000), flat)).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(0.1), |p| health(p, |_| dec!(9000), flat)).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(-4), |p| health(p, |_| dec!(9000), flat)).unwrap());
+        assert!(passes_initial_margin(&a, M, dec!(-1), |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(0.1), |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(-4), |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
     }
 
     #[test]
@@ -378,7 +389,7 @@ mod tests {
                 let mut a = Portfolio::with_collateral(collateral);
                 a.apply_fill(M, q, price).unwrap();
                 let requirement = |p: &Position, mark| s.requirement(p.quantity, mark);
-                let liquidatable = |mark| health(&a, |_| mark, requirement).unwrap().is_liquidatable();
+                let liquidatable = |mark| health(&a, |_| at(mark), requirement).unwrap().is_liquidatable();
                 match s.trigger(q, q * price, collateral) {
                     Trigger::Below(p) => {
                         assert!(q > Decimal::ZERO);
@@ -408,10 +419,13 @@ mod tests {
         // Long 1 BTC at 10,000 and short 5 ETH at 2,000: stand-alone maintenance 250 each (2.5%), 500 summed.
         // At correlation 0.8 the netted requirement is sqrt(250^2 + 250^2 - 2 x 0.8 x 250^2) = 158.11...
         let mut a = Portfolio::with_collateral(dec!(1000));
-        let eth = MarketId(1);
+        let eth = InstrumentId(1);
         a.apply_fill(M, dec!(1), dec!(10000)).unwrap();
         a.apply_fill(eth, dec!(-5), dec!(2000)).unwrap();
-        let mark = |m: MarketId| if m == M { dec!(10000) } else { dec!(2000) };
+        let mark = |m: InstrumentId| {
+            let (underlying, price) = if m == M { (0, dec!(10000)) } else { (1, dec!(2000)) };
+            Valuation::linear(UnderlyingId(underlying), price)
+        };
         let cross = health(&a, mark, flat).unwrap();
         assert_eq!(cross.maintenance_requirement, dec!(500));
         let c = Correlation::uniform(2, 0.8).unwrap();

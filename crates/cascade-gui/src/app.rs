@@ -40,6 +40,8 @@ pub struct CascadeApp {
     error: Option<String>,
     /// The latest notice (an export written).
     notice: Option<String>,
+    /// The instrument whose prices, book and margin are shown (index in instrument order).
+    instrument: usize,
 }
 
 impl CascadeApp {
@@ -72,6 +74,7 @@ impl CascadeApp {
             scenario,
             error: None,
             notice: None,
+            instrument: 0,
         })
     }
 
@@ -90,12 +93,12 @@ impl CascadeApp {
         self.error.as_deref()
     }
 
-    /// The maintenance fraction in force in the primary run, as last reported.
+    /// The maintenance fraction in force for the shown instrument of the primary run, as last reported.
     pub fn maintenance_margin(&self) -> Option<Decimal> {
-        self.runs.first()?.latest.as_ref().map(|s| s.margin.maintenance)
+        self.runs.first()?.instrument(self.instrument).map(|i| i.margin.maintenance)
     }
 
-    /// The primary run's markets, when it has several.
+    /// The primary run's instruments, in instrument order.
     pub fn market_symbols(&self) -> Vec<String> {
         self.runs.first().map_or_else(Vec::new, |r| r.symbols().into_iter().map(str::to_owned).collect())
     }
@@ -125,6 +128,7 @@ impl CascadeApp {
             Update::Reset { names, seed } => {
                 self.seed = seed;
                 self.runs = names.into_iter().map(RunView::new).collect();
+                self.instrument = 0;
             }
             Update::Progress { playing, runs } => {
                 self.playing = playing;
@@ -273,6 +277,15 @@ impl CascadeApp {
             ui.label(format!("{:.0} frames/s", 1.0 / frame_time));
             if let Some(run) = self.runs.first() {
                 ui.label(format!("tick {} / {}", run.tick(), run.latest.as_ref().map_or(0, |s| s.total_ticks)));
+                let symbols: Vec<String> = run.symbols().into_iter().map(str::to_owned).collect();
+                if symbols.len() > 1 {
+                    let shown = symbols.get(self.instrument).cloned().unwrap_or_default();
+                    egui::ComboBox::from_label("market shown").selected_text(shown).show_ui(ui, |ui| {
+                        for (k, symbol) in symbols.iter().enumerate() {
+                            ui.selectable_value(&mut self.instrument, k, symbol);
+                        }
+                    });
+                }
             }
         });
         if let Some(error) = &self.error {
@@ -285,7 +298,7 @@ impl CascadeApp {
     fn side_panel(&mut self, ui: &mut egui::Ui) {
         egui::ScrollArea::vertical().show(ui, |ui| {
             for run in &self.runs {
-                headline(ui, run, self.seed, self.scenario.margin.mode);
+                headline(ui, run, self.instrument, self.seed, self.scenario.margin.mode);
                 ui.separator();
             }
             ui.heading("Margin");
@@ -367,14 +380,15 @@ impl CascadeApp {
 
     fn central(&self, ui: &mut egui::Ui) {
         let height = ui.available_height();
+        let k = self.instrument;
         match self.runs.first().filter(|run| run.symbols().len() > 1) {
             Some(run) => {
                 ui.columns(2, |columns| {
-                    plots::prices(&mut columns[0], &self.runs, height * 0.42);
+                    plots::prices(&mut columns[0], &self.runs, k, height * 0.42);
                     plots::markets(&mut columns[1], run, height * 0.42);
                 });
             }
-            None => plots::prices(ui, &self.runs, height * 0.42),
+            None => plots::prices(ui, &self.runs, k, height * 0.42),
         }
         let row =
             (height * 0.55 - 3.0 * ui.spacing().item_spacing.y) / 2.0 - ui.text_style_height(&egui::TextStyle::Body);
@@ -384,7 +398,7 @@ impl CascadeApp {
         });
         if let Some(run) = self.runs.first() {
             ui.columns(2, |columns| {
-                plots::depth_ladder(&mut columns[0], run, row);
+                plots::depth_ladder(&mut columns[0], run, k, row);
                 plots::margin_ratios(&mut columns[1], run, row);
             });
         }
@@ -398,12 +412,12 @@ fn labelled_text(ui: &mut egui::Ui, label: &str, text: &mut String) {
     ui.end_row();
 }
 
-/// The headline numbers of one run.
-fn headline(ui: &mut egui::Ui, run: &RunView, seed: u64, mode: MarginMode) {
+/// The headline numbers of one run: instrument `k`'s prices and margin, the venue's money.
+fn headline(ui: &mut egui::Ui, run: &RunView, k: usize, seed: u64, mode: MarginMode) {
     ui.heading(&run.name);
     let Some(state) = &run.latest else { return };
     let s = &state.summary;
-    let last = run.records.last();
+    let last = run.rows_of(k).last();
     let below = state.margin_ratios.iter().filter(|r| **r < 1.0).count();
     let near = state.margin_ratios.iter().filter(|r| (1.0..1.5).contains(*r)).count();
     egui::Grid::new(format!("headline-{}", run.name)).striped(true).show(ui, |ui| {
@@ -414,11 +428,14 @@ fn headline(ui: &mut egui::Ui, run: &RunView, seed: u64, mode: MarginMode) {
         };
         row("tick", format!("{} / {} (seed {seed})", state.tick, state.total_ticks));
         if let Some(r) = last {
+            row("market", r.symbol.clone());
             row("reference", format!("{:.1}", r.reference));
             row("mark", format!("{:.1}", r.mark));
             row("open interest", format!("{:.3}", r.open_interest));
         }
-        row("max drawdown", format!("{:.1}%", 100.0 * s.mark_max_drawdown));
+        if let Some(m) = s.markets.get(k) {
+            row("max drawdown", format!("{:.1}%", 100.0 * m.mark_max_drawdown));
+        }
         let mode = match mode {
             MarginMode::Cross => "cross".to_owned(),
             MarginMode::Isolated => "isolated".to_owned(),
@@ -426,7 +443,9 @@ fn headline(ui: &mut egui::Ui, run: &RunView, seed: u64, mode: MarginMode) {
                 format!("portfolio, offsets up to {}%", max_offset * Decimal::ONE_HUNDRED)
             }
         };
-        row("margin", format!("{} initial / {} maintenance, {mode}", state.margin.initial, state.margin.maintenance));
+        if let Some(i) = state.instruments.get(k) {
+            row("margin", format!("{} initial / {} maintenance, {mode}", i.margin.initial, i.margin.maintenance));
+        }
         row("liquidations", format!("{} ({} accounts)", s.liquidations, s.accounts_liquidated));
         row("liquidated", format!("{:.0}", s.liquidated_notional));
         row("below maintenance", below.to_string());

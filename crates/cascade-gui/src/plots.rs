@@ -1,8 +1,9 @@
-//! The plots: prices (and, with several markets, each market's move), the depth ladder, liquidations, the insurance
-//! fund and bad debt, margin ratios.
+//! The plots: one instrument's prices and depth ladder (the one chosen in the window), with several instruments each
+//! one's move, and the venue's liquidations, insurance fund and bad debt, and margin ratios.
 
 use crate::view::RunView;
 use cascade_core::money::to_f64;
+use cascade_sim::record::MarketTick;
 use egui::Color32;
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Span, VLine};
 
@@ -26,6 +27,12 @@ const MAX_POINTS: usize = 2000;
 fn series(run: &RunView, value: impl Fn(&cascade_sim::record::TickRecord) -> Option<f64>) -> PlotPoints<'static> {
     let points: Vec<[f64; 2]> =
         hours(run).zip(run.records.iter()).filter_map(|(h, r)| value(r).map(|v| [h, v])).collect();
+    decimate(points).into()
+}
+
+/// A series of instrument `k`'s rows.
+fn instrument_series(run: &RunView, k: usize, value: impl Fn(&MarketTick) -> Option<f64>) -> PlotPoints<'static> {
+    let points: Vec<[f64; 2]> = hours(run).zip(run.rows_of(k)).filter_map(|(h, r)| value(r).map(|v| [h, v])).collect();
     decimate(points).into()
 }
 
@@ -59,10 +66,11 @@ fn shade_shocks(plot: &mut egui_plot::PlotUi<'_>, run: &RunView) {
     }
 }
 
-/// Reference, oracle, mark, book mid and last trade over time; shock windows shaded; liquidations marked on the
-/// mark; a comparison run's mark overlaid.
-pub fn prices(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
+/// Instrument `k`'s reference, oracle, mark, book mid and last trade over time; shock windows shaded; its
+/// liquidations marked on the mark; a comparison run's mark overlaid.
+pub fn prices(ui: &mut egui::Ui, runs: &[RunView], k: usize, height: f32) {
     let Some(run) = runs.first() else { return };
+    let series = |run: &RunView, value: fn(&MarketTick) -> Option<f64>| instrument_series(run, k, value);
     Plot::new("prices")
         .legend(Legend::default())
         .height(height)
@@ -87,7 +95,7 @@ pub fn prices(ui: &mut egui::Ui, runs: &[RunView], height: f32) {
         });
 }
 
-/// With several markets: each market's mark as a change from its first value, in percent, so markets of any price
+/// With several instruments: each one's mark as a change from its first value, in percent, so markets of any price
 /// level share one axis; shocks marked as on the price plot.
 pub fn markets(ui: &mut egui::Ui, run: &RunView, height: f32) {
     let hour = |tick: u64| run.records.get(tick as usize).map(|r| r.time_s / 3600.0);
@@ -98,8 +106,8 @@ pub fn markets(ui: &mut egui::Ui, run: &RunView, height: f32) {
         .y_axis_label("mark, % from start")
         .show(ui, |plot| {
             shade_shocks(plot, run);
-            for symbol in run.symbols() {
-                let rows = run.market_records.iter().filter(|r| r.symbol == symbol);
+            for (k, symbol) in run.symbols().into_iter().enumerate() {
+                let rows = run.rows_of(k);
                 let Some(first) = rows.clone().next().map(|r| to_f64(r.mark)) else { continue };
                 let points: Vec<[f64; 2]> =
                     rows.filter_map(|r| Some([hour(r.tick)?, 100.0 * (to_f64(r.mark) / first - 1.0)])).collect();
@@ -108,14 +116,14 @@ pub fn markets(ui: &mut egui::Ui, run: &RunView, height: f32) {
         });
 }
 
-/// The order book now: resting notional at each price, bids and asks.
-pub fn depth_ladder(ui: &mut egui::Ui, run: &RunView, height: f32) {
-    let Some(state) = &run.latest else { return };
+/// Instrument `k`'s order book now: resting notional at each price, bids and asks.
+pub fn depth_ladder(ui: &mut egui::Ui, run: &RunView, k: usize, height: f32) {
+    let Some(state) = run.instrument(k) else { return };
     let bars = |levels: &[(cascade_core::Decimal, cascade_core::Decimal)], color| {
         levels.iter().map(|(p, q)| Bar::new(to_f64(*p), to_f64(*p * *q) / 1e3).fill(color)).collect::<Vec<_>>()
     };
     let [bids, asks] = &state.book;
-    ui.label(format!("Order book now: {} bid and {} ask levels", bids.len(), asks.len()));
+    ui.label(format!("{} order book now: {} bid and {} ask levels", state.symbol, bids.len(), asks.len()));
     if bids.is_empty() && asks.is_empty() {
         ui.label("The book is empty: forced selling took every resting order this tick.");
         return;

@@ -8,11 +8,11 @@ use cascade_sim::runner::RunState;
 pub struct RunView {
     /// Scenario name.
     pub name: String,
-    /// Every tick record so far.
+    /// The venue's row of every tick so far.
     pub records: Vec<TickRecord>,
     /// Every event so far.
     pub events: Vec<Event>,
-    /// With several markets, every market's rows so far.
+    /// Every instrument's rows so far, tick by tick in instrument order.
     pub market_records: Vec<MarketTick>,
     /// The latest state (its `new_records` and `new_events` are already appended above and emptied).
     pub latest: Option<RunState>,
@@ -32,16 +32,20 @@ impl RunView {
         self.latest = Some(state);
     }
 
-    /// The symbols of the world's markets, when it has several (empty otherwise).
+    /// The symbols of the world's instruments, in instrument order (empty before the first update).
     pub fn symbols(&self) -> Vec<&str> {
-        let mut symbols: Vec<&str> = Vec::new();
-        for r in &self.market_records {
-            if symbols.contains(&r.symbol.as_str()) {
-                break;
-            }
-            symbols.push(&r.symbol);
-        }
-        symbols
+        self.latest.as_ref().map_or_else(Vec::new, |s| s.instruments.iter().map(|i| i.symbol.as_str()).collect())
+    }
+
+    /// Instrument `k`'s rows so far, tick by tick.
+    pub fn rows_of(&self, k: usize) -> impl Iterator<Item = &MarketTick> + Clone {
+        let per_tick = self.latest.as_ref().map_or(1, |s| s.instruments.len().max(1));
+        self.market_records.iter().skip(k).step_by(per_tick)
+    }
+
+    /// Instrument `k` now: its book and margin fractions.
+    pub fn instrument(&self, k: usize) -> Option<&cascade_sim::InstrumentState> {
+        self.latest.as_ref()?.instruments.get(k)
     }
 
     /// Ticks completed.

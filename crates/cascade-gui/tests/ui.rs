@@ -163,8 +163,16 @@ fn a_world_of_several_markets_shows_each_market_s_move() {
     assert_eq!(harness.state().market_symbols(), vec!["BTC-PERP".to_owned(), "ETH-PERP".to_owned()]);
     harness.step();
     assert!(harness.query_by_label_contains("ETH-PERP").is_some(), "the markets plot has a line per market");
-    // A one-market world has no such plot.
-    let single = self::harness(false);
-    assert!(single.state().market_symbols().is_empty());
+    // Choosing the second market shows its book.
+    harness.get_by_label("market shown").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "ETH-PERP").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("ETH-PERP order book now").is_some());
+    // A one-market world has no such plot, and no choice of market.
+    let mut single = self::harness(false);
+    until(&mut single, |app| app.market_symbols().len() == 1);
+    assert_eq!(single.state().market_symbols(), vec!["BTC-PERP".to_owned()]);
     assert!(single.query_by_label_contains("ETH-PERP").is_none());
+    assert!(single.query_by_label_contains("market shown").is_none());
 }

@@ -7,18 +7,19 @@ use crate::components::{
 };
 use crate::recorder::{Recorder, Recording};
 use crate::resources::{
-    AgentIndex, Audit, Clock, Correlations, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine,
-    MarginIndex, Market, MarketSpec, Markets, OracleRules, PlannedTrade, Populations, Shocks, TickFlow, TradeSchedule,
-    VenueLedger,
+    AgentIndex, Audit, Clock, ContractSpec, Correlations, Faults, Instrument, Instruments, LastLiquidation,
+    LiquidationQueue, LiquidationRules, MarginEngine, MarginIndex, OracleRules, PlannedTrade, Populations, Shocks,
+    TickFlow, TradeSchedule, Underlying, Underlyings, VenueLedger,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{OrderBook, Side};
+use cascade_core::instrument::InstrumentKind;
 use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::process::{ReferenceParams, ReferenceProcess, SECONDS_PER_YEAR, VolatilityModel};
 use cascade_core::rng::{domain, lognormal, stream};
 use cascade_core::stats::Ewma;
-use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
 use cascade_scenario::{Agents, MarginMode, MarketSetup, ReferenceModel, Scenario, ShockKind};
 use rand::RngExt;
 use std::collections::VecDeque;
@@ -26,32 +27,36 @@ use std::collections::VecDeque;
 /// Cent precision for collateral drawn from a distribution.
 const CENT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
-/// Builds the world of `scenario` with random streams derived from `seed`. Agents are numbered market by market in
-/// population order (market makers, arbitrageurs, noise traders, backstop liquidators, leveraged traders), then the
-/// pair traders.
+/// Builds the world of `scenario` with random streams derived from `seed`. Each of the scenario's markets is an
+/// underlying with one linear perpetual written on it (underlying `k`, instrument `k`). Agents are numbered market
+/// by market in population order (market makers, arbitrageurs, noise traders, backstop liquidators, leveraged
+/// traders), then the pair traders.
 pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut world = World::new();
     let mut ledger = money::Ledger::default();
     ledger.seed_insurance_fund(scenario.liquidation.insurance_fund)?;
 
     let sides = scenario.markets();
-    let mut markets = Vec::new();
+    let (mut underlyings, mut instruments) = (Vec::new(), Vec::new());
     for (k, setup) in sides.iter().enumerate() {
-        markets.push(build_market(scenario, setup, MarketId(k as u16), seed)?);
+        let underlying = build_underlying(scenario, setup, UnderlyingId(k as u16), seed)?;
+        instruments.push(build_instrument(scenario, setup, InstrumentId(k as u16), &underlying));
+        underlyings.push(underlying);
     }
     let calm: Vec<f64> = sides.iter().map(|m| calm_variance(scenario, &m.reference)).collect();
-    let marks: Vec<Decimal> = markets.iter().map(|m| m.mark_price).collect();
+    let marks: Vec<Decimal> = instruments.iter().map(|m| m.mark_price).collect();
     world.insert_resource(Clock { tick: 0, ticks: scenario.ticks, tick_seconds: scenario.tick_seconds });
-    world.insert_resource(Markets(markets));
+    world.insert_resource(Underlyings(underlyings));
+    world.insert_resource(Instruments(instruments));
 
     let mut index = AgentIndex::default();
     let mut schedule = TradeSchedule::default();
-    let mut spawner = AgentSpawner { seed, market: MarketId(0), index: &mut index, ledger: &mut ledger };
+    let mut spawner = AgentSpawner { seed, instrument: InstrumentId(0), index: &mut index, ledger: &mut ledger };
     for (k, setup) in sides.iter().enumerate() {
-        spawner.market = MarketId(k as u16);
+        spawner.instrument = InstrumentId(k as u16);
         spawn_populations(&mut world, &mut spawner, &mut schedule, scenario, &setup.agents, k)?;
     }
-    spawner.market = MarketId(0);
+    spawner.instrument = InstrumentId(0);
     spawn_pair_traders(&mut world, &mut spawner, &mut schedule, scenario)?;
     for actions in schedule.0.values_mut() {
         actions.sort_by_key(|(id, _)| *id);
@@ -60,7 +65,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     for (k, setup) in sides.iter().enumerate() {
         for i in 0..scenario.oracle.sources {
             world.spawn(OracleFeed {
-                market: MarketId(k as u16),
+                underlying: UnderlyingId(k as u16),
                 index: i,
                 delay_ticks: scenario.oracle.delay_ticks + i,
                 noise: scenario.oracle.noise,
@@ -149,7 +154,7 @@ fn spawn_populations(
         }),
         _ => None,
     });
-    let market = spawner.market;
+    let instrument = spawner.instrument;
     for (cohort_index, cohort) in std::iter::once(base).chain(waves).enumerate() {
         for n in 0..cohort.count {
             // Each trader's draws come from a stream of its own (market, cohort, index), so they do not depend on
@@ -164,7 +169,7 @@ fn spawn_populations(
             let collateral = from_f64(capital, CENT, "leveraged trader capital")?.max(CENT);
             let leverage = from_f64(leverage, Decimal::new(1, 2), "leverage")?;
             let id = spawner.spawn(world, collateral, LeveragedTrader { entry_tick, side, leverage })?;
-            schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { market, side, leverage }));
+            schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { instrument, side, leverage }));
             if cohort.holding_ticks > 0.0 {
                 let u: f64 = rng.random();
                 let hold = (-cohort.holding_ticks * libm::log(1.0 - u)).ceil().max(1.0) as u64;
@@ -175,7 +180,7 @@ fn spawn_populations(
     Ok(())
 }
 
-/// Spawns the pair traders: long one of the first two markets and short the other, each leg half the gross
+/// Spawns the pair traders: long one of the first two instruments and short the other, each leg half the gross
 /// notional; one account holding both legs, or (isolated margin) one account per leg with half the capital each.
 fn spawn_pair_traders(
     world: &mut World,
@@ -184,7 +189,7 @@ fn spawn_pair_traders(
     scenario: &Scenario,
 ) -> Result<(), SimError> {
     let p = &scenario.agents.pair_traders;
-    let (first, second) = (MarketId(0), MarketId(1));
+    let (first, second) = (InstrumentId(0), InstrumentId(1));
     let isolated = scenario.margin.mode == MarginMode::Isolated;
     for n in 0..p.count {
         let mut rng = stream(spawner.seed, domain::PAIR, u64::from(n));
@@ -195,17 +200,18 @@ fn spawn_pair_traders(
         let legs = [(buy, Side::Buy), (sell, Side::Sell)];
         if isolated {
             let half = (capital / Decimal::TWO).round_dp(2);
-            for (market, side) in legs {
-                spawner.market = market;
+            for (instrument, side) in legs {
+                spawner.instrument = instrument;
                 let id = spawner.spawn(world, half, PairTrader { entry_tick })?;
                 let leverage = leg_leverage * Decimal::TWO;
-                schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { market, side, leverage }));
+                let open = PlannedTrade::Open { instrument, side, leverage };
+                schedule.0.entry(entry_tick).or_default().push((id, open));
             }
-            spawner.market = first;
+            spawner.instrument = first;
         } else {
             let id = spawner.spawn(world, capital, PairTrader { entry_tick })?;
-            for (market, side) in legs {
-                let open = PlannedTrade::Open { market, side, leverage: leg_leverage };
+            for (instrument, side) in legs {
+                let open = PlannedTrade::Open { instrument, side, leverage: leg_leverage };
                 schedule.0.entry(entry_tick).or_default().push((id, open));
             }
         }
@@ -216,7 +222,7 @@ fn spawn_pair_traders(
 /// Spawns agents with dense ids, their deposits booked in the ledger.
 struct AgentSpawner<'a> {
     seed: u64,
-    market: MarketId,
+    instrument: InstrumentId,
     index: &'a mut AgentIndex,
     ledger: &'a mut money::Ledger,
 }
@@ -227,7 +233,7 @@ impl AgentSpawner<'_> {
         self.ledger.deposit(collateral)?;
         let rng = AgentRng(stream(self.seed, domain::AGENT, u64::from(id.0)));
         let account = Account(Portfolio::with_collateral(collateral));
-        let entity = world.spawn((Agent { id, market: self.market }, account, rng, role)).id();
+        let entity = world.spawn((Agent { id, instrument: self.instrument }, account, rng, role)).id();
         self.index.entities.push(entity);
         Ok(id)
     }
@@ -247,7 +253,13 @@ struct Cohort {
     holding_ticks: f64,
 }
 
-fn build_market(scenario: &Scenario, setup: &MarketSetup, id: MarketId, seed: u64) -> Result<Market, SimError> {
+/// The underlying of a scenario market: its reference process (or replayed series) and its oracle state.
+fn build_underlying(
+    scenario: &Scenario,
+    setup: &MarketSetup,
+    id: UnderlyingId,
+    seed: u64,
+) -> Result<Underlying, SimError> {
     let (m, r) = (&setup.contract, &setup.reference);
     let initial = to_f64(m.initial_price);
     let calm = r.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
@@ -294,9 +306,35 @@ fn build_market(scenario: &Scenario, setup: &MarketSetup, id: MarketId, seed: u6
         _ => m.initial_price,
     };
     let history_len = (scenario.oracle.delay_ticks + scenario.oracle.sources + max_lag) as usize;
-    Ok(Market {
+    Ok(Underlying {
         id,
-        spec: MarketSpec {
+        symbol: m.symbol.clone(),
+        price_step: m.tick_size,
+        reference,
+        reference_rng: stream(seed, domain::REFERENCE, u64::from(id.0)),
+        reference_history: VecDeque::from(vec![start; history_len]),
+        history_len,
+        pending_gap: 0.0,
+        flow_impact: r.flow_impact,
+        previous_net_taker_notional: 0.0,
+        calm_volatility_per_tick: calm,
+        oracle_price: initial_price,
+        oracle_stale: false,
+        oracle_medians: VecDeque::new(),
+        twap_ticks: scenario.oracle.twap_ticks.max(1) as usize,
+        oracle_rejections: 0,
+    })
+}
+
+/// The linear perpetual of a scenario market, written on `underlying` and marked at its oracle price to start.
+fn build_instrument(scenario: &Scenario, setup: &MarketSetup, id: InstrumentId, underlying: &Underlying) -> Instrument {
+    let m = &setup.contract;
+    let calm = underlying.calm_volatility_per_tick;
+    Instrument {
+        id,
+        underlying: underlying.id,
+        kind: InstrumentKind::LinearPerpetual,
+        spec: ContractSpec {
             symbol: m.symbol.clone(),
             tick_size: m.tick_size,
             lot_size: m.lot_size,
@@ -307,28 +345,16 @@ fn build_market(scenario: &Scenario, setup: &MarketSetup, id: MarketId, seed: u6
             liquidation_fee: scenario.liquidation.fee,
             funding_interval: scenario.funding.interval_ticks,
             funding_cap: scenario.funding.cap,
-            flow_impact: r.flow_impact,
-            calm_volatility_per_tick: calm,
         },
         book: OrderBook::new(),
-        reference,
-        reference_rng: stream(seed, domain::REFERENCE, u64::from(id.0)),
-        reference_history: VecDeque::from(vec![start; history_len]),
-        history_len,
-        pending_gap: 0.0,
-        oracle_price: initial_price,
-        oracle_stale: false,
-        oracle_medians: VecDeque::new(),
-        twap_ticks: scenario.oracle.twap_ticks.max(1) as usize,
-        mark_price: initial_price,
+        mark_price: underlying.oracle_price,
         margin: crate::systems::margin::starting_schedule(&scenario.margin),
         last_trade: None,
         open_interest: Decimal::ZERO,
         inbox: Vec::new(),
         flow: TickFlow::default(),
-        previous_net_taker_notional: 0.0,
         premium_sum: 0.0,
         premium_count: 0,
         mark_volatility: Ewma::new(scenario.agents.market_makers.volatility_lambda, calm * calm),
-    })
+    }
 }

@@ -4,15 +4,15 @@ use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::Side;
 use cascade_core::rng::StreamRng;
-use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
 
-/// Who an agent is and which market it trades.
+/// Who an agent is and which instrument it trades.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Agent {
     /// Stable id; orders everything that must be deterministic.
     pub id: AgentId,
-    /// The market the agent trades.
-    pub market: MarketId,
+    /// The instrument the agent trades (a pair trader holding both legs in one account: the first).
+    pub instrument: InstrumentId,
 }
 
 /// An agent's margin account: collateral and positions.
@@ -50,7 +50,7 @@ pub struct LeveragedTrader {
     pub leverage: Decimal,
 }
 
-/// A pair trader: long the first market and short the second from `entry_tick` on (one account with both legs, or
+/// A pair trader: long the first instrument and short the second from `entry_tick` on (one account with both legs, or
 /// under isolated margin one account per leg).
 #[derive(Component, Debug, Clone, Copy)]
 pub struct PairTrader {
@@ -58,12 +58,12 @@ pub struct PairTrader {
     pub entry_tick: u64,
 }
 
-/// One oracle source reporting a market's reference price with a delay and noise.
+/// One oracle source reporting an underlying's reference price with a delay and noise.
 #[derive(Component, Debug, Clone)]
 pub struct OracleFeed {
-    /// The market it reports on.
-    pub market: MarketId,
-    /// Index of the source within the market; orders the sources.
+    /// The underlying it reports on.
+    pub underlying: UnderlyingId,
+    /// Index of the source within the underlying; orders the sources.
     pub index: u32,
     /// How many ticks old the reference it reports is.
     pub delay_ticks: u32,
@@ -71,7 +71,7 @@ pub struct OracleFeed {
     pub noise: f64,
     /// Its random stream.
     pub rng: StreamRng,
-    /// Its latest accepted print, on the market's tick grid.
+    /// Its latest accepted print, on the underlying's price grid.
     pub price: Decimal,
     /// Tick of its latest accepted print.
     pub last_update: u64,

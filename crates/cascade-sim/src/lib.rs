@@ -27,11 +27,12 @@ pub mod systems;
 use crate::components::Account;
 use crate::record::{Event, TickRecord};
 use crate::recorder::{Recorder, Recording};
-use crate::resources::{Audit, Clock, Faults, Markets, VenueLedger};
+use crate::resources::{Audit, Clock, Faults, Instruments, VenueLedger};
 use crate::summary::Summary;
 use bevy_ecs::prelude::*;
+use cascade_core::margin::MarginRates;
 use cascade_core::money::{ConservationError, Ledger, MoneyError};
-use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_core::{AgentId, Decimal, InstrumentId};
 use cascade_scenario::Scenario;
 
 /// Why a simulation could not go on.
@@ -43,11 +44,11 @@ pub enum SimError {
     /// The ledger does not add up.
     #[error(transparent)]
     Conservation(#[from] ConservationError),
-    /// Open quantities in a market do not net to zero.
-    #[error("open quantities in market {} net to {quantity}, not zero", market.0)]
+    /// Open quantities in an instrument do not net to zero.
+    #[error("open quantities in instrument {} net to {quantity}, not zero", instrument.0)]
     OpenQuantity {
-        /// The market.
-        market: MarketId,
+        /// The instrument.
+        instrument: InstrumentId,
         /// The net quantity.
         quantity: Decimal,
     },
@@ -58,10 +59,10 @@ pub enum SimError {
     #[error("writing records: {0}")]
     Output(String),
     /// The margin index and a full scan disagree on which accounts are liquidatable (a bug; audited runs only).
-    #[error("the margin index missed liquidatable accounts in market {}", market.0)]
+    #[error("the margin index missed liquidatable accounts in instrument {}", instrument.0)]
     IndexMismatch {
-        /// The market.
-        market: MarketId,
+        /// The instrument.
+        instrument: InstrumentId,
     },
     /// An order or fill names an agent the world does not have.
     #[error("no account for agent {0}")]
@@ -71,12 +72,23 @@ pub enum SimError {
 /// Counters of the margin engine's work (see [`Simulation::margin_engine_stats`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MarginEngineStats {
-    /// Market-ticks checked through the index of liquidation prices.
+    /// Instrument-ticks checked through the index of liquidation prices.
     pub indexed_checks: u64,
-    /// Market-ticks checked by scanning every account (the schedule moved, or has no closed form).
+    /// Instrument-ticks checked by scanning every account (the schedule moved, or has no closed form).
     pub full_scans: u64,
     /// Ticks on which a predictive policy could not fit its model and used the EWMA forecast.
     pub forecast_fallback_ticks: u64,
+}
+
+/// One instrument as a front end shows it: its symbol, its book and the margin fractions in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstrumentState {
+    /// The instrument's symbol.
+    pub symbol: String,
+    /// Bids then asks, best first, `(price, quantity)`.
+    pub book: [Vec<(Decimal, Decimal)>; 2],
+    /// Margin fractions in force (with a tiered policy, its first bracket's).
+    pub margin: MarginRates,
 }
 
 /// One world and its tick schedule.
@@ -144,10 +156,10 @@ impl Simulation {
 
     /// Checks conservation of the ledger and of open quantities now.
     pub fn audit(&mut self) -> Result<(), SimError> {
-        let markets = self.world.resource::<Markets>().0.len();
+        let instruments = self.world.resource::<Instruments>().0.len();
         let ledger = self.world.resource::<VenueLedger>().0.clone();
         let mut accounts = self.world.query::<&Account>();
-        systems::metrics::check_conservation(accounts.iter(&self.world), &ledger, markets)
+        systems::metrics::check_conservation(accounts.iter(&self.world), &ledger, instruments)
     }
 
     /// The ledger's sinks and deposits.
@@ -160,7 +172,7 @@ impl Simulation {
         self.world.resource::<Recorder>().kept()
     }
 
-    /// One record per completed tick (empty unless rows are kept in memory).
+    /// The venue's row of every completed tick (empty unless rows are kept in memory).
     pub fn records(&self) -> &[TickRecord] {
         self.kept().map_or(&[], |k| &k.ticks)
     }
@@ -170,7 +182,7 @@ impl Simulation {
         self.kept().map_or(&[], |k| &k.events)
     }
 
-    /// With several markets, one row per market and tick (empty for a single market, or unless rows are kept).
+    /// One row per instrument and completed tick, tick by tick in instrument order (empty unless rows are kept).
     pub fn market_records(&self) -> &[record::MarketTick] {
         self.kept().map_or(&[], |k| &k.markets)
     }
@@ -214,24 +226,19 @@ impl Simulation {
         }
     }
 
-    /// The margin fractions of the first market (with a tiered policy, its first bracket's).
-    pub fn margin_rates(&self) -> cascade_core::margin::MarginRates {
-        self.world.resource::<Markets>().0[0].margin.rates
-    }
-
-    /// Replaces the margin rules from the next tick on: every market starts again from `margin`'s schedule (an
-    /// adaptive policy then moves it, keeping the return history seen so far), and the change is logged as an
-    /// event. The caller validates `margin` (as a scenario's). The margin mode applies from now on, but accounts were split
+    /// Replaces the margin rules from the next tick on: every instrument starts again from `margin`'s schedule (an
+    /// adaptive policy then moves it, keeping the return history seen so far), and the change is logged as an event.
+    /// The caller validates `margin` (as a scenario's). The margin mode applies from now on, but accounts were split
     /// per position (isolated margin) when the world was built.
     pub fn set_margin(&mut self, margin: &cascade_scenario::Margin) {
         let tick = self.tick();
         {
             let mut engine = self.world.resource_mut::<resources::MarginEngine>();
-            let states = std::mem::take(&mut engine.markets);
+            let states = std::mem::take(&mut engine.instruments);
             let variances: Vec<f64> = states.iter().map(|s| s.volatility.variance).collect();
             let marks: Vec<Decimal> = states.iter().map(|s| s.previous_mark).collect();
             let mut fresh = resources::MarginEngine::new(margin, &variances, &marks, engine.correlation.clone());
-            for (state, old) in fresh.markets.iter_mut().zip(states) {
+            for (state, old) in fresh.instruments.iter_mut().zip(states) {
                 state.returns = old.returns;
                 state.returns_seen = old.returns_seen;
             }
@@ -239,8 +246,8 @@ impl Simulation {
             *engine = fresh;
         }
         let schedule = systems::margin::starting_schedule(margin);
-        for market in &mut self.world.resource_mut::<Markets>().0 {
-            market.margin = schedule.clone();
+        for instrument in &mut self.world.resource_mut::<Instruments>().0 {
+            instrument.margin = schedule.clone();
         }
         let detail = format!(
             "margin policy={:?} initial={} maintenance={} max_increase_per_tick={} stress_buffer={}",
@@ -254,26 +261,33 @@ impl Simulation {
         }
     }
 
-    /// The first market's book: up to `levels` price levels a side, best first, as `(price, quantity)`.
-    pub fn book_levels(&self, levels: usize) -> [Vec<(Decimal, Decimal)>; 2] {
-        let book = &self.world.resource::<Markets>().0[0].book;
-        let mut sides = [book.levels(cascade_core::book::Side::Buy), book.levels(cascade_core::book::Side::Sell)];
-        for side in &mut sides {
-            side.truncate(levels);
-        }
-        sides
+    /// Every instrument as it stands now, in instrument order, its book cut to `levels` price levels a side.
+    pub fn instruments(&self, levels: usize) -> Vec<InstrumentState> {
+        let instruments = &self.world.resource::<Instruments>().0;
+        instruments
+            .iter()
+            .map(|i| {
+                let mut book =
+                    [i.book.levels(cascade_core::book::Side::Buy), i.book.levels(cascade_core::book::Side::Sell)];
+                for side in &mut book {
+                    side.truncate(levels);
+                }
+                InstrumentState { symbol: i.spec.symbol.clone(), book, margin: i.margin.rates }
+            })
+            .collect()
     }
 
     /// Every account with a position: its margin ratio (equity over maintenance requirement, under the margin mode)
     /// at the marks; below 1 it is liquidatable.
     pub fn margin_ratios(&mut self) -> Vec<f64> {
         let mut query = self.world.query::<&Account>();
-        let (markets, engine) = (self.world.resource::<Markets>(), self.world.resource::<resources::MarginEngine>());
+        let (instruments, engine) =
+            (self.world.resource::<Instruments>(), self.world.resource::<resources::MarginEngine>());
         query
             .iter(&self.world)
             .filter(|a| a.0.positions.iter().any(|p| !p.quantity.is_zero()))
             .filter_map(|a| {
-                let h = health::account_health(markets, engine, &a.0).ok()?;
+                let h = health::account_health(instruments, engine, &a.0).ok()?;
                 h.margin_ratio().map(cascade_core::money::to_f64)
             })
             .collect()

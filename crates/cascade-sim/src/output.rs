@@ -5,6 +5,7 @@
 use crate::Simulation;
 use crate::record::{Event, MarketTick, TickRecord};
 use crate::recorder::RecordSink;
+use cascade_core::Decimal;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -84,14 +85,13 @@ pub enum OutputError {
 }
 
 /// Writes the four output files of `sim` into `dir` (created if missing), and `markets.csv` when the world has
-/// several markets. The simulation must keep its rows in memory ([`Recording::Memory`]); a streamed run has
+/// several instruments. The simulation must keep its rows in memory ([`Recording::Memory`]); a streamed run has
 /// written its rows already and needs only [`write_summary`].
 pub fn write_run(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Result<(), OutputError> {
     let rows = sim.kept().ok_or_else(|| OutputError::NotKept { path: dir.display().to_string() })?;
     let mut sink = FileSink::create(dir)?;
-    rows.ticks.iter().try_for_each(|r| sink.tick(r))?;
+    rows.by_tick().try_for_each(|(row, markets)| sink.tick(row, markets))?;
     rows.events.iter().try_for_each(|e| sink.event(e))?;
-    rows.markets.iter().try_for_each(|m| sink.market(m))?;
     sink.finish()?;
     write_summary(dir, sim, manifest)
 }
@@ -102,8 +102,9 @@ pub fn write_summary(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Resul
     write_json(&dir.join("manifest.json"), manifest)
 }
 
-/// Streams a run's rows into `timeseries.csv`, `events.csv` and (from the first per-market row) `markets.csv`
-/// of a directory, as the run goes.
+/// Streams a run's rows into the files of a directory as the run goes: `events.csv`, and for a world of one
+/// instrument `timeseries.csv` with the venue's and the instrument's columns in one row per tick; for a world of
+/// several, `timeseries.csv` with the venue's columns and `markets.csv` with one row per instrument and tick.
 pub struct FileSink {
     dir: PathBuf,
     ticks: csv::Writer<std::fs::File>,
@@ -134,25 +135,28 @@ fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>, OutputError> {
 }
 
 impl RecordSink for FileSink {
-    fn tick(&mut self, row: &TickRecord) -> Result<(), OutputError> {
-        let dir = &self.dir;
-        self.ticks.serialize(row).map_err(|source| OutputError::Csv { path: in_dir(dir, "timeseries.csv"), source })
+    fn tick(&mut self, venue: &TickRecord, markets: &[MarketTick]) -> Result<(), OutputError> {
+        let ticks = in_dir(&self.dir, "timeseries.csv");
+        if let [market] = markets {
+            let row = SoleMarketRow::new(venue, market);
+            return self.ticks.serialize(row).map_err(|source| OutputError::Csv { path: ticks, source });
+        }
+        self.ticks.serialize(venue).map_err(|source| OutputError::Csv { path: ticks, source })?;
+        if self.markets.is_none() {
+            self.markets = Some(csv_writer(&self.dir.join("markets.csv"))?);
+        }
+        if let Some(writer) = &mut self.markets {
+            for row in markets {
+                let path = in_dir(&self.dir, "markets.csv");
+                writer.serialize(row).map_err(|source| OutputError::Csv { path, source })?;
+            }
+        }
+        Ok(())
     }
 
     fn event(&mut self, row: &Event) -> Result<(), OutputError> {
         let dir = &self.dir;
         self.events.serialize(row).map_err(|source| OutputError::Csv { path: in_dir(dir, "events.csv"), source })
-    }
-
-    fn market(&mut self, row: &MarketTick) -> Result<(), OutputError> {
-        if self.markets.is_none() {
-            self.markets = Some(csv_writer(&self.dir.join("markets.csv"))?);
-        }
-        let path = in_dir(&self.dir, "markets.csv");
-        match &mut self.markets {
-            Some(writer) => writer.serialize(row).map_err(|source| OutputError::Csv { path, source }),
-            None => Ok(()),
-        }
     }
 
     fn finish(&mut self) -> Result<(), OutputError> {
@@ -177,4 +181,74 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A row of `timeseries.csv` in a world of one instrument: the venue's and the instrument's columns together.
+#[derive(Serialize)]
+struct SoleMarketRow {
+    tick: u64,
+    time_s: f64,
+    reference: f64,
+    oracle: Decimal,
+    mark: Decimal,
+    best_bid: Option<Decimal>,
+    best_ask: Option<Decimal>,
+    last_trade: Option<Decimal>,
+    bid_depth_1pct: Decimal,
+    ask_depth_1pct: Decimal,
+    volume: Decimal,
+    notional_volume: Decimal,
+    open_interest: Decimal,
+    initial_margin: Decimal,
+    maintenance_margin: Decimal,
+    margin_locked: Decimal,
+    margin_locked_standalone: Decimal,
+    liquidations: u32,
+    liquidated_notional: Decimal,
+    rejected_orders: u32,
+    backstop_notional: Decimal,
+    deleveraged_notional: Decimal,
+    socialized_loss: Decimal,
+    oracle_stale: bool,
+    oracle_rejections: u32,
+    funding_rate: Option<Decimal>,
+    insurance_fund: Decimal,
+    bad_debt: Decimal,
+    fees: Decimal,
+}
+
+impl SoleMarketRow {
+    fn new(venue: &TickRecord, m: &MarketTick) -> Self {
+        Self {
+            tick: venue.tick,
+            time_s: venue.time_s,
+            reference: m.reference,
+            oracle: m.oracle,
+            mark: m.mark,
+            best_bid: m.best_bid,
+            best_ask: m.best_ask,
+            last_trade: m.last_trade,
+            bid_depth_1pct: m.bid_depth_1pct,
+            ask_depth_1pct: m.ask_depth_1pct,
+            volume: m.volume,
+            notional_volume: m.notional_volume,
+            open_interest: m.open_interest,
+            initial_margin: m.initial_margin,
+            maintenance_margin: m.maintenance_margin,
+            margin_locked: venue.margin_locked,
+            margin_locked_standalone: venue.margin_locked_standalone,
+            liquidations: m.liquidations,
+            liquidated_notional: m.liquidated_notional,
+            rejected_orders: m.rejected_orders,
+            backstop_notional: m.backstop_notional,
+            deleveraged_notional: m.deleveraged_notional,
+            socialized_loss: m.socialized_loss,
+            oracle_stale: m.oracle_stale,
+            oracle_rejections: m.oracle_rejections,
+            funding_rate: m.funding_rate,
+            insurance_fund: venue.insurance_fund,
+            bad_debt: venue.bad_debt,
+            fees: venue.fees,
+        }
+    }
 }

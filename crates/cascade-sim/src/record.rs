@@ -1,44 +1,22 @@
-//! What a run records: one [`TickRecord`] per tick, an [`Event`] per liquidation or shock, and a [`Summary`].
+//! What a run records: one [`TickRecord`] of the venue and one [`MarketTick`] per instrument each tick, an
+//! [`Event`] per liquidation or shock, and a [`crate::summary::Summary`].
 //! Money and prices are exact decimals (written as strings); statistics are `f64`.
 
 use cascade_core::Decimal;
 use serde::Serialize;
 
-/// One market's state at the end of a tick, when the world has several markets (`markets.csv`).
+/// One instrument's state at the end of a tick, with its underlying's prices. A world of one instrument writes
+/// these columns into `timeseries.csv` beside the venue's ([`TickRecord`]); a world of several writes one row per
+/// instrument and tick into `markets.csv`, in this column order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MarketTick {
     /// Tick index (0-based).
     pub tick: u64,
-    /// The market's symbol.
+    /// The instrument's symbol.
     pub symbol: String,
-    /// Reference price.
+    /// Reference (wider-market) price of its underlying.
     pub reference: f64,
-    /// Mark price.
-    pub mark: Decimal,
-    /// Open interest, base units.
-    pub open_interest: Decimal,
-    /// Initial margin fraction in force.
-    pub initial_margin: Decimal,
-    /// Maintenance margin fraction in force.
-    pub maintenance_margin: Decimal,
-    /// Liquidation close-outs this tick.
-    pub liquidations: u32,
-    /// Notional closed by liquidations this tick, quote.
-    pub liquidated_notional: Decimal,
-    /// Notional traded this tick, quote.
-    pub notional_volume: Decimal,
-}
-
-/// The state of the (first) market and the venue at the end of a tick. Column order of `timeseries.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TickRecord {
-    /// Tick number, from 0.
-    pub tick: u64,
-    /// Simulated time at the end of the tick, seconds.
-    pub time_s: f64,
-    /// Reference (wider-market) price.
-    pub reference: f64,
-    /// Venue oracle price (median of sources).
+    /// Its underlying's oracle price (median of sources).
     pub oracle: Decimal,
     /// Mark price used for margin.
     pub mark: Decimal,
@@ -52,23 +30,17 @@ pub struct TickRecord {
     pub bid_depth_1pct: Decimal,
     /// Resting ask notional within 1% above the mark, quote.
     pub ask_depth_1pct: Decimal,
-    /// Base quantity traded in the tick.
+    /// Quantity traded in the tick, units.
     pub volume: Decimal,
     /// Quote notional traded in the tick.
     pub notional_volume: Decimal,
-    /// Open interest (sum of long quantities), base units.
+    /// Open interest (sum of long quantities), units.
     pub open_interest: Decimal,
     /// Initial margin fraction in force.
     pub initial_margin: Decimal,
     /// Maintenance margin fraction in force.
     pub maintenance_margin: Decimal,
-    /// Collateral that must be held as initial margin by every account with a position, in all markets, under
-    /// the venue's margin mode (portfolio margin nets), quote.
-    pub margin_locked: Decimal,
-    /// The sum of every position's stand-alone initial requirement, quote: `margin_locked` without portfolio
-    /// netting (equal to it under cross and isolated margin).
-    pub margin_locked_standalone: Decimal,
-    /// Accounts liquidated in the tick.
+    /// Liquidation close-outs in the tick.
     pub liquidations: u32,
     /// Notional closed by liquidations in the tick, quote.
     pub liquidated_notional: Decimal,
@@ -80,12 +52,46 @@ pub struct TickRecord {
     pub deleveraged_notional: Decimal,
     /// Loss taken from winners' collateral by socialization in the tick, quote.
     pub socialized_loss: Decimal,
-    /// Whether the oracle price was stale at the end of the tick.
+    /// Whether its underlying's oracle price was stale at the end of the tick.
     pub oracle_stale: bool,
-    /// Oracle prints rejected by the deviation guard in the tick.
+    /// Prints of its underlying's oracles rejected by a guard in the tick.
     pub oracle_rejections: u32,
     /// Funding rate applied in the tick, if any (positive: longs paid shorts).
     pub funding_rate: Option<Decimal>,
+}
+
+/// The venue's state at the end of a tick: every instrument's flow summed, the collateral locked and the ledger's
+/// sinks. A world of several instruments writes these columns into `timeseries.csv` (one row per tick).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TickRecord {
+    /// Tick number, from 0.
+    pub tick: u64,
+    /// Simulated time at the end of the tick, seconds.
+    pub time_s: f64,
+    /// Quote notional traded in the tick, all instruments.
+    pub notional_volume: Decimal,
+    /// Collateral that must be held as initial margin by every account with a position, in all instruments, under
+    /// the venue's margin mode (portfolio margin nets), quote.
+    pub margin_locked: Decimal,
+    /// The sum of every position's stand-alone initial requirement, quote: `margin_locked` without portfolio
+    /// netting (equal to it under cross and isolated margin).
+    pub margin_locked_standalone: Decimal,
+    /// Liquidation close-outs in the tick, all instruments.
+    pub liquidations: u32,
+    /// Notional closed by liquidations in the tick, quote.
+    pub liquidated_notional: Decimal,
+    /// Orders rejected for insufficient initial margin in the tick.
+    pub rejected_orders: u32,
+    /// Notional taken over by backstop liquidators in the tick, quote.
+    pub backstop_notional: Decimal,
+    /// Notional closed against winners by deleveraging in the tick, quote.
+    pub deleveraged_notional: Decimal,
+    /// Loss taken from winners' collateral by socialization in the tick, quote.
+    pub socialized_loss: Decimal,
+    /// Whether some underlying's oracle price was stale at the end of the tick.
+    pub oracle_stale: bool,
+    /// Oracle prints rejected by a guard in the tick, all underlyings.
+    pub oracle_rejections: u32,
     /// Insurance fund balance, quote.
     pub insurance_fund: Decimal,
     /// Cumulative bad debt, quote.

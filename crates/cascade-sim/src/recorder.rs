@@ -13,12 +13,10 @@ use cascade_core::Decimal;
 
 /// Where a run's rows go as they are committed (the output files, a test's buffer).
 pub trait RecordSink: Send + Sync {
-    /// One tick's row of the venue (`timeseries.csv`).
-    fn tick(&mut self, row: &TickRecord) -> Result<(), OutputError>;
+    /// One tick's rows: the venue's and one per instrument, in instrument order.
+    fn tick(&mut self, venue: &TickRecord, markets: &[MarketTick]) -> Result<(), OutputError>;
     /// One event (`events.csv`).
     fn event(&mut self, row: &Event) -> Result<(), OutputError>;
-    /// One market's row of a tick, in worlds of several markets (`markets.csv`).
-    fn market(&mut self, row: &MarketTick) -> Result<(), OutputError>;
     /// Flushes what is buffered; called once, after the last row.
     fn finish(&mut self) -> Result<(), OutputError>;
 }
@@ -40,8 +38,16 @@ pub struct Rows {
     pub ticks: Vec<TickRecord>,
     /// Events, in order.
     pub events: Vec<Event>,
-    /// Per-market rows (worlds of several markets).
+    /// Instrument rows: each tick's, one per instrument in instrument order.
     pub markets: Vec<MarketTick>,
+}
+
+impl Rows {
+    /// Each tick's venue row with its instrument rows.
+    pub fn by_tick(&self) -> impl Iterator<Item = (&TickRecord, &[MarketTick])> {
+        let per_tick = self.markets.len().checked_div(self.ticks.len()).unwrap_or(0).max(1);
+        self.ticks.iter().zip(self.markets.chunks(per_tick).chain(std::iter::repeat(&[][..])))
+    }
 }
 
 /// The run's recorder: this tick's rows until they are committed, the summary so far, and what is kept.
@@ -84,7 +90,7 @@ impl Recorder {
         self.pending.events.push(event);
     }
 
-    /// Records a market's row of this tick.
+    /// Records an instrument's row of this tick (in instrument order).
     pub fn market(&mut self, row: MarketTick) {
         self.pending.markets.push(row);
     }
@@ -92,19 +98,15 @@ impl Recorder {
     /// Commits the pending rows: into the summary, to the sink, and into memory if kept.
     pub fn commit(&mut self) -> Result<(), OutputError> {
         let pending = std::mem::take(&mut self.pending);
-        for row in &pending.ticks {
-            self.summary.tick(row);
+        for (row, markets) in pending.by_tick() {
+            self.summary.tick(row, markets);
         }
         for event in &pending.events {
             self.summary.event(event);
         }
-        for row in &pending.markets {
-            self.summary.market(row);
-        }
         if let Some(sink) = &mut self.sink {
-            pending.ticks.iter().try_for_each(|r| sink.tick(r))?;
+            pending.by_tick().try_for_each(|(row, markets)| sink.tick(row, markets))?;
             pending.events.iter().try_for_each(|e| sink.event(e))?;
-            pending.markets.iter().try_for_each(|m| sink.market(m))?;
         }
         if let Some(kept) = &mut self.kept {
             kept.ticks.extend(pending.ticks);

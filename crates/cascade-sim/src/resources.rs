@@ -1,15 +1,16 @@
-//! Resources: the world's singletons (clock, venue markets, ledger, shocks, recorders).
+//! Resources: the world's singletons (clock, underlyings and instruments, ledger, shocks, recorders).
 
 use bevy_ecs::prelude::*;
 use cascade_core::book::{OrderBook, Side};
 use cascade_core::correlation::Correlation;
+use cascade_core::instrument::{InstrumentKind, Valuation};
 use cascade_core::margin::MarginSchedule;
 use cascade_core::money::Ledger;
 use cascade_core::process::ReferenceProcess;
 use cascade_core::rng::StreamRng;
 use cascade_core::stats::Ewma;
 use cascade_core::trigger_index::TriggerIndex;
-use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
 use cascade_scenario::{Agents, Shock};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -24,14 +25,14 @@ pub struct Clock {
     pub tick_seconds: f64,
 }
 
-/// Static parameters of a market.
+/// Static parameters of an instrument's contract.
 #[derive(Debug, Clone)]
-pub struct MarketSpec {
+pub struct ContractSpec {
     /// Ticker.
     pub symbol: String,
-    /// Price grid, quote per base.
+    /// Price grid, quote per unit.
     pub tick_size: Decimal,
-    /// Quantity grid, base units.
+    /// Quantity grid, units.
     pub lot_size: Decimal,
     /// Taker fee, fraction of notional.
     pub taker_fee: Decimal,
@@ -47,13 +48,9 @@ pub struct MarketSpec {
     pub funding_interval: u64,
     /// Funding rate cap per interval.
     pub funding_cap: Decimal,
-    /// Log-return of the reference per 1,000,000 quote of net taker buying in a tick.
-    pub flow_impact: f64,
-    /// Volatility of the reference per tick in calm conditions (market makers compare against it).
-    pub calm_volatility_per_tick: f64,
 }
 
-/// What an agent asks the venue to do. Requests queue in the market's inbox and are matched in arrival order.
+/// What an agent asks the venue to do. Requests queue in the instrument's inbox and are matched in arrival order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderRequest {
     /// Fill up to `quantity` against the book, no worse than `limit` if given; the rest is dropped.
@@ -85,7 +82,7 @@ pub enum OrderRequest {
     },
 }
 
-impl MarketSpec {
+impl ContractSpec {
     /// The worst price a market order on `side` may fill at, given the mark: `mark * (1 +- price_band)`.
     pub fn protected_limit(&self, side: Side, mark: Decimal) -> Decimal {
         let band = match side {
@@ -96,10 +93,10 @@ impl MarketSpec {
     }
 }
 
-/// Flow through a market during one tick.
+/// Flow through an instrument during one tick.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TickFlow {
-    /// Base quantity traded.
+    /// Quantity traded, units.
     pub volume: Decimal,
     /// Quote notional traded.
     pub notional: Decimal,
@@ -117,21 +114,20 @@ pub struct TickFlow {
     pub deleveraged_notional: Decimal,
     /// Loss taken from winners by socialization, quote.
     pub socialized_loss: Decimal,
-    /// Oracle prints rejected by the deviation guard.
-    pub oracle_rejections: u32,
     /// Funding rate applied this tick, if funding happened.
     pub funding_rate: Option<Decimal>,
 }
 
-/// The venue's state for one market.
+/// An underlying: the wider market's reference price, the oracles that report it, and the venue's oracle price.
+/// Instruments are written on it.
 #[derive(Debug, Clone)]
-pub struct Market {
-    /// Its id (its index in [`Markets`]).
-    pub id: MarketId,
-    /// Static parameters.
-    pub spec: MarketSpec,
-    /// The limit order book.
-    pub book: OrderBook,
+pub struct Underlying {
+    /// Its id (its index in [`Underlyings`]).
+    pub id: UnderlyingId,
+    /// Its name in the scenario (shocks aimed at a market name it).
+    pub symbol: String,
+    /// The oracle price's grid, quote per unit.
+    pub price_step: Decimal,
     /// The exogenous reference price process.
     pub reference: ReferenceProcess,
     /// The reference process's random stream.
@@ -142,7 +138,13 @@ pub struct Market {
     pub history_len: usize,
     /// A scripted log-return gap to apply at the next reference step.
     pub pending_gap: f64,
-    /// The venue's oracle price: the (time-averaged) median of fresh oracle prints, on the tick grid.
+    /// Log-return of the reference per 1,000,000 quote of net taker buying in a tick, on its instruments.
+    pub flow_impact: f64,
+    /// Net taker notional of its instruments in the previous tick, which moves this tick's reference.
+    pub previous_net_taker_notional: f64,
+    /// Volatility of the reference per tick in calm conditions (market makers compare against it).
+    pub calm_volatility_per_tick: f64,
+    /// The venue's oracle price: the (time-averaged) median of fresh oracle prints, on the price grid.
     pub oracle_price: Decimal,
     /// Whether no oracle source is fresh: the oracle price is the last valid one.
     pub oracle_stale: bool,
@@ -150,20 +152,46 @@ pub struct Market {
     pub oracle_medians: VecDeque<Decimal>,
     /// How many medians the oracle price averages.
     pub twap_ticks: usize,
+    /// Oracle prints rejected by a guard this tick.
+    pub oracle_rejections: u32,
+}
+
+/// Every underlying of the world, indexed by [`UnderlyingId`].
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Underlyings(pub Vec<Underlying>);
+
+impl Underlyings {
+    /// The underlying with this id.
+    pub fn get(&self, id: UnderlyingId) -> &Underlying {
+        &self.0[usize::from(id.0)]
+    }
+}
+
+/// The venue's state for one instrument: its contract, book, mark, margin schedule and flow.
+#[derive(Debug, Clone)]
+pub struct Instrument {
+    /// Its id (its index in [`Instruments`]).
+    pub id: InstrumentId,
+    /// The underlying it is written on.
+    pub underlying: UnderlyingId,
+    /// What kind of contract it is (how a position in it is valued).
+    pub kind: InstrumentKind,
+    /// Static parameters.
+    pub spec: ContractSpec,
+    /// The limit order book.
+    pub book: OrderBook,
     /// Mark price used for margin: median of oracle, book mid and last trade.
     pub mark_price: Decimal,
     /// How positions are margined this tick (the margin policy sets its fractions before the margin check).
     pub margin: MarginSchedule,
     /// Price of the most recent trade.
     pub last_trade: Option<Decimal>,
-    /// Open interest: sum of long quantities, base units.
+    /// Open interest: sum of long quantities, units.
     pub open_interest: Decimal,
     /// Requests waiting for the matching engine.
     pub inbox: Vec<OrderRequest>,
     /// This tick's flow.
     pub flow: TickFlow,
-    /// Net taker notional of the previous tick, which moves this tick's reference.
-    pub previous_net_taker_notional: f64,
     /// Sum of `(mid - oracle) / oracle` over the current funding interval.
     pub premium_sum: f64,
     /// Number of ticks summed in `premium_sum`.
@@ -172,19 +200,31 @@ pub struct Market {
     pub mark_volatility: Ewma,
 }
 
-/// All markets of the world, indexed by [`MarketId`].
-#[derive(Resource, Debug, Clone, Default)]
-pub struct Markets(pub Vec<Market>);
+impl Instrument {
+    /// What values a position in it now: its kind, underlying and mark.
+    pub fn valuation(&self) -> Valuation {
+        Valuation { kind: self.kind, underlying: self.underlying, mark: self.mark_price }
+    }
+}
 
-impl Markets {
-    /// The market with this id.
-    pub fn get(&self, id: MarketId) -> &Market {
+/// Every instrument of the world, indexed by [`InstrumentId`].
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Instruments(pub Vec<Instrument>);
+
+impl Instruments {
+    /// The instrument with this id.
+    pub fn get(&self, id: InstrumentId) -> &Instrument {
         &self.0[usize::from(id.0)]
     }
 
-    /// The market with this id, mutably.
-    pub fn get_mut(&mut self, id: MarketId) -> &mut Market {
+    /// The instrument with this id, mutably.
+    pub fn get_mut(&mut self, id: InstrumentId) -> &mut Instrument {
         &mut self.0[usize::from(id.0)]
+    }
+
+    /// What values a position in instrument `id` now.
+    pub fn valuation(&self, id: InstrumentId) -> Valuation {
+        self.get(id).valuation()
     }
 }
 
@@ -214,10 +254,10 @@ impl AgentIndex {
 /// A leveraged trader's planned action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlannedTrade {
-    /// Open a position of `collateral * leverage` notional on `side` in `market`.
+    /// Open a position of `collateral * leverage` notional on `side` in `instrument`.
     Open {
-        /// The market.
-        market: MarketId,
+        /// The instrument.
+        instrument: InstrumentId,
         /// Direction.
         side: Side,
         /// Position notional over collateral.
@@ -231,18 +271,18 @@ pub enum PlannedTrade {
 #[derive(Resource, Debug, Clone, Default)]
 pub struct TradeSchedule(pub BTreeMap<u64, Vec<(AgentId, PlannedTrade)>>);
 
-/// Behaviour parameters of each market's populations, as the scenario gives them (index: market).
+/// Behaviour parameters of the populations trading each instrument, as the scenario gives them (index: instrument).
 #[derive(Resource, Debug, Clone)]
 pub struct Populations(pub Vec<Agents>);
 
 impl Populations {
-    /// The populations of `market`.
-    pub fn of(&self, market: MarketId) -> &Agents {
-        &self.0[usize::from(market.0)]
+    /// The populations trading `instrument`.
+    pub fn of(&self, instrument: InstrumentId) -> &Agents {
+        &self.0[usize::from(instrument.0)]
     }
 }
 
-/// Correlation of the markets' reference shocks: the scenario's matrix, the one in force (a correlation break
+/// Correlation of the underlyings' reference shocks: the scenario's matrix, the one in force (a correlation break
 /// replaces it for a while), and the stream of the common draws.
 #[derive(Resource, Debug, Clone)]
 pub struct Correlations {
@@ -250,7 +290,7 @@ pub struct Correlations {
     pub scenario: Correlation,
     /// The matrix the reference prices move by now.
     pub in_force: Correlation,
-    /// Whether the markets' shocks are drawn jointly (several markets and a matrix given or a break in force).
+    /// Whether the shocks are drawn jointly (several underlyings and a matrix given, or a break in force).
     pub joint: bool,
     /// The stream of the independent normals that `in_force` correlates.
     pub rng: StreamRng,
@@ -317,29 +357,29 @@ pub struct OracleRules(pub cascade_scenario::Oracle);
 #[derive(Resource, Debug, Clone, Default)]
 pub struct LiquidationQueue(pub Vec<(Decimal, AgentId)>);
 
-/// How margin fractions are set each tick, and the state the policy keeps per market.
+/// How margin fractions are set each tick, and the state the policy keeps per instrument.
 #[derive(Resource, Debug, Clone)]
 pub struct MarginEngine {
     /// The margin rules: policy, premiums, add-ons, anti-procyclicality controls and the account mode.
     pub rules: cascade_scenario::Margin,
     /// Initial over maintenance fraction, kept by adaptive policies.
     pub initial_ratio: Decimal,
-    /// The policy's state in each market (index: market).
-    pub markets: Vec<cascade_core::policy::PolicyState>,
-    /// What portfolio margin nets positions by (the scenario's correlation matrix).
+    /// The policy's state for each instrument (index: instrument).
+    pub instruments: Vec<cascade_core::policy::PolicyState>,
+    /// What portfolio margin nets positions by (the scenario's correlation matrix of the underlyings).
     pub correlation: Correlation,
-    /// Market-ticks on which a predictive policy fell back to the EWMA forecast.
+    /// Instrument-ticks on which a predictive policy fell back to the EWMA forecast.
     pub fallback_ticks: u64,
 }
 
 /// The margin check's index of liquidation prices (see [`cascade_core::trigger_index`]).
 #[derive(Resource, Debug, Clone, Default)]
 pub struct MarginIndex {
-    /// One index per market.
-    pub markets: Vec<TriggerIndex>,
-    /// The schedule each market's index was built with (`None`: not built, or stale).
+    /// One index per instrument.
+    pub instruments: Vec<TriggerIndex>,
+    /// The schedule each instrument's index was built with (`None`: not built, or stale).
     pub built_with: Vec<Option<MarginSchedule>>,
-    /// Each market's schedule at the previous check (an index is rebuilt only once it stops moving).
+    /// Each instrument's schedule at the previous check (an index is rebuilt only once it stops moving).
     pub previous: Vec<Option<MarginSchedule>>,
     /// Margin checks that used the index, and that scanned every account (for benchmarks and tests).
     pub indexed_checks: u64,

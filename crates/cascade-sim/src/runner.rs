@@ -7,9 +7,7 @@
 use crate::output::{Manifest, OutputError, write_run};
 use crate::record::{Event, TickRecord};
 use crate::summary::Summary;
-use crate::{SimError, Simulation};
-use cascade_core::Decimal;
-use cascade_core::margin::MarginRates;
+use crate::{InstrumentState, SimError, Simulation};
 use cascade_scenario::{Scenario, ShockKind};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -81,14 +79,12 @@ pub struct RunState {
     pub new_records: Vec<TickRecord>,
     /// Events logged since the previous update.
     pub new_events: Vec<Event>,
-    /// With several markets, their rows since the previous update (one per market and tick).
+    /// Instrument rows since the previous update (one per instrument and tick).
     pub new_market_records: Vec<crate::record::MarketTick>,
-    /// The book now: bids then asks, best first, `(price, quantity)`.
-    pub book: [Vec<(Decimal, Decimal)>; 2],
+    /// Every instrument now: its book (up to 25 levels a side) and margin fractions, in instrument order.
+    pub instruments: Vec<InstrumentState>,
     /// Every open account's margin ratio (equity over maintenance requirement).
     pub margin_ratios: Vec<f64>,
-    /// Current margin fractions.
-    pub margin: MarginRates,
     /// Headline figures so far.
     pub summary: Summary,
 }
@@ -334,9 +330,8 @@ impl Worker {
                     new_records,
                     new_events,
                     new_market_records,
-                    book: sim.book_levels(BOOK_LEVELS),
+                    instruments: sim.instruments(BOOK_LEVELS),
                     margin_ratios: sim.margin_ratios(),
-                    margin: sim.margin_rates(),
                     summary: sim.summary(),
                 }
             })

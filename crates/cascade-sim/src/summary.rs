@@ -12,8 +12,11 @@ use std::collections::BTreeSet;
 /// Expected exception rate of the summary's backtests (a 99% margin).
 const BACKTEST_RATE: f64 = 0.01;
 
-/// Headline figures of a run (`summary.json`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Headline figures of a run (`summary.json`): the venue's money and flows, and each instrument's prices.
+///
+/// `summary.json` of a world of one instrument writes that instrument's figures among the venue's (its
+/// `reference_*`, `mark_*` and `backtest` fields, as always); a world of several writes them under `markets`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,
@@ -21,20 +24,6 @@ pub struct Summary {
     pub seed: u64,
     /// Ticks simulated.
     pub ticks: u64,
-    /// Reference price at the end of tick 0 / at the end / lowest.
-    pub reference_start: f64,
-    /// Reference price at the end.
-    pub reference_end: f64,
-    /// Lowest reference price.
-    pub reference_min: f64,
-    /// Mark price at the end of tick 0.
-    pub mark_start: Decimal,
-    /// Mark price at the end.
-    pub mark_end: Decimal,
-    /// Lowest mark price.
-    pub mark_min: Decimal,
-    /// Largest fall of the mark from a running peak, fraction (0.2 = 20%).
-    pub mark_max_drawdown: f64,
     /// Liquidation close-outs in total (an account can be closed out over several ticks).
     pub liquidations: u64,
     /// Distinct accounts liquidated.
@@ -69,9 +58,9 @@ pub struct Summary {
     pub socialized_loss: Decimal,
     /// Fairness of loss allocation (ADL and socialized loss).
     pub loss_allocation: LossAllocationSummary,
-    /// Ticks at whose end the oracle price was stale.
+    /// Ticks at whose end some underlying's oracle price was stale.
     pub oracle_stale_ticks: u64,
-    /// Oracle prints rejected by the deviation guard.
+    /// Oracle prints rejected by a guard.
     pub oracle_rejections: u64,
     /// Notional traded, quote.
     pub notional_volume: Decimal,
@@ -84,19 +73,128 @@ pub struct Summary {
     /// Mean of the positions' summed stand-alone initial requirements per tick, quote: what `margin_locked_mean`
     /// would be without portfolio netting.
     pub margin_locked_standalone_mean: Decimal,
-    /// Backtest of the maintenance margin against one-tick mark moves, at a 1% expected exception rate.
-    pub backtest: Option<cascade_core::risk::Backtest>,
-    /// With several markets, each market's headline figures (the fields above describe the first market's prices
-    /// and the whole venue's money).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Each instrument's figures, in instrument order.
     pub markets: Vec<MarketSummary>,
 }
 
-/// One market's headline figures in a world of several.
+impl Summary {
+    /// The figures of the instrument of a world that has exactly one (`None` with several).
+    pub fn sole_market(&self) -> Option<&MarketSummary> {
+        match self.markets.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let sole = self.sole_market();
+        let several = if sole.is_none() { Some(&self.markets) } else { None };
+        SummaryFile {
+            scenario: &self.scenario,
+            seed: self.seed,
+            ticks: self.ticks,
+            reference_start: sole.map(|m| m.reference_start),
+            reference_end: sole.map(|m| m.reference_end),
+            reference_min: sole.map(|m| m.reference_min),
+            mark_start: sole.map(|m| m.mark_start),
+            mark_end: sole.map(|m| m.mark_end),
+            mark_min: sole.map(|m| m.mark_min),
+            mark_max_drawdown: sole.map(|m| m.mark_max_drawdown),
+            liquidations: self.liquidations,
+            accounts_liquidated: self.accounts_liquidated,
+            liquidated_notional: self.liquidated_notional,
+            peak_liquidations_per_tick: self.peak_liquidations_per_tick,
+            peak_liquidation_tick: self.peak_liquidation_tick,
+            ticks_with_liquidations: self.ticks_with_liquidations,
+            insurance_fund_start: self.insurance_fund_start,
+            insurance_fund_end: self.insurance_fund_end,
+            insurance_fund_min: self.insurance_fund_min,
+            insurance_fund_drawdown: self.insurance_fund_drawdown,
+            shortfall: self.shortfall,
+            bad_debt: self.bad_debt,
+            fees: self.fees,
+            backstop_notional: self.backstop_notional,
+            deleveraged_notional: self.deleveraged_notional,
+            socialized_loss: self.socialized_loss,
+            loss_allocation: &self.loss_allocation,
+            oracle_stale_ticks: self.oracle_stale_ticks,
+            oracle_rejections: self.oracle_rejections,
+            notional_volume: self.notional_volume,
+            rejected_orders: self.rejected_orders,
+            margin_locked_mean: self.margin_locked_mean,
+            margin_locked_peak: self.margin_locked_peak,
+            margin_locked_standalone_mean: self.margin_locked_standalone_mean,
+            backtest: sole.map(|m| &m.backtest),
+            markets: several,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The layout of `summary.json`: a sole instrument's figures among the venue's, several instruments' under
+/// `markets`.
+#[derive(Serialize)]
+struct SummaryFile<'a> {
+    scenario: &'a str,
+    seed: u64,
+    ticks: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_start: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_end: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mark_start: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mark_end: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mark_min: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mark_max_drawdown: Option<f64>,
+    liquidations: u64,
+    accounts_liquidated: u64,
+    liquidated_notional: Decimal,
+    peak_liquidations_per_tick: u32,
+    peak_liquidation_tick: Option<u64>,
+    ticks_with_liquidations: u64,
+    insurance_fund_start: Decimal,
+    insurance_fund_end: Decimal,
+    insurance_fund_min: Decimal,
+    insurance_fund_drawdown: Decimal,
+    shortfall: Decimal,
+    bad_debt: Decimal,
+    fees: Decimal,
+    backstop_notional: Decimal,
+    deleveraged_notional: Decimal,
+    socialized_loss: Decimal,
+    loss_allocation: &'a LossAllocationSummary,
+    oracle_stale_ticks: u64,
+    oracle_rejections: u64,
+    notional_volume: Decimal,
+    rejected_orders: u64,
+    margin_locked_mean: Decimal,
+    margin_locked_peak: Decimal,
+    margin_locked_standalone_mean: Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backtest: Option<&'a Option<cascade_core::risk::Backtest>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markets: Option<&'a Vec<MarketSummary>>,
+}
+
+/// One instrument's headline figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MarketSummary {
-    /// The market's symbol.
+    /// The instrument's symbol.
     pub symbol: String,
+    /// Reference price of its underlying at the end of tick 0.
+    pub reference_start: f64,
+    /// Reference price at the end.
+    pub reference_end: f64,
+    /// Lowest reference price.
+    pub reference_min: f64,
     /// Mark price at the end of tick 0.
     pub mark_start: Decimal,
     /// Mark price at the end.
@@ -105,11 +203,14 @@ pub struct MarketSummary {
     pub mark_min: Decimal,
     /// Highest mark price.
     pub mark_max: Decimal,
-    /// Liquidation close-outs in this market.
+    /// Largest fall of the mark from a running peak, fraction (0.2 = 20%).
+    pub mark_max_drawdown: f64,
+    /// Liquidation close-outs in this instrument.
     pub liquidations: u64,
-    /// Notional closed by liquidations in this market, quote.
+    /// Notional closed by liquidations in this instrument, quote.
     pub liquidated_notional: Decimal,
-    /// Backtest of this market's maintenance margin against its one-tick mark moves.
+    /// Backtest of this instrument's maintenance margin against its one-tick mark moves, at a 1% expected
+    /// exception rate (`None` before two ticks).
     pub backtest: Option<cascade_core::risk::Backtest>,
 }
 
@@ -131,17 +232,13 @@ pub struct LossAllocationSummary {
     pub mean_leverage: f64,
 }
 
-/// Running aggregates of the venue-wide figures (from the tick rows and the liquidation events).
+/// Running aggregates of the venue-wide figures (from the tick rows and the liquidation events) and of each
+/// instrument's.
 #[derive(Debug, Clone)]
 pub struct SummaryBuilder {
     insurance_fund_start: Decimal,
     ticks: u64,
-    first: Option<(f64, Decimal)>,
     last: Option<TickRecord>,
-    reference_min: f64,
-    mark_min: Option<Decimal>,
-    mark_peak: Decimal,
-    mark_max_drawdown: f64,
     liquidations: u64,
     accounts_liquidated: BTreeSet<u32>,
     liquidated_notional: Decimal,
@@ -159,7 +256,6 @@ pub struct SummaryBuilder {
     margin_locked_sum: Decimal,
     margin_locked_peak: Option<Decimal>,
     margin_locked_standalone_sum: Decimal,
-    backtest: ExceptionCounter,
     loss: LossAllocationBuilder,
     markets: Vec<MarketSummaryBuilder>,
 }
@@ -170,12 +266,7 @@ impl SummaryBuilder {
         Self {
             insurance_fund_start,
             ticks: 0,
-            first: None,
             last: None,
-            reference_min: f64::INFINITY,
-            mark_min: None,
-            mark_peak: Decimal::ZERO,
-            mark_max_drawdown: 0.0,
             liquidations: 0,
             accounts_liquidated: BTreeSet::new(),
             liquidated_notional: Decimal::ZERO,
@@ -193,22 +284,14 @@ impl SummaryBuilder {
             margin_locked_sum: Decimal::ZERO,
             margin_locked_peak: None,
             margin_locked_standalone_sum: Decimal::ZERO,
-            backtest: ExceptionCounter::new(1),
             loss: LossAllocationBuilder::default(),
             markets: Vec::new(),
         }
     }
 
-    /// Takes one tick's row.
-    pub fn tick(&mut self, t: &TickRecord) {
+    /// Takes one tick's rows: the venue's, and one per instrument in instrument order.
+    pub fn tick(&mut self, t: &TickRecord, markets: &[MarketTick]) {
         self.ticks += 1;
-        self.first.get_or_insert((t.reference, t.mark));
-        self.reference_min = self.reference_min.min(t.reference);
-        self.mark_min = Some(self.mark_min.map_or(t.mark, |m| m.min(t.mark)));
-        self.mark_peak = self.mark_peak.max(t.mark);
-        if self.mark_peak > Decimal::ZERO {
-            self.mark_max_drawdown = self.mark_max_drawdown.max(1.0 - to_f64(t.mark) / to_f64(self.mark_peak));
-        }
         if t.liquidations > 0 {
             self.ticks_with_liquidations += 1;
             // The first tick of the most liquidations.
@@ -227,8 +310,13 @@ impl SummaryBuilder {
         self.margin_locked_sum += t.margin_locked;
         self.margin_locked_peak = Some(self.margin_locked_peak.map_or(t.margin_locked, |m| m.max(t.margin_locked)));
         self.margin_locked_standalone_sum += t.margin_locked_standalone;
-        self.backtest.push(to_f64(t.mark), to_f64(t.maintenance_margin));
         self.last = Some(t.clone());
+        for (k, row) in markets.iter().enumerate() {
+            if k == self.markets.len() {
+                self.markets.push(MarketSummaryBuilder::new(&row.symbol));
+            }
+            self.markets[k].row(row);
+        }
     }
 
     /// Takes one event.
@@ -245,18 +333,6 @@ impl SummaryBuilder {
         }
     }
 
-    /// Takes one market's row (worlds of several markets).
-    pub fn market(&mut self, row: &MarketTick) {
-        let index = match self.markets.iter().position(|m| m.symbol == row.symbol) {
-            Some(i) => i,
-            None => {
-                self.markets.push(MarketSummaryBuilder::new(&row.symbol));
-                self.markets.len() - 1
-            }
-        };
-        self.markets[index].row(row);
-    }
-
     /// The summary of what was taken so far, for a run of `scenario` with `seed`.
     pub fn summary(&self, scenario: &str, seed: u64) -> Summary {
         let start = self.insurance_fund_start;
@@ -269,13 +345,6 @@ impl SummaryBuilder {
             scenario: scenario.to_owned(),
             seed,
             ticks: self.ticks,
-            reference_start: self.first.map_or(0.0, |f| f.0),
-            reference_end: last.map_or(0.0, |t| t.reference),
-            reference_min: self.reference_min,
-            mark_start: self.first.map_or(Decimal::ZERO, |f| f.1),
-            mark_end: last.map_or(Decimal::ZERO, |t| t.mark),
-            mark_min: self.mark_min.unwrap_or_default(),
-            mark_max_drawdown: self.mark_max_drawdown,
             liquidations: self.liquidations,
             accounts_liquidated: self.accounts_liquidated.len() as u64,
             liquidated_notional: self.liquidated_notional,
@@ -300,20 +369,22 @@ impl SummaryBuilder {
             margin_locked_mean: mean(self.margin_locked_sum),
             margin_locked_peak: self.margin_locked_peak.unwrap_or_default(),
             margin_locked_standalone_mean: mean(self.margin_locked_standalone_sum),
-            backtest: self.backtest.result(BACKTEST_RATE),
             markets: self.markets.iter().map(MarketSummaryBuilder::summary).collect(),
         }
     }
 }
 
-/// Running aggregates of one market's rows.
+/// Running aggregates of one instrument's rows.
 #[derive(Debug, Clone)]
 struct MarketSummaryBuilder {
     symbol: String,
-    first: Option<Decimal>,
-    last: Decimal,
+    first: Option<(f64, Decimal)>,
+    last: Option<(f64, Decimal)>,
+    reference_min: f64,
     min: Option<Decimal>,
     max: Option<Decimal>,
+    peak: Decimal,
+    max_drawdown: f64,
     liquidations: u64,
     liquidated_notional: Decimal,
     backtest: ExceptionCounter,
@@ -324,9 +395,12 @@ impl MarketSummaryBuilder {
         Self {
             symbol: symbol.to_owned(),
             first: None,
-            last: Decimal::ZERO,
+            last: None,
+            reference_min: f64::INFINITY,
             min: None,
             max: None,
+            peak: Decimal::ZERO,
+            max_drawdown: 0.0,
             liquidations: 0,
             liquidated_notional: Decimal::ZERO,
             backtest: ExceptionCounter::new(1),
@@ -334,10 +408,15 @@ impl MarketSummaryBuilder {
     }
 
     fn row(&mut self, r: &MarketTick) {
-        self.first.get_or_insert(r.mark);
-        self.last = r.mark;
+        self.first.get_or_insert((r.reference, r.mark));
+        self.last = Some((r.reference, r.mark));
+        self.reference_min = self.reference_min.min(r.reference);
         self.min = Some(self.min.map_or(r.mark, |m| m.min(r.mark)));
         self.max = Some(self.max.map_or(r.mark, |m| m.max(r.mark)));
+        self.peak = self.peak.max(r.mark);
+        if self.peak > Decimal::ZERO {
+            self.max_drawdown = self.max_drawdown.max(1.0 - to_f64(r.mark) / to_f64(self.peak));
+        }
         self.liquidations += u64::from(r.liquidations);
         self.liquidated_notional += r.liquidated_notional;
         self.backtest.push(to_f64(r.mark), to_f64(r.maintenance_margin));
@@ -346,10 +425,14 @@ impl MarketSummaryBuilder {
     fn summary(&self) -> MarketSummary {
         MarketSummary {
             symbol: self.symbol.clone(),
-            mark_start: self.first.unwrap_or_default(),
-            mark_end: self.last,
+            reference_start: self.first.map_or(0.0, |f| f.0),
+            reference_end: self.last.map_or(0.0, |l| l.0),
+            reference_min: self.reference_min,
+            mark_start: self.first.map_or(Decimal::ZERO, |f| f.1),
+            mark_end: self.last.map_or(Decimal::ZERO, |l| l.1),
             mark_min: self.min.unwrap_or_default(),
             mark_max: self.max.unwrap_or_default(),
+            mark_max_drawdown: self.max_drawdown,
             liquidations: self.liquidations,
             liquidated_notional: self.liquidated_notional,
             backtest: self.backtest.result(BACKTEST_RATE),

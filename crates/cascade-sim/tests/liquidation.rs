@@ -204,7 +204,7 @@ fn a_single_bad_source_is_outvoted_and_the_deviation_guard_rejects_the_rest() {
         kind: cascade_scenario::ShockKind::OracleBadPrint { change: -0.3, sources: 1 },
     });
     let sim = run_checked(&one, 5);
-    let r = &sim.records()[75];
+    let r = &sim.market_records()[75];
     assert!(
         (r.oracle / dec!(1) - Decimal::try_from(r.reference).unwrap()).abs() < dec!(300),
         "the median ignores one bad source"
@@ -219,14 +219,14 @@ fn a_single_bad_source_is_outvoted_and_the_deviation_guard_rejects_the_rest() {
     let rejected = of_kind(&guarded, EventKind::OraclePrintRejected);
     assert_eq!(rejected.len(), 20, "two sources for ten ticks");
     assert_eq!(guarded.summary().oracle_rejections, 20);
-    let r = &guarded.records()[75];
+    let r = &guarded.market_records()[75];
     assert!((r.oracle - Decimal::try_from(r.reference).unwrap()).abs() < dec!(300));
 }
 
 #[test]
 fn twap_smooths_the_oracle_and_the_mark_stays_in_its_band() {
     let sim = run_checked(&tiny(-0.10, "", "count: 0", "staleness_ticks: 0, twap_ticks: 10"), 5);
-    let r = sim.records();
+    let r = sim.market_records();
     let reference = Decimal::try_from(r[61].reference).unwrap();
     assert!(r[61].oracle > reference * dec!(1.05), "one tick after a 10% gap a 10-tick TWAP has moved a tenth of it");
     for t in r {
@@ -262,7 +262,7 @@ fn partial_and_backstop_liquidation_change_bad_debt_and_the_price_path() {
     let run = |s: &RawScenario| {
         let mut sim = Simulation::new(&Scenario::try_from(s.clone()).unwrap(), s.seed).unwrap();
         sim.run(|_, _| {}).unwrap();
-        let marks: Vec<Decimal> = sim.records().iter().map(|r| r.mark).collect();
+        let marks: Vec<Decimal> = sim.market_records().iter().map(|r| r.mark).collect();
         (sim.summary(), marks)
     };
     let ((full, full_path), (partial, partial_path), (backstop, backstop_path)) =
@@ -279,7 +279,7 @@ fn partial_and_backstop_liquidation_change_bad_debt_and_the_price_path() {
     // Backstop: far less bad debt and shortfall, and a shallower crash.
     assert!(backstop.bad_debt * dec!(5) < full.bad_debt, "{} vs {}", backstop.bad_debt, full.bad_debt);
     assert!(backstop.shortfall * dec!(2) < full.shortfall, "the backstop closes out before bankruptcy");
-    assert!(backstop.mark_min > full.mark_min, "off-book take-overs move the price less");
+    assert!(backstop.markets[0].mark_min > full.markets[0].mark_min, "off-book take-overs move the price less");
 }
 
 proptest! {

@@ -59,7 +59,7 @@ fn tiered_brackets_set_each_position_s_requirement() {
         ],
     };
     let tiered = run(&scenario);
-    let first = &tiered.records()[0];
+    let first = &tiered.market_records()[0];
     assert_eq!((first.initial_margin, first.maintenance_margin), (dec!(0.02), dec!(0.01)));
     let flat = run(&default_scenario_ticks(1_600));
     let (tiered_locked, flat_locked) = (tiered.summary().margin_locked_mean, flat.summary().margin_locked_mean);
@@ -102,10 +102,10 @@ fn the_liquidity_add_on_rises_as_depth_decays() {
     let sim = run(&scenario);
     assert_eq!(sim.margin_engine_stats().indexed_checks, 0, "the add-on depends on the book: every tick scans");
     let per_open_interest = |t: usize| {
-        let r = &sim.records()[t];
-        r.margin_locked / (r.open_interest * r.mark)
+        let (venue, market) = (&sim.records()[t], &sim.market_records()[t]);
+        venue.margin_locked / (market.open_interest * market.mark)
     };
-    let flat = |t: usize| sim.records()[t].initial_margin * dec!(2);
+    let flat = |t: usize| sim.market_records()[t].initial_margin * dec!(2);
     assert!(per_open_interest(1_000) > flat(1_000), "the add-on adds to the flat 5%");
     let withdrawal =
         scenario.shocks.iter().find(|s| matches!(s.kind, cascade_scenario::ShockKind::DepthWithdrawal { .. }));
@@ -140,7 +140,7 @@ fn predictive_policies_fit_forecast_and_fall_back_only_early() {
             stats.forecast_fallback_ticks >= needed - 1 && stats.forecast_fallback_ticks <= needed + 60,
             "{model:?}: {stats:?}"
         );
-        let mm = |t: usize| sim.records()[t].maintenance_margin;
+        let mm = |t: usize| sim.market_records()[t].maintenance_margin;
         assert!((dec!(0.005)..=dec!(0.3)).contains(&mm(1_000)), "{model:?}: {}", mm(1_000));
         assert!(
             mm(1_500) > mm(1_400),
@@ -168,14 +168,14 @@ fn the_stress_buffer_damps_and_delays_margin_increases() {
     scenario.margin.stress_buffer = dec!(0.25);
     let buffered = run(&scenario);
     let changes = |sim: &Simulation| {
-        sim.records().windows(2).filter(|w| w[0].maintenance_margin != w[1].maintenance_margin).count()
+        sim.market_records().windows(2).filter(|w| w[0].maintenance_margin != w[1].maintenance_margin).count()
     };
     assert!(changes(&buffered) * 3 < changes(&plain), "{} vs {}", changes(&buffered), changes(&plain));
     // The policy's own value, recomputed from the buffered run's marks (EWMA from the calm variance).
     let calm = 0.6 * (60.0_f64 / 31_536_000.0).sqrt();
     let mut ewma = cascade_core::stats::Ewma::new(0.97, calm * calm);
     let mut previous = cascade_core::money::to_f64(scenario.market.initial_price);
-    for r in buffered.records() {
+    for r in buffered.market_records() {
         let mark = cascade_core::money::to_f64(r.mark);
         ewma.update(libm::log(mark / previous));
         previous = mark;
@@ -202,7 +202,7 @@ fn rolling_window_volatility_margin_is_recomputed_from_the_marks() {
     };
     let sim = run(&scenario);
     let marks: Vec<f64> = std::iter::once(cascade_core::money::to_f64(scenario.market.initial_price))
-        .chain(sim.records().iter().map(|r| cascade_core::money::to_f64(r.mark)))
+        .chain(sim.market_records().iter().map(|r| cascade_core::money::to_f64(r.mark)))
         .collect();
     let returns: Vec<f64> = marks.windows(2).map(|w| libm::log(w[1] / w[0])).collect();
     for t in [200usize, 900, 1_445, 1_499] {
@@ -211,7 +211,7 @@ fn rolling_window_volatility_margin_is_recomputed_from_the_marks() {
         let expected = cascade_core::money::from_f64(3.0 * sigma * 60.0_f64.sqrt(), dec!(0.000001), "m")
             .unwrap()
             .clamp(dec!(0.005), dec!(0.3));
-        assert_eq!(sim.records()[t].maintenance_margin, expected, "tick {t}");
+        assert_eq!(sim.market_records()[t].maintenance_margin, expected, "tick {t}");
     }
 }
 
@@ -225,5 +225,5 @@ fn the_stress_buffer_raises_a_tiered_table() {
     };
     scenario.margin.stress_buffer = dec!(0.25);
     let sim = run(&scenario);
-    assert_eq!(sim.records()[4].maintenance_margin, dec!(0.0125));
+    assert_eq!(sim.market_records()[4].maintenance_margin, dec!(0.0125));
 }

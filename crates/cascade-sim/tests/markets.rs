@@ -216,3 +216,34 @@ fn the_small_world_liquidates_accounts_with_two_legs() {
         .count();
     assert!(liquidated_pairs >= 10, "{liquidated_pairs} pair-trader close-outs");
 }
+
+/// No market is privileged: the venue's row of each tick sums every market's flow, the summary's venue figures
+/// count liquidations in every market, and each market's prices are under `markets` (none at the top of
+/// `summary.json`, where a one-market world keeps its market's).
+#[test]
+fn the_venue_row_sums_every_market_and_the_summary_names_each() {
+    let mut short = scenario();
+    short.ticks = 1_600;
+    let sim = run(&short);
+    let (venue, markets) = (sim.records(), sim.market_records());
+    assert_eq!(markets.len(), 2 * venue.len(), "a row per market and tick");
+    for (row, pair) in venue.iter().zip(markets.chunks(2)) {
+        assert_eq!((pair[0].symbol.as_str(), pair[1].symbol.as_str()), ("BTC-PERP", "ETH-PERP"));
+        assert!(pair.iter().all(|m| m.tick == row.tick));
+        assert_eq!(row.liquidations, pair[0].liquidations + pair[1].liquidations, "tick {}", row.tick);
+        assert_eq!(row.notional_volume, pair[0].notional_volume + pair[1].notional_volume);
+        assert_eq!(row.liquidated_notional, pair[0].liquidated_notional + pair[1].liquidated_notional);
+    }
+    let eth_only = markets.chunks(2).filter(|p| p[1].liquidations > 0 && p[0].liquidations == 0).count() as u64;
+    assert!(eth_only > 0, "some ticks liquidate in the second market only");
+    let summary = sim.summary();
+    let by_market: u64 = summary.markets.iter().map(|m| m.liquidations).sum();
+    assert_eq!(summary.liquidations, by_market);
+    let with_any = markets.chunks(2).filter(|p| p.iter().any(|m| m.liquidations > 0)).count() as u64;
+    assert_eq!(summary.ticks_with_liquidations, with_any);
+    assert!(summary.sole_market().is_none());
+    let json = serde_json::to_value(&summary).unwrap();
+    assert!(json.get("mark_min").is_none() && json.get("backtest").is_none(), "no first market at the top");
+    assert_eq!(json["markets"][1]["symbol"], "ETH-PERP");
+    assert!(json["markets"][1]["mark_max_drawdown"].as_f64().unwrap() > 0.0);
+}

@@ -65,7 +65,7 @@ fn same_seed_same_run_and_different_seeds_differ() {
 fn the_default_shock_sets_off_a_cascade() {
     let scenario = default_scenario();
     let sim = run(&scenario, scenario.seed);
-    let records = sim.records();
+    let records = sim.market_records();
     let liquidations: Vec<_> =
         sim.events().iter().filter(|e| e.kind == EventKind::Liquidation && e.tick >= SHOCK_TICK).collect();
     // The gap liquidates at once ...
@@ -90,9 +90,19 @@ fn liquidation_selling_feeds_back_into_the_price() {
     assert!(sa.liquidated_notional > dec!(1000000));
     assert_eq!(sb.liquidated_notional, Decimal::ZERO);
     // Same shock, same seed: forced selling makes the crash deeper and the price end lower.
-    assert!(sa.mark_min < sb.mark_min, "with {} without {}", sa.mark_min, sb.mark_min);
-    assert!(sa.reference_min < sb.reference_min);
-    assert!(sa.mark_end < sb.mark_end, "with {} without {}", sa.mark_end, sb.mark_end);
+    assert!(
+        sa.markets[0].mark_min < sb.markets[0].mark_min,
+        "with {} without {}",
+        sa.markets[0].mark_min,
+        sb.markets[0].mark_min
+    );
+    assert!(sa.markets[0].reference_min < sb.markets[0].reference_min);
+    assert!(
+        sa.markets[0].mark_end < sb.markets[0].mark_end,
+        "with {} without {}",
+        sa.markets[0].mark_end,
+        sb.markets[0].mark_end
+    );
 }
 
 /// A small world where the only position takers are identical 10x longs: by hand, a 10x long with 2.5% maintenance
@@ -170,19 +180,19 @@ fn adaptive_margin_follows_volatility_within_its_speed_limit() {
         cap: dec!(0.2),
     };
     let adaptive = run(&scenario, scenario.seed);
-    let mm = |sim: &Simulation, tick: usize| sim.records()[tick].maintenance_margin;
+    let mm = |sim: &Simulation, tick: usize| sim.market_records()[tick].maintenance_margin;
     // Calm: 3 x 0.6 x sqrt(60 / 525,600) = 1.9%. In the x4 spike (ticks 1,440-1,800) about four times that.
     assert!((dec!(0.015)..dec!(0.025)).contains(&mm(&adaptive, 1_000)), "{}", mm(&adaptive, 1_000));
     assert!(mm(&adaptive, 1_600) > mm(&adaptive, 1_000) * dec!(3), "{}", mm(&adaptive, 1_600));
     assert!(mm(&adaptive, 1_999) < mm(&adaptive, 1_600), "it falls back after the spike");
-    for r in adaptive.records() {
+    for r in adaptive.market_records() {
         assert_eq!(r.initial_margin, (r.maintenance_margin * dec!(2)).round_dp(6), "initial keeps its 2:1 ratio");
     }
     // With a speed limit of 1 bp per tick the rise is spread out.
     scenario.margin.max_increase_per_tick = dec!(0.0001);
     let limited = run(&scenario, scenario.seed);
     let rises: Vec<Decimal> =
-        limited.records().windows(2).map(|w| w[1].maintenance_margin - w[0].maintenance_margin).collect();
+        limited.market_records().windows(2).map(|w| w[1].maintenance_margin - w[0].maintenance_margin).collect();
     assert!(rises.iter().all(|d| *d <= dec!(0.0001)));
     assert!(mm(&limited, 1_450) < mm(&adaptive, 1_450));
 }
@@ -204,7 +214,7 @@ fn risk_measure_margin_is_the_es_of_the_recent_mark_returns() {
     };
     let sim = run(&scenario, scenario.seed);
     let marks: Vec<f64> = std::iter::once(cascade_core::money::to_f64(scenario.market.initial_price))
-        .chain(sim.records().iter().map(|r| cascade_core::money::to_f64(r.mark)))
+        .chain(sim.market_records().iter().map(|r| cascade_core::money::to_f64(r.mark)))
         .collect();
     let returns: Vec<f64> = marks.windows(2).map(|w| libm::log(w[1] / w[0])).collect();
     for t in [400usize, 1_000, 1_445, 1_599] {
@@ -215,8 +225,8 @@ fn risk_measure_margin_is_the_es_of_the_recent_mark_returns() {
         let short = cascade_core::risk::estimate(&short, 0.99, 10, method).unwrap().es;
         let expected =
             cascade_core::money::from_f64(long.max(short), dec!(0.000001), "es").unwrap().clamp(dec!(0.005), dec!(0.3));
-        assert_eq!(sim.records()[t].maintenance_margin, expected, "tick {t}");
+        assert_eq!(sim.market_records()[t].maintenance_margin, expected, "tick {t}");
     }
     // The 8% gap at tick 1,440 enters the window: margin jumps.
-    assert!(sim.records()[1_445].maintenance_margin > sim.records()[1_400].maintenance_margin * dec!(2));
+    assert!(sim.market_records()[1_445].maintenance_margin > sim.market_records()[1_400].maintenance_margin * dec!(2));
 }

@@ -1,11 +1,12 @@
-//! Agent behaviours. Each agent looks at the market as the tick starts and queues orders in the market's inbox;
+//! Agent behaviours. Each agent looks at the market as the tick starts and queues orders in its instrument's inbox;
 //! agents act in a fixed order (market makers, arbitrageurs, noise traders, leveraged traders, backstop
 //! liquidators), and within a
 //! population by agent id, so the queue is deterministic.
 
 use crate::components::{Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader};
 use crate::resources::{
-    AgentIndex, Clock, Market, Markets, OrderRequest, PlannedTrade, Populations, Shocks, TradeSchedule,
+    AgentIndex, Clock, Instrument, Instruments, OrderRequest, PlannedTrade, Populations, Shocks, TradeSchedule,
+    Underlyings,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
@@ -16,32 +17,34 @@ use rand::RngExt;
 
 /// A quantity on the lot grid for `notional` quote at `price` (rounded down); `None` if it rounds to zero or the
 /// inputs are not finite.
-fn lots(market: &Market, notional: f64, price: f64) -> Option<Decimal> {
+fn lots(market: &Instrument, notional: f64, price: f64) -> Option<Decimal> {
     let raw = from_f64(notional / price, Decimal::new(1, 12), "order quantity").ok()?;
     floor_to_step(raw, market.spec.lot_size).filter(|q| *q > Decimal::ZERO)
 }
 
 /// A price on the tick grid (rounded to nearest); `None` if not finite or not positive.
-fn tick_price(market: &Market, price: f64) -> Option<Decimal> {
+fn tick_price(market: &Instrument, price: f64) -> Option<Decimal> {
     from_f64(price, market.spec.tick_size, "order price").ok().filter(|p| *p > Decimal::ZERO)
 }
 
-/// Market makers cancel their quotes and post a fresh ladder around the oracle price. The spread widens and the
-/// depth shrinks as the mark's realized volatility rises above the calm level (liquidity decay); a depth
+/// Market makers cancel their quotes and post a fresh ladder around the underlying's oracle price. The spread widens
+/// and the depth shrinks as the mark's realized volatility rises above the calm level (liquidity decay); a depth
 /// withdrawal shock removes a further fraction; quotes skew against inventory, and the side that would add to an
 /// inventory beyond the limit is not quoted.
 pub fn quote_market_makers(
     makers: Query<(&Agent, &Account), With<MarketMaker>>,
-    mut markets: ResMut<Markets>,
+    mut instruments: ResMut<Instruments>,
+    underlyings: Res<Underlyings>,
     populations: Res<Populations>,
     shocks: Res<Shocks>,
 ) {
     for (agent, account) in makers.iter().sort::<&Agent>() {
-        let p = &populations.of(agent.market).market_makers;
-        let market = markets.get_mut(agent.market);
+        let p = &populations.of(agent.instrument).market_makers;
+        let market = instruments.get_mut(agent.instrument);
+        let underlying = underlyings.get(market.underlying);
         market.inbox.push(OrderRequest::CancelAll { agent: agent.id });
-        let oracle = to_f64(market.oracle_price);
-        let calm = market.spec.calm_volatility_per_tick;
+        let oracle = to_f64(underlying.oracle_price);
+        let calm = underlying.calm_volatility_per_tick;
         let excess = if calm > 0.0 { (market.mark_volatility.volatility() / calm - 1.0).max(0.0) } else { 0.0 };
         let spread_multiplier = (1.0 + p.spread_sensitivity * excess) * shocks.spread_multiplier;
         let depth_multiplier = (1.0 - shocks.depth_withdrawal) / (1.0 + p.depth_sensitivity * excess);
@@ -67,27 +70,28 @@ pub fn quote_market_makers(
     }
 }
 
-/// Arbitrageurs see the reference price. When the venue's best ask is below the reference by more than the
+/// Arbitrageurs see the underlying's reference price. When the venue's best ask is below the reference by more than the
 /// threshold they buy, up to the reference minus the threshold; when its best bid is above, they sell. Size is
 /// bounded per tick and by capital: the position may not exceed `max_leverage` times equity. When the gap has
 /// closed they unwind at the reference or better. An arbitrage-withdrawal shock scales capital and order size down.
 pub fn trade_arbitrageurs(
     arbitrageurs: Query<(&Agent, &Account), With<Arbitrageur>>,
-    mut markets: ResMut<Markets>,
+    mut instruments: ResMut<Instruments>,
+    underlyings: Res<Underlyings>,
     populations: Res<Populations>,
     shocks: Res<Shocks>,
 ) {
     for (agent, account) in arbitrageurs.iter().sort::<&Agent>() {
-        let p = &populations.of(agent.market).arbitrageurs;
+        let p = &populations.of(agent.instrument).arbitrageurs;
         let threshold = p.threshold_bps / 10_000.0;
         let max_order = p.max_order_notional * shocks.arbitrage_kept;
-        let market = markets.get_mut(agent.market);
-        let reference = market.reference.price();
-        let mark = to_f64(market.mark_price);
-        let position = to_f64(account.0.quantity(market.id));
-        let Ok(equity) = account.0.equity(|_| market.mark_price) else {
+        let Ok(equity) = account.0.equity(|i| instruments.valuation(i)) else {
             continue;
         };
+        let market = instruments.get_mut(agent.instrument);
+        let reference = underlyings.get(market.underlying).reference.price();
+        let mark = to_f64(market.mark_price);
+        let position = to_f64(account.0.quantity(market.id));
         let budget = p.max_leverage * to_f64(equity) * shocks.arbitrage_kept;
         let best_bid = market.book.best_bid().map(to_f64);
         let best_ask = market.book.best_ask().map(to_f64);
@@ -118,18 +122,18 @@ pub fn trade_arbitrageurs(
 /// Noise traders trade with a fixed probability per tick: a market order of random side and log-normal notional.
 pub fn trade_noise(
     mut traders: Query<(&Agent, &mut AgentRng), With<NoiseTrader>>,
-    mut markets: ResMut<Markets>,
+    mut instruments: ResMut<Instruments>,
     populations: Res<Populations>,
 ) {
     for (agent, mut rng) in traders.iter_mut().sort::<&Agent>() {
-        let p = &populations.of(agent.market).noise_traders;
+        let p = &populations.of(agent.instrument).noise_traders;
         if !rng.0.random_bool(p.trade_probability) {
             continue;
         }
         let side = if rng.0.random_bool(0.5) { Side::Buy } else { Side::Sell };
         let z = standard_normal(&mut rng.0);
         let notional = p.order_notional * libm::exp(p.order_notional_sigma * z);
-        let market = markets.get_mut(agent.market);
+        let market = instruments.get_mut(agent.instrument);
         if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
             market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
         }
@@ -144,21 +148,21 @@ pub fn trade_leveraged(
     schedule: Res<TradeSchedule>,
     index: Res<AgentIndex>,
     accounts: Query<(&Agent, &Account)>,
-    mut markets: ResMut<Markets>,
+    mut instruments: ResMut<Instruments>,
 ) {
     let Some(actions) = schedule.0.get(&clock.tick) else { return };
     for &(id, action) in actions {
         let Ok((agent, account)) = accounts.get(index.entity(id)) else { continue };
         match action {
-            PlannedTrade::Open { market, side, leverage } => {
-                let market = markets.get_mut(market);
+            PlannedTrade::Open { instrument, side, leverage } => {
+                let market = instruments.get_mut(instrument);
                 let notional = to_f64(account.0.collateral * leverage);
                 if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
                     market.inbox.push(OrderRequest::Market { agent: id, side, quantity, limit: None });
                 }
             }
             PlannedTrade::Close => {
-                let market = markets.get_mut(agent.market);
+                let market = instruments.get_mut(agent.instrument);
                 let position = account.0.quantity(market.id);
                 if let Some(side) = Side::closing(position) {
                     market.inbox.push(OrderRequest::Market { agent: id, side, quantity: position.abs(), limit: None });
@@ -172,12 +176,12 @@ pub fn trade_leveraged(
 /// to `unwind_notional`, no worse than `unwind_slippage_bps` from the mark.
 pub fn unwind_backstop(
     vaults: Query<(&Agent, &Account), With<BackstopLiquidator>>,
-    mut markets: ResMut<Markets>,
+    mut instruments: ResMut<Instruments>,
     populations: Res<Populations>,
 ) {
     for (agent, account) in vaults.iter().sort::<&Agent>() {
-        let p = &populations.of(agent.market).backstop;
-        let market = markets.get_mut(agent.market);
+        let p = &populations.of(agent.instrument).backstop;
+        let market = instruments.get_mut(agent.instrument);
         let position = account.0.quantity(market.id);
         let Some(side) = Side::closing(position) else { continue };
         let mark = to_f64(market.mark_price);

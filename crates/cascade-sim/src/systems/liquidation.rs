@@ -23,19 +23,20 @@ use crate::health::account_health;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
 use crate::resources::{
-    AgentIndex, Clock, Faults, LastLiquidation, LiquidationQueue, LiquidationRules, MarginEngine, Market, Markets,
-    OracleRules, Populations, VenueLedger,
+    AgentIndex, Clock, Faults, Instrument, Instruments, LastLiquidation, LiquidationQueue, LiquidationRules,
+    MarginEngine, OracleRules, Populations, Underlyings, VenueLedger,
 };
 use crate::systems::settlement::{FillSource, account, account_mut, settle_fills};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use cascade_core::book::{Fill, Side};
 use cascade_core::deleverage::{Winner, adl_plan, socialize};
+use cascade_core::instrument::Valuation;
 use cascade_core::liquidation::{
     ShortfallCover, absorb_shortfall, bankruptcy_price, liquidation_fee, partial_close_quantity, transfer_price,
 };
-use cascade_core::money::{self, floor_to_step, round_to_step};
-use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_core::money::{self, MoneyError, floor_to_step, round_to_step};
+use cascade_core::{AgentId, Decimal, InstrumentId};
 use cascade_scenario::{Backstop, Liquidation, LiquidationMode, LossAllocation};
 
 /// Precision of transfer prices and penalty shares (1e-8).
@@ -51,7 +52,8 @@ pub struct Engine<'w, 's> {
     clock: Res<'w, Clock>,
     queue: ResMut<'w, LiquidationQueue>,
     last: ResMut<'w, LastLiquidation>,
-    markets: ResMut<'w, Markets>,
+    markets: ResMut<'w, Instruments>,
+    underlyings: Res<'w, Underlyings>,
     agents: Query<'w, 's, (Entity, &'static Agent, Has<BackstopLiquidator>)>,
     accounts: Query<'w, 's, &'static mut Account>,
     index: ResMut<'w, AgentIndex>,
@@ -61,23 +63,25 @@ pub struct Engine<'w, 's> {
 }
 
 /// Liquidates the queued accounts (see the module documentation for the absorbers and their order). Does nothing
-/// when liquidation is disabled, or for a market whose oracle is stale when the rules pause liquidations then.
+/// when liquidation is disabled, or for an instrument whose underlying's oracle is stale when the rules pause
+/// liquidations then.
 pub fn liquidate(mut engine: Engine) {
     let queued = std::mem::take(&mut engine.queue.0);
     if !engine.rules.0.enabled {
         return;
     }
-    let mut backstops: Vec<(MarketId, AgentId)> =
-        engine.agents.iter().filter(|(_, _, b)| *b).map(|(_, a, _)| (a.market, a.id)).collect();
+    let mut backstops: Vec<(InstrumentId, AgentId)> =
+        engine.agents.iter().filter(|(_, _, b)| *b).map(|(_, a, _)| (a.instrument, a.id)).collect();
     backstops.sort_unstable_by_key(|(_, id)| *id);
     for (_, id) in queued {
-        // Each open position in turn, market by market, while the account stays liquidatable.
+        // Each open position in turn, instrument by instrument, while the account stays liquidatable.
         let Ok(account) = engine.accounts.get(engine.index.entity(id)) else { continue };
-        let mut legs: Vec<MarketId> =
-            account.0.positions.iter().filter(|p| !p.quantity.is_zero()).map(|p| p.market).collect();
+        let mut legs: Vec<InstrumentId> =
+            account.0.positions.iter().filter(|p| !p.quantity.is_zero()).map(|p| p.instrument).collect();
         legs.sort_unstable();
         for market in legs {
-            if engine.markets.get(market).oracle_stale && engine.oracle_rules.0.pause_liquidations_when_stale {
+            let stale = engine.underlyings.get(engine.markets.get(market).underlying).oracle_stale;
+            if stale && engine.oracle_rules.0.pause_liquidations_when_stale {
                 continue;
             }
             let vaults: Vec<AgentId> = backstops.iter().filter(|(m, _)| *m == market).map(|(_, v)| *v).collect();
@@ -94,7 +98,7 @@ fn initial_rate(health: &cascade_core::margin::Health) -> Decimal {
     health.initial_requirement.checked_div(health.notional).unwrap_or(Decimal::ONE)
 }
 
-/// An account's position and money in one market.
+/// An account's position and money in one instrument.
 #[derive(Debug, Clone, Copy)]
 struct State {
     quantity: Decimal,
@@ -102,20 +106,20 @@ struct State {
     collateral: Decimal,
 }
 
-/// The account's position in `market` and, as its collateral, its collateral plus the unrealized PnL of its other
-/// positions at their marks (`marks`, by market): for a single-position account, its collateral.
+/// The account's position in `instrument` and, as its collateral, its collateral plus the unrealized PnL of its
+/// other positions valued now (`values`, by instrument): for a single-position account, its collateral.
 fn state(
     accounts: &Query<&mut Account>,
     index: &AgentIndex,
     id: AgentId,
-    market: MarketId,
-    marks: &[Decimal],
+    instrument: InstrumentId,
+    values: &[Valuation],
 ) -> Result<State, SimError> {
     let account = &account(accounts, index, id)?.0;
-    let position = account.position(market);
+    let position = account.position(instrument);
     let mut collateral = account.collateral;
-    for other in account.positions.iter().filter(|p| p.market != market && !p.quantity.is_zero()) {
-        collateral = money::add(collateral, other.unrealized_pnl(marks[usize::from(other.market.0)])?)?;
+    for other in account.positions.iter().filter(|p| p.instrument != instrument && !p.quantity.is_zero()) {
+        collateral = money::add(collateral, other.unrealized_pnl(values[usize::from(other.instrument.0)])?)?;
     }
     Ok(State {
         quantity: position.map_or(Decimal::ZERO, |p| p.quantity),
@@ -133,19 +137,25 @@ impl State {
         Some(if self.quantity.is_sign_positive() && floor < exact { floor + tick } else { floor })
     }
 
-    fn equity_at(&self, mark: Decimal) -> Decimal {
-        self.collateral + self.quantity * mark - self.cost_basis
+    /// Equity if the position is valued `at`.
+    fn equity_at(&self, at: Valuation) -> Result<Decimal, MoneyError> {
+        money::sub(money::add(self.collateral, at.kind.value(self.quantity, at.mark)?)?, self.cost_basis)
     }
 }
 
-fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[AgentId]) -> Result<Vec<Event>, SimError> {
+fn close_out(
+    e: &mut Engine,
+    id: AgentId,
+    market_id: InstrumentId,
+    backstops: &[AgentId],
+) -> Result<Vec<Event>, SimError> {
     let rules: &Liquidation = &e.rules.0;
     let backstop: &Backstop = &e.populations.of(market_id).backstop;
     let tick = e.clock.tick;
-    let marks: Vec<Decimal> = e.markets.0.iter().map(|m| m.mark_price).collect();
+    let marks: Vec<Valuation> = e.markets.0.iter().map(Instrument::valuation).collect();
     let health = account_health(&e.markets, &e.margin, &account(&e.accounts, &e.index, id)?.0)?;
     let market = e.markets.get_mut(market_id);
-    let mark = market.mark_price;
+    let (mark, at) = (market.mark_price, market.valuation());
     let (lot, tick_size) = (market.spec.lot_size, market.spec.tick_size);
     let before = state(&e.accounts, &e.index, id, market_id, &marks)?;
     let Some(side) = Side::closing(before.quantity) else { return Ok(Vec::new()) };
@@ -196,7 +206,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
         let now = state(&e.accounts, &e.index, id, market_id, &marks)?;
         // A bankrupt account's order may go beyond the band: the venue would rather realize the loss than leave a
         // losing position open. It is then bounded by what the fund can cover, or (bad debt) not at all.
-        let bankrupt = now.equity_at(mark) < Decimal::ZERO;
+        let bankrupt = now.equity_at(at)? < Decimal::ZERO;
         let limit = match (bounded, now.covered_price(e.ledger.0.insurance_fund(), tick_size), side) {
             (true, Some(covered), _) if bankrupt => Some(covered),
             (true, Some(covered), Side::Sell) => Some(band.max(covered)),
@@ -227,7 +237,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     if remaining > Decimal::ZERO && bounded {
         let now = state(&e.accounts, &e.index, id, market_id, &marks)?;
         let fund = e.ledger.0.insurance_fund();
-        if now.equity_at(mark) + fund <= Decimal::ZERO {
+        if now.equity_at(at)? + fund <= Decimal::ZERO {
             // The book cannot take the rest within what the fund can pay: ADL closes it against winners at the price
             // where the fund's balance is just enough (winners bear the rest); socialized loss closes it at the
             // mark and haircuts winners afterwards.
@@ -258,7 +268,7 @@ fn close_out(e: &mut Engine, id: AgentId, market_id: MarketId, backstops: &[Agen
     // Penalty, shared with the backstop liquidators that took part.
     let penalized = book_notional + taken.notional;
     let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
-    let fee = liquidation_fee(penalized, rules.fee, account.equity(|m| marks[usize::from(m.0)])?)?;
+    let fee = liquidation_fee(penalized, rules.fee, account.equity(|i| marks[usize::from(i.0)])?)?;
     account.pay(fee)?;
     let account_is_flat = account.positions.iter().all(|p| p.quantity.is_zero());
     let liquidator_fee = if taken.notional > Decimal::ZERO {
@@ -354,27 +364,28 @@ fn deleverage_event(
     }
 }
 
-/// Accounts with an unrealized profit in `market` at its mark, with their equity at every market's mark (`marks`).
+/// Accounts with an unrealized profit in `instrument` valued now, with their equity (every instrument valued by
+/// `values`).
 fn winners(
     agents: &Query<(Entity, &Agent, Has<BackstopLiquidator>)>,
     accounts: &mut Query<&mut Account>,
-    market: MarketId,
-    marks: &[Decimal],
+    instrument: InstrumentId,
+    values: &[Valuation],
 ) -> Result<Vec<Winner>, SimError> {
-    let mark = marks[usize::from(market.0)];
+    let at = values[usize::from(instrument.0)];
     let mut winners = Vec::new();
     for (entity, agent, _) in agents {
         let Ok(account) = accounts.get(entity) else { continue };
-        let Some(position) = account.0.position(market) else { continue };
-        let unrealized_pnl = position.unrealized_pnl(mark)?;
+        let Some(position) = account.0.position(instrument) else { continue };
+        let unrealized_pnl = position.unrealized_pnl(at)?;
         if unrealized_pnl > Decimal::ZERO {
             winners.push(Winner {
                 agent: agent.id,
                 quantity: position.quantity,
                 unrealized_pnl,
                 cost_basis: position.cost_basis.abs(),
-                equity: account.0.equity(|m| marks[usize::from(m.0)])?,
-                notional: position.notional(mark)?,
+                equity: account.0.equity(|i| values[usize::from(i.0)])?,
+                notional: position.notional(at)?,
             });
         }
     }
@@ -387,7 +398,7 @@ struct TakeoverContext<'a> {
     id: AgentId,
     side: Side,
     mark: Decimal,
-    marks: &'a [Decimal],
+    marks: &'a [Valuation],
     tick_size: Decimal,
     lot: Decimal,
     bounded: bool,
@@ -411,7 +422,7 @@ impl Takeovers {
         &mut self,
         ctx: &TakeoverContext,
         wanted: Decimal,
-        market: &mut Market,
+        market: &mut Instrument,
         accounts: &mut Query<&mut Account>,
         index: &mut AgentIndex,
         ledger: &mut VenueLedger,
@@ -437,7 +448,7 @@ impl Takeovers {
                 break;
             }
             let vault_account = &account(accounts, index, vault)?.0;
-            let equity = vault_account.equity(|m| ctx.marks[usize::from(m.0)])?;
+            let equity = vault_account.equity(|i| ctx.marks[usize::from(i.0)])?;
             let held = vault_account.quantity(market.id);
             let room = ctx.backstop.max_leverage * equity / ctx.mark;
             let capacity = match ctx.side {

@@ -1,6 +1,6 @@
-//! The margin policy: sets each market's margin schedule for the tick, before the margin check.
+//! The margin policy: sets each instrument's margin schedule for the tick, before the margin check.
 
-use crate::resources::{MarginEngine, Markets};
+use crate::resources::{Instrument, Instruments, MarginEngine};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
@@ -16,8 +16,8 @@ use cascade_scenario::{Margin, MarginPolicy};
 const RATE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, RATE_DP);
 
 impl MarginEngine {
-    /// A fresh engine for `rules` over markets whose calm variances per tick are `calm_variances` and whose marks are
-    /// `marks`; portfolio margin nets by `correlation`.
+    /// A fresh engine for `rules` over instruments whose calm variances per tick are `calm_variances` and whose
+    /// marks are `marks`; portfolio margin nets by `correlation` (of the underlyings).
     pub fn new(rules: &Margin, calm_variances: &[f64], marks: &[Decimal], correlation: Correlation) -> Self {
         let lambda = match rules.policy {
             MarginPolicy::VolatilityAdaptive { lambda, .. } => lambda,
@@ -26,7 +26,7 @@ impl MarginEngine {
         Self {
             rules: rules.clone(),
             initial_ratio: rules.initial.checked_div(rules.maintenance).unwrap_or(Decimal::TWO),
-            markets: calm_variances
+            instruments: calm_variances
                 .iter()
                 .zip(marks)
                 .map(|(&calm, &mark)| PolicyState::new(lambda, calm, mark))
@@ -37,7 +37,7 @@ impl MarginEngine {
     }
 }
 
-/// The schedule a market starts with under `rules`: the scenario's fractions or a tiered policy's brackets (their
+/// The schedule an instrument starts with under `rules`: the scenario's fractions or a tiered policy's brackets (their
 /// maintenance raised by the stress buffer, which starts full; a fixed table keeps it full), and the size premium.
 /// Open-interest scaling and the liquidity add-on are set each tick.
 pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
@@ -67,20 +67,20 @@ pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
     MarginSchedule { rates, tiers, size_premium: rules.size_premium, ..MarginSchedule::flat(rates) }
 }
 
-/// Sets every market's schedule for this tick:
-/// 1. the policy's maintenance fraction: fixed (static, tiered); `multiplier x sigma x sqrt(horizon)` from the EWMA
-///    or rolling-window volatility of mark returns (volatility-adaptive); the VaR or ES of a unit position, the
-///    worse side (risk-measure); `multiplier x` the forecast horizon volatility (predictive); clamped to `[floor, cap]`;
+/// Sets every instrument's schedule for this tick:
+/// 1. the policy's maintenance fraction: fixed (static, tiered); `multiplier x sigma x sqrt(horizon)` from the EWMA or
+///    rolling-window volatility of mark returns (volatility-adaptive); the VaR or ES of a unit position, the worse side
+///    (risk-measure); `multiplier x` the forecast horizon volatility (predictive); clamped to `[floor, cap]`;
 /// 2. the stress buffer: the fraction in force stays within `[policy, policy x (1 + buffer)]` (never above the cap),
 ///    moving only when pushed by an edge of that band;
 /// 3. the speed limit: a rise of at most `max_increase_per_tick`;
 /// 4. initial = maintenance x the scenario's initial-to-maintenance ratio (at most 1);
 /// 5. open-interest scaling and the liquidity add-on from this tick's open interest and book.
-pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut markets: ResMut<Markets>) {
+pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut instruments: ResMut<Instruments>) {
     let engine = &mut *engine;
     let rules = &engine.rules;
     let controls = Controls { stress_buffer: rules.stress_buffer, max_increase_per_tick: rules.max_increase_per_tick };
-    for (market, state) in markets.0.iter_mut().zip(&mut engine.markets) {
+    for (market, state) in instruments.0.iter_mut().zip(&mut engine.instruments) {
         let r = state.observe(market.mark_price);
         let (target, fell_back) = state.target(&rules.policy, r);
         engine.fallback_ticks += u64::from(fell_back);
@@ -108,10 +108,7 @@ pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut markets: ResMut<Ma
 }
 
 /// The liquidity add-on of `market` at its mark and current book.
-fn liquidity_charge(
-    market: &crate::resources::Market,
-    multiplier: Decimal,
-) -> Result<LiquidityCharge, money::MoneyError> {
+fn liquidity_charge(market: &Instrument, multiplier: Decimal) -> Result<LiquidityCharge, money::MoneyError> {
     let mark = market.mark_price;
     Ok(LiquidityCharge {
         multiplier,

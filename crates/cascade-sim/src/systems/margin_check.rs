@@ -1,8 +1,8 @@
 //! The margin check: finds accounts below maintenance margin, through an index of liquidation prices when it can.
 //!
-//! Per market and tick, one of three paths:
+//! Per instrument and tick, one of three paths:
 //! - the schedule has no closed-form liquidation price (the liquidity add-on), or it moved this tick (an adaptive
-//!   policy stepped): check every account of the market;
+//!   policy stepped): check every account of the instrument;
 //! - the schedule stopped moving but the index was built under another one (or funding touched every account):
 //!   rebuild the index, `O(n log n)` once;
 //! - otherwise re-price only the accounts touched since the last check and take the index's candidates,
@@ -15,19 +15,20 @@ use crate::SimError;
 use crate::components::{Account, Agent};
 use crate::health::account_health;
 use crate::resources::{
-    AgentIndex, Audit, Faults, LiquidationQueue, LiquidationRules, MarginEngine, MarginIndex, Markets,
+    AgentIndex, Audit, Faults, Instruments, LiquidationQueue, LiquidationRules, MarginEngine, MarginIndex,
 };
 use bevy_ecs::prelude::*;
+use cascade_core::instrument::InstrumentKind;
 use cascade_core::margin::Trigger;
 use cascade_core::trigger_index::TriggerIndex;
-use cascade_core::{AgentId, Decimal, MarketId};
+use cascade_core::{AgentId, Decimal, InstrumentId};
 use cascade_scenario::LiquidationOrder;
 
 /// Checks accounts against maintenance margin at the mark and queues those below it in the configured order: worst
 /// margin ratio (equity / maintenance requirement) first, or largest notional first; ties by agent id.
 #[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
 pub fn check_margin(
-    markets: Res<Markets>,
+    instruments: Res<Instruments>,
     engine: Res<MarginEngine>,
     rules: Res<LiquidationRules>,
     audit: Res<Audit>,
@@ -40,21 +41,21 @@ pub fn check_margin(
     queue.0.clear();
     let touched = std::mem::take(&mut agents.touched);
     let all_touched = std::mem::take(&mut agents.all_touched);
-    let count = markets.0.len();
-    index.markets.resize_with(count, TriggerIndex::default);
+    let count = instruments.0.len();
+    index.instruments.resize_with(count, TriggerIndex::default);
     index.built_with.resize(count, None);
     index.previous.resize(count, None);
     let mut candidates = Vec::new();
-    for market in &markets.0 {
-        let m = usize::from(market.id.0);
-        let schedule = &market.margin;
+    for instrument in &instruments.0 {
+        let m = usize::from(instrument.id.0);
+        let schedule = &instrument.margin;
         let closed_form = schedule.liquidity.is_none();
         let settled = closed_form && index.previous[m].as_ref().is_some_and(|p| same_maintenance(p, schedule));
         index.previous[m] = Some(schedule.clone());
         if !settled {
             index.built_with[m] = None;
             index.full_scans += 1;
-            for (agent, _) in accounts.iter().filter(|(a, _)| a.market == market.id) {
+            for (agent, _) in accounts.iter().filter(|(a, _)| a.instrument == instrument.id) {
                 candidates.push(agent.id);
             }
             continue;
@@ -63,38 +64,38 @@ pub fn check_margin(
         if fresh {
             for &agent in &touched {
                 if let Ok((a, account)) = accounts.get(agents.entity(agent))
-                    && a.market == market.id
+                    && a.instrument == instrument.id
                 {
-                    index.markets[m].set(agent, trigger(&markets, market.id, account));
+                    index.instruments[m].set(agent, trigger(&instruments, instrument.id, account));
                 }
             }
         } else {
-            index.markets[m].clear();
-            for (agent, account) in accounts.iter().filter(|(a, _)| a.market == market.id) {
-                index.markets[m].set(agent.id, trigger(&markets, market.id, account));
+            index.instruments[m].clear();
+            for (agent, account) in accounts.iter().filter(|(a, _)| a.instrument == instrument.id) {
+                index.instruments[m].set(agent.id, trigger(&instruments, instrument.id, account));
             }
             index.built_with[m] = Some(schedule.clone());
         }
         index.indexed_checks += 1;
         let before = candidates.len();
-        index.markets[m].candidates(market.mark_price, &mut candidates);
+        index.instruments[m].candidates(instrument.mark_price, &mut candidates);
         if audit.every_tick {
             let mut from_index =
-                queue_of(&markets, &engine, &rules, &accounts, &agents, &candidates[before..], &mut faults);
+                queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates[before..], &mut faults);
             let everyone: Vec<AgentId> =
-                accounts.iter().filter(|(a, _)| a.market == market.id).map(|(a, _)| a.id).collect();
-            let mut from_scan = queue_of(&markets, &engine, &rules, &accounts, &agents, &everyone, &mut faults);
+                accounts.iter().filter(|(a, _)| a.instrument == instrument.id).map(|(a, _)| a.id).collect();
+            let mut from_scan = queue_of(&instruments, &engine, &rules, &accounts, &agents, &everyone, &mut faults);
             from_index.sort_unstable();
             from_scan.sort_unstable();
             if from_index != from_scan {
-                debug_assert!(false, "margin index missed accounts in market {m}: {from_index:?} vs {from_scan:?}");
-                faults.0.push(SimError::IndexMismatch { market: market.id });
+                debug_assert!(false, "margin index missed accounts in instrument {m}: {from_index:?} vs {from_scan:?}");
+                faults.0.push(SimError::IndexMismatch { instrument: instrument.id });
             }
         }
     }
     candidates.sort_unstable();
     candidates.dedup();
-    queue.0 = queue_of(&markets, &engine, &rules, &accounts, &agents, &candidates, &mut faults);
+    queue.0 = queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates, &mut faults);
     queue.0.sort_unstable();
 }
 
@@ -108,23 +109,26 @@ fn same_maintenance(a: &cascade_core::margin::MarginSchedule, b: &cascade_core::
         && b.liquidity.is_none()
 }
 
-/// Where `account` (homed in `market`) is liquidated, in that market's prices: the closed form for a single position
-/// in it; [`Trigger::Unknown`] for several positions, or one in another market (its trigger moves with that
-/// market's mark and schedule, which this index does not follow).
-fn trigger(markets: &Markets, market: MarketId, account: &Account) -> Trigger {
+/// Where `account` (homed in instrument `id`) is liquidated, in that instrument's prices: the closed form for a
+/// single position in a linear instrument; [`Trigger::Unknown`] for several positions, or one in another instrument
+/// (its trigger moves with that instrument's mark and schedule, which this index does not follow).
+fn trigger(instruments: &Instruments, id: InstrumentId, account: &Account) -> Trigger {
     let mut open = account.0.positions.iter().filter(|p| !p.quantity.is_zero());
+    let instrument = instruments.get(id);
     match (open.next(), open.next()) {
         (None, _) => Trigger::Never,
-        (Some(p), None) if p.market == market => {
-            markets.get(market).margin.trigger(p.quantity, p.cost_basis, account.0.collateral)
-        }
+        (Some(p), None) if p.instrument == id => match instrument.kind {
+            InstrumentKind::LinearPerpetual => {
+                instrument.margin.trigger(p.quantity, p.cost_basis, account.0.collateral)
+            }
+        },
         _ => Trigger::Unknown,
     }
 }
 
 /// The liquidatable accounts among `agents`, with their sort keys.
 fn queue_of(
-    markets: &Markets,
+    instruments: &Instruments,
     engine: &MarginEngine,
     rules: &LiquidationRules,
     accounts: &Query<(&Agent, &Account)>,
@@ -138,7 +142,7 @@ fn queue_of(
         if account.0.positions.iter().all(|p| p.quantity.is_zero()) {
             continue;
         }
-        match account_health(markets, engine, &account.0) {
+        match account_health(instruments, engine, &account.0) {
             Ok(h) if h.is_liquidatable() => {
                 let key = match rules.0.order {
                     LiquidationOrder::MarginRatio => h.margin_ratio().unwrap_or_default(),

@@ -2,29 +2,29 @@
 
 use crate::components::Account;
 use crate::health::account_health;
-use crate::resources::{AgentIndex, Faults, MarginEngine, Markets, OrderRequest, VenueLedger};
+use crate::resources::{AgentIndex, Faults, Instruments, MarginEngine, OrderRequest, VenueLedger};
 use crate::systems::settlement::{FillSource, settle_fills};
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::Side;
 use cascade_core::margin::passes_initial_margin;
 
-/// Executes every market's inbox, market by market. A market order that would open or increase a position beyond
-/// what the account's equity covers at initial margin (at the current marks, under the venue's margin mode) is
-/// rejected and counted; an accepted one fills no further from the mark than the market's price band.
+/// Executes every instrument's inbox, instrument by instrument. A market order that would open or increase a position
+/// beyond what the account's equity covers at initial margin (at the current marks, under the venue's margin mode) is
+/// rejected and counted; an accepted one fills no further from the mark than the instrument's price band.
 pub fn match_orders(
-    mut markets: ResMut<Markets>,
+    mut instruments: ResMut<Instruments>,
     engine: Res<MarginEngine>,
     mut accounts: Query<&mut Account>,
     mut index: ResMut<AgentIndex>,
     mut ledger: ResMut<VenueLedger>,
     mut faults: ResMut<Faults>,
 ) {
-    for i in 0..markets.0.len() {
-        for request in std::mem::take(&mut markets.0[i].inbox) {
+    for i in 0..instruments.0.len() {
+        for request in std::mem::take(&mut instruments.0[i].inbox) {
             let execution = match request {
                 OrderRequest::CancelAll { agent } => {
-                    markets.0[i].book.cancel_all(agent);
+                    instruments.0[i].book.cancel_all(agent);
                     continue;
                 }
                 OrderRequest::Market { agent, side, quantity, limit } => {
@@ -32,9 +32,9 @@ pub fn match_orders(
                         continue;
                     };
                     let signed = side.sign() * quantity;
-                    let health = |p: &Portfolio| account_health(&markets, &engine, p);
-                    let accepted = passes_initial_margin(&account.0, markets.0[i].id, signed, health);
-                    let market = &mut markets.0[i];
+                    let health = |p: &Portfolio| account_health(&instruments, &engine, p);
+                    let accepted = passes_initial_margin(&account.0, instruments.0[i].id, signed, health);
+                    let market = &mut instruments.0[i];
                     match accepted {
                         Ok(true) => {
                             let band = market.spec.protected_limit(side, market.mark_price);
@@ -56,10 +56,10 @@ pub fn match_orders(
                     }
                 }
                 OrderRequest::Limit { agent, side, price, quantity } => {
-                    markets.0[i].book.limit(agent, side, price, quantity)
+                    instruments.0[i].book.limit(agent, side, price, quantity)
                 }
             };
-            let market = &mut markets.0[i];
+            let market = &mut instruments.0[i];
             let source = FillSource::Book { taker_fee: market.spec.taker_fee };
             if let Err(e) = settle_fills(&execution.fills, market, source, &mut accounts, &mut index, &mut ledger.0) {
                 faults.0.push(e);

@@ -6,7 +6,7 @@
 use crate::components::OracleFeed;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
-use crate::resources::{Clock, Markets, OracleRules, Shocks};
+use crate::resources::{Clock, OracleRules, Shocks, Underlyings};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::money::{from_f64, round_to_step, to_f64};
@@ -23,7 +23,7 @@ pub fn sample_oracles(
     clock: Res<Clock>,
     shocks: Res<Shocks>,
     rules: Res<OracleRules>,
-    mut markets: ResMut<Markets>,
+    mut underlyings: ResMut<Underlyings>,
     mut feeds: Query<&mut OracleFeed>,
     mut recorder: ResMut<Recorder>,
 ) {
@@ -37,8 +37,8 @@ pub fn sample_oracles(
         if !(clock.tick + u64::from(feed.index)).is_multiple_of(interval) {
             continue;
         }
-        let market = markets.get(feed.market);
-        let history = &market.reference_history;
+        let underlying = underlyings.get(feed.underlying);
+        let history = &underlying.reference_history;
         let delay = (feed.delay_ticks + disruption.extra_delay) as usize;
         let Some(&reference) = history.get(delay).or(history.back()) else { continue };
         let z = standard_normal(&mut feed.rng);
@@ -49,26 +49,26 @@ pub fn sample_oracles(
         {
             print *= 1.0 + change;
         }
-        let Ok(price) = from_f64(print, market.spec.tick_size, "oracle print") else { continue };
+        let Ok(price) = from_f64(print, underlying.price_step, "oracle print") else { continue };
         if price <= Decimal::ZERO {
             continue;
         }
         let confidence = 2.0 * noise;
         if rules.0.max_confidence > 0.0 && confidence > rules.0.max_confidence {
-            rejected.push((feed.market, feed.index, price, "confidence", confidence));
+            rejected.push((feed.underlying, feed.index, price, "confidence", confidence));
             continue;
         }
-        let deviation = (to_f64(price) / to_f64(market.oracle_price) - 1.0).abs();
+        let deviation = (to_f64(price) / to_f64(underlying.oracle_price) - 1.0).abs();
         if rules.0.max_deviation > 0.0 && deviation > rules.0.max_deviation {
-            rejected.push((feed.market, feed.index, price, "deviation", deviation));
+            rejected.push((feed.underlying, feed.index, price, "deviation", deviation));
             continue;
         }
         feed.price = price;
         feed.last_update = clock.tick;
     }
     rejected.sort_by_key(|r| (r.0, r.1));
-    for (market, index, price, rule, measure) in rejected {
-        markets.get_mut(market).flow.oracle_rejections += 1;
+    for (underlying, index, price, rule, measure) in rejected {
+        underlyings.0[usize::from(underlying.0)].oracle_rejections += 1;
         recorder.event(Event {
             average_price: Some(price),
             magnitude: Some(measure),
@@ -77,45 +77,47 @@ pub fn sample_oracles(
     }
 }
 
-/// Sets each market's oracle price to the median of its fresh sources' prints (averaged over `twap_ticks` ticks),
+/// Sets each underlying's oracle price to the median of its fresh sources' prints (averaged over `twap_ticks` ticks),
 /// on the tick grid. With no fresh source the price is stale: it keeps its last value, and the change of state is
 /// logged.
 pub fn aggregate_oracles(
     clock: Res<Clock>,
     rules: Res<OracleRules>,
-    mut markets: ResMut<Markets>,
+    mut underlyings: ResMut<Underlyings>,
     feeds: Query<&OracleFeed>,
     mut recorder: ResMut<Recorder>,
 ) {
     let staleness = rules.0.staleness_ticks;
-    for market in &mut markets.0 {
+    for underlying in &mut underlyings.0 {
         let mut prints: Vec<Decimal> = feeds
             .iter()
             .filter(|f| {
-                f.market == market.id && (staleness == 0 || clock.tick.saturating_sub(f.last_update) <= staleness)
+                f.underlying == underlying.id
+                    && (staleness == 0 || clock.tick.saturating_sub(f.last_update) <= staleness)
             })
             .map(|f| f.price)
             .collect();
         let Some(m) = median(&mut prints) else {
-            if !market.oracle_stale {
-                market.oracle_stale = true;
+            if !underlying.oracle_stale {
+                underlying.oracle_stale = true;
                 let paused =
                     if rules.0.pause_liquidations_when_stale { "liquidations paused" } else { "liquidations continue" };
                 recorder.event(Event::new(clock.tick, EventKind::OracleStale, paused));
             }
             continue;
         };
-        if market.oracle_stale {
-            market.oracle_stale = false;
+        if underlying.oracle_stale {
+            underlying.oracle_stale = false;
             recorder.event(Event::new(clock.tick, EventKind::OracleFresh, "fresh prints"));
         }
-        market.oracle_medians.push_back(m);
-        while market.oracle_medians.len() > market.twap_ticks {
-            market.oracle_medians.pop_front();
+        underlying.oracle_medians.push_back(m);
+        while underlying.oracle_medians.len() > underlying.twap_ticks {
+            underlying.oracle_medians.pop_front();
         }
-        let average = market.oracle_medians.iter().sum::<Decimal>() / Decimal::from(market.oracle_medians.len());
-        if let Some(price) = round_to_step(average, market.spec.tick_size) {
-            market.oracle_price = price;
+        let average =
+            underlying.oracle_medians.iter().sum::<Decimal>() / Decimal::from(underlying.oracle_medians.len());
+        if let Some(price) = round_to_step(average, underlying.price_step) {
+            underlying.oracle_price = price;
         }
     }
 }

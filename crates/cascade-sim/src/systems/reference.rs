@@ -1,27 +1,32 @@
 //! Steps the exogenous reference price.
 
-use crate::resources::{Correlations, Markets, Shocks};
+use crate::resources::{Correlations, Shocks, Underlyings};
 use bevy_ecs::prelude::*;
 use cascade_core::rng::standard_normal;
 
-/// Advances each market's reference process by one tick: diffusion and jumps (volatility scaled by any spike in
-/// force), plus a scripted gap, plus the permanent impact of the venue's net taker flow in the previous tick.
-/// With several correlated markets the diffusion shocks are drawn jointly: independent normals from the common
-/// stream, correlated by the matrix in force.
-pub fn step_reference(mut markets: ResMut<Markets>, shocks: Res<Shocks>, mut correlations: ResMut<Correlations>) {
+/// Advances each underlying's reference process by one tick: diffusion and jumps (volatility scaled by any spike in
+/// force), plus a scripted gap, plus the permanent impact of the net taker flow on its instruments in the previous
+/// tick. With several correlated underlyings the diffusion shocks are drawn jointly: independent normals from the
+/// common stream, correlated by the matrix in force.
+pub fn step_reference(
+    mut underlyings: ResMut<Underlyings>,
+    shocks: Res<Shocks>,
+    mut correlations: ResMut<Correlations>,
+) {
     let joint: Option<Vec<f64>> = correlations.joint.then(|| {
         let c = &mut *correlations;
         let z: Vec<f64> = (0..c.in_force.len()).map(|_| standard_normal(&mut c.rng)).collect();
         c.in_force.correlate(&z)
     });
-    for (k, market) in markets.0.iter_mut().enumerate() {
+    for (k, underlying) in underlyings.0.iter_mut().enumerate() {
         let diffusion = joint.as_ref().and_then(|z| z.get(k).copied());
-        let impact = market.spec.flow_impact * market.previous_net_taker_notional / 1_000_000.0;
-        let extra = market.pending_gap + if impact.is_finite() { impact } else { 0.0 };
-        market.pending_gap = 0.0;
-        let price = market.reference.step(&mut market.reference_rng, shocks.volatility_multiplier, extra, diffusion);
-        market.reference_history.push_front(price);
-        let keep = market.history_len;
-        market.reference_history.truncate(keep);
+        let impact = underlying.flow_impact * underlying.previous_net_taker_notional / 1_000_000.0;
+        let extra = underlying.pending_gap + if impact.is_finite() { impact } else { 0.0 };
+        underlying.pending_gap = 0.0;
+        let price =
+            underlying.reference.step(&mut underlying.reference_rng, shocks.volatility_multiplier, extra, diffusion);
+        underlying.reference_history.push_front(price);
+        let keep = underlying.history_len;
+        underlying.reference_history.truncate(keep);
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::SimError;
 use crate::components::Account;
-use crate::resources::{AgentIndex, Market};
+use crate::resources::{AgentIndex, Instrument};
 use bevy_ecs::prelude::*;
 use cascade_core::book::Fill;
 use cascade_core::money::{self, Ledger, to_f64};
@@ -11,8 +11,8 @@ use cascade_core::{AgentId, Decimal};
 /// How a set of fills came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FillSource {
-    /// Matched in the book: fees are charged (the taker pays `taker_fee`, the maker the market's maker fee), and the
-    /// fills set the last trade and count as volume and as taker flow.
+    /// Matched in the book: fees are charged (the taker pays `taker_fee`, the maker the instrument's maker fee), and
+    /// the fills set the last trade and count as volume and as taker flow.
     Book {
         /// Taker fee rate (liquidation orders pay none: they pay the liquidation penalty instead).
         taker_fee: Decimal,
@@ -21,11 +21,11 @@ pub enum FillSource {
     Transfer,
 }
 
-/// Books `fills` of `market`: positions and realized PnL of taker and maker, open interest, and for book fills the
-/// fees into the ledger's fee sink, the last trade and the tick's flow.
+/// Books `fills` of `market` (an instrument): positions and realized PnL of taker and maker, open interest, and for
+/// book fills the fees into the ledger's fee sink, the last trade and the tick's flow.
 pub fn settle_fills(
     fills: &[Fill],
-    market: &mut Market,
+    market: &mut Instrument,
     source: FillSource,
     accounts: &mut Query<&mut Account>,
     index: &mut AgentIndex,

@@ -2,7 +2,7 @@
 
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
-use crate::resources::{Clock, Correlations, Market, Markets, OracleDisruption, Shocks};
+use crate::resources::{Clock, Correlations, OracleDisruption, Shocks, Underlying, Underlyings};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_scenario::ShockKind;
@@ -14,7 +14,7 @@ use cascade_scenario::ShockKind;
 pub fn apply_shocks(
     clock: Res<Clock>,
     mut shocks: ResMut<Shocks>,
-    mut markets: ResMut<Markets>,
+    mut underlyings: ResMut<Underlyings>,
     mut correlations: ResMut<Correlations>,
     mut recorder: ResMut<Recorder>,
 ) {
@@ -24,18 +24,18 @@ pub fn apply_shocks(
     let mut spread = 1.0;
     let mut arbitrage_kept = 1.0;
     let mut funding_extra = Decimal::ZERO;
-    let mut crash = vec![0.0; markets.0.len()];
+    let mut crash = vec![0.0; underlyings.0.len()];
     let mut broken: Option<f64> = None;
     let mut oracle = OracleDisruption::default();
-    let hits = |target: &Option<String>, m: &Market| target.as_ref().is_none_or(|s| *s == m.spec.symbol);
+    let hits = |target: &Option<String>, u: &Underlying| target.as_ref().is_none_or(|s| *s == u.symbol);
     for shock in &shocks.timeline {
         let end = shock.at + shock.duration;
         let active = shock.at <= tick && tick < end;
         if shock.at == tick {
             recorder.event(shock_event(tick, EventKind::ShockStart, &shock.kind));
             if let ShockKind::PriceGap { change, market } = &shock.kind {
-                for m in markets.0.iter_mut().filter(|m| hits(market, m)) {
-                    m.pending_gap += libm::log1p(*change);
+                for u in underlyings.0.iter_mut().filter(|u| hits(market, u)) {
+                    u.pending_gap += libm::log1p(*change);
                 }
             }
         }
@@ -47,8 +47,8 @@ pub fn apply_shocks(
                 ShockKind::DepthWithdrawal { fraction } => kept_depth *= 1.0 - fraction,
                 ShockKind::VolatilitySpike { multiplier } => volatility *= multiplier,
                 ShockKind::PriceCrash { change, market } => {
-                    for (k, m) in markets.0.iter().enumerate() {
-                        if hits(market, m) {
+                    for (k, u) in underlyings.0.iter().enumerate() {
+                        if hits(market, u) {
                             crash[k] += libm::log1p(*change) / shock.duration as f64;
                         }
                     }
@@ -71,8 +71,8 @@ pub fn apply_shocks(
     shocks.spread_multiplier = spread;
     shocks.arbitrage_kept = arbitrage_kept;
     shocks.funding_extra = funding_extra;
-    for (market, crash) in markets.0.iter_mut().zip(crash) {
-        market.pending_gap += crash;
+    for (underlying, crash) in underlyings.0.iter_mut().zip(crash) {
+        underlying.pending_gap += crash;
     }
     // A correlation break replaces the matrix the prices move by while it lasts (validated when loaded).
     let n = correlations.scenario.len();

@@ -13,6 +13,7 @@
 //! - [`tiers`]: tiered margin by position size (brackets and maintenance amounts);
 //! - [`trigger_index`]: liquidation prices indexed per side, so a margin check need not scan every account;
 //! - [`liquidation`]: bankruptcy prices, partial liquidation, penalties and shortfalls;
+//! - [`closeout`]: every decision of one close-out (how much, at what limits, who takes over, the penalty split);
 //! - [`deleverage`]: auto-deleveraging and socialized loss;
 //! - [`funding`]: periodic funding between longs and shorts;
 //! - [`process`]: the exogenous reference-price process;
@@ -26,6 +27,7 @@
 
 pub mod account;
 pub mod book;
+pub mod closeout;
 pub mod correlation;
 pub mod deleverage;
 pub mod forecast;

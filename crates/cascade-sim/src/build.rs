@@ -8,7 +8,7 @@ use crate::components::{
 use crate::recorder::{Recorder, Recording};
 use crate::resources::{
     AgentIndex, Audit, Clock, ContractSpec, Correlations, Faults, Instrument, Instruments, LastLiquidation,
-    LiquidationQueue, LiquidationRules, MarginEngine, MarginIndex, OracleRules, PlannedTrade, Populations, Shocks,
+    LiquidationQueue, LiquidationRules, MarginIndex, MarginState, OracleRules, PlannedTrade, Populations, Shocks,
     TickFlow, TradeSchedule, Underlying, Underlyings, VenueLedger,
 };
 use bevy_ecs::prelude::*;
@@ -91,7 +91,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(VenueLedger(ledger));
     world.insert_resource(Populations(sides.iter().map(|m| m.agents.clone()).collect()));
     world.insert_resource(LiquidationQueue::default());
-    world.insert_resource(MarginEngine::new(&scenario.margin, &calm, &marks, correlation));
+    world.insert_resource(MarginState::new(&scenario.margin, &calm, &marks, correlation));
     world.insert_resource(MarginIndex::default());
     world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
     world.insert_resource(OracleRules(scenario.oracle.clone()));

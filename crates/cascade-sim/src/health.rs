@@ -2,7 +2,7 @@
 //! margin mode (requirements summed for cross and isolated accounts, netted by the underlyings' correlation for
 //! portfolio margin).
 
-use crate::resources::{Instruments, MarginEngine};
+use crate::resources::{Instruments, MarginState};
 use cascade_core::account::{Portfolio, Position};
 use cascade_core::margin::{Health, health, portfolio_health};
 use cascade_core::money::MoneyError;
@@ -12,7 +12,7 @@ use cascade_scenario::MarginMode;
 /// The health of `portfolio` at the current marks under the engine's margin mode.
 pub fn account_health(
     instruments: &Instruments,
-    engine: &MarginEngine,
+    engine: &MarginState,
     portfolio: &Portfolio,
 ) -> Result<Health, MoneyError> {
     match engine.rules.mode {

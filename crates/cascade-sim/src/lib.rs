@@ -222,7 +222,7 @@ impl Simulation {
         MarginEngineStats {
             indexed_checks: index.indexed_checks,
             full_scans: index.full_scans,
-            forecast_fallback_ticks: self.world.resource::<resources::MarginEngine>().fallback_ticks,
+            forecast_fallback_ticks: self.world.resource::<resources::MarginState>().fallback_ticks,
         }
     }
 
@@ -233,11 +233,11 @@ impl Simulation {
     pub fn set_margin(&mut self, margin: &cascade_scenario::Margin) {
         let tick = self.tick();
         {
-            let mut engine = self.world.resource_mut::<resources::MarginEngine>();
+            let mut engine = self.world.resource_mut::<resources::MarginState>();
             let states = std::mem::take(&mut engine.instruments);
             let variances: Vec<f64> = states.iter().map(|s| s.volatility.variance).collect();
             let marks: Vec<Decimal> = states.iter().map(|s| s.previous_mark).collect();
-            let mut fresh = resources::MarginEngine::new(margin, &variances, &marks, engine.correlation.clone());
+            let mut fresh = resources::MarginState::new(margin, &variances, &marks, engine.correlation.clone());
             for (state, old) in fresh.instruments.iter_mut().zip(states) {
                 state.returns = old.returns;
                 state.returns_seen = old.returns_seen;
@@ -282,7 +282,7 @@ impl Simulation {
     pub fn margin_ratios(&mut self) -> Vec<f64> {
         let mut query = self.world.query::<&Account>();
         let (instruments, engine) =
-            (self.world.resource::<Instruments>(), self.world.resource::<resources::MarginEngine>());
+            (self.world.resource::<Instruments>(), self.world.resource::<resources::MarginState>());
         query
             .iter(&self.world)
             .filter(|a| a.0.positions.iter().any(|p| !p.quantity.is_zero()))

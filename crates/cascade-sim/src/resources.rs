@@ -357,9 +357,10 @@ pub struct OracleRules(pub cascade_scenario::Oracle);
 #[derive(Resource, Debug, Clone, Default)]
 pub struct LiquidationQueue(pub Vec<(Decimal, AgentId)>);
 
-/// How margin fractions are set each tick, and the state the policy keeps per instrument.
+/// The margin rules in force and the state their policy keeps for each instrument: what sets the margin
+/// fractions each tick.
 #[derive(Resource, Debug, Clone)]
-pub struct MarginEngine {
+pub struct MarginState {
     /// The margin rules: policy, premiums, add-ons, anti-procyclicality controls and the account mode.
     pub rules: cascade_scenario::Margin,
     /// Initial over maintenance fraction, kept by adaptive policies.

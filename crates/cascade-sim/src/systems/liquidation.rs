@@ -24,23 +24,21 @@ use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
 use crate::resources::{
     AgentIndex, Clock, Faults, Instrument, Instruments, LastLiquidation, LiquidationQueue, LiquidationRules,
-    MarginEngine, OracleRules, Populations, Underlyings, VenueLedger,
+    MarginState, OracleRules, Populations, Underlyings, VenueLedger,
 };
 use crate::systems::settlement::{FillSource, account, account_mut, settle_fills};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use cascade_core::book::{Fill, Side};
+use cascade_core::closeout::{
+    FINE, PartialSlices, SliceRules, Standing, book_limit, deleverage_price, penalty, takeover_price, takeover_quantity,
+};
 use cascade_core::deleverage::{Winner, adl_plan, socialize};
 use cascade_core::instrument::Valuation;
-use cascade_core::liquidation::{
-    ShortfallCover, absorb_shortfall, bankruptcy_price, liquidation_fee, partial_close_quantity, transfer_price,
-};
-use cascade_core::money::{self, MoneyError, floor_to_step, round_to_step};
+use cascade_core::liquidation::{ShortfallCover, absorb_shortfall};
+use cascade_core::money;
 use cascade_core::{AgentId, Decimal, InstrumentId};
 use cascade_scenario::{Backstop, Liquidation, LiquidationMode, LossAllocation};
-
-/// Precision of transfer prices and penalty shares (1e-8).
-const FINE: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 
 /// What the liquidation engine reads and writes.
 #[derive(SystemParam)]
@@ -48,7 +46,7 @@ pub struct Engine<'w, 's> {
     rules: Res<'w, LiquidationRules>,
     oracle_rules: Res<'w, OracleRules>,
     populations: Res<'w, Populations>,
-    margin: Res<'w, MarginEngine>,
+    margin: Res<'w, MarginState>,
     clock: Res<'w, Clock>,
     queue: ResMut<'w, LiquidationQueue>,
     last: ResMut<'w, LastLiquidation>,
@@ -93,72 +91,61 @@ pub fn liquidate(mut engine: Engine) {
     }
 }
 
-/// The account's initial requirement per unit of notional (its effective initial fraction under the schedule).
-fn initial_rate(health: &cascade_core::margin::Health) -> Decimal {
-    health.initial_requirement.checked_div(health.notional).unwrap_or(Decimal::ONE)
-}
-
-/// An account's position and money in one instrument.
-#[derive(Debug, Clone, Copy)]
-struct State {
-    quantity: Decimal,
-    cost_basis: Decimal,
-    collateral: Decimal,
-}
-
-/// The account's position in `instrument` and, as its collateral, its collateral plus the unrealized PnL of its
-/// other positions valued now (`values`, by instrument): for a single-position account, its collateral.
-fn state(
+/// The account's standing in `instrument`: its position there and, as its collateral, its collateral plus the
+/// unrealized PnL of its other positions valued now (`values`, by instrument).
+fn standing(
     accounts: &Query<&mut Account>,
     index: &AgentIndex,
     id: AgentId,
     instrument: InstrumentId,
     values: &[Valuation],
-) -> Result<State, SimError> {
+) -> Result<Standing, SimError> {
     let account = &account(accounts, index, id)?.0;
     let position = account.position(instrument);
     let mut collateral = account.collateral;
     for other in account.positions.iter().filter(|p| p.instrument != instrument && !p.quantity.is_zero()) {
         collateral = money::add(collateral, other.unrealized_pnl(values[usize::from(other.instrument.0)])?)?;
     }
-    Ok(State {
+    Ok(Standing {
         quantity: position.map_or(Decimal::ZERO, |p| p.quantity),
         cost_basis: position.map_or(Decimal::ZERO, |p| p.cost_basis),
         collateral,
     })
 }
 
-impl State {
-    /// The price at which closing the whole position leaves a loss of exactly `fund` (what the insurance fund can
-    /// pay), rounded towards the safe side for the fund: up for a long's sale, down for a short's purchase.
-    fn covered_price(&self, fund: Decimal, tick: Decimal) -> Option<Decimal> {
-        let exact = transfer_price(self.quantity, self.cost_basis, self.collateral, fund)?;
-        let floor = floor_to_step(exact, tick)?;
-        Some(if self.quantity.is_sign_positive() && floor < exact { floor + tick } else { floor })
-    }
-
-    /// Equity if the position is valued `at`.
-    fn equity_at(&self, at: Valuation) -> Result<Decimal, MoneyError> {
-        money::sub(money::add(self.collateral, at.kind.value(self.quantity, at.mark)?)?, self.cost_basis)
+/// The scenario's rules of how much one close-out may close.
+fn slice_rules(rules: &Liquidation) -> SliceRules {
+    let partial = match rules.mode {
+        LiquidationMode::Full => None,
+        LiquidationMode::Partial { target, slice_fraction, slice_min_notional, .. } => {
+            Some(PartialSlices { target, slice_fraction, slice_min_notional })
+        }
+    };
+    SliceRules {
+        partial,
+        max_notional_per_account: rules.max_notional_per_account,
+        max_notional_per_tick: rules.max_notional_per_tick,
     }
 }
 
+/// Closes out one account's position in `instrument_id`: sequences the decisions of [`cascade_core::closeout`]
+/// against the book and the absorbers, and applies their fills and payments.
 fn close_out(
     e: &mut Engine,
     id: AgentId,
-    market_id: InstrumentId,
+    instrument_id: InstrumentId,
     backstops: &[AgentId],
 ) -> Result<Vec<Event>, SimError> {
     let rules: &Liquidation = &e.rules.0;
-    let backstop: &Backstop = &e.populations.of(market_id).backstop;
+    let backstop: &Backstop = &e.populations.of(instrument_id).backstop;
     let tick = e.clock.tick;
-    let marks: Vec<Valuation> = e.markets.0.iter().map(Instrument::valuation).collect();
+    let values: Vec<Valuation> = e.markets.0.iter().map(Instrument::valuation).collect();
     let health = account_health(&e.markets, &e.margin, &account(&e.accounts, &e.index, id)?.0)?;
-    let market = e.markets.get_mut(market_id);
+    let market = e.markets.get_mut(instrument_id);
     let (mark, at) = (market.mark_price, market.valuation());
     let (lot, tick_size) = (market.spec.lot_size, market.spec.tick_size);
-    let before = state(&e.accounts, &e.index, id, market_id, &marks)?;
-    let Some(side) = Side::closing(before.quantity) else { return Ok(Vec::new()) };
+    let before = standing(&e.accounts, &e.index, id, instrument_id, &values)?;
+    let Some(side) = before.closing_side() else { return Ok(Vec::new()) };
     if !health.is_liquidatable() {
         return Ok(Vec::new());
     }
@@ -167,24 +154,8 @@ fn close_out(
     {
         return Ok(Vec::new());
     }
-
-    // How much to close.
-    let size = before.quantity.abs();
-    let mut close = size;
-    if let LiquidationMode::Partial { target, slice_fraction, slice_min_notional, .. } = rules.mode {
-        close = partial_close_quantity(size, health.equity, mark, target * initial_rate(&health), lot);
-        if size * mark > slice_min_notional {
-            let slice = ((size * slice_fraction) / lot).ceil() * lot;
-            close = close.min(slice.max(lot));
-        }
-    }
-    if rules.max_notional_per_account > Decimal::ZERO {
-        close = close.min(floor_to_step(rules.max_notional_per_account / mark, lot).unwrap_or_default());
-    }
-    if rules.max_notional_per_tick > Decimal::ZERO {
-        let budget = (rules.max_notional_per_tick - market.flow.liquidated_notional).max(Decimal::ZERO);
-        close = close.min(floor_to_step(budget / mark, lot).unwrap_or_default());
-    }
+    let close =
+        slice_rules(rules).quantity(before.quantity.abs(), &health, at, lot, market.flow.liquidated_notional)?;
     if close <= Decimal::ZERO {
         return Ok(Vec::new());
     }
@@ -195,34 +166,18 @@ fn close_out(
     let mut book_quantity = Decimal::ZERO;
     let mut book_notional = Decimal::ZERO;
     let mut taken = Takeovers::default();
-    let ctx = TakeoverContext { id, side, mark, marks: &marks, tick_size, lot, bounded, backstop, backstops };
-    let deep = health.equity < backstop.trigger * health.maintenance_requirement;
-    if deep {
+    let ctx = TakeoverContext { id, side, mark, values: &values, tick_size, lot, bounded, backstop, backstops };
+    if health.equity < backstop.trigger * health.maintenance_requirement {
         taken.absorb(&ctx, remaining, market, &mut e.accounts, &mut e.index, &mut e.ledger)?;
         remaining = close - taken.quantity;
     }
     if remaining > Decimal::ZERO {
+        let now = standing(&e.accounts, &e.index, id, instrument_id, &values)?;
         let band = market.spec.protected_limit(side, mark);
-        let now = state(&e.accounts, &e.index, id, market_id, &marks)?;
-        // A bankrupt account's order may go beyond the band: the venue would rather realize the loss than leave a
-        // losing position open. It is then bounded by what the fund can cover, or (bad debt) not at all.
-        let bankrupt = now.equity_at(at)? < Decimal::ZERO;
-        let limit = match (bounded, now.covered_price(e.ledger.0.insurance_fund(), tick_size), side) {
-            (true, Some(covered), _) if bankrupt => Some(covered),
-            (true, Some(covered), Side::Sell) => Some(band.max(covered)),
-            (true, Some(covered), Side::Buy) => Some(band.min(covered)),
-            (false, _, _) if bankrupt => None,
-            _ => Some(band),
-        };
+        let limit = book_limit(&now, at, band, e.ledger.0.insurance_fund(), bounded, tick_size)?;
         let execution = market.book.market(id, side, remaining, limit);
-        settle_fills(
-            &execution.fills,
-            market,
-            FillSource::Book { taker_fee: Decimal::ZERO },
-            &mut e.accounts,
-            &mut e.index,
-            &mut e.ledger.0,
-        )?;
+        let source = FillSource::Book { taker_fee: Decimal::ZERO };
+        settle_fills(&execution.fills, market, source, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
         book_quantity = execution.filled;
         book_notional = execution.notional();
         remaining -= execution.filled;
@@ -234,50 +189,46 @@ fn close_out(
     let mut events = Vec::new();
     let mut deleveraged = Decimal::ZERO;
     let mut deleveraged_notional = Decimal::ZERO;
-    if remaining > Decimal::ZERO && bounded {
-        let now = state(&e.accounts, &e.index, id, market_id, &marks)?;
-        let fund = e.ledger.0.insurance_fund();
-        if now.equity_at(at)? + fund <= Decimal::ZERO {
-            // The book cannot take the rest within what the fund can pay: ADL closes it against winners at the price
-            // where the fund's balance is just enough (winners bear the rest); socialized loss closes it at the
-            // mark and haircuts winners afterwards.
-            let price = match rules.loss_allocation {
-                LossAllocation::Adl => now.covered_price(fund, FINE).unwrap_or(mark),
-                _ => mark,
-            };
-            let winners = winners(&e.agents, &mut e.accounts, market_id, &marks)?;
-            let sign = if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
-            for (winner, quantity) in adl_plan(remaining, sign, &winners) {
-                let w = winners.iter().find(|w| w.agent == winner).copied();
-                // A winner never closes beyond its own entry price: ADL takes part of its profit, never more.
-                let price = w.map_or(price, |w| w.at_most_break_even(price));
-                let fill = Fill { maker: winner, taker: id, taker_side: side, price, quantity };
-                settle_fills(&[fill], market, FillSource::Transfer, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
-                deleveraged += quantity;
-                deleveraged_notional += price * quantity;
-                events.push(deleverage_event(tick, winner, w, quantity, price, mark, (price - mark).abs() * quantity));
-            }
-            remaining -= deleveraged;
+    let now = standing(&e.accounts, &e.index, id, instrument_id, &values)?;
+    let adl = rules.loss_allocation == LossAllocation::Adl;
+    if remaining > Decimal::ZERO
+        && bounded
+        && let Some(price) = deleverage_price(&now, at, e.ledger.0.insurance_fund(), adl)?
+    {
+        let winners = winners(&e.agents, &mut e.accounts, instrument_id, &values)?;
+        let sign = if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
+        for (winner, quantity) in adl_plan(remaining, sign, &winners) {
+            let w = winners.iter().find(|w| w.agent == winner).copied();
+            // A winner never closes beyond its own entry price: ADL takes part of its profit, never more.
+            let price = w.map_or(price, |w| w.at_most_break_even(price));
+            let fill = Fill { maker: winner, taker: id, taker_side: side, price, quantity };
+            settle_fills(&[fill], market, FillSource::Transfer, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
+            deleveraged += quantity;
+            deleveraged_notional += price * quantity;
+            events.push(deleverage_event(tick, winner, w, quantity, price, mark, (price - mark).abs() * quantity));
         }
+        remaining -= deleveraged;
     }
     let closed = close - remaining;
     if closed.is_zero() {
         return Ok(Vec::new());
     }
 
-    // Penalty, shared with the backstop liquidators that took part.
-    let penalized = book_notional + taken.notional;
+    // The penalty, shared with the backstop liquidators that took part.
     let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
-    let fee = liquidation_fee(penalized, rules.fee, account.equity(|i| marks[usize::from(i.0)])?)?;
-    account.pay(fee)?;
+    let penalty = penalty(
+        book_notional,
+        &taken.by,
+        rules.fee,
+        rules.liquidator_share,
+        account.equity(|i| values[usize::from(i.0)])?,
+    )?;
+    account.pay(penalty.fee)?;
     let account_is_flat = account.positions.iter().all(|p| p.quantity.is_zero());
-    let liquidator_fee = if taken.notional > Decimal::ZERO {
-        round_to_step(fee * rules.liquidator_share * taken.notional / penalized, FINE).unwrap_or_default().min(fee)
-    } else {
-        Decimal::ZERO
-    };
-    e.ledger.0.collect_penalty(money::sub(fee, liquidator_fee)?)?;
-    taken.pay_liquidators(liquidator_fee, &mut e.accounts, &mut e.index)?;
+    e.ledger.0.collect_penalty(penalty.insurance_fund)?;
+    for &(vault, share) in &penalty.liquidators {
+        account_mut(&mut e.accounts, &mut e.index, vault)?.0.pay(-share)?;
+    }
 
     // Shortfall of a closed account: insurance fund, then (socialized loss) winners, then bad debt.
     let mut cover = ShortfallCover::default();
@@ -286,7 +237,7 @@ fn close_out(
         let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
         cover = absorb_shortfall(&mut account.collateral, &mut e.ledger.0)?;
         if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
-            let winners = winners(&e.agents, &mut e.accounts, market_id, &marks)?;
+            let winners = winners(&e.agents, &mut e.accounts, instrument_id, &values)?;
             let profits: Vec<(AgentId, Decimal)> = winners.iter().map(|w| (w.agent, w.unrealized_pnl)).collect();
             let haircuts = socialize(cover.bad_debt, &profits, FINE);
             for &(winner, haircut) in &haircuts {
@@ -300,6 +251,7 @@ fn close_out(
             cover.bad_debt -= socialized;
         }
     }
+    let penalized = book_notional + taken.notional;
     market.flow.liquidations += 1;
     market.flow.liquidated_notional = money::add(market.flow.liquidated_notional, penalized + deleveraged_notional)?;
     market.flow.backstop_notional += taken.notional;
@@ -308,6 +260,7 @@ fn close_out(
     e.last.0.insert(id, tick);
 
     let notional = penalized + deleveraged_notional;
+    let liquidator_fee = penalty.to_liquidators();
     events.insert(
         0,
         Event {
@@ -315,14 +268,13 @@ fn close_out(
             quantity: Some(closed),
             unfilled: Some(remaining),
             mark_price: Some(mark),
-            bankruptcy_price: bankruptcy_price(before.quantity, before.cost_basis, before.collateral)
-                .map(|p| p.round_dp(8)),
+            bankruptcy_price: before.bankruptcy_price(),
             average_price: notional.checked_div(closed).map(|p| p.round_dp(8)),
             notional: Some(notional),
             book_quantity: Some(book_quantity),
             backstop_quantity: Some(taken.quantity),
             deleveraged_quantity: Some(deleveraged),
-            fee: Some(fee - liquidator_fee),
+            fee: Some(penalty.fee - liquidator_fee),
             liquidator_fee: Some(liquidator_fee),
             shortfall: Some(cover.shortfall),
             insurance_paid: Some(cover.insurance_fund),
@@ -398,7 +350,7 @@ struct TakeoverContext<'a> {
     id: AgentId,
     side: Side,
     mark: Decimal,
-    marks: &'a [Valuation],
+    values: &'a [Valuation],
     tick_size: Decimal,
     lot: Decimal,
     bounded: bool,
@@ -415,9 +367,8 @@ struct Takeovers {
 }
 
 impl Takeovers {
-    /// Backstop liquidators, by id, take over up to `wanted` of the account's position at `discount` from the mark
-    /// (no better for them than what the insurance fund can cover, and never above the mark for a long's sale or
-    /// below it for a short's purchase), each within `max_leverage` times its equity.
+    /// Backstop liquidators, by id, take over up to `wanted` of the account's position, each at the price and up to
+    /// the quantity [`takeover_price`] and [`takeover_quantity`] decide.
     fn absorb(
         &mut self,
         ctx: &TakeoverContext,
@@ -432,30 +383,16 @@ impl Takeovers {
             if left <= Decimal::ZERO || vault == ctx.id {
                 continue;
             }
-            let now = state(accounts, index, ctx.id, market.id, ctx.marks)?;
-            let discounted = match ctx.side {
-                Side::Sell => ctx.mark * (Decimal::ONE - ctx.backstop.discount),
-                Side::Buy => ctx.mark * (Decimal::ONE + ctx.backstop.discount),
-            };
+            let now = standing(accounts, index, ctx.id, market.id, ctx.values)?;
             let covered = if ctx.bounded { now.covered_price(ledger.0.insurance_fund(), ctx.tick_size) } else { None };
-            let price = match (ctx.side, covered) {
-                (Side::Sell, Some(c)) => discounted.max(c),
-                (Side::Buy, Some(c)) => discounted.min(c),
-                (_, None) => discounted,
-            };
-            let price = round_to_step(price, ctx.tick_size).unwrap_or(ctx.mark);
-            if (ctx.side == Side::Sell && price > ctx.mark) || (ctx.side == Side::Buy && price < ctx.mark) {
+            let Some(price) = takeover_price(ctx.side, ctx.mark, ctx.backstop.discount, covered, ctx.tick_size) else {
                 break;
-            }
-            let vault_account = &account(accounts, index, vault)?.0;
-            let equity = vault_account.equity(|i| ctx.marks[usize::from(i.0)])?;
-            let held = vault_account.quantity(market.id);
-            let room = ctx.backstop.max_leverage * equity / ctx.mark;
-            let capacity = match ctx.side {
-                Side::Sell => room - held,
-                Side::Buy => room + held,
             };
-            let take = left.min(floor_to_step(capacity.max(Decimal::ZERO), ctx.lot).unwrap_or_default());
+            let vault_account = &account(accounts, index, vault)?.0;
+            let equity = vault_account.equity(|i| ctx.values[usize::from(i.0)])?;
+            let held = vault_account.quantity(market.id);
+            let max_leverage = ctx.backstop.max_leverage;
+            let take = takeover_quantity(ctx.side, left, max_leverage, equity, held, ctx.mark, ctx.lot);
             if take <= Decimal::ZERO {
                 continue;
             }
@@ -465,27 +402,6 @@ impl Takeovers {
             self.notional += price * take;
             self.by.push((vault, price * take));
             left -= take;
-        }
-        Ok(())
-    }
-
-    /// Pays `fee` to the liquidators in proportion to the notional each took (the last one gets the remainder, so
-    /// the shares add up exactly).
-    fn pay_liquidators(
-        &self,
-        fee: Decimal,
-        accounts: &mut Query<&mut Account>,
-        index: &mut AgentIndex,
-    ) -> Result<(), SimError> {
-        let mut left = fee;
-        for (i, (vault, notional)) in self.by.iter().enumerate() {
-            let share = if i + 1 == self.by.len() {
-                left
-            } else {
-                round_to_step(fee * *notional / self.notional, FINE).unwrap_or_default().min(left)
-            };
-            account_mut(accounts, index, *vault)?.0.pay(-share)?;
-            left -= share;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! The margin policy: sets each instrument's margin schedule for the tick, before the margin check.
 
-use crate::resources::{Instrument, Instruments, MarginEngine};
+use crate::resources::{Instrument, Instruments, MarginState};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
@@ -15,7 +15,7 @@ use cascade_scenario::{Margin, MarginPolicy};
 /// The grid of margin fractions set by adaptive policies.
 const RATE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, RATE_DP);
 
-impl MarginEngine {
+impl MarginState {
     /// A fresh engine for `rules` over instruments whose calm variances per tick are `calm_variances` and whose
     /// marks are `marks`; portfolio margin nets by `correlation` (of the underlyings).
     pub fn new(rules: &Margin, calm_variances: &[f64], marks: &[Decimal], correlation: Correlation) -> Self {
@@ -76,7 +76,7 @@ pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
 /// 3. the speed limit: a rise of at most `max_increase_per_tick`;
 /// 4. initial = maintenance x the scenario's initial-to-maintenance ratio (at most 1);
 /// 5. open-interest scaling and the liquidity add-on from this tick's open interest and book.
-pub fn set_margin_rates(mut engine: ResMut<MarginEngine>, mut instruments: ResMut<Instruments>) {
+pub fn set_margin_rates(mut engine: ResMut<MarginState>, mut instruments: ResMut<Instruments>) {
     let engine = &mut *engine;
     let rules = &engine.rules;
     let controls = Controls { stress_buffer: rules.stress_buffer, max_increase_per_tick: rules.max_increase_per_tick };

@@ -15,7 +15,7 @@ use crate::SimError;
 use crate::components::{Account, Agent};
 use crate::health::account_health;
 use crate::resources::{
-    AgentIndex, Audit, Faults, Instruments, LiquidationQueue, LiquidationRules, MarginEngine, MarginIndex,
+    AgentIndex, Audit, Faults, Instruments, LiquidationQueue, LiquidationRules, MarginIndex, MarginState,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::instrument::InstrumentKind;
@@ -29,7 +29,7 @@ use cascade_scenario::LiquidationOrder;
 #[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
 pub fn check_margin(
     instruments: Res<Instruments>,
-    engine: Res<MarginEngine>,
+    engine: Res<MarginState>,
     rules: Res<LiquidationRules>,
     audit: Res<Audit>,
     accounts: Query<(&Agent, &Account)>,
@@ -129,7 +129,7 @@ fn trigger(instruments: &Instruments, id: InstrumentId, account: &Account) -> Tr
 /// The liquidatable accounts among `agents`, with their sort keys.
 fn queue_of(
     instruments: &Instruments,
-    engine: &MarginEngine,
+    engine: &MarginState,
     rules: &LiquidationRules,
     accounts: &Query<(&Agent, &Account)>,
     index: &AgentIndex,

@@ -2,7 +2,7 @@
 
 use crate::components::Account;
 use crate::health::account_health;
-use crate::resources::{AgentIndex, Faults, Instruments, MarginEngine, OrderRequest, VenueLedger};
+use crate::resources::{AgentIndex, Faults, Instruments, MarginState, OrderRequest, VenueLedger};
 use crate::systems::settlement::{FillSource, settle_fills};
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
@@ -14,7 +14,7 @@ use cascade_core::margin::passes_initial_margin;
 /// rejected and counted; an accepted one fills no further from the mark than the instrument's price band.
 pub fn match_orders(
     mut instruments: ResMut<Instruments>,
-    engine: Res<MarginEngine>,
+    engine: Res<MarginState>,
     mut accounts: Query<&mut Account>,
     mut index: ResMut<AgentIndex>,
     mut ledger: ResMut<VenueLedger>,

@@ -6,7 +6,7 @@ use crate::health::{account_health, standalone_health};
 use crate::record::{MarketTick, TickRecord};
 use crate::recorder::Recorder;
 use crate::resources::{
-    Audit, Clock, Faults, Instrument, Instruments, MarginEngine, TickFlow, Underlyings, VenueLedger,
+    Audit, Clock, Faults, Instrument, Instruments, MarginState, TickFlow, Underlyings, VenueLedger,
 };
 use bevy_ecs::prelude::*;
 use cascade_core::book::Side;
@@ -61,7 +61,7 @@ pub fn check_conservation<'a>(
 /// without touching accounts; tiers, size premiums, the liquidity add-on and portfolio margin sum account by account.
 fn margin_locked(
     instruments: &Instruments,
-    engine: &MarginEngine,
+    engine: &MarginState,
     accounts: &Query<&Account>,
 ) -> Result<(Decimal, Decimal), money::MoneyError> {
     let flat = |i: &Instrument| {
@@ -103,7 +103,7 @@ pub fn record_tick(
     ledger: Res<VenueLedger>,
     mut recorder: ResMut<Recorder>,
     accounts: Query<&Account>,
-    engine: Res<MarginEngine>,
+    engine: Res<MarginState>,
     mut faults: ResMut<Faults>,
 ) {
     let tick = clock.tick;

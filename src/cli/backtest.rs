@@ -42,7 +42,7 @@ pub fn backtest(run_dir: &Path, horizon: usize, confidence: f64, json: bool) -> 
         };
         println!(
             "maintenance margin vs {}-tick mark moves (non-overlapping windows): {} observations, exceptions {} long / \
-             {} short (expected {expected:.1}); Kupiec LR {:.3} ({kupiec}); Basel zone {:?}",
+             {} short (expected {expected:.1}); Kupiec LR {:.3} ({kupiec}); Basel zone {}",
             b.horizon, b.observations, b.long_exceptions, b.short_exceptions, b.kupiec_lr, b.zone
         );
     }

@@ -154,7 +154,7 @@ impl Row {
             rejected_orders: s.rejected_orders,
             mark_max_drawdown: s.markets.iter().map(|m| m.mark_max_drawdown).fold(0.0, f64::max),
             backtest_exceptions: worst.map(|b| b.long_exceptions.max(b.short_exceptions)),
-            backtest_zone: worst.map(|b| format!("{:?}", b.zone)),
+            backtest_zone: worst.map(|b| b.zone.to_string()),
         }
     }
 }

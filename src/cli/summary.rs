@@ -62,13 +62,17 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         || s.deleveraged_notional > Decimal::ZERO
         || s.socialized_loss > Decimal::ZERO
     {
+        let l = &s.loss_allocation;
         println!(
-            "  absorbers       backstop took {:.0} notional; deleveraged {:.0} notional from {} winners (loss {}, at most {:.1}% of a winner's profit); socialized {}",
+            "  absorbers       backstop took {:.0} notional; deleveraged {:.0} notional from {} winners (loss {}; a winner lost at most {:.1}% of its profit in all, mean {:.1}%, over up to {} hits, at most {:.1}% in one); socialized {}",
             s.backstop_notional,
             s.deleveraged_notional,
-            s.loss_allocation.winners_hit,
-            amount(s.loss_allocation.loss_taken, 2),
-            100.0 * s.loss_allocation.max_share_of_profit,
+            l.winners_hit,
+            amount(l.loss_taken, 2),
+            100.0 * l.max_share_of_profit_per_winner,
+            100.0 * l.mean_share_of_profit_per_winner,
+            l.max_hits_per_winner,
+            100.0 * l.max_share_of_profit_per_event,
             amount(s.socialized_loss, 2)
         );
     }
@@ -88,7 +92,7 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         s.margin_locked_mean,
         s.margin_locked_peak,
         s.sole_market().and_then(|m| m.backtest.as_ref()).map_or(String::new(), |b| format!(
-            "; backtest vs 1-tick moves: {} / {} exceptions in {} (zone {:?})",
+            "; backtest vs 1-tick moves: {} / {} exceptions in {} (zone {})",
             b.long_exceptions, b.short_exceptions, b.observations, b.zone
         ))
     );

@@ -332,6 +332,17 @@ pub enum Zone {
     Red,
 }
 
+impl std::fmt::Display for Zone {
+    /// The zone's name in lower case, as `summary.json` writes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Zone::Green => "green",
+            Zone::Yellow => "yellow",
+            Zone::Red => "red",
+        })
+    }
+}
+
 /// The zone of `exceptions` out of `observations` at exception rate `p`: by the Binomial(T, p) probability of at most
 /// that many exceptions, green below 95%, red from 99.99%, as the Basel framework cuts its zones (0-4 green, 5-9
 /// yellow, 10 or more red for 250 observations at 1%).

@@ -40,6 +40,9 @@ pub struct MarketTick {
     pub initial_margin: Decimal,
     /// Maintenance margin fraction in force.
     pub maintenance_margin: Decimal,
+    /// Collateral locked as initial margin by the positions in this instrument, each position's stand-alone
+    /// requirement (before any portfolio netting, which is venue-wide), quote.
+    pub margin_locked: Decimal,
     /// Liquidation close-outs in the tick.
     pub liquidations: u32,
     /// Notional closed by liquidations in the tick, quote.
@@ -132,6 +135,9 @@ pub struct Event {
     pub tick: u64,
     /// What happened.
     pub kind: EventKind,
+    /// The market concerned: the instrument's symbol for a liquidation or deleverage, the underlying's for an
+    /// oracle event, a shock's target market (empty: every market, or the venue).
+    pub market: Option<String>,
     /// Liquidation and deleverage: `long` or `short` (the position's side); shocks: the shock kind; oracle events:
     /// the source or the state.
     pub detail: String,
@@ -179,11 +185,17 @@ pub struct Event {
 }
 
 impl Event {
+    /// This event, naming `market` as the one concerned.
+    pub fn in_market(self, market: &str) -> Self {
+        Self { market: Some(market.to_owned()), ..self }
+    }
+
     /// An event with only its tick, kind and detail set.
     pub fn new(tick: u64, kind: EventKind, detail: impl Into<String>) -> Self {
         Self {
             tick,
             kind,
+            market: None,
             detail: detail.into(),
             account: None,
             quantity: None,

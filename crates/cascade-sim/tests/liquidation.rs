@@ -96,6 +96,23 @@ fn adl_closes_bankrupt_longs_against_profitable_shorts_and_leaves_no_bad_debt() 
     let summary = sim.summary();
     assert_eq!(summary.loss_allocation.events, deleverages.len() as u64);
     assert!(summary.deleveraged_notional > Decimal::ZERO);
+    // The take per winner in all, recomputed from the events: its losses over the largest profit it showed.
+    let mut by_winner: std::collections::BTreeMap<u32, (f64, f64, u64)> = Default::default();
+    for d in &deleverages {
+        let w = by_winner.entry(d.account.unwrap()).or_default();
+        w.0 += to_f64(d.loss.unwrap());
+        w.1 = w.1.max(to_f64(d.profit.unwrap()));
+        w.2 += 1;
+    }
+    let shares: Vec<f64> = by_winner.values().map(|(loss, profit, _)| loss / profit).collect();
+    let l = &summary.loss_allocation;
+    assert_eq!(l.winners_hit, by_winner.len() as u64);
+    assert_eq!(l.max_hits_per_winner, by_winner.values().map(|w| w.2).max().unwrap());
+    let max = shares.iter().copied().fold(0.0, f64::max);
+    assert!((l.max_share_of_profit_per_winner - max).abs() < 1e-9, "{} vs {max}", l.max_share_of_profit_per_winner);
+    assert!(l.mean_share_of_profit_per_winner <= l.max_share_of_profit_per_winner);
+    assert!(l.max_hits_per_winner > 1, "some winner is hit by several liquidations");
+    assert!(l.max_share_of_profit_per_winner > l.mean_share_of_profit_per_event, "a winner hit often gives up more");
 }
 
 #[test]

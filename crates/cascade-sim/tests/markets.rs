@@ -233,6 +233,15 @@ fn the_venue_row_sums_every_market_and_the_summary_names_each() {
         assert_eq!(row.liquidations, pair[0].liquidations + pair[1].liquidations, "tick {}", row.tick);
         assert_eq!(row.notional_volume, pair[0].notional_volume + pair[1].notional_volume);
         assert_eq!(row.liquidated_notional, pair[0].liquidated_notional + pair[1].liquidated_notional);
+        let parts = pair[0].margin_locked + pair[1].margin_locked;
+        assert!((row.margin_locked_standalone - parts).abs() <= dec!(0.01), "each market's part of the collateral");
+    }
+    // Every liquidation names its market, and they add up to each market's count.
+    for m in &sim.summary().markets {
+        let named = sim.events().iter().filter(|e| {
+            e.kind == cascade_sim::record::EventKind::Liquidation && e.market.as_deref() == Some(m.symbol.as_str())
+        });
+        assert_eq!(named.count() as u64, m.liquidations, "{}", m.symbol);
     }
     let eth_only = markets.chunks(2).filter(|p| p[1].liquidations > 0 && p[0].liquidations == 0).count() as u64;
     assert!(eth_only > 0, "some ticks liquidate in the second market only");

@@ -287,7 +287,7 @@ fn close_out(
             )
         },
     );
-    Ok(events)
+    Ok(events.into_iter().map(|event| event.in_market(&market.spec.symbol)).collect())
 }
 
 fn deleverage_event(

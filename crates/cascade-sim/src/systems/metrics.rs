@@ -59,11 +59,12 @@ pub fn check_conservation<'a>(
 /// `sum over instruments of initial fraction x notional of 2 x open interest` (longs and shorts each hold the open
 /// interest),
 /// without touching accounts; tiers, size premiums, the liquidity add-on and portfolio margin sum account by account.
+/// Also each instrument's part: the stand-alone requirements of the positions in it.
 fn margin_locked(
     instruments: &Instruments,
     engine: &MarginState,
     accounts: &Query<&Account>,
-) -> Result<(Decimal, Decimal), money::MoneyError> {
+) -> Result<Locked, money::MoneyError> {
     let flat = |i: &Instrument| {
         i.kind.is_linear()
             && i.margin.tiers.is_none()
@@ -72,24 +73,49 @@ fn margin_locked(
     };
     let netting = matches!(engine.rules.mode, cascade_scenario::MarginMode::Portfolio { .. });
     let (mut locked, mut standalone) = (Decimal::ZERO, Decimal::ZERO);
+    let mut by_instrument = vec![Decimal::ZERO; instruments.0.len()];
     if !netting && instruments.0.iter().all(flat) {
-        for instrument in &instruments.0 {
+        for (instrument, part) in instruments.0.iter().zip(&mut by_instrument) {
             let open =
                 instrument.kind.notional(money::mul(Decimal::TWO, instrument.open_interest)?, instrument.mark_price)?;
             let unit = instrument.margin.requirement(Decimal::ONE, Decimal::ONE)?;
-            locked = money::add(locked, money::mul(open, unit.initial)?)?;
+            *part = money::mul(open, unit.initial)?;
+            locked = money::add(locked, *part)?;
         }
         standalone = locked;
     } else {
+        let several = instruments.0.len() > 1;
         for account in accounts.iter().filter(|a| a.0.positions.iter().any(|p| !p.quantity.is_zero())) {
             let alone = standalone_health(instruments, &account.0)?.initial_requirement;
             let held =
                 if netting { account_health(instruments, engine, &account.0)?.initial_requirement } else { alone };
             locked = money::add(locked, held)?;
             standalone = money::add(standalone, alone)?;
+            for p in account.0.positions.iter().filter(|p| several && !p.quantity.is_zero()) {
+                let instrument = instruments.get(p.instrument);
+                let slot = &mut by_instrument[usize::from(p.instrument.0)];
+                *slot = money::add(*slot, instrument.margin.requirement(p.quantity, instrument.mark_price)?.initial)?;
+            }
+        }
+        if !several {
+            by_instrument.iter_mut().for_each(|part| *part = standalone);
         }
     }
-    Ok((locked.round_dp(2), standalone.round_dp(2)))
+    Ok(Locked {
+        locked: locked.round_dp(2),
+        standalone: standalone.round_dp(2),
+        by_instrument: by_instrument.into_iter().map(|part| part.round_dp(2)).collect(),
+    })
+}
+
+/// Collateral locked as initial margin, quote, to the cent.
+struct Locked {
+    /// Under the venue's margin mode.
+    locked: Decimal,
+    /// Without portfolio netting.
+    standalone: Decimal,
+    /// Each instrument's stand-alone part.
+    by_instrument: Vec<Decimal>,
 }
 
 /// Records the tick: a row per instrument (its state and its underlying's prices) and the venue's row (every
@@ -107,10 +133,11 @@ pub fn record_tick(
     mut faults: ResMut<Faults>,
 ) {
     let tick = clock.tick;
-    let (locked, standalone) = margin_locked(&instruments, &engine, &accounts).unwrap_or_else(|e| {
-        faults.0.push(e.into());
-        (Decimal::ZERO, Decimal::ZERO)
-    });
+    let Locked { locked, standalone, by_instrument } =
+        margin_locked(&instruments, &engine, &accounts).unwrap_or_else(|e| {
+            faults.0.push(e.into());
+            Locked { locked: Decimal::ZERO, standalone: Decimal::ZERO, by_instrument: Vec::new() }
+        });
     let band = Decimal::new(1, 2);
     let mut venue = TickRecord {
         tick,
@@ -130,7 +157,7 @@ pub fn record_tick(
         bad_debt: ledger.0.bad_debt(),
         fees: ledger.0.fees(),
     };
-    for instrument in &instruments.0 {
+    for (k, instrument) in instruments.0.iter().enumerate() {
         let underlying = underlyings.get(instrument.underlying);
         let flow = instrument.flow;
         venue.notional_volume += flow.notional;
@@ -156,6 +183,7 @@ pub fn record_tick(
             open_interest: instrument.open_interest,
             initial_margin: instrument.margin.rates.initial,
             maintenance_margin: instrument.margin.rates.maintenance,
+            margin_locked: by_instrument.get(k).copied().unwrap_or_default(),
             liquidations: flow.liquidations,
             liquidated_notional: flow.liquidated_notional,
             rejected_orders: flow.rejected_orders,

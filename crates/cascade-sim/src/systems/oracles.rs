@@ -69,11 +69,12 @@ pub fn sample_oracles(
     rejected.sort_by_key(|r| (r.0, r.1));
     for (underlying, index, price, rule, measure) in rejected {
         underlyings.0[usize::from(underlying.0)].oracle_rejections += 1;
-        recorder.event(Event {
+        let event = Event {
             average_price: Some(price),
             magnitude: Some(measure),
             ..Event::new(clock.tick, EventKind::OraclePrintRejected, format!("source {index}: {rule}"))
-        });
+        };
+        recorder.event(event.in_market(&underlyings.get(underlying).symbol));
     }
 }
 
@@ -102,13 +103,14 @@ pub fn aggregate_oracles(
                 underlying.oracle_stale = true;
                 let paused =
                     if rules.0.pause_liquidations_when_stale { "liquidations paused" } else { "liquidations continue" };
-                recorder.event(Event::new(clock.tick, EventKind::OracleStale, paused));
+                recorder.event(Event::new(clock.tick, EventKind::OracleStale, paused).in_market(&underlying.symbol));
             }
             continue;
         };
         if underlying.oracle_stale {
             underlying.oracle_stale = false;
-            recorder.event(Event::new(clock.tick, EventKind::OracleFresh, "fresh prints"));
+            recorder
+                .event(Event::new(clock.tick, EventKind::OracleFresh, "fresh prints").in_market(&underlying.symbol));
         }
         underlying.oracle_medians.push_back(m);
         while underlying.oracle_medians.len() > underlying.twap_ticks {

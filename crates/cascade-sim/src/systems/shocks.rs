@@ -104,5 +104,11 @@ fn shock_event(tick: u64, kind: EventKind, shock: &ShockKind) -> Event {
         ShockKind::OracleLag { ticks } => f64::from(ticks),
         ShockKind::OracleFreeze => 1.0,
     };
-    Event { magnitude: Some(magnitude), ..Event::new(tick, kind, shock.name()) }
+    let event = Event { magnitude: Some(magnitude), ..Event::new(tick, kind, shock.name()) };
+    match shock {
+        ShockKind::PriceGap { market: Some(m), .. } | ShockKind::PriceCrash { market: Some(m), .. } => {
+            event.in_market(m)
+        }
+        _ => event,
+    }
 }

@@ -7,7 +7,9 @@ use cascade_core::Decimal;
 use cascade_core::money::to_f64;
 use cascade_core::risk::ExceptionCounter;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+mod file;
 
 /// Expected exception rate of the summary's backtests (a 99% margin).
 const BACKTEST_RATE: f64 = 0.01;
@@ -87,103 +89,6 @@ impl Summary {
     }
 }
 
-impl Serialize for Summary {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let sole = self.sole_market();
-        let several = if sole.is_none() { Some(&self.markets) } else { None };
-        SummaryFile {
-            scenario: &self.scenario,
-            seed: self.seed,
-            ticks: self.ticks,
-            reference_start: sole.map(|m| m.reference_start),
-            reference_end: sole.map(|m| m.reference_end),
-            reference_min: sole.map(|m| m.reference_min),
-            mark_start: sole.map(|m| m.mark_start),
-            mark_end: sole.map(|m| m.mark_end),
-            mark_min: sole.map(|m| m.mark_min),
-            mark_max_drawdown: sole.map(|m| m.mark_max_drawdown),
-            liquidations: self.liquidations,
-            accounts_liquidated: self.accounts_liquidated,
-            liquidated_notional: self.liquidated_notional,
-            peak_liquidations_per_tick: self.peak_liquidations_per_tick,
-            peak_liquidation_tick: self.peak_liquidation_tick,
-            ticks_with_liquidations: self.ticks_with_liquidations,
-            insurance_fund_start: self.insurance_fund_start,
-            insurance_fund_end: self.insurance_fund_end,
-            insurance_fund_min: self.insurance_fund_min,
-            insurance_fund_drawdown: self.insurance_fund_drawdown,
-            shortfall: self.shortfall,
-            bad_debt: self.bad_debt,
-            fees: self.fees,
-            backstop_notional: self.backstop_notional,
-            deleveraged_notional: self.deleveraged_notional,
-            socialized_loss: self.socialized_loss,
-            loss_allocation: &self.loss_allocation,
-            oracle_stale_ticks: self.oracle_stale_ticks,
-            oracle_rejections: self.oracle_rejections,
-            notional_volume: self.notional_volume,
-            rejected_orders: self.rejected_orders,
-            margin_locked_mean: self.margin_locked_mean,
-            margin_locked_peak: self.margin_locked_peak,
-            margin_locked_standalone_mean: self.margin_locked_standalone_mean,
-            backtest: sole.map(|m| &m.backtest),
-            markets: several,
-        }
-        .serialize(serializer)
-    }
-}
-
-/// The layout of `summary.json`: a sole instrument's figures among the venue's, several instruments' under
-/// `markets`.
-#[derive(Serialize)]
-struct SummaryFile<'a> {
-    scenario: &'a str,
-    seed: u64,
-    ticks: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reference_start: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reference_end: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reference_min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mark_start: Option<Decimal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mark_end: Option<Decimal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mark_min: Option<Decimal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mark_max_drawdown: Option<f64>,
-    liquidations: u64,
-    accounts_liquidated: u64,
-    liquidated_notional: Decimal,
-    peak_liquidations_per_tick: u32,
-    peak_liquidation_tick: Option<u64>,
-    ticks_with_liquidations: u64,
-    insurance_fund_start: Decimal,
-    insurance_fund_end: Decimal,
-    insurance_fund_min: Decimal,
-    insurance_fund_drawdown: Decimal,
-    shortfall: Decimal,
-    bad_debt: Decimal,
-    fees: Decimal,
-    backstop_notional: Decimal,
-    deleveraged_notional: Decimal,
-    socialized_loss: Decimal,
-    loss_allocation: &'a LossAllocationSummary,
-    oracle_stale_ticks: u64,
-    oracle_rejections: u64,
-    notional_volume: Decimal,
-    rejected_orders: u64,
-    margin_locked_mean: Decimal,
-    margin_locked_peak: Decimal,
-    margin_locked_standalone_mean: Decimal,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    backtest: Option<&'a Option<cascade_core::risk::Backtest>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    markets: Option<&'a Vec<MarketSummary>>,
-}
-
 /// One instrument's headline figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MarketSummary {
@@ -214,8 +119,9 @@ pub struct MarketSummary {
     pub backtest: Option<cascade_core::risk::Backtest>,
 }
 
-/// How losses beyond the insurance fund fell on winners: per deleverage event, the loss a winner took relative to
-/// its unrealized profit (its "share"), and its leverage.
+/// How losses beyond the insurance fund fell on winners (ADL and socialized loss): in all per winner, and per
+/// deleverage event (one per winner per liquidation: a winner can be hit many times). A winner's "share" is the loss
+/// taken from it over its unrealized profit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LossAllocationSummary {
     /// Deleverage events (one per winner per liquidation).
@@ -224,11 +130,18 @@ pub struct LossAllocationSummary {
     pub winners_hit: u64,
     /// Total loss taken from winners, quote.
     pub loss_taken: Decimal,
+    /// Most events that hit one winner.
+    pub max_hits_per_winner: u64,
+    /// Over winners, the mean of the loss taken from a winner in all over the largest unrealized profit it had when
+    /// hit (0 without events).
+    pub mean_share_of_profit_per_winner: f64,
+    /// The largest such share of any winner: what the hardest-hit winner gave up of its profit in all.
+    pub max_share_of_profit_per_winner: f64,
     /// Mean of loss / profit over events (0 without events).
-    pub mean_share_of_profit: f64,
-    /// Largest loss / profit of any event.
-    pub max_share_of_profit: f64,
-    /// Mean leverage of the winners hit.
+    pub mean_share_of_profit_per_event: f64,
+    /// Largest loss / profit of any one event.
+    pub max_share_of_profit_per_event: f64,
+    /// Mean leverage of the winners hit, over events.
     pub mean_leverage: f64,
 }
 
@@ -444,7 +357,8 @@ impl MarketSummaryBuilder {
 #[derive(Debug, Clone)]
 struct LossAllocationBuilder {
     events: u64,
-    winners: BTreeSet<u32>,
+    /// Per winner: loss taken in all, largest profit when hit, events.
+    winners: BTreeMap<u32, (Decimal, Decimal, u64)>,
     loss_taken: Decimal,
     share_sum: f64,
     shares: u64,
@@ -458,7 +372,7 @@ impl Default for LossAllocationBuilder {
         // Sums start at -0.0, as `Iterator::sum` of f64 does.
         Self {
             events: 0,
-            winners: BTreeSet::new(),
+            winners: BTreeMap::new(),
             loss_taken: Decimal::ZERO,
             share_sum: -0.0,
             shares: 0,
@@ -472,8 +386,14 @@ impl Default for LossAllocationBuilder {
 impl LossAllocationBuilder {
     fn event(&mut self, e: &Event) {
         self.events += 1;
-        self.winners.extend(e.account);
-        self.loss_taken += e.loss.unwrap_or_default();
+        let loss = e.loss.unwrap_or_default();
+        if let Some(account) = e.account {
+            let winner = self.winners.entry(account).or_insert((Decimal::ZERO, Decimal::ZERO, 0));
+            winner.0 += loss;
+            winner.1 = winner.1.max(e.profit.unwrap_or_default());
+            winner.2 += 1;
+        }
+        self.loss_taken += loss;
         if let (Some(loss), Some(profit)) = (e.loss, e.profit) {
             let share = to_f64(loss) / to_f64(profit);
             if share.is_finite() {
@@ -490,12 +410,21 @@ impl LossAllocationBuilder {
 
     fn summary(&self) -> LossAllocationSummary {
         let mean = |sum: f64, n: u64| if n == 0 { 0.0 } else { sum / n as f64 };
+        let per_winner: Vec<f64> = self
+            .winners
+            .values()
+            .map(|(loss, profit, _)| to_f64(*loss) / to_f64(*profit))
+            .filter(|share| share.is_finite())
+            .collect();
         LossAllocationSummary {
             events: self.events,
             winners_hit: self.winners.len() as u64,
             loss_taken: self.loss_taken,
-            mean_share_of_profit: mean(self.share_sum, self.shares),
-            max_share_of_profit: self.max_share,
+            max_hits_per_winner: self.winners.values().map(|w| w.2).max().unwrap_or(0),
+            mean_share_of_profit_per_winner: mean(per_winner.iter().sum(), per_winner.len() as u64),
+            max_share_of_profit_per_winner: per_winner.iter().copied().fold(0.0, f64::max),
+            mean_share_of_profit_per_event: mean(self.share_sum, self.shares),
+            max_share_of_profit_per_event: self.max_share,
             mean_leverage: mean(self.leverage_sum, self.leverages),
         }
     }

@@ -28,6 +28,19 @@ enum Command {
     /// `cascade run` writes it; comparison.csv has bad debt, insurance-fund drawdown, liquidations, collateral locked
     /// and the backtest zone of every run.
     Compare(cli::compare::CompareArgs),
+    /// Run a sweep plan: scenarios x axes of fields x seeds on every core; writes runs and points (Parquet, CSV).
+    ///
+    /// Every point is validated before the first run. Interrupted, the same command resumes; --shard runs one part
+    /// of the runs, and `cascade merge` combines the parts into the tables an unsharded sweep writes.
+    Sweep(cli::sweep::SweepArgs),
+    /// Combine the parts (part-I-of-N/) of a sharded sweep in DIR into its runs and points tables.
+    Merge {
+        /// The sweep's output directory.
+        dir: PathBuf,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check scenario files (or shipped scenarios by name) without running them; reports every problem found.
     Validate {
         /// Scenario files (RON) or names of shipped scenarios.
@@ -94,6 +107,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => cli::run::run(args).map(|()| ExitCode::SUCCESS),
         Command::Compare(args) => cli::compare::compare(args).map(|()| ExitCode::SUCCESS),
+        Command::Sweep(args) => cli::sweep::sweep(&args).map(|()| ExitCode::SUCCESS),
+        Command::Merge { dir, quiet } => cli::sweep::merge(&dir, quiet).map(|()| ExitCode::SUCCESS),
         Command::Validate { scenarios, overrides } => {
             let overrides = Overrides { set: overrides, ..Overrides::default() };
             Ok(cli::validate::validate(&scenarios, &overrides))

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod liq_price;
 pub mod run;
 pub mod summary;
+pub mod sweep;
 pub mod validate;
 pub mod var;
 

@@ -30,6 +30,10 @@ pub mod domain {
     pub const CORRELATION: u64 = 5;
     /// Drawing the pair traders at world build (id: trader index).
     pub const PAIR: u64 = 6;
+    /// The run seeds of a sweep (id: seed index).
+    pub const SWEEP_SEED: u64 = 7;
+    /// The sampled points of a sweep (id: 0).
+    pub const SWEEP_SAMPLE: u64 = 8;
 }
 
 /// SplitMix64 finalizer: a bijective mix of 64 bits.

@@ -49,6 +49,16 @@ pub fn root_mean_square(xs: &[f64]) -> f64 {
     (xs.iter().map(|x| x * x).sum::<f64>() / xs.len() as f64).sqrt()
 }
 
+/// The `q`-quantile (0 to 1) of `sorted` (ascending, finite), interpolated linearly between order statistics
+/// (Hyndman and Fan's definition 7, the default of R, NumPy and polars). `None` when empty.
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let h = q.clamp(0.0, 1.0) * last as f64;
+    let below = h.floor() as usize;
+    let above = (below + 1).min(last);
+    Some(sorted[below] + (h - below as f64) * (sorted[above] - sorted[below]))
+}
+
 /// Median of exact values; the mean of the two middle values for an even count. `None` when empty.
 pub fn median(values: &mut [Decimal]) -> Option<Decimal> {
     if values.is_empty() {
@@ -62,6 +72,17 @@ pub fn median(values: &mut [Decimal]) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_interpolate_as_numpy_does() {
+        // numpy.quantile([1, 2, 3, 4, 10], [0.5, 0.95, 0.99]) = 3, 8.8, 9.76.
+        let xs = [1.0, 2.0, 3.0, 4.0, 10.0];
+        assert_eq!(quantile(&xs, 0.5), Some(3.0));
+        assert!((quantile(&xs, 0.95).unwrap() - 8.8).abs() < 1e-12);
+        assert!((quantile(&xs, 0.99).unwrap() - 9.76).abs() < 1e-12);
+        assert_eq!(quantile(&[], 0.5), None);
+        assert_eq!(quantile(&[7.0], 0.99), Some(7.0));
+    }
     use rust_decimal::dec;
 
     #[test]

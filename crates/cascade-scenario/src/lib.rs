@@ -15,7 +15,7 @@
 //! ```
 
 pub mod library;
-mod locate;
+pub mod locate;
 pub mod model;
 mod overrides;
 pub mod replay;
@@ -106,7 +106,7 @@ pub fn parse(file: &str, text: &str) -> Result<RawScenario, ScenarioError> {
 }
 
 /// Parses RON text as a `T` with the scenario's conventions (implicit `Some`, located errors, "did you mean").
-pub(crate) fn parse_as<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
+pub fn parse_as<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
     ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str::<T>(text)

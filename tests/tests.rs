@@ -5,5 +5,6 @@
 mod compare;
 mod golden;
 mod run;
+mod sweep;
 mod util;
 mod validate;

@@ -157,4 +157,7 @@ pub enum Sampling {
     /// Latin hypercube: each axis's range cut into `count` equal strata, one point per stratum, strata paired by
     /// independent random permutations (McKay, Beckman and Conover 1979).
     LatinHypercube,
+    /// A Sobol low-discrepancy sequence, Owen-scrambled by the sweep seed (Burley 2020, through the
+    /// `sobol_burley` crate): at most 65,536 points over at most 256 axes.
+    Sobol,
 }

@@ -4,6 +4,10 @@ use crate::plan::{Axis, Combine, Plan, Sampling, Seeds, Value, Values};
 use cascade_core::rng::{domain, stream};
 use rand::RngExt;
 
+/// The most points and axes of a Sobol sample (the limits of `sobol_burley`).
+const SOBOL_POINTS: u32 = 1 << 16;
+const SOBOL_AXES: usize = 256;
+
 /// Significant digits kept of a value computed on a linear or logarithmic range, so `0.01 + 2 x 0.01` is `0.03`.
 const DIGITS: usize = 10;
 
@@ -89,6 +93,10 @@ fn sampled(plan: &Plan, method: Sampling, count: u32, problems: &mut Vec<(String
     if count == 0 {
         problems.push(("combine.count".to_owned(), "expected a count of at least 1".to_owned()));
     }
+    if method == Sampling::Sobol && (count > SOBOL_POINTS || plan.axes.len() > SOBOL_AXES) {
+        let message = format!("a Sobol sample has at most {SOBOL_POINTS} points over at most {SOBOL_AXES} axes");
+        problems.push(("combine".to_owned(), message));
+    }
     let mut ranges = Vec::new();
     for (i, axis) in plan.axes.iter().enumerate() {
         match axis.values {
@@ -108,6 +116,14 @@ fn sampled(plan: &Plan, method: Sampling, count: u32, problems: &mut Vec<(String
     let mut unit = vec![vec![0.0; ranges.len()]; n];
     match method {
         Sampling::Uniform => unit.iter_mut().flatten().for_each(|u| *u = rng.random::<f64>()),
+        Sampling::Sobol => {
+            let scramble: u32 = rng.random();
+            for (i, point) in unit.iter_mut().enumerate() {
+                for (j, u) in point.iter_mut().enumerate() {
+                    *u = f64::from(sobol_burley::sample(i as u32, j as u32, scramble));
+                }
+            }
+        }
         Sampling::LatinHypercube => {
             for j in 0..ranges.len() {
                 let mut strata: Vec<usize> = (0..n).collect();
@@ -186,6 +202,23 @@ mod tests {
         assert_eq!(strata, (0..8).collect::<Vec<_>>());
         assert!(numbers(&p, 1).iter().all(|x| (1.0..=100.0).contains(x)));
         assert_eq!(points(&lhs).unwrap(), p, "the same seed, the same points");
+    }
+
+    #[test]
+    fn a_sobol_sample_fills_the_square_evenly() {
+        let sobol = plan(
+            r#"(scenarios: [], seed: 4, combine: Sample(method: Sobol, count: 64), axes: [
+                (path: "a", values: Range(from: 0, to: 1)), (path: "b", values: Range(from: 0, to: 1))])"#,
+        );
+        let p = points(&sobol).unwrap();
+        let (a, b) = (numbers(&p, 0), numbers(&p, 1));
+        // 64 points of a (0, 2)-sequence in base 2: each of the 8 x 8 cells of the unit square holds exactly one.
+        let mut cells: Vec<(u32, u32)> = a.iter().zip(&b).map(|(x, y)| ((x * 8.0) as u32, (y * 8.0) as u32)).collect();
+        cells.sort_unstable();
+        cells.dedup();
+        assert_eq!(cells.len(), 64, "{cells:?}");
+        let too_many = plan(r#"(scenarios: [], combine: Sample(method: Sobol, count: 70000), axes: [])"#);
+        assert_eq!(points(&too_many).unwrap_err()[0].0, "combine");
     }
 
     #[test]

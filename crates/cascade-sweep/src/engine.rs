@@ -87,6 +87,32 @@ pub struct Manifest {
     pub elapsed_seconds: f64,
     /// Whether every run of the shard is done (a part that says `false` is not mergeable).
     pub complete: bool,
+    /// The plan's directory, where its relative scenario files resolve (`cascade merge` prepares the plan again).
+    #[serde(default)]
+    pub plan_dir: Option<PathBuf>,
+}
+
+impl Manifest {
+    /// The manifest of `shard` of `sweep` holding `entries`, `runs_this_time` of them run by an invocation that
+    /// started at `started`.
+    fn new(sweep: &Sweep, shard: Shard, entries: &[Entry], runs_this_time: usize, started: Instant) -> Self {
+        let shard_runs = sweep.runs.iter().filter(|r| shard.owns(r.index)).count();
+        Self {
+            program: "cascade".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            plan_name: sweep.plan.name.clone(),
+            plan_sha256: sweep.sha256.clone(),
+            seed: sweep.plan.seed,
+            runs: sweep.runs.len(),
+            shard,
+            shard_runs,
+            errors: entries.iter().filter(|e| e.error.is_some()).count(),
+            runs_this_time,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+            complete: entries.len() == shard_runs,
+            plan_dir: sweep.dir.clone(),
+        }
+    }
 }
 
 /// What a finished invocation did.
@@ -164,20 +190,7 @@ pub fn run(
         entries.push(entry);
     }
     entries.sort_by_key(|e| e.run);
-    let manifest = Manifest {
-        program: "cascade".to_owned(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        plan_name: sweep.plan.name.clone(),
-        plan_sha256: sweep.sha256.clone(),
-        seed: sweep.plan.seed,
-        runs: sweep.runs.len(),
-        shard,
-        shard_runs,
-        errors: entries.iter().filter(|e| e.error.is_some()).count(),
-        runs_this_time,
-        elapsed_seconds: started.elapsed().as_secs_f64(),
-        complete: entries.len() == shard_runs,
-    };
+    let manifest = Manifest::new(sweep, shard, &entries, runs_this_time, started);
     if shard.count == 1 {
         write_tables(sweep, &entries, &dir)?;
     }
@@ -239,6 +252,7 @@ pub fn merge(out: &Path) -> Result<Outcome, SweepError> {
     }
     let text = std::fs::read_to_string(parts[0].1.join("plan.ron")).map_err(|e| io(&parts[0].1.join("plan.ron"), e))?;
     let mut entries = Vec::new();
+    let mut first_manifest = None;
     for (shard, dir) in &parts {
         let manifest_path = dir.join("manifest.json");
         let manifest: Manifest =
@@ -250,16 +264,15 @@ pub fn merge(out: &Path) -> Result<Outcome, SweepError> {
             return Err(SweepError::Merge(format!("{}: a part of another plan", dir.display())));
         }
         if !manifest.complete {
-            return Err(SweepError::Merge(format!(
-                "{}: unfinished ({} of its runs missing)",
-                dir.display(),
-                manifest.shard_runs - manifest.shard_runs.min(manifest.runs_this_time)
-            )));
+            let again = format!("cascade sweep PLAN --shard {}/{}", shard.index, shard.count);
+            return Err(SweepError::Merge(format!("{}: unfinished: run `{again}` again to finish it", dir.display())));
         }
+        first_manifest.get_or_insert(manifest);
         let (_, found) = Journal::open(&dir.join("journal.jsonl"))?;
         entries.extend(found.into_iter().filter(|e| shard.owns(e.run)));
     }
-    let sweep = Sweep::prepare(&out.join("plan.ron").display().to_string(), &text, None, "sweep")?;
+    let plan_dir = first_manifest.and_then(|m| m.plan_dir);
+    let sweep = Sweep::prepare(&out.join("plan.ron").display().to_string(), &text, plan_dir.as_deref(), "sweep")?;
     entries.sort_by_key(|e| e.run);
     entries.dedup_by_key(|e| e.run);
     if entries.len() != sweep.runs.len() {
@@ -272,20 +285,7 @@ pub fn merge(out: &Path) -> Result<Outcome, SweepError> {
     }
     write_tables(&sweep, &entries, out)?;
     crate::table::write_atomically(&out.join("plan.ron"), text.as_bytes())?;
-    let manifest = Manifest {
-        program: "cascade".to_owned(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        plan_name: sweep.plan.name.clone(),
-        plan_sha256: sweep.sha256.clone(),
-        seed: sweep.plan.seed,
-        runs: sweep.runs.len(),
-        shard: Shard::ALL,
-        shard_runs: sweep.runs.len(),
-        errors: entries.iter().filter(|e| e.error.is_some()).count(),
-        runs_this_time: 0,
-        elapsed_seconds: started.elapsed().as_secs_f64(),
-        complete: true,
-    };
+    let manifest = Manifest::new(&sweep, Shard::ALL, &entries, 0, started);
     write_manifest(out, &manifest)?;
     Ok(Outcome { dir: out.to_path_buf(), manifest })
 }

@@ -32,6 +32,8 @@ pub struct Sweep {
     pub text: String,
     /// SHA-256 of the plan's text, lowercase hex.
     pub sha256: String,
+    /// Where the plan's relative scenario files resolve first (its directory), if it has one.
+    pub dir: Option<PathBuf>,
     /// Each point's axis values, in axis order.
     pub points: Vec<Vec<Value>>,
     /// The seed of each seed index.
@@ -125,7 +127,7 @@ impl Sweep {
         }
         runs.sort_by_key(|r| r.index);
         let sha256 = cascade_sim::output::sha256_hex(text.as_bytes());
-        Ok(Self { plan, text: text.to_owned(), sha256, points, seeds, runs })
+        Ok(Self { plan, text: text.to_owned(), sha256, dir: dir.map(Path::to_path_buf), points, seeds, runs })
     }
 
     /// The axes' paths, in order.

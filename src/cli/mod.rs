@@ -44,10 +44,12 @@ pub fn margin_label(margin: &str) -> String {
     std::path::Path::new(margin).file_stem().map_or_else(|| margin.to_owned(), |s| s.to_string_lossy().into_owned())
 }
 
-/// A progress bar over `len` steps of `what` (`tick`, `run`), hidden when `quiet`.
+/// A progress bar over `len` steps of `what` (`tick`, `run`): done / total, percent, steps per second and the time
+/// left; hidden when `quiet`.
 pub fn progress_bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
     let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(len) };
-    let template = format!("{{spinner}} {what} {{pos}}/{{len}} [{{bar:40}}] {{percent}}% eta {{eta}} {{msg}}");
+    let template =
+        format!("{{spinner}} {what} {{pos}}/{{len}} [{{bar:40}}] {{percent}}% {{per_sec}} eta {{eta}} {{msg}}");
     bar.set_style(
         ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "),
     );

@@ -7,7 +7,7 @@ use crate::journal::{Entry, Journal};
 use crate::results::{points_table, runs_table};
 use crate::sweep::{Sweep, part_dir};
 use cascade_sim::batch;
-use cascade_sim::output::FileSink;
+use cascade_sim::output::{FileSink, write_summary};
 use cascade_sim::recorder::Recording;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -168,6 +168,10 @@ pub fn run(
             Ok(Recording::Stream(Box::new(sink)))
         },
         |i, _, sim| {
+            if options.keep_runs {
+                let run_dir = dir.join("runs").join(todo[i].index.to_string());
+                write_summary(&run_dir, &sim, &todo[i].manifest).map_err(|e| SweepError::Run(e.to_string()))?;
+            }
             let entry =
                 Entry { run: todo[i].index, figures: crate::metrics::figures(&sim.summary(), keep), error: None };
             journal.append(&entry)?;

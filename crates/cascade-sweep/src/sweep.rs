@@ -6,6 +6,7 @@ use crate::points::{points, run_seeds};
 use cascade_scenario::locate::{fields, position};
 use cascade_scenario::{Override, Overrides, Scenario, library};
 use cascade_sim::batch::Job;
+use cascade_sim::output::Manifest;
 use std::path::{Path, PathBuf};
 
 /// One run of a sweep.
@@ -21,6 +22,8 @@ pub struct RunSpec {
     pub seed_index: usize,
     /// The scenario with the point applied, validated, and the run's seed.
     pub job: Job,
+    /// The run's own manifest, as `cascade run` would write it (`--keep-runs` writes it beside the run's files).
+    pub manifest: Manifest,
 }
 
 /// A validated sweep.
@@ -100,10 +103,14 @@ impl Sweep {
                 }
             }
             for (p, values) in points.iter().enumerate() {
-                let loaded = point_overrides(&plan, values, &set, reference.ticks, dir)
-                    .and_then(|overrides| source.load(&overrides).map_err(Failure::Scenario));
+                let loaded = point_overrides(&plan, values, &set, reference.ticks, dir).and_then(|overrides| {
+                    source.load(&overrides).map(|scenario| (scenario, overrides)).map_err(Failure::Scenario)
+                });
                 match loaded {
-                    Ok(scenario) => runs.extend(seed_runs(&scenario, s, p, points.len(), &seeds)),
+                    Ok((scenario, overrides)) => {
+                        let at = Origin { source: &source, overrides: &overrides, plan: file };
+                        runs.extend(seed_runs(&scenario, at, (s, p, points.len()), &seeds));
+                    }
                     // A path that names no field is the axis's fault: said once, where the axis is written.
                     Err(Failure::Scenario(cascade_scenario::ScenarioError::Override { setting, message }))
                         if let Some(a) =
@@ -192,20 +199,30 @@ pub fn describe(plan: &Plan, values: &[Value]) -> String {
     if parts.is_empty() { "the scenario as it is".to_owned() } else { parts.join(", ") }
 }
 
-/// The runs of one (scenario, point): one per seed.
+/// Where a (scenario, point) came from: what its runs' manifests record.
+struct Origin<'a> {
+    source: &'a cascade_scenario::Source,
+    overrides: &'a Overrides,
+    plan: &'a str,
+}
+
+/// The runs of one (scenario `s`, point `p` of `points`): one per seed.
 fn seed_runs<'a>(
     scenario: &'a Scenario,
-    s: usize,
-    p: usize,
-    points: usize,
+    origin: Origin<'a>,
+    (s, p, points): (usize, usize, usize),
     seeds: &'a [u64],
 ) -> impl Iterator<Item = RunSpec> + 'a {
-    seeds.iter().enumerate().map(move |(k, &seed)| RunSpec {
-        index: (s * points + p) * seeds.len() + k,
-        scenario: s,
-        point: p,
-        seed_index: k,
-        job: Job { scenario: scenario.clone(), seed },
+    seeds.iter().enumerate().map(move |(k, &seed)| {
+        let command_line = vec!["cascade".to_owned(), "sweep".to_owned(), origin.plan.to_owned()];
+        RunSpec {
+            index: (s * points + p) * seeds.len() + k,
+            scenario: s,
+            point: p,
+            seed_index: k,
+            manifest: Manifest::new(origin.source, scenario, seed, origin.overrides, command_line),
+            job: Job { scenario: scenario.clone(), seed },
+        }
     })
 }
 

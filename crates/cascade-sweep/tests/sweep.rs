@@ -94,7 +94,11 @@ fn a_run_that_fails_is_a_row_with_its_error_and_the_sweep_goes_on() {
     let runs = String::from_utf8(read(out.path(), "runs.csv")).unwrap();
     let row = runs.lines().nth(5).unwrap();
     assert!(row.starts_with("4,") && row.contains("runs/4"), "{row}");
-    assert!(out.path().join("runs/5/timeseries.csv").is_file(), "the other runs wrote their files");
+    for file in ["timeseries.csv", "events.csv", "summary.json", "manifest.json"] {
+        assert!(out.path().join("runs/5").join(file).is_file(), "the other runs wrote their {file}");
+    }
+    let manifest = std::fs::read_to_string(out.path().join("runs/5/manifest.json")).unwrap();
+    assert!(manifest.contains("margin.maintenance=0.03"), "a run's manifest records its point: {manifest}");
     let points = String::from_utf8(read(out.path(), "points.csv")).unwrap();
     assert!(points.lines().nth(2).unwrap().starts_with("default,1,0.03,3,1,"), "point 1: 3 runs, 1 error");
 }

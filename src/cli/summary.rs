@@ -30,21 +30,21 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         for m in &s.markets {
             let (start, end, low) = (to_f64(m.mark_start), to_f64(m.mark_end), to_f64(m.mark_min));
             println!(
-                "  {:<15} {start:.2} -> {end:.2} ({:+.1}%), low {low:.2} ({:+.1}%); {} close-outs, {:.0} notional",
+                "  {:<15} {start:.2} -> {end:.2} ({:+.1}%), low {low:.2} ({:+.1}%); {} close-outs, {} notional",
                 m.symbol,
                 pct(start, end),
                 pct(start, low),
                 m.liquidations,
-                m.liquidated_notional
+                amount(m.liquidated_notional, 0)
             );
         }
     }
     match s.peak_liquidation_tick {
         Some(peak) => println!(
-            "  liquidations    {} close-outs of {} accounts, {:.0} notional; peak {} in tick {peak}; {} ticks with liquidations",
+            "  liquidations    {} close-outs of {} accounts, {} notional; peak {} in tick {peak}; {} ticks with liquidations",
             s.liquidations,
             s.accounts_liquidated,
-            s.liquidated_notional,
+            amount(s.liquidated_notional, 0),
             s.peak_liquidations_per_tick,
             s.ticks_with_liquidations
         ),
@@ -64,9 +64,9 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
     {
         let l = &s.loss_allocation;
         println!(
-            "  absorbers       backstop took {:.0} notional; deleveraged {:.0} notional from {} winners (loss {}; a winner lost at most {:.1}% of its profit in all, mean {:.1}%, over up to {} hits, at most {:.1}% in one); socialized {}",
-            s.backstop_notional,
-            s.deleveraged_notional,
+            "  absorbers       backstop took {} notional; deleveraged {} notional from {} winners (loss {}; a winner lost at most {:.1}% of its profit in all, mean {:.1}%, over up to {} hits, at most {:.1}% in one); socialized {}",
+            amount(s.backstop_notional, 0),
+            amount(s.deleveraged_notional, 0),
             l.winners_hit,
             amount(l.loss_taken, 2),
             100.0 * l.max_share_of_profit_per_winner,
@@ -85,20 +85,20 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
     let netted = if s.margin_locked_standalone_mean == s.margin_locked_mean {
         String::new()
     } else {
-        format!(" (stand-alone {:.0})", s.margin_locked_standalone_mean)
+        format!(" (stand-alone {})", amount(s.margin_locked_standalone_mean, 0))
     };
     println!(
-        "  margin          {:.0} locked on average{netted}, {:.0} at peak{}",
-        s.margin_locked_mean,
-        s.margin_locked_peak,
+        "  margin          {} locked on average{netted}, {} at peak{}",
+        amount(s.margin_locked_mean, 0),
+        amount(s.margin_locked_peak, 0),
         s.sole_market().and_then(|m| m.backtest.as_ref()).map_or(String::new(), |b| format!(
             "; backtest vs 1-tick moves: {} / {} exceptions in {} (zone {})",
             b.long_exceptions, b.short_exceptions, b.observations, b.zone
         ))
     );
     println!(
-        "  volume          {:.0} notional; fees {}; orders rejected at initial margin {}",
-        s.notional_volume,
+        "  volume          {} notional; fees {}; orders rejected at initial margin {}",
+        amount(s.notional_volume, 0),
         amount(s.fees, 2),
         s.rejected_orders
     );
@@ -112,7 +112,8 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
 /// A quote amount rounded to `dp` decimals, except that an amount that is not zero never prints as zero: it is
 /// then shown to two significant digits (a bad debt of 0.0018 is "0.0018", not "0.00").
 fn amount(value: Decimal, dp: u32) -> String {
-    let shown = format!("{value:.prec$}", prec = dp as usize);
+    // Rounded first: a decimal's `{:.N}` alone truncates (rust_decimal), so 614,163.67 would print as 614163.
+    let shown = format!("{:.prec$}", value.round_dp(dp), prec = dp as usize);
     if !value.is_zero() && shown.chars().all(|c| matches!(c, '0' | '.' | '-')) {
         value.round_sf(2).unwrap_or(value).normalize().to_string()
     } else {
@@ -134,5 +135,7 @@ mod tests {
         assert_eq!(amount(d("0.000000000406"), 0), "0.00000000041");
         assert_eq!(amount(d("0"), 2), "0.00");
         assert_eq!(amount(d("1386.4"), 0), "1386");
+        assert_eq!(amount(d("614163.67"), 0), "614164", "rounded, not truncated");
+        assert_eq!(amount(d("272.575"), 2), "272.58");
     }
 }

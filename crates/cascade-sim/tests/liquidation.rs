@@ -297,6 +297,42 @@ fn partial_and_backstop_liquidation_change_bad_debt_and_the_price_path() {
     assert!(backstop.bad_debt * dec!(5) < full.bad_debt, "{} vs {}", backstop.bad_debt, full.bad_debt);
     assert!(backstop.shortfall * dec!(2) < full.shortfall, "the backstop closes out before bankruptcy");
     assert!(backstop.markets[0].mark_min > full.markets[0].mark_min, "off-book take-overs move the price less");
+    // The table in docs/liquidation.md is these three runs.
+    let doc = include_str!("../../../docs/liquidation.md");
+    for (label, s) in
+        [("full, into the book", &full), ("partial (20% slices)", &partial), ("full, one 5M backstop vault", &backstop)]
+    {
+        let row = format!(
+            "| {label} | {} | {} | {} | {} | {} | {} |",
+            grouped(Decimal::from(s.liquidations)),
+            grouped(Decimal::from(s.accounts_liquidated)),
+            grouped(s.shortfall),
+            grouped(s.insurance_fund_end),
+            grouped(s.bad_debt),
+            grouped_tenths(s.markets[0].mark_min),
+        );
+        assert!(doc.contains(&row), "docs/liquidation.md lacks the row\n{row}");
+    }
+}
+
+/// `amount` rounded to a whole number as `cascade run` prints it, with thousands separators (1,286).
+fn grouped(amount: Decimal) -> String {
+    let digits = amount.round_dp(0).to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `price` to one decimal, with thousands separators (25,203.5).
+fn grouped_tenths(price: Decimal) -> String {
+    let shown = format!("{:.1}", price.round_dp(1));
+    let (whole, tenth) = shown.split_once('.').unwrap_or((&shown, "0"));
+    format!("{}.{tenth}", grouped(whole.parse().unwrap()))
 }
 
 proptest! {

@@ -430,8 +430,8 @@ fn headline(ui: &mut egui::Ui, run: &RunView, k: usize, seed: u64, mode: MarginM
         if let Some(r) = last {
             row("market", r.symbol.clone());
             row("reference", format!("{:.1}", r.reference));
-            row("mark", format!("{:.1}", r.mark));
-            row("open interest", format!("{:.3}", r.open_interest));
+            row("mark", format!("{:.1}", r.mark.round_dp(1)));
+            row("open interest", format!("{:.3}", r.open_interest.round_dp(3)));
         }
         if let Some(m) = s.markets.get(k) {
             row("max drawdown", format!("{:.1}%", 100.0 * m.mark_max_drawdown));
@@ -447,11 +447,14 @@ fn headline(ui: &mut egui::Ui, run: &RunView, k: usize, seed: u64, mode: MarginM
             row("margin", format!("{} initial / {} maintenance, {mode}", i.margin.initial, i.margin.maintenance));
         }
         row("liquidations", format!("{} ({} accounts)", s.liquidations, s.accounts_liquidated));
-        row("liquidated", format!("{:.0}", s.liquidated_notional));
+        row("liquidated", format!("{:.0}", s.liquidated_notional.round_dp(0)));
         row("below maintenance", below.to_string());
         row("near (ratio < 1.5)", near.to_string());
-        row("insurance fund", format!("{:.0} (low {:.0})", s.insurance_fund_end, s.insurance_fund_min));
-        row("bad debt", format!("{:.2}", s.bad_debt));
+        row(
+            "insurance fund",
+            format!("{:.0} (low {:.0})", s.insurance_fund_end.round_dp(0), s.insurance_fund_min.round_dp(0)),
+        );
+        row("bad debt", format!("{:.2}", s.bad_debt.round_dp(2)));
         row("absorbed by", absorbers(s));
     });
 }

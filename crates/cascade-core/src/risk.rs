@@ -469,43 +469,9 @@ pub fn binomial_cdf(k: u64, n: u64, p: f64) -> f64 {
         .min(1.0)
 }
 
-/// The exact (Clopper-Pearson) two-sided interval, at `confidence` (0.95), of a probability estimated from
-/// `successes` out of `trials`: the `p` at which seeing at least (lower) or at most (upper) that many successes
-/// has probability `(1 - confidence) / 2`. `(0, 1)` without trials. Found by bisection on the binomial CDF (to 1e-12).
-pub fn clopper_pearson(successes: u64, trials: u64, confidence: f64) -> (f64, f64) {
-    if trials == 0 {
-        return (0.0, 1.0);
-    }
-    let tail = (1.0 - confidence) / 2.0;
-    // P(X <= k) falls as p rises: the upper end is where it equals the tail.
-    let solve = |k: u64, target: f64| {
-        let (mut low, mut high) = (0.0_f64, 1.0_f64);
-        for _ in 0..60 {
-            let mid = 0.5 * (low + high);
-            if binomial_cdf(k, trials, mid) > target { low = mid } else { high = mid }
-        }
-        0.5 * (low + high)
-    };
-    let lower = if successes == 0 { 0.0 } else { solve(successes - 1, 1.0 - tail) };
-    let upper = if successes >= trials { 1.0 } else { solve(successes, tail) };
-    (lower, upper)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clopper_pearson_matches_published_intervals() {
-        // 0 of 10: (0, 1 - 0.025^(1/10)) = (0, 0.30850); 5 of 10: (0.18709, 0.81291); 1 of 50: (0.00051, 0.10647).
-        let (l, u) = clopper_pearson(0, 10, 0.95);
-        assert!(l == 0.0 && close(u, 0.308_50, 5e-5), "{u}");
-        let (l, u) = clopper_pearson(5, 10, 0.95);
-        assert!(close(l, 0.187_09, 5e-5) && close(u, 0.812_91, 5e-5), "{l} {u}");
-        let (l, u) = clopper_pearson(1, 50, 0.95);
-        assert!(close(l, 0.000_51, 5e-5) && close(u, 0.106_47, 5e-5), "{l} {u}");
-        assert_eq!(clopper_pearson(10, 10, 0.95).1, 1.0);
-    }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

@@ -6,8 +6,8 @@ use crate::metrics::unit;
 use crate::plan::Value;
 use crate::sweep::Sweep;
 use crate::table::{Data, Table};
-use cascade_core::risk::{clopper_pearson, student_t_quantile};
-use cascade_core::stats::quantile;
+use cascade_core::risk::student_t_quantile;
+use cascade_core::stats::{clopper_pearson, quantile};
 use std::collections::BTreeSet;
 
 /// Every figure name any run recorded, in name order.

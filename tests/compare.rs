@@ -22,6 +22,7 @@ fn compare_runs_each_scenario_under_each_margin_and_writes_a_table() {
         "cmp",
         "--jobs",
         "2",
+        "--keep-runs",
     ];
     let out = cascade(dir.path(), &args);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -40,16 +41,28 @@ fn compare_runs_each_scenario_under_each_margin_and_writes_a_table() {
         assert!(header.iter().any(|h| h == column), "no column {column} in {header:?}");
     }
     let rows: Vec<csv::StringRecord> = table.records().map(Result::unwrap).collect();
-    let pairs: Vec<(String, String)> = rows.iter().map(|r| (r[0].to_owned(), r[1].to_owned())).collect();
+    let pairs: Vec<(String, String)> = rows.iter().map(|r| (r[1].to_owned(), r[2].to_owned())).collect();
     let expected: Vec<(String, String)> = ["scenario", "binance-btcusdt", "ccp-apc"]
         .iter()
         .flat_map(|m| ["default", "calm"].map(|s| (s.to_owned(), (*m).to_owned())))
         .collect();
     assert_eq!(pairs, expected, "every pair once, in a fixed order");
-    assert!(dir.path().join("cmp/calm/ccp-apc/summary.json").is_file());
+    // Runs are numbered scenario by scenario (the sweep's order); the table reads margin by margin.
+    let runs: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(runs, ["0", "3", "1", "4", "2", "5"]);
+    let kept: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("cmp/runs/5/summary.json")).unwrap()).unwrap();
+    assert_eq!(kept["scenario"], "calm", "run 5 is calm under ccp-apc, its files kept with --keep-runs");
+    assert_eq!(
+        kept["margin_locked_mean"].as_str().unwrap().parse::<f64>().unwrap().round(),
+        rows[5][8].parse::<f64>().unwrap()
+    );
+    for table in ["runs.parquet", "points.csv", "plan.ron"] {
+        assert!(dir.path().join("cmp").join(table).is_file(), "the sweep's {table} beside comparison.csv");
+    }
     // The tiered rules lock less collateral than the default 5% on the default scenario's small positions.
     let locked = |margin: &str| -> f64 {
-        rows.iter().find(|r| &r[0] == "default" && &r[1] == margin).unwrap()[7].parse().unwrap()
+        rows.iter().find(|r| &r[1] == "default" && &r[2] == margin).unwrap()[8].parse().unwrap()
     };
     assert!(locked("binance-btcusdt") < locked("scenario"));
 }
@@ -59,12 +72,34 @@ fn compare_is_the_same_on_one_thread_or_two() {
     let dir = tempfile::tempdir().unwrap();
     for (jobs, out) in [("1", "one"), ("2", "two")] {
         let args = ["compare", "default", "--margin", "garch-forecast", "--margin", "har-rv", "--ticks", "150"];
-        let run = cascade(dir.path(), &[&args[..], &["--jobs", jobs, "--out", out, "-q"]].concat());
+        let run = cascade(dir.path(), &[&args[..], &["--jobs", jobs, "--out", out, "-q", "--keep-runs"]].concat());
         assert!(run.status.success(), "{}", stderr(&run));
     }
     let read = |p: &str| fs::read(dir.path().join(p)).unwrap();
     assert_eq!(read("one/comparison.csv"), read("two/comparison.csv"));
-    assert_eq!(read("one/default/har-rv/timeseries.csv"), read("two/default/har-rv/timeseries.csv"));
+    assert_eq!(read("one/runs/1/timeseries.csv"), read("two/runs/1/timeseries.csv"));
+}
+
+#[test]
+fn compare_again_resumes_and_a_different_compare_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["compare", "default", "--margin", "scenario", "--margin", "har-rv", "--ticks", "60", "--out", "c"];
+    let first = cascade(dir.path(), &args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let table = fs::read(dir.path().join("c/comparison.csv")).unwrap();
+    let again = cascade(dir.path(), &args);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let manifest = |d: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(d.join("c/manifest.json")).unwrap()).unwrap()
+    };
+    assert_eq!(manifest(dir.path())["runs_this_time"], 0, "nothing redone");
+    assert_eq!(fs::read(dir.path().join("c/comparison.csv")).unwrap(), table);
+    let other = cascade(dir.path(), &["compare", "calm", "--margin", "scenario", "--ticks", "60", "--out", "c"]);
+    assert!(other.status.success(), "{}", stderr(&other));
+    let text = fs::read_to_string(dir.path().join("c/comparison.csv")).unwrap();
+    assert_eq!(text.lines().count(), 2, "only the new comparison's one run: {text}");
+    assert!(text.contains(",calm,scenario,42,"), "{text}");
+    assert_eq!(manifest(dir.path())["runs_this_time"], 1);
 }
 
 #[test]
@@ -108,7 +143,7 @@ fn run_takes_margin_rules_from_a_preset_or_a_file_and_bad_ones_are_errors() {
 fn compare_takes_set_overrides_and_notes_shocks_a_shorter_run_drops() {
     let dir = tempfile::tempdir().unwrap();
     let args = ["compare", "default", "--margin", "scenario", "--set", "margin.initial=0.2", "--ticks", "60"];
-    let out = cascade(dir.path(), &[&args[..], &["--out", "c"]].concat());
+    let out = cascade(dir.path(), &[&args[..], &["--out", "c", "--keep-runs"]].concat());
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out)
@@ -117,8 +152,8 @@ fn compare_takes_set_overrides_and_notes_shocks_a_shorter_run_drops() {
         stderr(&out)
     );
     let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(dir.path().join("c/default/scenario/manifest.json")).unwrap()).unwrap();
+        serde_json::from_slice(&fs::read(dir.path().join("c/runs/0/manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["overrides"], serde_json::json!(["margin.initial=0.2"]));
-    let series = fs::read_to_string(dir.path().join("c/default/scenario/timeseries.csv")).unwrap();
+    let series = fs::read_to_string(dir.path().join("c/runs/0/timeseries.csv")).unwrap();
     assert!(series.lines().nth(1).unwrap().contains(",0.2,"), "the initial margin is the override's");
 }

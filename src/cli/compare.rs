@@ -1,20 +1,23 @@
 //! `cascade compare`: the same scenarios under several margin rules, side by side.
 //!
-//! Every (scenario, margin) pair is one run, written like `cascade run` writes it; the headline figures of all runs
-//! go to `comparison.csv` and a table. Runs are independent worlds, so they run on several threads; each is
-//! deterministic, so the results do not depend on how many ([`cascade_sim::batch`] runs them).
+//! A thin front end over the sweep engine: the scenarios, an axis of margin rules and each scenario's own seed make
+//! a plan (written to `<out>/plan.ron`, so `cascade sweep` reruns it), run on every core with summary-only
+//! recording (each run's files only with `--keep-runs`); the headline figures of every run go to `comparison.csv`
+//! and a table, beside the sweep's own `runs` and `points` tables.
 
-use crate::cli::{load, margin_label, note_late_shocks, progress_bar};
-use anyhow::{Context, Result};
-use cascade_core::Decimal;
-use cascade_core::risk::Backtest;
-use cascade_scenario::{Override, Overrides, library};
-use cascade_sim::batch::{self, Job};
-use cascade_sim::output::{FileSink, Manifest, write_summary};
-use cascade_sim::recorder::Recording;
-use cascade_sim::summary::Summary;
+use crate::cli::{margin_label, progress_bar};
+use anyhow::{Context, Result, bail};
+use cascade_core::risk::traffic_light;
+use cascade_core::{Decimal, money};
+use cascade_scenario::{Override, library};
+use cascade_sweep::journal::Entry;
+use cascade_sweep::plan::{Axis, Combine, Plan, ScenarioRef, Seeds, Value, Values};
+use cascade_sweep::{Options, Sweep};
 use serde::Serialize;
 use std::path::PathBuf;
+
+/// A hundredth of the quote currency.
+const CENT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
 /// The name that stands for a scenario's own margin rules.
 const OWN: &str = "scenario";
@@ -35,12 +38,16 @@ pub struct CompareArgs {
     /// Seed of every run (default: each scenario's own).
     #[arg(long)]
     seed: Option<u64>,
-    /// Ticks of every run (default: each scenario's own).
+    /// Ticks of every run (default: each scenario's own; shocks after the last tick are dropped, with a note).
     #[arg(long)]
     ticks: Option<u64>,
-    /// Output directory: one run per `<scenario>/<margin>/`, and `comparison.csv`.
+    /// Output directory: `comparison.csv`, the sweep's tables and `plan.ron`. The same command again resumes an
+    /// interrupted comparison; a different one replaces it.
     #[arg(long, default_value = "runs/compare")]
     out: PathBuf,
+    /// Also write each run's own files (as `cascade run` does) under <out>/runs/<run>/.
+    #[arg(long)]
+    keep_runs: bool,
     /// Runs at once (default: the number of cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -50,8 +57,10 @@ pub struct CompareArgs {
 }
 
 /// One run's headline figures: what a margin rule costs (collateral locked) and what it buys (losses avoided).
+/// Money is in quote currency, rounded (bad debt and fund drawdown to cents, the rest to units).
 #[derive(Debug, Clone, Serialize)]
 struct Row {
+    run: usize,
     scenario: String,
     margin: String,
     seed: u64,
@@ -67,61 +76,60 @@ struct Row {
     backtest_zone: Option<String>,
 }
 
-/// Runs the grid and reports it.
+/// Runs the comparison and reports it.
 pub fn compare(args: CompareArgs) -> Result<()> {
     let scenarios = if args.scenarios.is_empty() {
         library::LIBRARY.iter().map(|e| e.name.to_owned()).collect()
     } else {
         args.scenarios.clone()
     };
-    let margins = if args.margins.is_empty() {
+    let margins: Vec<String> = if args.margins.is_empty() {
         std::iter::once(OWN.to_owned()).chain(library::MARGIN_PRESETS.iter().map(|e| e.name.to_owned())).collect()
     } else {
         args.margins.clone()
     };
-    // Load everything first, so a bad file stops the comparison before any run.
-    let mut runs = Vec::new();
-    for margin in &margins {
-        let rules = match margin.as_str() {
-            OWN => None,
-            m => Some(library::load_margin(m).with_context(|| format!("margin rules {m}"))?),
-        };
-        let overrides = Overrides { margin: rules, set: args.overrides.clone(), ticks: args.ticks, seed: args.seed };
-        for name in &scenarios {
-            let loaded = load(name, &overrides)?;
-            note_late_shocks(&loaded, args.quiet);
-            runs.push((loaded, margin_label(margin), overrides.clone()));
-        }
+    let plan = Plan {
+        name: "compare".to_owned(),
+        seed: 0,
+        seeds: args.seed.map_or(Seeds::Scenario, |seed| Seeds::List(vec![seed])),
+        scenarios: scenarios
+            .iter()
+            .map(|name| ScenarioRef {
+                name: name.clone(),
+                set: args.overrides.iter().map(ToString::to_string).collect(),
+                ticks: args.ticks,
+            })
+            .collect(),
+        axes: vec![Axis { path: "margin".to_owned(), values: Values::Presets(margins) }],
+        combine: Combine::Grid,
+        metrics: Vec::new(),
+    };
+    // Every (scenario, margin) is loaded and validated here, so a bad file stops the comparison before any run.
+    let sweep = Sweep::from_plan(&plan, "cascade compare")?;
+    if !args.quiet {
+        sweep.late_shock_notes().iter().for_each(|note| eprintln!("note: {note}"));
     }
-
-    let progress = progress_bar(runs.len() as u64, "run", args.quiet);
-    let jobs: Vec<Job> =
-        runs.iter().map(|(l, _, _)| Job { scenario: l.scenario.clone(), seed: l.scenario.seed }).collect();
-    let dir = |i: usize| args.out.join(&runs[i].0.scenario.name).join(&runs[i].1);
-    let rows = batch::run(
-        &jobs,
-        args.jobs,
-        |i, _| -> Result<Recording> { Ok(Recording::Stream(Box::new(FileSink::create(&dir(i))?))) },
-        |i, job, sim| -> Result<Row> {
-            let (loaded, margin, overrides) = &runs[i];
-            let manifest =
-                Manifest::new(&loaded.source, &job.scenario, job.seed, overrides, std::env::args().collect());
-            write_summary(&dir(i), &sim, &manifest).context("writing outputs")?;
-            progress.set_message(format!("{} / {margin}", job.scenario.name));
-            Ok(Row::new(&job.scenario.name, margin, job.seed, &sim.summary()))
-        },
-        |_| progress.inc(1),
-    )?;
+    let progress = progress_bar(sweep.runs.len() as u64, "run", args.quiet);
+    let options = Options { jobs: args.jobs, keep_runs: args.keep_runs, replace: true, ..Options::default() };
+    let outcome = cascade_sweep::run(&sweep, &args.out, options, |done, _| progress.set_position(done as u64))?;
     progress.finish_and_clear();
-    let rows = rows
-        .into_iter()
-        .zip(&runs)
-        .map(|(row, (loaded, margin, _))| {
-            row.with_context(|| format!("running {} under {margin}", loaded.source.label))
-        })
-        .collect::<Result<Vec<Row>>>()?;
+    let failed: Vec<String> = outcome
+        .entries
+        .iter()
+        .filter_map(|e| e.error.as_ref().map(|error| format!("  run {}: {error}", e.run)))
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "{} run(s) failed (their rows are in {}):\n{}",
+            failed.len(),
+            outcome.dir.join("runs.csv").display(),
+            failed.join("\n")
+        );
+    }
+    // Rows by margin, then scenario: each margin's block reads down the scenarios.
+    let mut rows: Vec<Row> = outcome.entries.iter().map(|e| Row::new(&sweep, e)).collect();
+    rows.sort_by_key(|r| (sweep.runs[r.run].point, sweep.runs[r.run].scenario));
 
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let path = args.out.join("comparison.csv");
     let mut writer = csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
     for row in &rows {
@@ -130,31 +138,57 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     writer.flush()?;
     if !args.quiet {
         print_table(&rows);
-        println!("\nwrote {} runs and {}", rows.len(), path.display());
+        println!("\nwrote {} runs: {} (and the sweep's runs and points tables beside it)", rows.len(), path.display());
     }
     Ok(())
 }
 
 impl Row {
-    /// The row of one finished run.
-    fn new(scenario: &str, margin: &str, seed: u64, s: &Summary) -> Self {
-        // With several instruments: the largest drawdown of any, and the backtest with the most exceptions.
-        let exceptions = |b: &&Backtest| b.long_exceptions.max(b.short_exceptions);
-        let worst = s.markets.iter().filter_map(|m| m.backtest.as_ref()).max_by_key(exceptions);
+    /// The row of one finished run, from its summary figures.
+    fn new(sweep: &Sweep, entry: &Entry) -> Self {
+        let spec = &sweep.runs[entry.run];
+        let figure = |name: &str| {
+            entry.figures.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok().and_then(|i| entry.figures[i].1)
+        };
+        // Back to money at the one boundary, rounded as the table shows it.
+        let money = |name: &str, step: Decimal| {
+            money::from_f64(figure(name).unwrap_or(0.0), step, "a summary figure").unwrap_or_default()
+        };
+        let count = |name: &str| figure(name).map_or(0, |x| x as u64);
+        // Each market's figures sit under its prefix (none for a one-market world, `markets.SYMBOL.` otherwise):
+        // the largest drawdown of any, and the backtest with the most exceptions.
+        let prefixes: Vec<&str> =
+            entry.figures.iter().filter_map(|(n, _)| n.strip_suffix("mark_max_drawdown")).collect();
+        let backtest = |p: &str| {
+            let side = |s: &str| figure(&format!("{p}backtest.{s}_exceptions"));
+            let exceptions = side("long")?.max(side("short")?) as u64;
+            let observations = figure(&format!("{p}backtest.observations"))? as u64;
+            let rate = figure(&format!("{p}backtest.expected_rate"))?;
+            Some((exceptions, traffic_light(exceptions, observations, rate)))
+        };
+        let worst = prefixes.iter().filter_map(|p| backtest(p)).max_by_key(|(exceptions, _)| *exceptions);
+        let margin = match &sweep.points[spec.point][0] {
+            Value::Text(name) => margin_label(name),
+            Value::Number(x) => x.to_string(),
+        };
         Self {
-            scenario: scenario.to_owned(),
-            margin: margin.to_owned(),
-            seed,
-            bad_debt: s.bad_debt.round_dp(2),
-            insurance_fund_drawdown: s.insurance_fund_drawdown.round_dp(2),
-            liquidated_notional: s.liquidated_notional.round_dp(0),
-            accounts_liquidated: s.accounts_liquidated,
-            margin_locked_mean: s.margin_locked_mean.round_dp(0),
-            margin_locked_peak: s.margin_locked_peak.round_dp(0),
-            rejected_orders: s.rejected_orders,
-            mark_max_drawdown: s.markets.iter().map(|m| m.mark_max_drawdown).fold(0.0, f64::max),
-            backtest_exceptions: worst.map(|b| b.long_exceptions.max(b.short_exceptions)),
-            backtest_zone: worst.map(|b| b.zone.to_string()),
+            run: entry.run,
+            scenario: spec.job.scenario.name.clone(),
+            margin,
+            seed: spec.job.seed,
+            bad_debt: money("bad_debt", CENT),
+            insurance_fund_drawdown: money("insurance_fund_drawdown", CENT),
+            liquidated_notional: money("liquidated_notional", Decimal::ONE),
+            accounts_liquidated: count("accounts_liquidated"),
+            margin_locked_mean: money("margin_locked_mean", Decimal::ONE),
+            margin_locked_peak: money("margin_locked_peak", Decimal::ONE),
+            rejected_orders: count("rejected_orders"),
+            mark_max_drawdown: prefixes
+                .iter()
+                .filter_map(|p| figure(&format!("{p}mark_max_drawdown")))
+                .fold(0.0, f64::max),
+            backtest_exceptions: worst.map(|(exceptions, _)| exceptions),
+            backtest_zone: worst.map(|(_, zone)| zone.to_string()),
         }
     }
 }

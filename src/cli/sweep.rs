@@ -34,8 +34,11 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| Path::new("runs").join(format!("sweep-{}", sweep.plan.name)));
     let shard = args.shard.unwrap_or(Shard::ALL);
     let owned = sweep.runs.iter().filter(|r| shard.owns(r.index)).count();
+    if !args.quiet {
+        sweep.late_shock_notes().iter().for_each(|note| eprintln!("note: {note}"));
+    }
     let bar = progress_bar(owned as u64, "run", args.quiet);
-    let options = Options { jobs: args.jobs, shard, keep_runs: args.keep_runs };
+    let options = Options { jobs: args.jobs, shard, keep_runs: args.keep_runs, ..Options::default() };
     let outcome = cascade_sweep::run(&sweep, &out, options, |done, _| bar.set_position(done as u64))
         .with_context(|| format!("sweep {}", args.plan.display()))?;
     bar.finish_and_clear();
@@ -47,7 +50,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
             m.plan_name,
             sweep.points.len(),
             sweep.plan.scenarios.len(),
-            sweep.seeds.len(),
+            sweep.seeds_per_point(),
             m.runs,
             if shard.count == 1 { "all".to_owned() } else { format!("{}/{}", shard.index, shard.count) },
             m.runs_this_time,

@@ -8,7 +8,7 @@
 
 use cascade_sim::Simulation;
 use cascade_sim::recorder::Recording;
-use cascade_sweep::{Options, Shard, Sweep};
+use cascade_sweep::{Options, Sweep};
 use std::time::Instant;
 
 fn main() {
@@ -27,7 +27,7 @@ fn main() {
     let timed = |jobs: usize| {
         let out = tempfile::tempdir().unwrap();
         let started = Instant::now();
-        let options = Options { jobs: Some(jobs), shard: Shard::ALL, keep_runs: false };
+        let options = Options { jobs: Some(jobs), ..Options::default() };
         cascade_sweep::run(&sweep, out.path(), options, |_, _| {}).unwrap();
         started.elapsed().as_secs_f64()
     };

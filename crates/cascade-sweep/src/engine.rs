@@ -48,7 +48,7 @@ impl std::str::FromStr for Shard {
     }
 }
 
-/// How to run.
+/// How to run (default: every core, the whole sweep, summaries only, another plan's directory refused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     /// Runs at once (`None`: one per core).
@@ -57,6 +57,15 @@ pub struct Options {
     pub shard: Shard,
     /// Write each run's own files (as `cascade run` does) under `runs/<index>/`.
     pub keep_runs: bool,
+    /// An output directory holding another plan's sweep is cleared of it and reused (what `cascade compare`
+    /// does), instead of refused.
+    pub replace: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { jobs: None, shard: Shard::ALL, keep_runs: false, replace: false }
+    }
 }
 
 /// What the output directory records of a sweep: written when a run starts, checked when it resumes, and (with
@@ -122,6 +131,8 @@ pub struct Outcome {
     pub dir: PathBuf,
     /// The manifest written.
     pub manifest: Manifest,
+    /// Every finished run of the shard (or, merged, of the sweep), in run order.
+    pub entries: Vec<Entry>,
 }
 
 /// Runs the shard's runs of `sweep` into `out` (a part directory inside it when sharded), skipping those its
@@ -141,8 +152,12 @@ pub fn run(
     std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
     let plan_copy = dir.join("plan.ron");
     match std::fs::read_to_string(&plan_copy) {
-        Ok(previous) if previous != sweep.text => {
+        Ok(previous) if previous != sweep.text && !options.replace => {
             return Err(SweepError::PlanChanged { dir: dir.display().to_string() });
+        }
+        Ok(previous) if previous != sweep.text => {
+            clear(&dir)?;
+            crate::table::write_atomically(&plan_copy, sweep.text.as_bytes())?;
         }
         Ok(_) => {}
         Err(_) => crate::table::write_atomically(&plan_copy, sweep.text.as_bytes())?,
@@ -199,7 +214,24 @@ pub fn run(
         write_tables(sweep, &entries, &dir)?;
     }
     write_manifest(&dir, &manifest)?;
-    Ok(Outcome { dir, manifest })
+    Ok(Outcome { dir, manifest, entries })
+}
+
+/// Removes from `dir` what a sweep wrote there: its journal, tables, manifest and kept runs.
+fn clear(dir: &Path) -> Result<(), SweepError> {
+    let io =
+        |path: &Path, e: std::io::Error| SweepError::Io { path: path.display().to_string(), message: e.to_string() };
+    let runs = dir.join("runs");
+    if runs.is_dir() {
+        std::fs::remove_dir_all(&runs).map_err(|e| io(&runs, e))?;
+    }
+    for name in ["journal.jsonl", "manifest.json", "runs.csv", "runs.parquet", "points.csv", "points.parquet"] {
+        let path = dir.join(name);
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `runs` and `points`, CSV and Parquet, into `dir`.
@@ -291,5 +323,5 @@ pub fn merge(out: &Path) -> Result<Outcome, SweepError> {
     crate::table::write_atomically(&out.join("plan.ron"), text.as_bytes())?;
     let manifest = Manifest::new(&sweep, Shard::ALL, &entries, 0, started);
     write_manifest(out, &manifest)?;
-    Ok(Outcome { dir: out.to_path_buf(), manifest })
+    Ok(Outcome { dir: out.to_path_buf(), manifest, entries })
 }

@@ -37,6 +37,9 @@ pub enum Seeds {
     Count(u32),
     /// These seeds, as given.
     List(Vec<u64>),
+    /// Each scenario's own seed, one run per point (what `cascade compare` runs): no common random numbers
+    /// across scenarios, but every point of one scenario shares its streams.
+    Scenario,
 }
 
 impl Default for Seeds {

@@ -149,10 +149,11 @@ fn sampled(plan: &Plan, method: Sampling, count: u32, problems: &mut Vec<(String
 }
 
 /// The seed of every seed index: given, or drawn from the sweep seed and the index alone, so every point and every
-/// shard sees the same seeds.
+/// shard sees the same seeds (none for [`Seeds::Scenario`]: each scenario brings its own).
 pub fn run_seeds(plan: &Plan) -> Vec<u64> {
     match &plan.seeds {
         Seeds::List(seeds) => seeds.clone(),
+        Seeds::Scenario => Vec::new(),
         Seeds::Count(n) => (0..u64::from(*n)).map(|k| stream(plan.seed, domain::SWEEP_SEED, k).random()).collect(),
     }
 }

@@ -1,7 +1,7 @@
 //! A plan made ready to run: parsed, its points expanded, every (scenario, point) validated, and the list of runs.
 
 use crate::SweepError;
-use crate::plan::{Plan, Value, Values};
+use crate::plan::{Plan, Seeds, Value, Values};
 use crate::points::{points, run_seeds};
 use cascade_scenario::locate::{fields, position};
 use cascade_scenario::{Override, Overrides, Scenario, library};
@@ -39,7 +39,7 @@ pub struct Sweep {
     pub dir: Option<PathBuf>,
     /// Each point's axis values, in axis order.
     pub points: Vec<Vec<Value>>,
-    /// The seed of each seed index.
+    /// The seed of each seed index (empty when each scenario runs with its own seed, [`Seeds::Scenario`]).
     pub seeds: Vec<u64>,
     /// Every run, in index order.
     pub runs: Vec<RunSpec>,
@@ -53,6 +53,14 @@ impl Sweep {
             std::fs::read_to_string(path).map_err(|e| SweepError::Io { path: file.clone(), message: e.to_string() })?;
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         Self::prepare(&file, &text, path.parent(), &stem)
+    }
+
+    /// Prepares a plan built in code (named `file` in errors and in the runs' manifests): as [`Sweep::prepare`]
+    /// on its RON text, which is what the output directory's `plan.ron` then holds (`cascade sweep` reruns it).
+    pub fn from_plan(plan: &Plan, file: &str) -> Result<Self, SweepError> {
+        let pretty = ron::ser::PrettyConfig::default();
+        let text = ron::ser::to_string_pretty(plan, pretty).map_err(|e| SweepError::Run(e.to_string()))?;
+        Self::prepare(file, &text, None, &plan.name)
     }
 
     /// Prepares the plan `text` (named `file` in errors; relative scenario files resolve in `dir` first; the
@@ -74,7 +82,7 @@ impl Sweep {
             Vec::new()
         });
         let seeds = run_seeds(&plan);
-        if seeds.is_empty() {
+        if seeds.is_empty() && plan.seeds != Seeds::Scenario {
             problems.push(format!("{}: expected at least one seed", at("seeds")));
         }
         if plan.scenarios.is_empty() {
@@ -108,8 +116,10 @@ impl Sweep {
                 });
                 match loaded {
                     Ok((scenario, overrides)) => {
+                        let own = [scenario.seed];
+                        let seeds = if plan.seeds == Seeds::Scenario { &own[..] } else { &seeds[..] };
                         let at = Origin { source: &source, overrides: &overrides, plan: file };
-                        runs.extend(seed_runs(&scenario, at, (s, p, points.len()), &seeds));
+                        runs.extend(seed_runs(&scenario, at, (s, p, points.len()), seeds));
                     }
                     // A path that names no field is the axis's fault: said once, where the axis is written.
                     Err(Failure::Scenario(cascade_scenario::ScenarioError::Override { setting, message }))
@@ -135,6 +145,26 @@ impl Sweep {
         runs.sort_by_key(|r| r.index);
         let sha256 = cascade_sim::output::sha256_hex(text.as_bytes());
         Ok(Self { plan, text: text.to_owned(), sha256, dir: dir.map(Path::to_path_buf), points, seeds, runs })
+    }
+
+    /// How many runs each (scenario, point) has.
+    pub fn seeds_per_point(&self) -> usize {
+        if self.plan.seeds == Seeds::Scenario { 1 } else { self.seeds.len() }
+    }
+
+    /// A note for each scenario whose run length leaves shocks out (a `ticks` shorter than the scenario's last
+    /// shock): `scenario: N shock(s) start after the last tick (T) and will not happen`, once per scenario.
+    pub fn late_shock_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for run in self.runs.iter().filter(|r| r.point == 0 && r.seed_index == 0) {
+            let late = cascade_scenario::late_shocks(&run.job.scenario).len();
+            if late > 0 {
+                let label = &run.manifest.scenario_path;
+                let ticks = run.job.scenario.ticks;
+                notes.push(format!("{label}: {late} shock(s) start after the last tick ({ticks}) and will not happen"));
+            }
+        }
+        notes
     }
 
     /// The axes' paths, in order.

@@ -21,7 +21,7 @@ fn sweep(text: &str) -> Sweep {
 }
 
 fn options(jobs: usize, shard: Shard) -> Options {
-    Options { jobs: Some(jobs), shard, keep_runs: false }
+    Options { jobs: Some(jobs), shard, ..Options::default() }
 }
 
 fn read(dir: &Path, file: &str) -> Vec<u8> {

@@ -6,5 +6,6 @@ mod compare;
 mod golden;
 mod run;
 mod sweep;
+mod tutorial;
 mod util;
 mod validate;

@@ -376,3 +376,31 @@ fn the_readme_usage_names_every_option_of_every_command() {
         }
     }
 }
+
+/// A socialized loss is one `socialized_loss` row per shortfall; each winner's haircut only with `--haircut-events`,
+/// and the summary is the same either way.
+#[test]
+fn socialized_losses_are_one_row_per_shortfall_and_haircuts_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = ["run", "--ticks", "1460", "--set", "liquidation.loss_allocation=SocializedLoss", "-q"];
+    let kinds = |out: &str, extra: &[&str]| -> std::collections::BTreeMap<String, usize> {
+        let run =
+            cascade(dir.path(), &[&base[..], &["--set", "liquidation.insurance_fund=0", "--out", out], extra].concat());
+        assert!(run.status.success(), "{}", stderr(&run));
+        let mut reader = csv::Reader::from_path(dir.path().join(out).join("events.csv")).unwrap();
+        let mut counts = std::collections::BTreeMap::new();
+        for row in reader.records() {
+            *counts.entry(row.unwrap()[1].to_owned()).or_insert(0) += 1;
+        }
+        counts
+    };
+    let plain = kinds("plain", &[]);
+    let detailed = kinds("detailed", &["--haircut-events"]);
+    let shortfalls = plain.get("socialized_loss").copied().unwrap_or(0);
+    assert!(shortfalls > 0, "{plain:?}");
+    assert!(!plain.contains_key("haircut"), "{plain:?}");
+    assert!(detailed["haircut"] > 10 * shortfalls, "many winners per shortfall: {detailed:?}");
+    assert_eq!(detailed["socialized_loss"], shortfalls);
+    let read = |out: &str| fs::read(dir.path().join(out).join("summary.json")).unwrap();
+    assert_eq!(read("plain"), read("detailed"), "the summary counts every haircut either way");
+}

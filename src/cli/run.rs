@@ -38,6 +38,10 @@ pub struct RunArgs {
     /// Audit ledger conservation after every tick (slower; always on in debug builds).
     #[arg(long)]
     audit: bool,
+    /// Write each winner's haircut of a socialized loss to events.csv (`haircut` rows; default: one
+    /// `socialized_loss` row per shortfall, with the number of winners).
+    #[arg(long)]
+    haircut_events: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -59,7 +63,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         args.out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}{margin_label}-seed{seed}", scenario.name)));
 
     // Rows stream to the files as the run goes; a run that fails leaves no partial files behind.
-    let sink = FileSink::create(&out).context("writing outputs")?;
+    let sink = FileSink::create(&out).context("writing outputs")?.with_haircuts(args.haircut_events);
     let mut sim = match Simulation::with_recording(scenario, seed, Recording::Stream(Box::new(sink))) {
         Ok(sim) => sim,
         Err(e) => {

@@ -3,7 +3,7 @@
 //! run gives byte-identical files.
 
 use crate::Simulation;
-use crate::record::{Event, MarketTick, TickRecord};
+use crate::record::{Event, EventKind, MarketTick, TickRecord};
 use crate::recorder::RecordSink;
 use cascade_core::Decimal;
 use serde::Serialize;
@@ -110,6 +110,7 @@ pub struct FileSink {
     ticks: csv::Writer<std::fs::File>,
     events: csv::Writer<std::fs::File>,
     markets: Option<csv::Writer<std::fs::File>>,
+    haircuts: bool,
 }
 
 impl FileSink {
@@ -121,7 +122,14 @@ impl FileSink {
             ticks: csv_writer(&dir.join("timeseries.csv"))?,
             events: csv_writer(&dir.join("events.csv"))?,
             markets: None,
+            haircuts: false,
         })
+    }
+
+    /// Also writes each winner's haircut of a socialized loss (one `haircut` row per winner per shortfall; without
+    /// it, one `socialized_loss` row per shortfall stands for them, and the summary counts them either way).
+    pub fn with_haircuts(self, haircuts: bool) -> Self {
+        Self { haircuts, ..self }
     }
 }
 
@@ -155,6 +163,9 @@ impl RecordSink for FileSink {
     }
 
     fn event(&mut self, row: &Event) -> Result<(), OutputError> {
+        if row.kind == EventKind::Haircut && !self.haircuts {
+            return Ok(());
+        }
         let dir = &self.dir;
         self.events.serialize(row).map_err(|source| OutputError::Csv { path: in_dir(dir, "events.csv"), source })
     }

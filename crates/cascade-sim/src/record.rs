@@ -109,8 +109,15 @@ pub struct TickRecord {
 pub enum EventKind {
     /// An account was (partly) closed out by the liquidation engine.
     Liquidation,
-    /// A winner's position was reduced by auto-deleveraging, or its collateral haircut by a socialized loss.
+    /// A winner's position was reduced by auto-deleveraging.
     Deleverage,
+    /// A bankrupt account's shortfall beyond the insurance fund was taken from winners' collateral (socialized
+    /// loss): one per shortfall; `account` is the bankrupt account, `socialized` the total taken, `detail` how
+    /// many winners paid.
+    SocializedLoss,
+    /// One winner's collateral haircut by a socialized loss (`loss` the haircut, `profit` the winner's profit
+    /// before): counted in the summary, written to `events.csv` only on request (`FileSink::with_haircuts`).
+    Haircut,
     /// A scripted shock started.
     ShockStart,
     /// A scripted shock ended.

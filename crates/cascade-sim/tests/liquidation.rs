@@ -126,9 +126,26 @@ fn socialized_loss_turns_bad_debt_into_haircuts_of_winners() {
     assert!(bad.ledger().bad_debt() > Decimal::ZERO, "without allocation the gap leaves bad debt");
     assert!(social.summary().socialized_loss > Decimal::ZERO);
     assert!(social.ledger().bad_debt() < bad.ledger().bad_debt());
-    for h in of_kind(&social, EventKind::Deleverage).iter().filter(|e| e.quantity == Some(Decimal::ZERO)) {
+    let haircuts = of_kind(&social, EventKind::Haircut);
+    for h in &haircuts {
         assert!(h.loss.unwrap() <= h.profit.unwrap(), "a haircut never exceeds the winner's profit");
     }
+    // One socialized-loss row per shortfall, after its liquidation, naming the winners its haircuts hit.
+    let events = social.events();
+    let shortfalls: Vec<usize> = (0..events.len()).filter(|&i| events[i].kind == EventKind::SocializedLoss).collect();
+    let socialized: Vec<&Event> =
+        liquidations(&social).into_iter().filter(|e| e.socialized.unwrap() > Decimal::ZERO).collect();
+    assert_eq!(shortfalls.len(), socialized.len());
+    assert!(!haircuts.is_empty() && haircuts.len() > shortfalls.len(), "several winners per shortfall");
+    for (&i, liquidation) in shortfalls.iter().zip(&socialized) {
+        let row = &events[i];
+        assert_eq!((row.account, row.socialized), (liquidation.account, liquidation.socialized));
+        let hits: Vec<&Event> = events[i + 1..].iter().take_while(|e| e.kind == EventKind::Haircut).collect();
+        assert_eq!(row.detail, format!("{} winners", hits.len()));
+        assert_eq!(hits.iter().map(|h| h.loss.unwrap()).sum::<Decimal>(), row.socialized.unwrap());
+    }
+    let hit = haircuts.len() + of_kind(&social, EventKind::Deleverage).len();
+    assert_eq!(social.summary().loss_allocation.events, hit as u64, "the summary counts every haircut");
 }
 
 #[test]

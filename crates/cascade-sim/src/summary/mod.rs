@@ -124,7 +124,7 @@ pub struct MarketSummary {
 /// taken from it over its unrealized profit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LossAllocationSummary {
-    /// Deleverage events (one per winner per liquidation).
+    /// Deleverage and haircut events (one per winner per liquidation).
     pub events: u64,
     /// Distinct winners hit.
     pub winners_hit: u64,
@@ -241,7 +241,7 @@ impl SummaryBuilder {
                 self.liquidated_notional += e.notional.unwrap_or_default();
                 self.shortfall += e.shortfall.unwrap_or_default();
             }
-            EventKind::Deleverage => self.loss.event(e),
+            EventKind::Deleverage | EventKind::Haircut => self.loss.event(e),
             _ => {}
         }
     }

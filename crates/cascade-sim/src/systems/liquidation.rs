@@ -240,12 +240,22 @@ fn close_out(
             let winners = winners(&e.agents, &mut e.accounts, instrument_id, &values)?;
             let profits: Vec<(AgentId, Decimal)> = winners.iter().map(|w| (w.agent, w.unrealized_pnl)).collect();
             let haircuts = socialize(cover.bad_debt, &profits, FINE);
+            let mut paid = Vec::with_capacity(haircuts.len());
             for &(winner, haircut) in &haircuts {
                 account_mut(&mut e.accounts, &mut e.index, winner)?.0.pay(haircut)?;
                 socialized += haircut;
                 let w = winners.iter().find(|w| w.agent == winner).copied();
-                events.push(deleverage_event(tick, winner, w, Decimal::ZERO, mark, mark, haircut));
+                let event = deleverage_event(tick, winner, w, Decimal::ZERO, mark, mark, haircut);
+                paid.push(Event { kind: EventKind::Haircut, ..event });
             }
+            let winners = format!("{} winners", paid.len());
+            events.push(Event {
+                account: Some(id.0),
+                mark_price: Some(mark),
+                socialized: Some(socialized),
+                ..Event::new(tick, EventKind::SocializedLoss, winners)
+            });
+            events.extend(paid);
             // The haircuts pay part of what would have been bad debt.
             e.ledger.0.recover_bad_debt(socialized)?;
             cover.bad_debt -= socialized;

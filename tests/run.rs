@@ -404,3 +404,21 @@ fn socialized_losses_are_one_row_per_shortfall_and_haircuts_on_request() {
     let read = |out: &str| fs::read(dir.path().join(out).join("summary.json")).unwrap();
     assert_eq!(read("plain"), read("detailed"), "the summary counts every haircut either way");
 }
+
+/// docs/margin.md's figures for the volatility-adaptive preset over the shipped calm market.
+#[test]
+fn the_adaptive_preset_over_the_calm_market_holds_what_the_docs_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cascade(dir.path(), &["run", "calm", "--margin", "volatility-adaptive", "--out", "c", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(dir.path().join("c/timeseries.csv")).unwrap();
+    let at = reader.headers().unwrap().iter().position(|h| h == "maintenance_margin").unwrap();
+    let mut mm: Vec<f64> = reader.records().map(|r| r.unwrap()[at].parse().unwrap()).collect();
+    mm.sort_by(f64::total_cmp);
+    let percent = |x: f64| format!("{:.2}%", 100.0 * x);
+    let median = (mm[(mm.len() - 1) / 2] + mm[mm.len() / 2]) / 2.0;
+    let figures = (percent(median), percent(mm[0]), percent(mm[mm.len() - 1]));
+    assert_eq!(figures, ("2.83%".to_owned(), "1.76%".to_owned(), "5.21%".to_owned()));
+    let docs = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/margin.md")).unwrap();
+    assert!(docs.contains("a median\n  2.83%, between 1.76% and 5.21%"), "docs/margin.md gives these figures");
+}

@@ -57,26 +57,7 @@ impl Winner {
 /// its whole position, until `quantity` is used up. Returns `(agent, absolute quantity)`; the sum is at most
 /// `quantity` (less when the winners are not enough).
 pub fn adl_plan(quantity: Decimal, side_sign: Decimal, winners: &[Winner]) -> Vec<(AgentId, Decimal)> {
-    let mut ranked: Vec<&Winner> = winners
-        .iter()
-        .filter(|w| {
-            w.unrealized_pnl > Decimal::ZERO
-                && !w.quantity.is_zero()
-                && w.quantity.is_sign_positive() != side_sign.is_sign_positive()
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.score().cmp(&a.score()).then(a.agent.cmp(&b.agent)));
-    let mut left = quantity;
-    let mut plan = Vec::new();
-    for w in ranked {
-        if left <= Decimal::ZERO {
-            break;
-        }
-        let take = left.min(w.quantity.abs());
-        plan.push((w.agent, take));
-        left -= take;
-    }
-    plan
+    crate::adl_queue::AdlQueue::of(winners.iter().copied()).plan(quantity, side_sign)
 }
 
 /// Splits `amount` over `profits` (agent, unrealized profit) in proportion to profit, each share at most the profit

@@ -26,6 +26,7 @@
 //! side of the taker; money flowing *into* an account is positive.
 
 pub mod account;
+pub mod adl_queue;
 pub mod book;
 pub mod closeout;
 pub mod correlation;

@@ -7,7 +7,7 @@ use crate::components::{
 };
 use crate::recorder::{Recorder, Recording};
 use crate::resources::{
-    AgentIndex, Audit, Clock, ContractSpec, Correlations, Faults, Instrument, Instruments, LastLiquidation,
+    AdlQueues, AgentIndex, Audit, Clock, ContractSpec, Correlations, Faults, Instrument, Instruments, LastLiquidation,
     LiquidationQueue, LiquidationRules, MarginIndex, MarginState, OracleRules, PlannedTrade, Populations, Shocks,
     TickFlow, TradeSchedule, Underlying, Underlyings, VenueLedger,
 };
@@ -96,6 +96,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
     world.insert_resource(OracleRules(scenario.oracle.clone()));
     world.insert_resource(LastLiquidation::default());
+    world.insert_resource(AdlQueues::default());
     world.insert_resource(Audit { every_tick: cfg!(debug_assertions) });
     world.insert_resource(Faults::default());
     world.insert_resource(Recorder::new(Recording::Memory, scenario.liquidation.insurance_fund));

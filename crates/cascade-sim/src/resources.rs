@@ -396,6 +396,22 @@ pub struct LiquidationRules(pub cascade_scenario::Liquidation);
 #[derive(Resource, Debug, Clone, Default)]
 pub struct LastLiquidation(pub BTreeMap<AgentId, u64>);
 
+/// Each instrument's ADL queue as of its last use (index: instrument; `None` until first used): built from every
+/// account on the first use in a tick, then brought up to date with the accounts changed since.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct AdlQueues(pub Vec<Option<TickQueue>>);
+
+/// An ADL queue and what it has seen.
+#[derive(Debug, Clone)]
+pub struct TickQueue {
+    /// The tick it was built in (the marks it ranks at are that tick's).
+    pub tick: u64,
+    /// How many entries of [`AgentIndex::touched`] it has taken in.
+    pub seen: usize,
+    /// The queue.
+    pub queue: cascade_core::adl_queue::AdlQueue,
+}
+
 /// Whether the ledger is audited every tick (always in debug builds; on demand in release).
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct Audit {

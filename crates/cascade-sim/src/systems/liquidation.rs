@@ -18,22 +18,23 @@
 //! booked as bad debt. What stays open is retried next tick. Every step is logged in the liquidation's event.
 
 use crate::SimError;
-use crate::components::{Account, Agent, BackstopLiquidator};
+use crate::components::Account;
 use crate::health::account_health;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
 use crate::resources::{
-    AgentIndex, Clock, Faults, Instrument, Instruments, LastLiquidation, LiquidationQueue, LiquidationRules,
+    AdlQueues, AgentIndex, Clock, Faults, Instrument, Instruments, LastLiquidation, LiquidationQueue, LiquidationRules,
     MarginState, OracleRules, Populations, Underlyings, VenueLedger,
 };
 use crate::systems::settlement::{FillSource, account, account_mut, settle_fills};
+use crate::systems::winners::{Agents, adl_queue};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use cascade_core::book::{Fill, Side};
 use cascade_core::closeout::{
     FINE, PartialSlices, SliceRules, Standing, book_limit, deleverage_price, penalty, takeover_price, takeover_quantity,
 };
-use cascade_core::deleverage::{Winner, adl_plan, socialize};
+use cascade_core::deleverage::{Winner, socialize};
 use cascade_core::instrument::Valuation;
 use cascade_core::liquidation::{ShortfallCover, absorb_shortfall};
 use cascade_core::money;
@@ -52,8 +53,9 @@ pub struct Engine<'w, 's> {
     last: ResMut<'w, LastLiquidation>,
     markets: ResMut<'w, Instruments>,
     underlyings: Res<'w, Underlyings>,
-    agents: Query<'w, 's, (Entity, &'static Agent, Has<BackstopLiquidator>)>,
+    agents: Agents<'w, 's>,
     accounts: Query<'w, 's, &'static mut Account>,
+    adl: ResMut<'w, AdlQueues>,
     index: ResMut<'w, AgentIndex>,
     ledger: ResMut<'w, VenueLedger>,
     recorder: ResMut<'w, Recorder>,
@@ -195,10 +197,11 @@ fn close_out(
         && bounded
         && let Some(price) = deleverage_price(&now, at, e.ledger.0.insurance_fund(), adl)?
     {
-        let winners = winners(&e.agents, &mut e.accounts, instrument_id, &values)?;
+        let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), &values)?;
         let sign = if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
-        for (winner, quantity) in adl_plan(remaining, sign, &winners) {
-            let w = winners.iter().find(|w| w.agent == winner).copied();
+        let plan: Vec<(AgentId, Decimal, Option<Winner>)> =
+            queue.plan(remaining, sign).into_iter().map(|(a, q)| (a, q, queue.get(a).copied())).collect();
+        for (winner, quantity, w) in plan {
             // A winner never closes beyond its own entry price: ADL takes part of its profit, never more.
             let price = w.map_or(price, |w| w.at_most_break_even(price));
             let fill = Fill { maker: winner, taker: id, taker_side: side, price, quantity };
@@ -237,14 +240,16 @@ fn close_out(
         let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
         cover = absorb_shortfall(&mut account.collateral, &mut e.ledger.0)?;
         if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
-            let winners = winners(&e.agents, &mut e.accounts, instrument_id, &values)?;
-            let profits: Vec<(AgentId, Decimal)> = winners.iter().map(|w| (w.agent, w.unrealized_pnl)).collect();
-            let haircuts = socialize(cover.bad_debt, &profits, FINE);
+            let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), &values)?;
+            let profits: Vec<(AgentId, Decimal)> = queue.winners().map(|w| (w.agent, w.unrealized_pnl)).collect();
+            let haircuts: Vec<(AgentId, Decimal, Option<Winner>)> = socialize(cover.bad_debt, &profits, FINE)
+                .into_iter()
+                .map(|(a, haircut)| (a, haircut, queue.get(a).copied()))
+                .collect();
             let mut paid = Vec::with_capacity(haircuts.len());
-            for &(winner, haircut) in &haircuts {
+            for (winner, haircut, w) in haircuts {
                 account_mut(&mut e.accounts, &mut e.index, winner)?.0.pay(haircut)?;
                 socialized += haircut;
-                let w = winners.iter().find(|w| w.agent == winner).copied();
                 let event = deleverage_event(tick, winner, w, Decimal::ZERO, mark, mark, haircut);
                 paid.push(Event { kind: EventKind::Haircut, ..event });
             }
@@ -324,35 +329,6 @@ fn deleverage_event(
             w.map_or("", |w| if w.quantity.is_sign_positive() { "long" } else { "short" }),
         )
     }
-}
-
-/// Accounts with an unrealized profit in `instrument` valued now, with their equity (every instrument valued by
-/// `values`).
-fn winners(
-    agents: &Query<(Entity, &Agent, Has<BackstopLiquidator>)>,
-    accounts: &mut Query<&mut Account>,
-    instrument: InstrumentId,
-    values: &[Valuation],
-) -> Result<Vec<Winner>, SimError> {
-    let at = values[usize::from(instrument.0)];
-    let mut winners = Vec::new();
-    for (entity, agent, _) in agents {
-        let Ok(account) = accounts.get(entity) else { continue };
-        let Some(position) = account.0.position(instrument) else { continue };
-        let unrealized_pnl = position.unrealized_pnl(at)?;
-        if unrealized_pnl > Decimal::ZERO {
-            winners.push(Winner {
-                agent: agent.id,
-                quantity: position.quantity,
-                unrealized_pnl,
-                cost_basis: position.cost_basis.abs(),
-                equity: account.0.equity(|i| values[usize::from(i.0)])?,
-                notional: position.notional(at)?,
-            });
-        }
-    }
-    winners.sort_by_key(|w| w.agent);
-    Ok(winners)
 }
 
 /// What the take-over of one slice needs to know.

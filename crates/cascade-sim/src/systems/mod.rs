@@ -13,3 +13,4 @@ pub mod oracles;
 pub mod reference;
 pub mod settlement;
 pub mod shocks;
+pub mod winners;

@@ -16,9 +16,6 @@ use crate::money::{self, MoneyError};
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-/// Decimal places kept when a cost basis is released pro rata (1e-12 of the quote currency).
-pub const COST_BASIS_DP: u32 = 12;
-
 /// An open (or flat) position in one instrument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
@@ -131,10 +128,10 @@ impl Portfolio {
             let released = if reduce == position.quantity.abs() {
                 position.cost_basis
             } else {
-                // Pro-rata share of the cost basis, rounded to COST_BASIS_DP places so that every amount in the ledger
-                // keeps a short, fixed scale and sums stay exact. The rounding is absorbed exactly: the same amount
-                // leaves the cost basis and enters realized PnL.
-                money::div(money::mul(position.cost_basis, reduce)?, position.quantity.abs())?.round_dp(COST_BASIS_DP)
+                // Pro-rata share of the cost basis, at the booking precision so that every amount in the ledger
+                // stays on the venue's grid. The rounding is absorbed exactly: the same amount leaves the cost basis
+                // and enters realized PnL.
+                money::booked(money::div(money::mul(position.cost_basis, reduce)?, position.quantity.abs())?)
             };
             let signed_reduce = if remaining.is_sign_positive() { reduce } else { -reduce };
             // Cash of the reducing part is -signed_reduce * price; realized PnL = cash - released cost basis.

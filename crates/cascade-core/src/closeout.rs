@@ -189,11 +189,12 @@ pub fn deleverage_price(
     at: Valuation,
     fund: Decimal,
     auto_deleverage: bool,
+    tick: Decimal,
 ) -> Result<Option<Decimal>, MoneyError> {
     if money::add(standing.equity_at(at)?, fund)? > Decimal::ZERO {
         return Ok(None);
     }
-    Ok(Some(if auto_deleverage { standing.covered_price(fund, FINE).unwrap_or(at.mark) } else { at.mark }))
+    Ok(Some(if auto_deleverage { standing.covered_price(fund, tick).unwrap_or(at.mark) } else { at.mark }))
 }
 
 /// The penalty of one close-out and who receives it. The shares add up to `fee` exactly.
@@ -330,7 +331,7 @@ mod tests {
     #[test]
     fn deleveraging_starts_where_the_fund_ends() {
         // Equity at 8,600 is -400; a fund of 300 cannot cover it: ADL at 8,700, socialized loss at the mark.
-        let price = |fund, adl| deleverage_price(&LONG, at(dec!(8600)), fund, adl).unwrap();
+        let price = |fund, adl| deleverage_price(&LONG, at(dec!(8600)), fund, adl, FINE).unwrap();
         assert_eq!(price(dec!(300), true), Some(dec!(8700)));
         assert_eq!(price(dec!(300), false), Some(dec!(8600)));
         assert_eq!(price(dec!(500), true), None, "the fund covers it");

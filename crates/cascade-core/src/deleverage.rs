@@ -30,14 +30,15 @@ pub struct Winner {
 
 impl Winner {
     /// `price` limited so that closing at it realizes no loss for this winner: a short winner buys back at no more
-    /// than its entry price, a long winner sells at no less. Entry is `cost_basis / |quantity|`, rounded (1e-8)
-    /// towards the winner's side.
-    pub fn at_most_break_even(&self, price: Decimal) -> Decimal {
+    /// than its entry price, a long winner sells at no less. Entry is `cost_basis / |quantity|`, rounded to the
+    /// price grid `tick` towards the winner's side.
+    pub fn at_most_break_even(&self, price: Decimal, tick: Decimal) -> Decimal {
         let Some(entry) = self.cost_basis.checked_div(self.quantity.abs()) else { return price };
+        let Some(floor) = crate::money::floor_to_step(entry, tick) else { return price };
         if self.quantity.is_sign_negative() {
-            price.min(entry.round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToNegativeInfinity))
+            price.min(floor)
         } else {
-            price.max(entry.round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToPositiveInfinity))
+            price.max(if floor < entry { floor + tick } else { floor })
         }
     }
 
@@ -108,8 +109,8 @@ mod tests {
     fn a_winner_is_never_closed_beyond_break_even() {
         // Short 2 with cost basis 20,000 (entry 10,000): asked to buy back at 10,400, it buys at 10,000.
         let w = short(1, dec!(2), dec!(1000), dec!(20000), dec!(3000), dec!(19000));
-        assert_eq!(w.at_most_break_even(dec!(10400)), dec!(10000));
-        assert_eq!(w.at_most_break_even(dec!(9600)), dec!(9600));
+        assert_eq!(w.at_most_break_even(dec!(10400), dec!(0.1)), dec!(10000));
+        assert_eq!(w.at_most_break_even(dec!(9600), dec!(0.1)), dec!(9600));
     }
 
     #[test]

@@ -17,9 +17,11 @@ pub fn funding_rate(average_premium: f64, cap: Decimal) -> Decimal {
     rate.clamp(-cap, cap)
 }
 
-/// What an account with signed `quantity` pays for one interval at `rate` on `oracle_price` (negative: receives).
+/// What an account with signed `quantity` pays for one interval at `rate` on `oracle_price` (negative: receives),
+/// at the booking precision ([`money::booked`]): the payments of a market then sum to a few units of 1e-8, which
+/// the venue books ([`money::Ledger::collect_funding_rounding`]).
 pub fn funding_payment(quantity: Decimal, oracle_price: Decimal, rate: Decimal) -> Result<Decimal, MoneyError> {
-    money::mul(money::mul(quantity, oracle_price)?, rate)
+    Ok(money::booked(money::mul(money::mul(quantity, oracle_price)?, rate)?))
 }
 
 #[cfg(test)]

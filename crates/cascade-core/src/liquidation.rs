@@ -17,8 +17,8 @@ pub fn liquidation_fee(
     fee_rate: Decimal,
     equity_after: Decimal,
 ) -> Result<Decimal, MoneyError> {
-    let fee = money::mul(closed_notional, fee_rate)?;
-    Ok(fee.min(equity_after.max(Decimal::ZERO)))
+    let fee = money::booked(money::mul(closed_notional, fee_rate)?);
+    Ok(fee.min(money::booked(equity_after).max(Decimal::ZERO)))
 }
 
 /// The price at which closing a position of signed `quantity` (with `cost_basis`) leaves an account holding

@@ -67,6 +67,21 @@ pub fn div(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
     a.checked_div(b).ok_or(MoneyError::Overflow { op: "div", location: Location::caller() })
 }
 
+/// Decimal places of every amount the venue books: balances, cost bases, fees, penalties, funding payments,
+/// haircuts and the sinks are whole multiples of 1e-8 quote (a fill's cash, a lot times a tick, needs no rounding:
+/// validation keeps `tick_size x lot_size` on that grid).
+pub const BOOKING_DP: u32 = 8;
+
+/// `amount` rounded to the booking precision, half away from zero (so a payment and its receipt round alike).
+pub fn booked(amount: Decimal) -> Decimal {
+    amount.round_dp_with_strategy(BOOKING_DP, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Whether `amount` is on the booking grid (at most [`BOOKING_DP`] decimal places once trailing zeros go).
+pub fn is_booked(amount: Decimal) -> bool {
+    amount.normalize().scale() <= BOOKING_DP
+}
+
 /// The one boundary from statistics to money: `value` rounded to the nearest multiple of `step` (half away from
 /// zero). `step` must be positive. NaN, infinities and values beyond [`Decimal`]'s range are an error.
 pub fn from_f64(value: f64, step: Decimal, what: &'static str) -> Result<Decimal, MoneyError> {
@@ -180,6 +195,14 @@ impl Ledger {
         self.insurance_fund = sub(self.insurance_fund, from_fund)?;
         self.bad_debt = add(self.bad_debt, unpaid)?;
         Ok((from_fund, unpaid))
+    }
+
+    /// What funding payments, each rounded to the booking precision, left over: `amount` (the sum of what accounts
+    /// paid, negative when they received more) goes to the fees sink, so that rounding a payment never makes money.
+    #[track_caller]
+    pub fn collect_funding_rounding(&mut self, amount: Decimal) -> Result<(), MoneyError> {
+        self.fees = add(self.fees, amount)?;
+        Ok(())
     }
 
     /// Bad debt of `amount` is paid after all (by haircuts on winners, credited by the caller's debits).

@@ -52,6 +52,14 @@ pub enum SimError {
         /// The net quantity.
         quantity: Decimal,
     },
+    /// An amount in the ledger is off the booking grid (more than `money::BOOKING_DP` decimal places).
+    #[error("{what} of {amount} is off the booking grid (at most 8 decimal places)")]
+    OffGrid {
+        /// What holds it (an account's collateral or cost basis, a sink).
+        what: String,
+        /// The amount.
+        amount: Decimal,
+    },
     /// The scenario cannot be built (for example, its replay file is unreadable).
     #[error("scenario: {0}")]
     Scenario(String),

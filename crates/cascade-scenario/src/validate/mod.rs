@@ -336,6 +336,15 @@ fn check_market(c: &mut Checker, m: &crate::model::Market, prefix: &str) {
         );
     }
     c.require(
+        cascade_core::money::is_booked(m.tick_size * m.lot_size),
+        at("market.lot_size"),
+        format!(
+            "expected market.tick_size x market.lot_size on the booking grid of 1e-8 quote (together at most 8 \
+             decimal places), found {} x {}",
+            m.tick_size, m.lot_size
+        ),
+    );
+    c.require(
         (Decimal::ZERO..Decimal::ONE).contains(&m.taker_fee),
         at("market.taker_fee"),
         format!("expected a fraction in [0, 1), found {}", m.taker_fee),

@@ -1,13 +1,15 @@
 //! Funding payments between longs and shorts.
 
 use crate::components::Account;
-use crate::resources::{AgentIndex, Clock, Faults, Instruments, Shocks, Underlyings};
+use crate::resources::{AgentIndex, Clock, Faults, Instruments, Shocks, Underlyings, VenueLedger};
 use bevy_ecs::prelude::*;
 use cascade_core::funding::{funding_payment, funding_rate};
+use cascade_core::{Decimal, money};
 
 /// At the end of each of an instrument's funding intervals, every account with a position in it pays
 /// `quantity * oracle * rate` (negative: receives), where the oracle price is its underlying's and the rate is the
-/// interval's average premium clamped to the cap, plus any funding spike in force. Payments sum to zero.
+/// interval's average premium clamped to the cap, plus any funding spike in force. Each payment is rounded to the
+/// booking precision; what the rounded payments leave over (a few units of 1e-8) goes to the venue's fees.
 pub fn pay_funding(
     clock: Res<Clock>,
     shocks: Res<Shocks>,
@@ -15,7 +17,7 @@ pub fn pay_funding(
     underlyings: Res<Underlyings>,
     mut accounts: Query<&mut Account>,
     mut agents: ResMut<AgentIndex>,
-    mut faults: ResMut<Faults>,
+    (mut ledger, mut faults): (ResMut<VenueLedger>, ResMut<Faults>),
 ) {
     for instrument in &mut instruments.0 {
         let oracle = underlyings.get(instrument.underlying).oracle_price;
@@ -36,14 +38,22 @@ pub fn pay_funding(
             continue;
         }
         agents.all_touched = true;
+        let mut paid = Decimal::ZERO;
         for mut account in &mut accounts {
             let quantity = account.0.quantity(instrument.id);
             if quantity.is_zero() {
                 continue;
             }
-            if let Err(e) = funding_payment(quantity, oracle, rate).and_then(|p| account.0.pay(p)) {
-                faults.0.push(e.into());
+            let payment = funding_payment(quantity, oracle, rate)
+                .and_then(|p| account.0.pay(p).map(|()| p))
+                .and_then(|p| money::add(paid, p));
+            match payment {
+                Ok(total) => paid = total,
+                Err(e) => faults.0.push(e.into()),
             }
+        }
+        if let Err(e) = ledger.0.collect_funding_rounding(paid) {
+            faults.0.push(e.into());
         }
     }
 }

@@ -195,7 +195,7 @@ fn close_out(
     let adl = rules.loss_allocation == LossAllocation::Adl;
     if remaining > Decimal::ZERO
         && bounded
-        && let Some(price) = deleverage_price(&now, at, e.ledger.0.insurance_fund(), adl)?
+        && let Some(price) = deleverage_price(&now, at, e.ledger.0.insurance_fund(), adl, tick_size)?
     {
         let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), &values)?;
         let sign = if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
@@ -203,7 +203,7 @@ fn close_out(
             queue.plan(remaining, sign).into_iter().map(|(a, q)| (a, q, queue.get(a).copied())).collect();
         for (winner, quantity, w) in plan {
             // A winner never closes beyond its own entry price: ADL takes part of its profit, never more.
-            let price = w.map_or(price, |w| w.at_most_break_even(price));
+            let price = w.map_or(price, |w| w.at_most_break_even(price, tick_size));
             let fill = Fill { maker: winner, taker: id, taker_side: side, price, quantity };
             settle_fills(&[fill], market, FillSource::Transfer, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
             deleveraged += quantity;

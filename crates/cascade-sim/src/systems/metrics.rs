@@ -40,6 +40,11 @@ pub fn check_conservation<'a>(
     let mut value = Decimal::ZERO;
     let mut net = vec![Decimal::ZERO; instruments];
     for account in accounts {
+        let amounts = std::iter::once(("collateral", account.0.collateral))
+            .chain(account.0.positions.iter().map(|p| ("a cost basis", p.cost_basis)));
+        if let Some((what, amount)) = amounts.into_iter().find(|(_, a)| !money::is_booked(*a)) {
+            return Err(SimError::OffGrid { what: what.to_owned(), amount });
+        }
         value = money::add(value, account.0.ledger_value()?)?;
         for position in &account.0.positions {
             let slot = &mut net[usize::from(position.instrument.0)];
@@ -48,6 +53,11 @@ pub fn check_conservation<'a>(
     }
     if let Some((instrument, quantity)) = net.iter().enumerate().find(|(_, q)| !q.is_zero()) {
         return Err(SimError::OpenQuantity { instrument: InstrumentId(instrument as u16), quantity: *quantity });
+    }
+    let sinks =
+        [("fees", ledger.fees()), ("the insurance fund", ledger.insurance_fund()), ("bad debt", ledger.bad_debt())];
+    if let Some((what, amount)) = sinks.into_iter().find(|(_, a)| !money::is_booked(*a)) {
+        return Err(SimError::OffGrid { what: what.to_owned(), amount });
     }
     ledger.check(value)?;
     Ok(())

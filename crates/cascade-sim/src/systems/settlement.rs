@@ -46,7 +46,7 @@ pub fn settle_fills(
             let after = account.quantity(market.id);
             market.open_interest =
                 money::add(market.open_interest, after.max(Decimal::ZERO) - before.max(Decimal::ZERO))?;
-            let fee = money::mul(notional, fee_rate)?;
+            let fee = money::booked(money::mul(notional, fee_rate)?);
             account.pay(fee)?;
             ledger.collect_fee(fee)?;
         }

@@ -18,6 +18,7 @@
 //! - [`funding`]: periodic funding between longs and shorts;
 //! - [`process`]: the exogenous reference-price process;
 //! - [`stats`]: statistics in `f64` (volatility, medians);
+//! - [`procyclicality`]: how procyclical a margin requirement is (peak-to-trough, largest increase in a window);
 //! - [`forecast`]: volatility forecasts (GARCH(1,1) by maximum likelihood, HAR-RV);
 //! - [`risk`]: VaR and Expected Shortfall, and backtesting (Kupiec, Basel traffic light);
 //! - [`rng`]: deterministic random streams derived from a seed and a stable id.
@@ -41,6 +42,7 @@ pub mod margin;
 pub mod money;
 pub mod policy;
 pub mod process;
+pub mod procyclicality;
 pub mod risk;
 pub mod rng;
 pub mod stats;

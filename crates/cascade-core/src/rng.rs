@@ -34,6 +34,8 @@ pub mod domain {
     pub const SWEEP_SEED: u64 = 7;
     /// The sampled points of a sweep (id: 0).
     pub const SWEEP_SAMPLE: u64 = 8;
+    /// The bootstrap resamples of a calibration's seeds (id: 0).
+    pub const BOOTSTRAP: u64 = 9;
 }
 
 /// SplitMix64 finalizer: a bijective mix of 64 bits.

@@ -24,6 +24,9 @@ pub struct RawScenario {
     pub ticks: u64,
     /// Length of a tick in seconds of simulated time.
     pub tick_seconds: f64,
+    /// The window, hours of simulated time, within which the summary measures the largest increase of the
+    /// reference position's margin requirement (procyclicality; `docs/calibration.md`).
+    pub procyclicality_window_hours: f64,
     /// The traded perpetual.
     pub market: Market,
     /// The exogenous reference price (the wider market).
@@ -86,6 +89,7 @@ impl Default for RawScenario {
             seed: 1,
             ticks: 2_880,
             tick_seconds: 60.0,
+            procyclicality_window_hours: 1.0,
             market: Market::default(),
             reference: Reference::default(),
             oracle: Oracle::default(),

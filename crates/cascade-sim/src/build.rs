@@ -11,6 +11,7 @@ use crate::resources::{
     LiquidationQueue, LiquidationRules, MarginIndex, MarginState, OracleRules, PlannedTrade, Populations, Shocks,
     TickFlow, TradeSchedule, Underlying, Underlyings, VenueLedger,
 };
+use crate::summary::SummaryBuilder;
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{OrderBook, Side};
@@ -99,7 +100,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(AdlQueues::default());
     world.insert_resource(Audit { every_tick: cfg!(debug_assertions) });
     world.insert_resource(Faults::default());
-    world.insert_resource(Recorder::new(Recording::Memory, scenario.liquidation.insurance_fund));
+    world.insert_resource(Recorder::new(Recording::Memory, SummaryBuilder::for_scenario(scenario)));
     Ok(world)
 }
 

@@ -118,7 +118,7 @@ impl Simulation {
     /// only the summary.
     pub fn with_recording(scenario: &Scenario, seed: u64, recording: Recording) -> Result<Self, SimError> {
         let mut world = build::build_world(scenario, seed)?;
-        world.insert_resource(Recorder::new(recording, scenario.liquidation.insurance_fund));
+        world.insert_resource(Recorder::new(recording, summary::SummaryBuilder::for_scenario(scenario)));
         Ok(Self { world, schedule: schedule::tick_schedule(), scenario_name: scenario.name.clone(), seed })
     }
 

@@ -9,7 +9,6 @@ use crate::output::OutputError;
 use crate::record::{Event, MarketTick, TickRecord};
 use crate::summary::{Summary, SummaryBuilder};
 use bevy_ecs::prelude::*;
-use cascade_core::Decimal;
 
 /// Where a run's rows go as they are committed (the output files, a test's buffer).
 pub trait RecordSink: Send + Sync {
@@ -70,14 +69,14 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    /// A recorder that keeps what `recording` asks for; the insurance fund starts at `insurance_fund_start`.
-    pub fn new(recording: Recording, insurance_fund_start: Decimal) -> Self {
+    /// A recorder that keeps what `recording` asks for, and builds its summary with `summary`.
+    pub fn new(recording: Recording, summary: SummaryBuilder) -> Self {
         let (kept, sink) = match recording {
             Recording::Memory => (Some(Rows::default()), None),
             Recording::Stream(sink) => (None, Some(sink)),
             Recording::SummaryOnly => (None, None),
         };
-        Self { pending: Rows::default(), kept, sink, summary: SummaryBuilder::new(insurance_fund_start) }
+        Self { pending: Rows::default(), kept, sink, summary }
     }
 
     /// Records the venue's row of this tick.

@@ -6,7 +6,7 @@ use cascade_sim::summary::Summary;
 use serde_json::Value;
 
 /// Summary figures of a one-market world that an empty summary does not show.
-const MARKET_FIGURES: [&str; 8] = [
+const MARKET_FIGURES: [&str; 9] = [
     "reference_start",
     "reference_end",
     "reference_min",
@@ -15,6 +15,7 @@ const MARKET_FIGURES: [&str; 8] = [
     "mark_min",
     "mark_max_drawdown",
     "backtest",
+    "procyclicality",
 ];
 
 /// Every figure of `summary`, in name order, with its unit when known; `keep` (non-empty) keeps only the figures
@@ -60,10 +61,12 @@ fn flatten(name: &str, value: &Value, out: &mut Vec<(String, Option<f64>)>) {
 }
 
 /// The unit of figure `name`: `count`, `fraction`, `quote per unit` (prices), `quote` (money), or none (ratios,
-/// test statistics).
+/// test statistics, the procyclicality window in hours).
 pub fn unit(name: &str) -> Option<&'static str> {
     let last = name.rsplit('.').next().unwrap_or(name);
-    if last.contains("share") || last.contains("drawdown") || last == "expected_rate" {
+    if last == "peak_to_trough" || last == "window_hours" || last.contains("leverage") || last.contains("kupiec") {
+        None
+    } else if last.contains("share") || last.contains("drawdown") || last == "expected_rate" || last == "max_increase" {
         Some("fraction")
     } else if last.starts_with("mark_") || last.starts_with("reference_") {
         Some("quote per unit")
@@ -85,8 +88,6 @@ pub fn unit(name: &str) -> Option<&'static str> {
     .any(|w| last.contains(w))
     {
         Some("count")
-    } else if last.contains("leverage") || last.contains("kupiec") {
-        None
     } else {
         Some("quote")
     }

@@ -113,6 +113,7 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
     let mut c = Checker::default();
     c.require(s.ticks > 0, "ticks", "expected at least 1 tick");
     c.positive(s.tick_seconds, "tick_seconds");
+    c.positive(s.procyclicality_window_hours, "procyclicality_window_hours");
 
     check_market(&mut c, &s.market, "");
     check_reference(&mut c, &s.reference, "", s);

@@ -45,6 +45,7 @@ impl Serialize for Summary {
             margin_locked_peak: self.margin_locked_peak,
             margin_locked_standalone_mean: self.margin_locked_standalone_mean,
             backtest: sole.map(|m| &m.backtest),
+            procyclicality: sole.map(|m| &m.procyclicality),
             markets: several,
         }
         .serialize(serializer)
@@ -98,6 +99,8 @@ struct SummaryFile<'a> {
     margin_locked_standalone_mean: Decimal,
     #[serde(skip_serializing_if = "Option::is_none")]
     backtest: Option<&'a Option<cascade_core::risk::Backtest>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    procyclicality: Option<&'a cascade_core::procyclicality::ProcyclicalityMeasures>,
     #[serde(skip_serializing_if = "Option::is_none")]
     markets: Option<&'a Vec<MarketSummary>>,
 }

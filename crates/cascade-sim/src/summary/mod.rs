@@ -5,6 +5,7 @@
 use crate::record::{Event, EventKind, MarketTick, TickRecord};
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
+use cascade_core::procyclicality::{Procyclicality, ProcyclicalityMeasures};
 use cascade_core::risk::ExceptionCounter;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -117,6 +118,10 @@ pub struct MarketSummary {
     /// Backtest of this instrument's maintenance margin against its one-tick mark moves, at a 1% expected
     /// exception rate (`None` before two ticks).
     pub backtest: Option<cascade_core::risk::Backtest>,
+    /// Procyclicality of the initial margin of a reference position of one base unit, long (the initial fraction
+    /// in force, for tiers the first bracket's, times the mark): its mean (quote), peak-to-trough ratio and largest
+    /// increase within the scenario's `procyclicality_window_hours`.
+    pub procyclicality: ProcyclicalityMeasures,
 }
 
 /// How losses beyond the insurance fund fell on winners (ADL and socialized loss): in all per winner, and per
@@ -171,10 +176,20 @@ pub struct SummaryBuilder {
     margin_locked_standalone_sum: Decimal,
     loss: LossAllocationBuilder,
     markets: Vec<MarketSummaryBuilder>,
+    procyclicality_window_hours: f64,
 }
 
 impl SummaryBuilder {
-    /// Nothing recorded yet; the insurance fund starts at `insurance_fund_start`.
+    /// Nothing recorded yet for a run of `scenario`: its insurance fund's start and its procyclicality window.
+    pub fn for_scenario(scenario: &cascade_scenario::Scenario) -> Self {
+        Self {
+            procyclicality_window_hours: scenario.procyclicality_window_hours,
+            ..Self::new(scenario.liquidation.insurance_fund)
+        }
+    }
+
+    /// Nothing recorded yet; the insurance fund starts at `insurance_fund_start`; procyclicality is measured within
+    /// one hour.
     pub fn new(insurance_fund_start: Decimal) -> Self {
         Self {
             insurance_fund_start,
@@ -199,6 +214,7 @@ impl SummaryBuilder {
             margin_locked_standalone_sum: Decimal::ZERO,
             loss: LossAllocationBuilder::default(),
             markets: Vec::new(),
+            procyclicality_window_hours: 1.0,
         }
     }
 
@@ -226,9 +242,9 @@ impl SummaryBuilder {
         self.last = Some(t.clone());
         for (k, row) in markets.iter().enumerate() {
             if k == self.markets.len() {
-                self.markets.push(MarketSummaryBuilder::new(&row.symbol));
+                self.markets.push(MarketSummaryBuilder::new(&row.symbol, self.procyclicality_window_hours));
             }
-            self.markets[k].row(row);
+            self.markets[k].row(row, t.time_s);
         }
     }
 
@@ -301,10 +317,11 @@ struct MarketSummaryBuilder {
     liquidations: u64,
     liquidated_notional: Decimal,
     backtest: ExceptionCounter,
+    procyclicality: Procyclicality,
 }
 
 impl MarketSummaryBuilder {
-    fn new(symbol: &str) -> Self {
+    fn new(symbol: &str, procyclicality_window_hours: f64) -> Self {
         Self {
             symbol: symbol.to_owned(),
             first: None,
@@ -317,10 +334,12 @@ impl MarketSummaryBuilder {
             liquidations: 0,
             liquidated_notional: Decimal::ZERO,
             backtest: ExceptionCounter::new(1),
+            procyclicality: Procyclicality::new(procyclicality_window_hours),
         }
     }
 
-    fn row(&mut self, r: &MarketTick) {
+    /// Takes the row `r` of the tick ending at `time_s` (seconds of simulated time).
+    fn row(&mut self, r: &MarketTick, time_s: f64) {
         self.first.get_or_insert((r.reference, r.mark));
         self.last = Some((r.reference, r.mark));
         self.reference_min = self.reference_min.min(r.reference);
@@ -333,6 +352,7 @@ impl MarketSummaryBuilder {
         self.liquidations += u64::from(r.liquidations);
         self.liquidated_notional += r.liquidated_notional;
         self.backtest.push(to_f64(r.mark), to_f64(r.maintenance_margin));
+        self.procyclicality.push(time_s, to_f64(r.initial_margin * r.mark));
     }
 
     fn summary(&self) -> MarketSummary {
@@ -349,6 +369,7 @@ impl MarketSummaryBuilder {
             liquidations: self.liquidations,
             liquidated_notional: self.liquidated_notional,
             backtest: self.backtest.result(BACKTEST_RATE),
+            procyclicality: self.procyclicality.measures(),
         }
     }
 }

@@ -33,6 +33,14 @@ enum Command {
     /// Every point is validated before the first run. Interrupted, the same command resumes; --shard runs one part
     /// of the runs, and `cascade merge` combines the parts into the tables an unsharded sweep writes.
     Sweep(cli::sweep::SweepArgs),
+    /// Find the cheapest margin rules meeting solvency and procyclicality targets over a scenario set.
+    ///
+    /// Per family, a first round over the parameter's range, then bisection where the targets start to hold, every
+    /// point run under the same seeds; writes calibration.json (the answer, its bootstrap interval, a margin snippet)
+    /// and the frontier (frontier.csv, frontier.parquet).
+    Calibrate(cli::calibrate::CalibrateArgs),
+    /// Reverse stress test: the mildest shock that breaks each margin policy (bad debt, or the fund exhausted).
+    Breakpoint(cli::calibrate::BreakpointArgs),
     /// Combine the parts (part-I-of-N/) of a sharded sweep in DIR into its runs and points tables.
     Merge {
         /// The sweep's output directory.
@@ -108,6 +116,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => cli::run::run(args).map(|()| ExitCode::SUCCESS),
         Command::Compare(args) => cli::compare::compare(args).map(|()| ExitCode::SUCCESS),
         Command::Sweep(args) => cli::sweep::sweep(&args).map(|()| ExitCode::SUCCESS),
+        Command::Calibrate(args) => cli::calibrate::calibrate(&args).map(|()| ExitCode::SUCCESS),
+        Command::Breakpoint(args) => cli::calibrate::breakpoint(&args).map(|()| ExitCode::SUCCESS),
         Command::Merge { dir, quiet } => cli::sweep::merge(&dir, quiet).map(|()| ExitCode::SUCCESS),
         Command::Validate { scenarios, overrides } => {
             let overrides = Overrides { set: overrides, ..Overrides::default() };

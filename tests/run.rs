@@ -354,7 +354,19 @@ fn the_readme_usage_names_every_option_of_every_command() {
     let readme = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let block = readme.split("## Using it\n\n```sh\n").nth(1).unwrap().split("```").next().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    for command in ["run", "compare", "sweep", "merge", "validate", "gui", "var", "backtest", "liq-price"] {
+    for command in [
+        "run",
+        "compare",
+        "sweep",
+        "merge",
+        "calibrate",
+        "breakpoint",
+        "validate",
+        "gui",
+        "var",
+        "backtest",
+        "liq-price",
+    ] {
         // The command's line and its indented continuation lines.
         let mut usage = String::new();
         let mut inside = false;

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
 
+mod calibrate;
 mod compare;
 mod golden;
 mod run;

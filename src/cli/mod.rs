@@ -1,6 +1,7 @@
 //! The subcommands, one module each, and what they share: loading a named scenario and the progress bar.
 
 pub mod backtest;
+pub mod calibrate;
 pub mod compare;
 pub mod liq_price;
 pub mod run;

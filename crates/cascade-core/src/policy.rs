@@ -214,6 +214,18 @@ mod default {
     }
 }
 
+impl MarginPolicy {
+    /// The floor and cap of an adaptive policy's maintenance fraction (`None` for static and tiered rules).
+    pub fn bounds(&self) -> Option<(Decimal, Decimal)> {
+        match self {
+            MarginPolicy::VolatilityAdaptive { floor, cap, .. }
+            | MarginPolicy::RiskMeasure { floor, cap, .. }
+            | MarginPolicy::Predictive { floor, cap, .. } => Some((*floor, *cap)),
+            _ => None,
+        }
+    }
+}
+
 /// What a margin policy remembers about one market.
 #[derive(Debug, Clone)]
 pub struct PolicyState {

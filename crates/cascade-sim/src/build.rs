@@ -131,7 +131,8 @@ fn spawn_populations(
     for _ in 0..agents.backstop.count {
         spawner.spawn(world, agents.backstop.capital, BackstopLiquidator)?;
     }
-    let max_leverage = 0.95 / to_f64(scenario.margin.initial);
+    // Traders draw their leverage below what the venue's opening initial margin allows.
+    let max_leverage = 0.95 / to_f64(crate::systems::margin::opening_rates(&scenario.margin).0);
     let lt = &agents.leveraged_traders;
     let base = Cohort {
         count: lt.count,

@@ -67,6 +67,18 @@ fn tiered_brackets_set_each_position_s_requirement() {
     assert!(tiered.margin_engine_stats().indexed_checks > 1_500, "a tiered table has a closed form");
 }
 
+/// Volatility-adaptive margin: 3 x the EWMA (decay 0.97) volatility over 60 ticks, within 1% to 30%.
+fn ewma_adaptive() -> MarginPolicy {
+    MarginPolicy::VolatilityAdaptive {
+        lambda: 0.97,
+        window_ticks: None,
+        horizon_ticks: 60.0,
+        multiplier: 3.0,
+        floor: dec!(0.01),
+        cap: dec!(0.3),
+    }
+}
+
 fn default_scenario_ticks(ticks: u64) -> RawScenario {
     let mut s = default_scenario();
     s.ticks = ticks;
@@ -156,14 +168,7 @@ fn predictive_policies_fit_forecast_and_fall_back_only_early() {
 #[test]
 fn the_stress_buffer_damps_and_delays_margin_increases() {
     let mut scenario = default_scenario_ticks(1_600);
-    scenario.margin.policy = MarginPolicy::VolatilityAdaptive {
-        lambda: 0.97,
-        window_ticks: None,
-        horizon_ticks: 60.0,
-        multiplier: 3.0,
-        floor: dec!(0.01),
-        cap: dec!(0.3),
-    };
+    scenario.margin.policy = ewma_adaptive();
     let plain = run(&scenario);
     scenario.margin.stress_buffer = dec!(0.25);
     let buffered = run(&scenario);
@@ -257,14 +262,7 @@ fn procyclicality_is_the_reference_requirement_peak_to_trough_and_largest_rise()
         p
     };
     let fixed = measured(&run(&scenario));
-    scenario.margin.policy = MarginPolicy::VolatilityAdaptive {
-        lambda: 0.97,
-        window_ticks: None,
-        horizon_ticks: 60.0,
-        multiplier: 3.0,
-        floor: dec!(0.01),
-        cap: dec!(0.3),
-    };
+    scenario.margin.policy = ewma_adaptive();
     let adaptive = measured(&run(&scenario));
     assert!(adaptive.peak_to_trough > fixed.peak_to_trough, "{adaptive:?} vs {fixed:?}");
     assert!(adaptive.max_increase > fixed.max_increase, "{adaptive:?} vs {fixed:?}");

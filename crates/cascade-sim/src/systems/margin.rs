@@ -62,9 +62,27 @@ pub fn starting_schedule(rules: &Margin) -> MarginSchedule {
             let first = t.brackets()[0].0;
             MarginRates { initial: Decimal::ONE / first.max_leverage, maintenance: first.maintenance_rate }
         }
-        None => MarginRates { initial: buffered(rules.initial), maintenance: buffered(rules.maintenance) },
+        None => {
+            let (initial, maintenance) = opening_rates(rules);
+            MarginRates { initial: buffered(initial), maintenance: buffered(maintenance) }
+        }
     };
     MarginSchedule { rates, tiers, size_premium: rules.size_premium, ..MarginSchedule::flat(rates) }
+}
+
+/// The initial and maintenance fractions a flat schedule opens with, before the stress buffer: the scenario's, or
+/// for an adaptive policy whose floor or cap they lie outside, the maintenance clamped to `[floor, cap]` and the
+/// initial at the scenario's initial-to-maintenance ratio (a floor holds from the first tick, not once the policy
+/// has warmed up).
+pub fn opening_rates(rules: &Margin) -> (Decimal, Decimal) {
+    match rules.policy.bounds() {
+        Some((floor, cap)) if rules.maintenance < floor || rules.maintenance > cap => {
+            let maintenance = rules.maintenance.clamp(floor, cap);
+            let ratio = rules.initial.checked_div(rules.maintenance).unwrap_or(Decimal::TWO);
+            ((maintenance * ratio).round_dp(RATE_DP).min(Decimal::ONE), maintenance)
+        }
+        _ => (rules.initial, rules.maintenance),
+    }
 }
 
 /// Sets every instrument's schedule for this tick:

@@ -1,0 +1,47 @@
+//! Calibration: the cheapest margin rules that keep a venue solvent over a scenario set, the frontier of capital
+//! locked against solvency, and (in [`breakpoint`]) the smallest shock that breaks a given rule.
+//!
+//! A [`file::Calibration`] (RON, `cascade calibrate FILE.ron`) names margin families, each with one parameter and
+//! its range, the scenarios, the seeds, the targets and the objective. [`Prepared::family`] searches the
+//! parameter: a first round of evenly spaced points, then bisection of the bracket where the targets start to
+//! hold ([`search`]); every round is a sweep ([`cascade_sweep`]) with the same seeds at every point (common random
+//! numbers), judged by [`judge`]. [`output`] writes the answer, its bootstrap interval, a scenario snippet and the
+//! frontier. The CLI is a thin front end over this library.
+
+pub mod breakpoint;
+pub mod calibrate;
+pub mod check;
+pub mod file;
+pub mod judge;
+pub mod output;
+pub mod search;
+
+pub use calibrate::{FamilyResult, Prepared};
+
+/// Why a calibration could not be read, run or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrateError {
+    /// The file is not well-formed (syntax, unknown field or target), located.
+    #[error(transparent)]
+    Parse(#[from] cascade_scenario::ScenarioError),
+    /// The file is well-formed but cannot run; every problem found, located where possible.
+    #[error("{file}: {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
+        problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The calibration file.
+        file: String,
+        /// The problems.
+        problems: Vec<String>,
+    },
+    /// A round's sweep failed.
+    #[error(transparent)]
+    Sweep(#[from] cascade_sweep::SweepError),
+    /// Reading or writing a file failed.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        message: String,
+    },
+}

@@ -49,6 +49,21 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Plot a run, a sweep or a calibration headless: PNG and SVG figures and a Markdown summary (report.md).
+    ///
+    /// A run: prices and liquidations, insurance fund and bad debt, margin rates. A sweep: each figure against
+    /// each axis, the frontier of collateral locked against solvency, tails across seeds. A calibration: the
+    /// frontier per family with its targets, the sensitivity to each parameter, the tail of bad debt at the answer.
+    Report {
+        /// A directory written by `cascade run`, `cascade sweep` or `cascade calibrate`.
+        dir: PathBuf,
+        /// Where the figures and report.md go (default: DIR/report).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check scenario files (or shipped scenarios by name) without running them; reports every problem found.
     Validate {
         /// Scenario files (RON) or names of shipped scenarios.
@@ -119,6 +134,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Calibrate(args) => cli::calibrate::calibrate(&args).map(|()| ExitCode::SUCCESS),
         Command::Breakpoint(args) => cli::calibrate::breakpoint(&args).map(|()| ExitCode::SUCCESS),
         Command::Merge { dir, quiet } => cli::sweep::merge(&dir, quiet).map(|()| ExitCode::SUCCESS),
+        Command::Report { dir, out, quiet } => cli::report::report(&dir, out, quiet).map(|()| ExitCode::SUCCESS),
         Command::Validate { scenarios, overrides } => {
             let overrides = Overrides { set: overrides, ..Overrides::default() };
             Ok(cli::validate::validate(&scenarios, &overrides))

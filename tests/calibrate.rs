@@ -3,7 +3,9 @@
 //! meets its target and sits where the runs say, the same at any thread count; a target no value can meet, said
 //! so; bad input, located; and a stronger rule breaking at a deeper gap.
 
+use crate::report::assert_figure;
 use crate::util::{cascade, stderr, stdout};
+use cascade_report::chart::compact;
 
 /// The small crash's `--set` lines.
 const CRASH: [&str; 5] = [
@@ -73,6 +75,18 @@ fn a_calibration_meets_its_target_the_same_at_any_thread_count() {
     assert!(value(first, "bad_debt_probability") > 0.0 && value(last, "bad_debt_probability") == 0.0);
     assert!(value(last, "margin_locked_mean") > value(first, "margin_locked_mean"));
     assert_eq!(family["runs"].as_u64().unwrap(), rows.len() as u64 * 2);
+
+    // Its report: the frontier with the target drawn in, the sensitivity with the answer marked, the tails.
+    let report = cascade(dir.path(), &["report", "j1", "-q"]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    let out = dir.path().join("j1/report");
+    assert_figure(
+        &out,
+        "frontier",
+        &["mean collateral locked (quote)", "target 0.9", "static", "liquidations at risk"],
+    );
+    assert_figure(&out, "sensitivity", &["margin.maintenance", &format!("answer {}", compact(answer))]);
+    assert_figure(&out, "tails", &["static: tail of bad debt", "runs with bad debt"]);
 }
 
 #[test]

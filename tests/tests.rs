@@ -5,6 +5,7 @@
 mod calibrate;
 mod compare;
 mod golden;
+mod report;
 mod run;
 mod sweep;
 mod tutorial;

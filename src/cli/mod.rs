@@ -4,6 +4,7 @@ pub mod backtest;
 pub mod calibrate;
 pub mod compare;
 pub mod liq_price;
+pub mod report;
 pub mod run;
 pub mod summary;
 pub mod sweep;

@@ -1,9 +1,11 @@
 //! Cost of one tick's margin check, by scanning every account or through the index of liquidation prices, as the
 //! number of accounts grows: `cargo bench -p cascade-core --bench margin_check`.
 //!
-//! Each account holds one position (long or short, 2x to 45x, so some are near their trigger). Per tick the mark moves by a small random step and
-//! 100 accounts change (a trade, a fee); the index re-prices those 100 and returns the candidates near or past
-//! their trigger, which the exact health check confirms. Both ways must find the same accounts (checked every
+//! Each account holds one position (long or short, 2x to 45x, so some are near their trigger). Per tick the mark
+//! moves by a small random step, the maintenance fraction moves as an adaptive policy's does (between 1.5% and
+//! 3%), and 100 accounts change (a trade, a fee); the index (rate-free triggers, queried at the mark scaled by the
+//! fraction in force) re-prices those 100 and returns the candidates near or past their trigger, which the exact
+//! health check confirms: no rebuild when the fraction moves. Both ways must find the same accounts (checked every
 //! tick), and the accounts found are closed, as the liquidation engine would. The scan's cost per tick grows with
 //! the accounts; the index's with the touched accounts and the accounts that actually crossed their trigger.
 
@@ -25,9 +27,6 @@ const TICKS: usize = 50;
 const TOUCHED_PER_TICK: usize = 100;
 
 fn main() {
-    let schedule = MarginSchedule::flat(MarginRates { initial: dec!(0.04), maintenance: dec!(0.02) });
-    let requirement =
-        |p: &Position, mark: Decimal| -> Result<Requirement, MoneyError> { schedule.requirement(p.quantity, mark) };
     println!(
         "{:>10} {:>14} {:>14} {:>14} {:>10} {:>16}",
         "accounts", "scan us/tick", "index us/tick", "build ms", "speed-up", "liquidated/tick"
@@ -45,11 +44,12 @@ fn main() {
                 p
             })
             .collect();
+        let mut schedule = MarginSchedule::flat(MarginRates { initial: dec!(0.04), maintenance: dec!(0.02) });
         let started = Instant::now();
         let mut index = TriggerIndex::default();
         for (i, a) in accounts.iter().enumerate() {
             let p = a.positions[0];
-            index.set(AgentId(i as u32), schedule.trigger(p.quantity, p.cost_basis, a.collateral));
+            index.set(AgentId(i as u32), schedule.rate_free_trigger(p.quantity, p.cost_basis, a.collateral));
         }
         let build = started.elapsed().as_secs_f64() * 1e3;
 
@@ -59,6 +59,11 @@ fn main() {
         for _ in 0..TICKS {
             let step = Decimal::try_from(0.001 * standard_normal(&mut rng)).unwrap().round_dp(6);
             mark = (mark * (Decimal::ONE + step)).round_dp(1);
+            let moved = Decimal::try_from(0.0225 + 0.0075 * (2.0 * rng.random::<f64>() - 1.0)).unwrap().round_dp(6);
+            schedule.rates.maintenance = moved;
+            let requirement = |p: &Position, mark: Decimal| -> Result<Requirement, MoneyError> {
+                schedule.requirement(p.quantity, mark)
+            };
             let touched: Vec<usize> = (0..TOUCHED_PER_TICK).map(|_| rng.random_range(0..n)).collect();
             for &i in &touched {
                 accounts[i].pay(dec!(0.5)).unwrap();
@@ -75,10 +80,10 @@ fn main() {
             for &i in &touched {
                 let a = &accounts[i];
                 let p = a.positions[0];
-                index.set(AgentId(i as u32), schedule.trigger(p.quantity, p.cost_basis, a.collateral));
+                index.set(AgentId(i as u32), schedule.rate_free_trigger(p.quantity, p.cost_basis, a.collateral));
             }
             candidates.clear();
-            index.candidates(mark, &mut candidates);
+            index.candidates(schedule.index_marks(mark), &mut candidates);
             let mut indexed: Vec<usize> =
                 candidates.iter().map(|a| a.0 as usize).filter(|&i| liquidatable(&accounts[i])).collect();
             index_time += started.elapsed().as_secs_f64();

@@ -133,6 +133,43 @@ impl MarginSchedule {
     }
 }
 
+impl MarginSchedule {
+    /// Whether the maintenance requirement is one flat fraction of notional for every position (no tiers, size
+    /// premium or liquidity add-on): then where a position is liquidated moves with that fraction in closed form, and
+    /// an index of triggers at a zero fraction ([`MarginSchedule::rate_free_trigger`]) serves every fraction.
+    pub fn is_flat(&self) -> bool {
+        self.tiers.is_none() && self.size_premium.is_zero() && self.liquidity.is_none()
+    }
+
+    /// A flat schedule's trigger at a zero maintenance fraction. A long is liquidated at fraction `r` when the mark
+    /// falls below `P0 / (1 - r)`, a short when it rises above `P0 / (1 + r)` ([`liquidation_price`]), so the mark
+    /// crosses the trigger exactly when `mark * (1 - r)` (long) or `mark * (1 + r)` (short) crosses `P0`: the
+    /// index keyed by `P0` stays true when an adaptive policy moves the fraction. (The trigger at any fraction for
+    /// other schedules.)
+    pub fn rate_free_trigger(&self, quantity: Decimal, cost_basis: Decimal, collateral: Decimal) -> Trigger {
+        if !self.is_flat() {
+            return self.trigger(quantity, cost_basis, collateral);
+        }
+        match (liquidation_price(quantity, cost_basis, collateral, Decimal::ZERO), quantity.is_sign_positive()) {
+            _ if quantity.is_zero() => Trigger::Never,
+            (None, true) => Trigger::Never,
+            (None, false) => Trigger::Above(Decimal::ZERO),
+            (Some(p), true) => Trigger::Below(p),
+            (Some(p), false) => Trigger::Above(p),
+        }
+    }
+
+    /// The prices the index's rate-free triggers are compared with at `mark`: `(mark * (1 - r), mark * (1 + r))`
+    /// for longs and shorts at the flat maintenance fraction `r`; the mark itself for other schedules.
+    pub fn index_marks(&self, mark: Decimal) -> (Decimal, Decimal) {
+        if !self.is_flat() {
+            return (mark, mark);
+        }
+        let r = self.rates.maintenance;
+        (mark * (Decimal::ONE - r), mark * (Decimal::ONE + r))
+    }
+}
+
 /// Where a single position is liquidated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -329,6 +366,34 @@ mod tests {
         assert!(health(&a, |_| at(p - dec!(0.01)), flat).unwrap().is_liquidatable());
         // A fully collateralized long is never liquidated.
         assert_eq!(liquidation_price(dec!(1), dec!(10000), dec!(10000), dec!(0.025)), None);
+    }
+
+    /// The long of the hand-worked example above: its rate-free trigger is 9,000 (cost less collateral, per unit),
+    /// and at every fraction the scaled mark crosses 9,000 exactly where the mark crosses that fraction's
+    /// liquidation price (9,230.77 at 2.5%, 9,473.68 at 5%): no rebuild when an adaptive policy moves the fraction.
+    #[test]
+    fn rate_free_triggers_serve_every_flat_fraction() {
+        let mut schedule = MarginSchedule::flat(RATES);
+        assert_eq!(schedule.rate_free_trigger(dec!(1), dec!(10000), dec!(1000)), Trigger::Below(dec!(9000)));
+        // Short: (11,000 / 1) at zero fraction.
+        assert_eq!(schedule.rate_free_trigger(dec!(-1), dec!(-10000), dec!(1000)), Trigger::Above(dec!(11000)));
+        for rate in [dec!(0.025), dec!(0.05), dec!(0.3)] {
+            schedule.rates.maintenance = rate;
+            let at_rate = liquidation_price(dec!(1), dec!(10000), dec!(1000), rate).unwrap();
+            for mark in [at_rate - dec!(0.01), at_rate + dec!(0.01)] {
+                let (long_at, _) = schedule.index_marks(mark);
+                assert_eq!(long_at < dec!(9000), mark < at_rate, "rate {rate}, mark {mark}");
+            }
+            let short_at = liquidation_price(dec!(-1), dec!(-10000), dec!(1000), rate).unwrap();
+            for mark in [short_at - dec!(0.01), short_at + dec!(0.01)] {
+                let (_, scaled) = schedule.index_marks(mark);
+                assert_eq!(scaled > dec!(11000), mark > short_at, "rate {rate}, mark {mark}");
+            }
+        }
+        // A size premium (as tiers) is not flat: its triggers are the fraction's own, compared with the mark itself.
+        let tiered = MarginSchedule { size_premium: dec!(0.001), ..MarginSchedule::flat(RATES) };
+        assert!(!tiered.is_flat());
+        assert_eq!(tiered.index_marks(dec!(100)), (dec!(100), dec!(100)));
     }
 
     #[test]

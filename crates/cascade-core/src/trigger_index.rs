@@ -6,7 +6,9 @@
 //! ([`Trigger::Unknown`]) are always candidates. The index returns *candidates*: every liquidatable account is
 //! among them (prices are widened by [`TOLERANCE`] against rounding), and the caller confirms each one with the
 //! exact health check. Entries go stale when an account's collateral or position changes, or when the margin
-//! schedule moves; the owner re-sets changed accounts and rebuilds after a schedule change.
+//! schedule changes shape; the owner re-sets changed accounts and rebuilds after such a change. A flat schedule's
+//! triggers are kept at a zero fraction and compared with the mark scaled by the fraction in force
+//! ([`crate::margin::MarginSchedule::index_marks`]), so a policy moving the fraction needs no rebuild.
 
 use crate::AgentId;
 use crate::margin::Trigger;
@@ -77,12 +79,13 @@ impl TriggerIndex {
         self.len() == 0
     }
 
-    /// Appends to `out` every account that may be liquidatable at `mark`: longs whose trigger is at or above it,
-    /// shorts whose trigger is at or below it (both widened by [`TOLERANCE`]), and every account without a closed
-    /// form. `O(log n + k)`.
-    pub fn candidates(&self, mark: Decimal, out: &mut Vec<AgentId>) {
-        let low = mark * (Decimal::ONE - TOLERANCE);
-        let high = mark * (Decimal::ONE + TOLERANCE);
+    /// Appends to `out` every account that may be liquidatable when longs are compared at `long_at` and shorts at
+    /// `short_at` (the mark, or the mark scaled for rate-free triggers): longs whose trigger is at or above
+    /// `long_at`, shorts whose trigger is at or below `short_at` (both widened by [`TOLERANCE`]), and every account
+    /// without a closed form. `O(log n + k)`.
+    pub fn candidates(&self, (long_at, short_at): (Decimal, Decimal), out: &mut Vec<AgentId>) {
+        let low = long_at * (Decimal::ONE - TOLERANCE);
+        let high = short_at * (Decimal::ONE + TOLERANCE);
         out.extend(self.longs.range((low, AgentId(0))..).map(|e| e.1));
         out.extend(self.shorts.range(..=(high, AgentId(u32::MAX))).map(|e| e.1));
         out.extend(self.unknown.iter().copied());
@@ -104,7 +107,7 @@ mod tests {
         index.set(AgentId(5), Trigger::Never);
         fn at(index: &TriggerIndex, mark: Decimal) -> Vec<AgentId> {
             let mut out = Vec::new();
-            index.candidates(mark, &mut out);
+            index.candidates((mark, mark), &mut out);
             out.sort();
             out
         }

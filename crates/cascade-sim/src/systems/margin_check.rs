@@ -1,12 +1,15 @@
 //! The margin check: finds accounts below maintenance margin, through an index of liquidation prices when it can.
 //!
 //! Per instrument and tick, one of three paths:
-//! - the schedule has no closed-form liquidation price (the liquidity add-on), or it moved this tick (an adaptive
-//!   policy stepped): check every account of the instrument;
+//! - the schedule has no closed-form liquidation price (the liquidity add-on), or it moved this tick in a way the
+//!   index cannot follow (tiers or a size premium under a moving policy): check every account of the instrument;
 //! - the schedule stopped moving but the index was built under another one (or funding touched every account):
 //!   rebuild the index, `O(n log n)` once;
 //! - otherwise re-price only the accounts touched since the last check and take the index's candidates,
 //!   `O(t log n + k)` for `t` touched accounts and `k` candidates.
+//!
+//! A flat schedule (one maintenance fraction for every position) is indexed at a zero fraction and queried at the
+//! mark scaled by the fraction in force, so an adaptive policy moving its fraction every tick keeps the index.
 //!
 //! Candidates are confirmed with the exact health check, so both ways queue exactly the same accounts; with the
 //! ledger audit on (debug builds, tests), every indexed check is compared with a full scan.
@@ -50,7 +53,7 @@ pub fn check_margin(
         let m = usize::from(instrument.id.0);
         let schedule = &instrument.margin;
         let closed_form = schedule.liquidity.is_none();
-        let settled = closed_form && index.previous[m].as_ref().is_some_and(|p| same_maintenance(p, schedule));
+        let settled = closed_form && index.previous[m].as_ref().is_some_and(|p| same_index(p, schedule));
         index.previous[m] = Some(schedule.clone());
         if !settled {
             index.built_with[m] = None;
@@ -60,7 +63,7 @@ pub fn check_margin(
             }
             continue;
         }
-        let fresh = !all_touched && index.built_with[m].as_ref().is_some_and(|b| same_maintenance(b, schedule));
+        let fresh = !all_touched && index.built_with[m].as_ref().is_some_and(|b| same_index(b, schedule));
         if fresh {
             for &agent in &touched {
                 if let Ok((a, account)) = accounts.get(agents.entity(agent))
@@ -78,7 +81,7 @@ pub fn check_margin(
         }
         index.indexed_checks += 1;
         let before = candidates.len();
-        index.instruments[m].candidates(instrument.mark_price, &mut candidates);
+        index.instruments[m].candidates(schedule.index_marks(instrument.mark_price), &mut candidates);
         if audit.every_tick {
             let mut from_index =
                 queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates[before..], &mut faults);
@@ -99,14 +102,16 @@ pub fn check_margin(
     queue.0.sort_unstable();
 }
 
-/// Whether two schedules give every position the same maintenance requirement at every mark (the index depends
+/// Whether an index built under schedule `a` serves schedule `b`: both flat (its triggers are rate-free, whatever
+/// the fraction), or both giving every position the same maintenance requirement at every mark (the index depends
 /// on nothing else: open-interest scaling moves only initial margin).
-fn same_maintenance(a: &cascade_core::margin::MarginSchedule, b: &cascade_core::margin::MarginSchedule) -> bool {
-    a.rates.maintenance == b.rates.maintenance
-        && a.size_premium == b.size_premium
-        && a.tiers == b.tiers
-        && a.liquidity.is_none()
-        && b.liquidity.is_none()
+fn same_index(a: &cascade_core::margin::MarginSchedule, b: &cascade_core::margin::MarginSchedule) -> bool {
+    (a.is_flat() && b.is_flat())
+        || (a.rates.maintenance == b.rates.maintenance
+            && a.size_premium == b.size_premium
+            && a.tiers == b.tiers
+            && a.liquidity.is_none()
+            && b.liquidity.is_none())
 }
 
 /// Where `account` (homed in instrument `id`) is liquidated, in that instrument's prices: the closed form for a
@@ -119,7 +124,7 @@ fn trigger(instruments: &Instruments, id: InstrumentId, account: &Account) -> Tr
         (None, _) => Trigger::Never,
         (Some(p), None) if p.instrument == id => match instrument.kind {
             InstrumentKind::LinearPerpetual => {
-                instrument.margin.trigger(p.quantity, p.cost_basis, account.0.collateral)
+                instrument.margin.rate_free_trigger(p.quantity, p.cost_basis, account.0.collateral)
             }
         },
         _ => Trigger::Unknown,

@@ -89,6 +89,78 @@ fn a_calibration_meets_its_target_the_same_at_any_thread_count() {
     assert_figure(&out, "tails", &["static: tail of bad debt", "runs with bad debt"]);
 }
 
+/// The adaptive rule's floor and multiplier searched together (CMA-ES) against the small crash: twelve seeds, of
+/// which every candidate runs four first; 4 of 4 with bad debt put P(bad debt) above 0.398 for sure (exact lower
+/// bound), beyond the 0.3 target, so such a candidate runs no more.
+#[test]
+fn two_parameters_are_searched_together_spending_seeds_near_the_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"(
+    name: "two",
+    seed: 5,
+    seeds: 12,
+    scenarios: [{}],
+    families: [(
+        name: "adaptive",
+        margin: "volatility-adaptive",
+        parameters: [
+            (path: "margin.policy.VolatilityAdaptive.floor", min: 0.005, max: 0.25),
+            (path: "margin.policy.VolatilityAdaptive.multiplier", min: 1.0, max: 10.0, scale: Log),
+        ],
+    )],
+    targets: [BadDebtProbability(0.3)],
+    search: (generations: 3, population: Some(4), screen_seeds: Some(4), bootstrap: 20),
+)"#,
+        small()
+    );
+    std::fs::write(dir.path().join("two.ron"), text).unwrap();
+    for jobs in ["1", "2"] {
+        let run = cascade(dir.path(), &["calibrate", "two.ron", "--out", &format!("j{jobs}"), "--jobs", jobs, "-q"]);
+        assert!(run.status.success(), "{}", stderr(&run));
+    }
+    for file in ["calibration.json", "frontier.csv"] {
+        let read = |d: &str| std::fs::read(dir.path().join(d).join(file)).unwrap();
+        assert!(read("j1") == read("j2"), "{file} differs between 1 and 2 jobs");
+    }
+    let family = &json(&dir.path().join("j1/calibration.json"))["families"][0];
+    assert_eq!((family["status"].as_str(), family["search"].as_str()), (Some("met"), Some("cma-es")), "{family:#}");
+    let answers: Vec<f64> =
+        family["parameters"].as_array().unwrap().iter().map(|p| p["answer"].as_f64().unwrap()).collect();
+    assert!((0.005..=0.25).contains(&answers[0]) && (1.0..=10.0).contains(&answers[1]), "{answers:?}");
+
+    let mut frontier = csv::Reader::from_path(dir.path().join("j1/frontier.csv")).unwrap();
+    let headers = frontier.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = frontier.records().map(Result::unwrap).collect();
+    let number = |row: &csv::StringRecord, name: &str| row[column(name)].parse::<f64>().unwrap();
+    // Screened-out candidates ran 4 seeds and fail; every other ran all 12, and there are both.
+    let seeds: Vec<f64> = rows.iter().map(|r| number(r, "seeds")).collect();
+    assert!(seeds.iter().all(|s| *s == 4.0 || *s == 12.0), "{seeds:?}");
+    assert!(seeds.contains(&4.0) && seeds.contains(&12.0), "{seeds:?}");
+    assert!(rows.iter().filter(|r| number(r, "seeds") == 4.0).all(|r| number(r, "meets_targets") == 0.0));
+    assert_eq!(
+        family["evolution"]["screened_out"].as_u64().unwrap(),
+        seeds.iter().filter(|s| **s == 4.0).count() as u64
+    );
+    // The runs used are the seeds each point ran, fewer than the budget of every candidate on every seed.
+    let runs = family["runs"].as_u64().unwrap();
+    assert_eq!(runs, seeds.iter().sum::<f64>() as u64);
+    assert!(runs < family["budget"].as_u64().unwrap());
+    // The answer is the cheapest point meeting the target on all twelve seeds.
+    let meeting = rows.iter().filter(|r| number(r, "meets_targets") == 1.0 && number(r, "seeds") == 12.0);
+    let cheapest =
+        meeting.min_by(|a, b| number(a, "margin_locked_mean").total_cmp(&number(b, "margin_locked_mean"))).unwrap();
+    let values: Vec<f64> = cheapest[column("values")].split("; ").map(|v| v.parse().unwrap()).collect();
+    assert_eq!(values, answers);
+    assert_eq!(number(cheapest, "margin_locked_mean"), family["objective"].as_f64().unwrap());
+
+    let report = cascade(dir.path(), &["report", "j1", "-q"]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    let paths = ["margin.policy.VolatilityAdaptive.floor", "margin.policy.VolatilityAdaptive.multiplier"];
+    assert_figure(&dir.path().join("j1/report"), "sensitivity", &paths);
+}
+
 #[test]
 fn a_target_no_value_can_meet_is_reported_with_the_best_reached() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,6 +189,13 @@ fn bad_calibrations_get_located_errors() {
             "bad.ron:5:5: scenarios: expected at least one scenario",
         ),
         (good.replace("margin.maintenance", "margin.maintenence"), "families[0]"),
+        (
+            good.replace(
+                "tied: [(\"margin.initial\", 2.0)])]",
+                "tied: []), (path: \"margin.maintenance\", min: 0.01, max: 0.1)]",
+            ),
+            "families[0].parameters[1].path: margin.maintenance is searched twice in this family",
+        ),
     ];
     for (text, expected) in cases {
         std::fs::write(dir.path().join("bad.ron"), &text).unwrap();
@@ -145,4 +224,18 @@ fn a_stronger_margin_rule_breaks_at_a_deeper_gap() {
     assert!(at(1, 5).is_none_or(|b| b < breaks), "{rows:?}");
     assert!(at(1, 6).unwrap() < holds, "{rows:?}");
     assert!(stdout(&run).contains("dydx-v4-mid-cap"), "{}", stdout(&run));
+}
+
+/// Every shipped calibration reads and checks (each family's corners prepared as sweeps) without running.
+#[test]
+fn the_shipped_calibrations_are_valid() {
+    let dir = crate::util::scenarios().join("calibrations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 2, "{files:?}");
+    for file in files {
+        if let Err(e) = cascade_calibrate::Prepared::load(&file) {
+            panic!("{}: {e}", file.display());
+        }
+    }
 }

@@ -32,7 +32,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<()> {
     let mut results = Vec::new();
     for family in &c.families {
         if !args.quiet {
-            eprintln!("family {}: searching {}", family.name, family.parameters.first().map_or("", |p| &p.path));
+            let paths: Vec<&str> = family.parameters.iter().map(|p| p.path.as_str()).collect();
+            let how = if paths.len() > 1 { "CMA-ES" } else { "bisection" };
+            let budget = prepared.budget(family);
+            eprintln!("family {}: searching {} ({how}, at most {budget} runs)", family.name, paths.join(", "));
         }
         let result = prepared.family(family, &out, args.jobs).with_context(|| format!("family {}", family.name))?;
         results.push(result);
@@ -53,10 +56,11 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<()> {
         );
         for f in &written.families {
             let x = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v}"));
-            let answer = match (f.answer, f.best_reached) {
-                (Some(a), _) => format!("{a}"),
-                (None, Some(b)) => format!("none ({b})"),
-                (None, None) => "none".to_owned(),
+            let answer = match (f.status == "met", f.answer, f.best_reached) {
+                (true, Some(a), _) => format!("{a}"),
+                (true, None, _) => "(below)".to_owned(),
+                (false, _, Some(b)) => format!("none ({b})"),
+                (false, _, None) => "none".to_owned(),
             };
             let interval = format!("[{}, {}]", x(f.interval95.0), x(f.interval95.1));
             let collateral = f.objective.map_or_else(|| "-".to_owned(), |o| format!("{o:.0}"));
@@ -71,13 +75,29 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<()> {
                 f.points,
                 f.runs
             );
-            if f.answer.is_none() {
-                println!("  {}: no value in range meets the targets; closest at {}:", f.family, x(f.best_reached));
+            if f.status != "met" {
+                let closest: Vec<String> = f.parameters.iter().map(|p| x(p.best_reached)).collect();
+                println!("  {}: no value in range meets the targets; closest at {}:", f.family, closest.join(", "));
                 for (name, limit, worst) in &f.targets {
                     println!("    {name} {worst:.6} (limit {limit})");
                 }
             }
-            if !f.monotone {
+            if f.parameters.len() > 1 {
+                for p in &f.parameters {
+                    let at = if f.answer.is_some() || p.answer.is_some() { p.answer } else { p.best_reached };
+                    let interval = format!("[{}, {}]", x(p.interval95.0), x(p.interval95.1));
+                    println!("  {:<22} {:<44} {:>10} {:>21}", "", p.path, x(at), interval);
+                }
+            }
+            if let Some(e) = &f.evolution {
+                let stop = if e.converged { "converged" } else { "generations ran out" };
+                println!(
+                    "  {}: {} generations of {} ({stop}, spread {:.4}); {} candidates stopped after {} screening seeds, \
+                     {} refused by the scenarios' checks",
+                    f.family, e.generations, e.population, e.spread, e.screened_out, e.screen_seeds, e.invalid
+                );
+            }
+            if f.monotone == Some(false) {
                 println!("  {}: note: the verdicts are not monotone along the range", f.family);
             }
         }
@@ -179,7 +199,8 @@ pub fn breakpoint(args: &BreakpointArgs) -> Result<()> {
         for r in &results {
             let (breaks, holds) = ends(r);
             let x = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v}"));
-            let interval = format!("[{}, {}]", x(r.interval.0), x(r.interval.1));
+            let (low, high) = r.interval.first().copied().unwrap_or((None, None));
+            let interval = format!("[{}, {}]", x(low), x(high));
             let breaks = breaks.map_or_else(|| "beyond range".to_owned(), |b| format!("{b}"));
             println!("{:<24} {:>14} {:>23} {:>14} {:>6}", r.family, breaks, interval, x(holds), r.runs);
         }
@@ -191,10 +212,13 @@ pub fn breakpoint(args: &BreakpointArgs) -> Result<()> {
 /// The mildest magnitude found to break the policy, and the strongest found that it survives.
 fn ends(r: &FamilyResult) -> (Option<f64>, Option<f64>) {
     use cascade_calibrate::search::Answer;
-    match r.found.answer {
-        Answer::AtStart => (r.found.evaluated.first().map(|e| e.0), None),
-        Answer::Between { before, first } => (Some(first), Some(before)),
-        Answer::Nowhere => (None, r.found.evaluated.last().map(|e| e.0)),
+    match r.bisection() {
+        Some(found) => match found.answer {
+            Answer::AtStart => (found.evaluated.first().map(|e| e.0), None),
+            Answer::Between { before, first } => (Some(first), Some(before)),
+            Answer::Nowhere => (None, found.evaluated.last().map(|e| e.0)),
+        },
+        None => (None, None),
     }
 }
 
@@ -219,14 +243,14 @@ fn write_breakpoints(path: &Path, test: &Breakpoint, results: &[FamilyResult]) -
         let x = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v}"));
         w.write_record([
             r.family.clone(),
-            r.path.clone(),
+            r.paths.join(", "),
             test.threshold.to_string(),
             test.share.to_string(),
             test.seeds.to_string(),
             x(breaks),
             x(holds),
-            x(r.interval.0),
-            x(r.interval.1),
+            x(r.interval.first().and_then(|i| i.0)),
+            x(r.interval.first().and_then(|i| i.1)),
             r.runs.to_string(),
         ])?;
     }

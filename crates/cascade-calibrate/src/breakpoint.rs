@@ -150,7 +150,7 @@ mod tests {
     fn the_breakpoint_is_where_the_required_share_of_seeds_breaks() {
         let limits = [0.1, 0.2, 0.3, 0.4];
         let at = |gap: f64| Evaluation {
-            x: gap,
+            x: vec![gap],
             runs: vec![
                 limits
                     .iter()
@@ -162,7 +162,7 @@ mod tests {
         let points: Vec<Evaluation> = gaps.iter().map(|g| at(*g)).collect();
         let median = test(Threshold::BadDebtAbove(0.0), 0.5);
         let all = [0, 1, 2, 3];
-        let first = |b: &Breakpoint| points.iter().position(|e| b.breaks(e, &all)).map(|i| points[i].x);
+        let first = |b: &Breakpoint| points.iter().position(|e| b.breaks(e, &all)).map(|i| points[i].x[0]);
         assert_eq!(first(&median), Some(-0.21));
         assert_eq!(first(&test(Threshold::BadDebtAbove(0.0), 1.0)), Some(-0.41));
         assert_eq!(first(&test(Threshold::BadDebtAbove(10.0), 0.5)), None, "bad debt of 10 is not above 10");

@@ -26,29 +26,49 @@ pub struct Prepared {
     pub dir: Option<PathBuf>,
 }
 
+/// How a family was searched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Searched {
+    /// One parameter: a grid, then bisection ([`crate::search`]).
+    Bisection(Found),
+    /// Several parameters: CMA-ES with screening seeds ([`crate::evolve`]).
+    Evolution(crate::evolve::Evolved),
+}
+
 /// One family's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FamilyResult {
     /// The family's name.
     pub family: String,
-    /// The parameter's path.
-    pub path: String,
-    /// The search.
-    pub found: Found,
-    /// Every point evaluated, judged on all seeds, in order from the range's `from` end.
+    /// The parameters' paths, in the family's order.
+    pub paths: Vec<String>,
+    /// The search and how it went.
+    pub searched: Searched,
+    /// Every point evaluated, judged on the seeds it ran: along the range from its `from` end for one parameter,
+    /// in order of evaluation for several.
     pub points: Vec<(Evaluation, Judgement)>,
     /// The answer, if any: for a calibration the point meeting the targets with the least objective, for a
     /// breakpoint the first point that breaks.
     pub winner: Option<usize>,
-    /// The 2.5% and 97.5% bootstrap percentiles of the answer (`None`: none in range in that resample).
-    pub interval: (Option<f64>, Option<f64>),
+    /// Per parameter, the 2.5% and 97.5% bootstrap percentiles of the answer (`None`: no answer in range in that
+    /// share of the resamples).
+    pub interval: Vec<(Option<f64>, Option<f64>)>,
     /// Runs the search used.
     pub runs: usize,
-    /// The tolerance the bisection stopped at, in the parameter's units.
+    /// Where the search stopped: the bisection's bracket in the parameter's units (one parameter), or the
+    /// sampling spread as a fraction of every range (several).
     pub tolerance: f64,
 }
 
 impl FamilyResult {
+    /// The bisection, for a family of one parameter.
+    pub fn bisection(&self) -> Option<&Found> {
+        match &self.searched {
+            Searched::Bisection(found) => Some(found),
+            Searched::Evolution(_) => None,
+        }
+    }
+
     /// The point that comes closest to meeting the targets when none does: the least worst ratio of judged value
     /// to limit.
     pub fn best_reached(&self, targets: &[crate::file::Target]) -> Option<usize> {
@@ -72,9 +92,14 @@ impl Prepared {
         }
     }
 
-    /// The sweep plan of one round of `family`: every scenario at the parameter values `xs` (the tied fields
-    /// beside them), with the calibration's seeds.
-    pub fn plan(&self, family: &Family, xs: &[f64], round: usize) -> Plan {
+    /// The sweep plan of one round of `family`: every scenario at the `points` (one value per parameter each, the
+    /// tied fields beside them), with the calibration's seeds.
+    pub fn plan(&self, family: &Family, points: &[Vec<f64>], round: usize) -> Plan {
+        self.plan_with_seeds(family, points, round, Seeds::Count(self.calibration.seeds))
+    }
+
+    /// [`Prepared::plan`] with the given `seeds`.
+    pub fn plan_with_seeds(&self, family: &Family, points: &[Vec<f64>], round: usize, seeds: Seeds) -> Plan {
         let c = &self.calibration;
         let scenarios = c
             .scenarios
@@ -85,22 +110,24 @@ impl Prepared {
                 ticks: s.ticks,
             })
             .collect();
-        let numbers = |factor: f64| Values::List(xs.iter().map(|x| Value::Number(significant(x * factor))).collect());
+        let numbers = |k: usize, factor: f64| {
+            Values::List(points.iter().map(|x| Value::Number(significant(x[k] * factor))).collect())
+        };
         let mut axes = Vec::new();
         if family.margin != "scenario" {
             axes.push(Axis {
                 path: "margin".to_owned(),
-                values: Values::Presets(vec![self.resolve(&family.margin); xs.len()]),
+                values: Values::Presets(vec![self.resolve(&family.margin); points.len()]),
             });
         }
-        if let Some(p) = family.parameters.first() {
-            axes.push(Axis { path: p.path.clone(), values: numbers(1.0) });
-            axes.extend(p.tied.iter().map(|(path, factor)| Axis { path: path.clone(), values: numbers(*factor) }));
+        for (k, p) in family.parameters.iter().enumerate() {
+            axes.push(Axis { path: p.path.clone(), values: numbers(k, 1.0) });
+            axes.extend(p.tied.iter().map(|(path, factor)| Axis { path: path.clone(), values: numbers(k, *factor) }));
         }
         Plan {
             name: format!("{}-{}-{round:02}", c.name, family.name),
             seed: c.seed,
-            seeds: Seeds::Count(c.seeds),
+            seeds,
             scenarios,
             axes,
             combine: Combine::Zip,
@@ -108,24 +135,26 @@ impl Prepared {
         }
     }
 
-    /// Runs the sweep of one round into `dir` (resumed if it was interrupted) and collects its runs per point.
-    fn evaluate(
+    /// Runs the sweep of one round (the `points` on `seeds`) into `out/rounds/` (resumed if it was interrupted)
+    /// and collects its runs per point, per scenario and seed index.
+    pub(crate) fn evaluate(
         &self,
         family: &Family,
-        xs: &[f64],
+        points: &[Vec<f64>],
         round: usize,
+        seeds: Seeds,
         out: &Path,
         jobs: Option<usize>,
     ) -> Result<Vec<Evaluation>, CalibrateError> {
-        let plan = self.plan(family, xs, round);
+        let plan = self.plan_with_seeds(family, points, round, seeds);
         let label = format!("{} (family {}, round {round})", self.file, family.name);
         let sweep = Sweep::from_plan(&plan, &label)?;
         let dir = out.join("rounds").join(&plan.name);
         let outcome =
             cascade_sweep::run(&sweep, &dir, Options { jobs, replace: true, ..Options::default() }, |_, _| {})?;
-        let (scenarios, seeds) = (self.calibration.scenarios.len(), self.calibration.seeds as usize);
+        let (scenarios, seeds) = (self.calibration.scenarios.len(), sweep.seeds_per_point());
         let mut evaluations: Vec<Evaluation> =
-            xs.iter().map(|&x| Evaluation { x, runs: vec![vec![None; seeds]; scenarios] }).collect();
+            points.iter().map(|x| Evaluation { x: x.clone(), runs: vec![vec![None; seeds]; scenarios] }).collect();
         for entry in &outcome.entries {
             let spec = &sweep.runs[entry.run];
             let figures = if entry.error.is_none() { RunFigures::from_figures(&entry.figures) } else { None };
@@ -134,17 +163,28 @@ impl Prepared {
         Ok(evaluations)
     }
 
-    /// Calibrates `family` into `out`: the search for the first point meeting the targets, every point judged,
-    /// the bootstrap interval of the answer.
+    /// The scenarios' weights in the objective.
+    pub(crate) fn weights(&self) -> Vec<f64> {
+        self.calibration.scenarios.iter().map(|s| s.weight).collect()
+    }
+
+    /// The cheapest of `points` meeting the targets at the seeds `picks` (the first such of equal cost).
+    pub(crate) fn cheapest(&self, points: &[Evaluation], picks: &[usize]) -> Option<usize> {
+        let (targets, weights) = (&self.calibration.targets, self.weights());
+        let judged = points.iter().map(|e| judge(e, targets, &weights, picks)).enumerate();
+        judged.filter(|(_, j)| j.meets).min_by(|a, b| a.1.objective.total_cmp(&b.1.objective)).map(|(i, _)| i)
+    }
+
+    /// Calibrates `family` into `out`: for one parameter, the search for the first point meeting the targets
+    /// (bisection); for several, CMA-ES ([`crate::evolve`]); every point judged, the answer the cheapest point
+    /// meeting the targets, with its bootstrap interval.
     pub fn family(&self, family: &Family, out: &Path, jobs: Option<usize>) -> Result<FamilyResult, CalibrateError> {
-        let weights: Vec<f64> = self.calibration.scenarios.iter().map(|s| s.weight).collect();
-        let targets = &self.calibration.targets;
+        if family.parameters.len() > 1 {
+            return self.evolve_family(family, out, jobs);
+        }
+        let (targets, weights) = (&self.calibration.targets, self.weights());
         let verdict = |e: &Evaluation, picks: &[usize]| judge(e, targets, &weights, picks).meets;
-        // The cheapest of the points meeting the targets (the first such of equal cost).
-        let choose = |points: &[Evaluation], picks: &[usize]| {
-            let judged = points.iter().map(|e| judge(e, targets, &weights, picks)).enumerate();
-            judged.filter(|(_, j)| j.meets).min_by(|a, b| a.1.objective.total_cmp(&b.1.objective)).map(|(i, _)| i)
-        };
+        let choose = |points: &[Evaluation], picks: &[usize]| self.cheapest(points, picks);
         self.search_family(family, out, jobs, &verdict, &choose)
     }
 
@@ -171,7 +211,8 @@ impl Prepared {
         let mut seen: Vec<(Evaluation, Judgement)> = Vec::new();
         let mut round = 0;
         let found = search(from, to, c.search.grid, p.scale, tolerance, |xs| {
-            let evaluations = self.evaluate(family, xs, round, out, jobs)?;
+            let points: Vec<Vec<f64>> = xs.iter().map(|x| vec![*x]).collect();
+            let evaluations = self.evaluate(family, &points, round, Seeds::Count(c.seeds), out, jobs)?;
             round += 1;
             let verdicts = evaluations
                 .into_iter()
@@ -185,15 +226,15 @@ impl Prepared {
             Ok::<_, CalibrateError>(verdicts)
         })?;
         let position = |x: f64| found.evaluated.iter().position(|(y, _)| *y == x);
-        seen.sort_by_key(|(e, _)| position(e.x));
+        seen.sort_by_key(|(e, _)| position(e.x[0]));
         let evaluations: Vec<Evaluation> = seen.iter().map(|(e, _)| e.clone()).collect();
         let winner = choose(&evaluations, &all);
         let interval = self.bootstrap(&evaluations, choose);
         let runs = seen.len() * c.scenarios.len() * c.seeds as usize;
         Ok(FamilyResult {
             family: family.name.clone(),
-            path: p.path.clone(),
-            found,
+            paths: vec![p.path.clone()],
+            searched: Searched::Bisection(found),
             points: seen,
             winner,
             interval,
@@ -202,26 +243,38 @@ impl Prepared {
         })
     }
 
-    /// The answer's 95% bootstrap interval: the seeds resampled with replacement (the same resample for every
-    /// point and scenario, so the pairing of common random numbers is kept), the answer chosen again from the
-    /// evaluated points in each resample, and the 2.5% and 97.5% percentiles of those along the range (`None`
-    /// where a resample finds no answer in the range).
-    fn bootstrap(&self, points: &[Evaluation], choose: &Choose<'_>) -> (Option<f64>, Option<f64>) {
+    /// The answer's 95% bootstrap interval, per parameter: the seeds resampled with replacement (the same
+    /// resample for every point and scenario, so the pairing of common random numbers is kept), the answer chosen
+    /// again from the evaluated points in each resample, and the 2.5% and 97.5% percentiles of each parameter's
+    /// value over those (`None` where the percentile falls among resamples with no answer in range, which sort
+    /// beyond the range's far end). One parameter's values are ordered along the search, from its `from` end.
+    pub(crate) fn bootstrap(&self, points: &[Evaluation], choose: &Choose<'_>) -> Vec<(Option<f64>, Option<f64>)> {
         let c = &self.calibration;
         let n = c.seeds as usize;
         let mut rng = stream(c.seed, domain::BOOTSTRAP, 0);
-        let mut answers: Vec<Option<usize>> = (0..c.search.bootstrap)
+        let answers: Vec<Option<usize>> = (0..c.search.bootstrap)
             .map(|_| {
                 let picks: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
                 choose(points, &picks)
             })
             .collect();
-        // Beyond the range sorts last.
-        answers.sort_by_key(|a| a.unwrap_or(usize::MAX));
-        let at = |q: f64| {
-            let k = ((answers.len().saturating_sub(1)) as f64 * q).round() as usize;
-            answers.get(k).copied().flatten().map(|i| points[i].x)
-        };
-        (at(0.025), at(0.975))
+        let dimensions = points.first().map_or(0, |p| p.x.len());
+        (0..dimensions)
+            .map(|k| {
+                let mut chosen = answers.clone();
+                // None (no answer in range) sorts last.
+                let key = |a: &Option<usize>| a.map_or((1, 0.0), |i| (0, points[i].x[k]));
+                if dimensions == 1 {
+                    chosen.sort_by_key(|a| a.unwrap_or(usize::MAX));
+                } else {
+                    chosen.sort_by(|a, b| key(a).0.cmp(&key(b).0).then(key(a).1.total_cmp(&key(b).1)));
+                }
+                let at = |q: f64| {
+                    let i = ((chosen.len().saturating_sub(1)) as f64 * q).round() as usize;
+                    chosen.get(i).copied().flatten().map(|i| points[i].x[k])
+                };
+                (at(0.025), at(0.975))
+            })
+            .collect()
     }
 }

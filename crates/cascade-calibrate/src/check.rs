@@ -80,31 +80,68 @@ impl Prepared {
         }
         for (i, family) in c.families.iter().enumerate() {
             let at = format!("families[{i}].parameters");
-            let [p] = family.parameters.as_slice() else {
-                let message = format!(
-                    "expected exactly one parameter (the search is a bisection along it), found {}",
-                    family.parameters.len()
-                );
-                require(false, at, message);
-                continue;
-            };
-            let at = format!("{at}[0]");
-            if !(p.min.is_finite() && p.max.is_finite() && p.min < p.max) {
-                let message = format!("expected min < max, found min {} and max {}", p.min, p.max);
-                require(false, format!("{at}.min"), message);
+            if family.parameters.is_empty() {
+                require(false, at, "expected at least one parameter".into());
                 continue;
             }
-            if p.scale == Scale::Log && p.min <= 0.0 {
-                require(false, format!("{at}.scale"), format!("a logarithmic range needs min > 0, found {}", p.min));
-                continue;
+            let mut ranges_ok = true;
+            for (k, p) in family.parameters.iter().enumerate() {
+                let at = format!("{at}[{k}]");
+                if !(p.min.is_finite() && p.max.is_finite() && p.min < p.max) {
+                    let message = format!("expected min < max, found min {} and max {}", p.min, p.max);
+                    require(false, format!("{at}.min"), message);
+                    ranges_ok = false;
+                } else if p.scale == Scale::Log && p.min <= 0.0 {
+                    require(
+                        false,
+                        format!("{at}.scale"),
+                        format!("a logarithmic range needs min > 0, found {}", p.min),
+                    );
+                    ranges_ok = false;
+                }
+                if family.parameters[..k].iter().any(|q| q.path == p.path) {
+                    require(false, format!("{at}.path"), format!("{} is searched twice in this family", p.path));
+                    ranges_ok = false;
+                }
             }
-            // Both ends as sweeps: a path that names no field, or a value a scenario refuses, fails here.
-            if !c.scenarios.is_empty() {
-                let plan = self.plan(family, &[p.min, p.max], 0);
+            // Both corners as sweeps: a path that names no field, or a value a scenario refuses, fails here.
+            if ranges_ok && !c.scenarios.is_empty() {
+                let corners = [
+                    family.parameters.iter().map(|p| p.min).collect(),
+                    family.parameters.iter().map(|p| p.max).collect(),
+                ];
+                let plan = self.plan(family, &corners, 0);
                 if let Err(e) = Sweep::from_plan(&plan, &format!("family {}", family.name)) {
                     require(false, format!("families[{i}]"), e.to_string().replace('\n', "\n    "));
                 }
             }
+        }
+        if c.families.iter().any(|f| f.parameters.len() > 1) {
+            let s = &c.search;
+            require(
+                s.generations >= 1,
+                "search.generations".into(),
+                format!("expected at least 1, found {}", s.generations),
+            );
+            if let Some(p) = s.population {
+                require(p >= 2, "search.population".into(), format!("expected at least 2 candidates, found {p}"));
+            }
+            if let Some(k) = s.screen_seeds {
+                let ok = k >= 1 && k <= c.seeds;
+                require(ok, "search.screen_seeds".into(), format!("expected 1 to seeds ({}), found {k}", c.seeds));
+            }
+            let step_ok = s.step.is_finite() && s.step > 0.0 && s.step <= 1.0;
+            require(
+                step_ok,
+                "search.step".into(),
+                format!("expected a fraction of the range in (0, 1], found {}", s.step),
+            );
+            let spread_ok = s.spread.is_finite() && s.spread > 0.0 && s.spread < 1.0;
+            require(
+                spread_ok,
+                "search.spread".into(),
+                format!("expected a fraction of the range in (0, 1), found {}", s.spread),
+            );
         }
         problems
     }

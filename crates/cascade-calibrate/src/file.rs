@@ -68,7 +68,7 @@ pub struct Family {
     /// `PATH=VALUE` changes applied after the preset (fixed parts of the family).
     #[serde(default)]
     pub set: Vec<String>,
-    /// The parameter searched (exactly one: the search is a bisection).
+    /// The parameters searched: one (a grid, then bisection) or several (CMA-ES).
     pub parameters: Vec<Parameter>,
 }
 
@@ -86,10 +86,12 @@ pub struct Parameter {
     pub min: f64,
     /// The upper end (above `min`).
     pub max: f64,
-    /// Which end asks for more margin (safer, dearer): the search starts from the other.
+    /// Which end asks for more margin (safer, dearer): the bisection starts from the other (unused when a family
+    /// has several parameters).
     #[serde(default)]
     pub safer: Safer,
-    /// How the first round spaces its points over the range.
+    /// How the first round spaces its points over the range; for several parameters, how the range maps to the
+    /// unit interval CMA-ES searches (`Log`: evenly in logarithm).
     #[serde(default)]
     pub scale: Scale,
     /// Fields set in proportion to the parameter: `("margin.initial", 2.0)` sets `margin.initial` to twice it.
@@ -173,6 +175,35 @@ pub struct Search {
     /// Bootstrap resamples of the seeds behind the answer's interval.
     #[serde(default = "default_bootstrap")]
     pub bootstrap: u32,
+    /// Several parameters: the most CMA-ES generations (each one or two sweep rounds).
+    #[serde(default = "default_generations")]
+    pub generations: u32,
+    /// Several parameters: candidates per generation (default 4 + floor(3 ln n) for n parameters).
+    #[serde(default)]
+    pub population: Option<u32>,
+    /// Several parameters: the seeds every candidate runs first (default a quarter of `seeds`, rounded up); a
+    /// candidate that fails decisively on them runs no more, the others run every seed.
+    #[serde(default)]
+    pub screen_seeds: Option<u32>,
+    /// Several parameters: the first generation's step size, as a fraction of every range.
+    #[serde(default = "default_step")]
+    pub step: f64,
+    /// Several parameters: the search stops when the candidates' spread along every parameter is below this
+    /// fraction of its range.
+    #[serde(default = "default_spread")]
+    pub spread: f64,
+}
+
+fn default_generations() -> u32 {
+    12
+}
+
+fn default_step() -> f64 {
+    0.3
+}
+
+fn default_spread() -> f64 {
+    0.01
 }
 
 fn default_grid() -> u32 {
@@ -185,6 +216,15 @@ fn default_bootstrap() -> u32 {
 
 impl Default for Search {
     fn default() -> Self {
-        Self { grid: default_grid(), tolerance: None, bootstrap: default_bootstrap() }
+        Self {
+            grid: default_grid(),
+            tolerance: None,
+            bootstrap: default_bootstrap(),
+            generations: default_generations(),
+            population: None,
+            screen_seeds: None,
+            step: default_step(),
+            spread: default_spread(),
+        }
     }
 }

@@ -42,12 +42,13 @@ impl RunFigures {
     }
 }
 
-/// One parameter value's runs: per scenario, per seed index (`None`: the run failed).
+/// One point's runs: per scenario, per seed index (`None`: the run failed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
-    /// The parameter value.
-    pub x: f64,
-    /// `runs[scenario][seed]`.
+    /// The point: one value per parameter of the family, in its order.
+    pub x: Vec<f64>,
+    /// `runs[scenario][seed]`: the seeds run so far, from the first (a candidate screened out by a multi-parameter
+    /// search has run only the first few; a seed not run judges as a failed run).
     pub runs: Vec<Vec<Option<RunFigures>>>,
 }
 
@@ -196,7 +197,7 @@ mod tests {
     fn a_probability_target_is_judged_on_its_upper_bound() {
         let mut runs = vec![run(0.0, 10.0); 8];
         runs[3] = run(50.0, 10.0);
-        let e = Evaluation { x: 0.02, runs: vec![runs] };
+        let e = Evaluation { x: vec![0.02], runs: vec![runs] };
         let all: Vec<usize> = (0..8).collect();
         let j = judge(&e, &[Target::BadDebtProbability(0.1)], &[1.0], &all);
         assert_eq!(j.metrics[0].bad_debt_probability, 0.125);
@@ -213,7 +214,7 @@ mod tests {
     fn targets_bind_on_the_worst_scenario_and_weights_weigh_the_objective() {
         let calm = vec![run(0.0, 10.0), run(0.0, 10.0)];
         let crash = vec![run(0.0, 40.0), run(5.0, 40.0)];
-        let e = Evaluation { x: 1.0, runs: vec![calm.clone(), crash] };
+        let e = Evaluation { x: vec![1.0], runs: vec![calm.clone(), crash] };
         let j = judge(
             &e,
             &[Target::InsuranceFundDrawdown(1.0), Target::BadDebtQuantile { quantile: 0.5, max: 1.0 }],
@@ -223,7 +224,7 @@ mod tests {
         assert_eq!(j.objective, (3.0 * 10.0 + 40.0) / 4.0);
         assert_eq!(j.worst[1], 2.5, "the crash's median bad debt binds");
         assert!(!j.meets);
-        let broken = Evaluation { x: 1.0, runs: vec![vec![None, run(0.0, 1.0)]] };
+        let broken = Evaluation { x: vec![1.0], runs: vec![vec![None, run(0.0, 1.0)]] };
         assert!(!judge(&broken, &[], &[1.0], &[0, 1]).meets);
         // A bootstrap pick repeats seeds: the second seed twice.
         assert_eq!(metrics(&calm, &[1, 1]).runs, 2);

@@ -1,16 +1,19 @@
 //! Calibration: the cheapest margin rules that keep a venue solvent over a scenario set, the frontier of capital
 //! locked against solvency, and (in [`breakpoint`]) the smallest shock that breaks a given rule.
 //!
-//! A [`file::Calibration`] (RON, `cascade calibrate FILE.ron`) names margin families, each with one parameter and
-//! its range, the scenarios, the seeds, the targets and the objective. [`Prepared::family`] searches the
-//! parameter: a first round of evenly spaced points, then bisection of the bracket where the targets start to
-//! hold ([`search`]); every round is a sweep ([`cascade_sweep`]) with the same seeds at every point (common random
-//! numbers), judged by [`judge`]. [`output`] writes the answer, its bootstrap interval, a scenario snippet and the
-//! frontier. The CLI is a thin front end over this library.
+//! A [`file::Calibration`] (RON, `cascade calibrate FILE.ron`) names margin families, each with its parameters and
+//! their ranges, the scenarios, the seeds, the targets and the objective. [`Prepared::family`] searches one
+//! parameter by a first round of evenly spaced points, then bisection of the bracket where the targets start to
+//! hold ([`search`]), and several with CMA-ES ([`cmaes`], [`evolve`]), spending the full seeds only on candidates
+//! that do not fail decisively on the first few; every round is a sweep ([`cascade_sweep`]) with the same seeds at
+//! every point (common random numbers), judged by [`judge`]. [`output`] writes the answer, its bootstrap interval,
+//! a scenario snippet and the frontier. The CLI is a thin front end over this library.
 
 pub mod breakpoint;
 pub mod calibrate;
 pub mod check;
+pub mod cmaes;
+pub mod evolve;
 pub mod file;
 pub mod judge;
 pub mod output;

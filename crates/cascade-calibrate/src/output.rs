@@ -3,22 +3,42 @@
 //! point evaluated, its capital locked against each solvency and procyclicality measure.
 
 use crate::CalibrateError;
-use crate::calibrate::{FamilyResult, Prepared};
+use crate::calibrate::{FamilyResult, Prepared, Searched};
 use crate::judge::{Metrics, limit, name};
-use crate::search::Answer;
+use crate::search::{Answer, Found};
 use cascade_sweep::Sweep;
 use cascade_sweep::table::{Data, Table};
 use serde::Serialize;
 use std::path::Path;
 
-/// One family's answer as `calibration.json` writes it.
+/// One parameter's value at a family's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParameterAnswer {
+    /// The parameter's path.
+    pub path: String,
+    /// Its value at the answer (`null`: no point meets the targets).
+    pub answer: Option<f64>,
+    /// Its 95% bootstrap interval over the seeds (`null` at an end: no answer in range in that share of the
+    /// resamples).
+    pub interval95: (Option<f64>, Option<f64>),
+    /// Its value at the point closest to meeting the targets, when none does.
+    pub best_reached: Option<f64>,
+}
+
+/// One family's answer as `calibration.json` writes it. For a family of one parameter, `answer`, `boundary`,
+/// `fails_at`, `interval95` and `best_reached` are its values (the bisection's); for several they are `null`, and
+/// `parameters` holds each one's (as it does for one).
 #[derive(Debug, Clone, Serialize)]
 pub struct FamilyReport {
     /// The family.
     pub family: String,
-    /// The parameter searched.
+    /// The parameters searched (several: their paths joined by `, `).
     pub parameter: String,
-    /// `met`: some value in range meets every target; `not met`: none does (`best_reached` is the closest).
+    /// Each parameter's value at the answer and its interval.
+    pub parameters: Vec<ParameterAnswer>,
+    /// `bisection` (one parameter) or `cma-es` (several).
+    pub search: String,
+    /// `met`: some point in range meets every target; `not met`: none does (`best_reached` is the closest).
     pub status: String,
     /// The value meeting the targets with the least objective (capital locked) among those evaluated.
     pub answer: Option<f64>,
@@ -37,16 +57,22 @@ pub struct FamilyReport {
     pub targets: Vec<(String, f64, f64)>,
     /// The metrics of each scenario at the answer (or the best reached).
     pub scenarios: Vec<(String, Metrics)>,
-    /// Whether the verdicts along the range were monotone (if not, the bisection's premise failed somewhere).
-    pub monotone: bool,
-    /// Points evaluated, sweep rounds and runs used.
+    /// Whether the verdicts along the range were monotone (if not, the bisection's premise failed somewhere);
+    /// `null` for several parameters.
+    pub monotone: Option<bool>,
+    /// Points evaluated.
     pub points: usize,
-    /// Sweep rounds (the first round, then one per bisection step).
+    /// Sweep rounds (bisection: the first round, then one per step; CMA-ES: one or two per generation).
     pub rounds: usize,
     /// Runs used.
     pub runs: usize,
-    /// The bisection's tolerance, in the parameter's units.
+    /// The most runs the search could have used (stated before it starts).
+    pub budget: usize,
+    /// Where the search stops: the bisection's bracket in the parameter's units, or CMA-ES's spread as a fraction
+    /// of every range.
     pub tolerance: f64,
+    /// How CMA-ES went (several parameters).
+    pub evolution: Option<crate::evolve::Evolved>,
     /// The margin rules at the answer, as a scenario's `margin:` field (RON), ready to paste.
     pub snippet: Option<String>,
 }
@@ -54,12 +80,35 @@ pub struct FamilyReport {
 /// The method, as the output states it.
 pub fn method(prepared: &Prepared) -> String {
     let c = &prepared.calibration;
+    let (one, several) = c.families.iter().fold((false, false), |(o, s), f| {
+        let many = f.parameters.len() > 1;
+        (o || !many, s || many)
+    });
+    let mut parts = Vec::new();
+    if one {
+        parts.push(format!(
+            "families of one parameter: {} evenly spaced points over the range, then bisection of the bracket where \
+             every target starts to hold in every scenario, to the tolerance",
+            c.search.grid
+        ));
+    }
+    if several {
+        parts.push(format!(
+            "families of several parameters: CMA-ES (Hansen 2016) over the unit cube of the ranges, at most {} \
+             generations, until the candidates' spread is below {} of every range; each candidate runs the first {} \
+             seeds, and the rest only if it does not fail decisively on them",
+            c.search.generations,
+            c.search.spread,
+            prepared.screen_seeds()
+        ));
+    }
     format!(
-        "per family, {} evenly spaced points over the range, then bisection of the bracket where every target starts \
-         to hold in every scenario, to the tolerance; {} seeds per scenario at every point, the same everywhere \
-         (common random numbers); the answer is the point evaluated that meets the targets with the least \
-         collateral locked, its interval from {} bootstrap resamples of the seeds",
-        c.search.grid, c.seeds, c.search.bootstrap
+        "{}; {} seeds per scenario, the same at every point (common random numbers); the answer is the point \
+         evaluated on every seed that meets the targets with the least collateral locked, its interval from {} \
+         bootstrap resamples of the seeds",
+        parts.join("; "),
+        c.seeds,
+        c.search.bootstrap
     )
 }
 
@@ -78,41 +127,67 @@ pub fn report(prepared: &Prepared, result: &FamilyResult) -> Result<FamilyReport
         .map(|j| c.scenarios.iter().zip(&j.metrics).map(|(s, m)| (s.name.clone(), *m)).collect())
         .unwrap_or_default();
     let family = c.families.iter().find(|f| f.name == result.family);
-    let snippet = match (result.winner, family) {
-        (Some(i), Some(f)) => Some(snippet(prepared, f, result.points[i].0.x)?),
+    let answer = result.winner.map(|i| &result.points[i].0.x);
+    let best = if result.winner.is_none() { evaluation.map(|e| &e.x) } else { None };
+    let snippet = match (answer, family) {
+        (Some(x), Some(f)) => Some(snippet(prepared, f, x)?),
         _ => None,
+    };
+    let parameters: Vec<ParameterAnswer> = result
+        .paths
+        .iter()
+        .enumerate()
+        .map(|(k, path)| ParameterAnswer {
+            path: path.clone(),
+            answer: answer.map(|x| x[k]),
+            interval95: result.interval.get(k).copied().unwrap_or((None, None)),
+            best_reached: best.map(|x| x[k]),
+        })
+        .collect();
+    let sole = |f: fn(&ParameterAnswer) -> Option<f64>| if parameters.len() == 1 { f(&parameters[0]) } else { None };
+    let found = result.bisection();
+    let evolution = match &result.searched {
+        Searched::Evolution(e) => Some(e.clone()),
+        Searched::Bisection(_) => None,
     };
     Ok(FamilyReport {
         family: result.family.clone(),
-        parameter: result.path.clone(),
+        parameter: result.paths.join(", "),
+        search: if found.is_some() { "bisection" } else { "cma-es" }.to_owned(),
         status: if result.winner.is_some() { "met" } else { "not met" }.to_owned(),
-        answer: result.winner.map(|i| result.points[i].0.x),
-        boundary: match result.found.answer {
-            Answer::AtStart => result.found.evaluated.first().map(|e| e.0),
+        answer: sole(|p| p.answer),
+        boundary: found.and_then(|f| match f.answer {
+            Answer::AtStart => f.evaluated.first().map(|e| e.0),
             Answer::Between { first, .. } => Some(first),
             Answer::Nowhere => None,
-        },
-        fails_at: match result.found.answer {
+        }),
+        fails_at: found.and_then(|f| match f.answer {
             Answer::Between { before, .. } => Some(before),
             _ => None,
-        },
-        interval95: result.interval,
-        best_reached: if result.winner.is_none() { evaluation.map(|e| e.x) } else { None },
+        }),
+        interval95: if parameters.len() == 1 { parameters[0].interval95 } else { (None, None) },
+        best_reached: sole(|p| p.best_reached),
         objective: judgement.map(|j| j.objective),
         targets,
         scenarios,
-        monotone: result.found.monotone(),
+        monotone: found.map(Found::monotone),
         points: result.points.len(),
-        rounds: result.found.rounds,
+        rounds: match &result.searched {
+            Searched::Bisection(f) => f.rounds,
+            Searched::Evolution(e) => e.rounds,
+        },
         runs: result.runs,
+        budget: family.map_or(0, |f| prepared.budget(f)),
         tolerance: result.tolerance,
+        evolution,
         snippet,
+        parameters,
     })
 }
 
-/// The margin rules of the first scenario with `family` at `x`, written as a scenario's `margin:` field.
-fn snippet(prepared: &Prepared, family: &crate::file::Family, x: f64) -> Result<String, CalibrateError> {
-    let sweep = Sweep::from_plan(&prepared.plan(family, &[x], 0), "snippet")?;
+/// The margin rules of the first scenario with `family` at the point `x`, written as a scenario's `margin:` field.
+fn snippet(prepared: &Prepared, family: &crate::file::Family, x: &[f64]) -> Result<String, CalibrateError> {
+    let sweep = Sweep::from_plan(&prepared.plan(family, &[x.to_vec()], 0), "snippet")?;
     let margin = sweep.runs.first().map(|r| r.job.scenario.raw().margin.clone());
     let text = ron::ser::to_string_pretty(&margin, ron::ser::PrettyConfig::default().struct_names(false))
         .map_err(|e| CalibrateError::Io { path: "snippet".into(), message: e.to_string() })?;
@@ -143,17 +218,26 @@ fn unquote_numbers(text: &str) -> String {
     out
 }
 
-/// The frontier: one row per family and point evaluated, in order along each range; per point the objective
-/// (capital locked), whether it meets the targets, each target's worst value over the scenarios, and the worst
-/// over the scenarios of each solvency and procyclicality measure.
+/// The frontier: one row per family and point evaluated (in order along the range for one parameter, in order of
+/// evaluation for several); per point its parameters, the seeds it ran, the objective (capital locked), whether it
+/// meets the targets, each target's worst value over the scenarios, and the worst over the scenarios of each
+/// solvency and procyclicality measure.
 pub fn frontier(prepared: &Prepared, results: &[FamilyResult]) -> Table {
     let c = &prepared.calibration;
     let rows: Vec<(&FamilyResult, usize)> =
         results.iter().flat_map(|r| (0..r.points.len()).map(move |i| (r, i))).collect();
     let mut table = Table::default();
     table.push("family", None, Data::Text(rows.iter().map(|(r, _)| Some(r.family.clone())).collect()));
-    table.push("parameter", None, Data::Text(rows.iter().map(|(r, _)| Some(r.path.clone())).collect()));
-    table.push("value", None, Data::Float(rows.iter().map(|(r, i)| Some(r.points[*i].0.x)).collect()));
+    table.push("parameter", None, Data::Text(rows.iter().map(|(r, _)| Some(r.paths.join(", "))).collect()));
+    let sole =
+        |(r, i): &(&FamilyResult, usize)| if r.paths.len() == 1 { r.points[*i].0.x.first().copied() } else { None };
+    table.push("value", None, Data::Float(rows.iter().map(sole).collect()));
+    let values = |(r, i): &(&FamilyResult, usize)| {
+        Some(r.points[*i].0.x.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))
+    };
+    table.push("values", None, Data::Text(rows.iter().map(values).collect()));
+    let seeds = |(r, i): &(&FamilyResult, usize)| r.points[*i].0.runs.iter().map(Vec::len).min().unwrap_or(0) as u64;
+    table.push("seeds", Some("count"), Data::Count(rows.iter().map(seeds).collect()));
     let meets = rows.iter().map(|(r, i)| u64::from(r.points[*i].1.meets)).collect();
     table.push("meets_targets", Some("count"), Data::Count(meets));
     let objective = rows.iter().map(|(r, i)| Some(r.points[*i].1.objective)).collect();

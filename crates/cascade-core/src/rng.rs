@@ -36,6 +36,8 @@ pub mod domain {
     pub const SWEEP_SAMPLE: u64 = 8;
     /// The bootstrap resamples of a calibration's seeds (id: 0).
     pub const BOOTSTRAP: u64 = 9;
+    /// The candidates of a calibration's multi-parameter search (id: the family's index).
+    pub const SEARCH: u64 = 10;
 }
 
 /// SplitMix64 finalizer: a bijective mix of 64 bits.

@@ -23,11 +23,19 @@ const SOLVENCY: [&str; 6] = [
 /// One family of `calibration.json`, as far as the figures need it.
 struct Family {
     name: String,
-    parameter: String,
-    answer: Option<f64>,
+    /// Each parameter's path and value at the answer.
+    parameters: Vec<(String, Option<f64>)>,
+    /// The bisection's last failing value (one parameter).
     fails_at: Option<f64>,
     targets: Vec<(String, f64)>,
     json: Value,
+}
+
+impl Family {
+    /// The answer as a point (one value per parameter), if every parameter has one.
+    fn answer(&self) -> Option<Vec<f64>> {
+        self.parameters.iter().map(|(_, a)| *a).collect()
+    }
 }
 
 fn families(calibration: &Value) -> Vec<Family> {
@@ -38,25 +46,40 @@ fn families(calibration: &Value) -> Vec<Family> {
             let targets = f.get("targets").and_then(Value::as_array).map_or_else(Vec::new, |ts| {
                 ts.iter().filter_map(|t| Some((t.get(0)?.as_str()?.to_owned(), t.get(1).and_then(number)?))).collect()
             });
-            Family {
-                name: text("family"),
-                parameter: text("parameter"),
-                answer: f.get("answer").and_then(number),
-                fails_at: f.get("fails_at").and_then(number),
-                targets,
-                json: f,
-            }
+            let parameters = f.get("parameters").and_then(Value::as_array).map_or_else(Vec::new, |ps| {
+                ps.iter()
+                    .map(|p| {
+                        let path = p.get("path").and_then(Value::as_str).unwrap_or_default().to_owned();
+                        (path, p.get("answer").and_then(number))
+                    })
+                    .collect()
+            });
+            Family { name: text("family"), parameters, fails_at: f.get("fails_at").and_then(number), targets, json: f }
         })
         .collect()
 }
 
 /// The frontier rows of `family`, in order of `x`: `(x, y)` points.
 fn along(frontier: &Csv, family: &str, x: &str, y: &str) -> Result<Vec<(f64, f64)>, ReportError> {
-    let (names, xs, ys) = (frontier.text("family")?, frontier.numbers(x)?, frontier.numbers(y)?);
+    pairs(frontier, family, &frontier.numbers(x)?, y)
+}
+
+/// The frontier rows of `family` with `xs` (one per row) against column `y`, in order of `x`.
+fn pairs(frontier: &Csv, family: &str, xs: &[f64], y: &str) -> Result<Vec<(f64, f64)>, ReportError> {
+    let (names, ys) = (frontier.text("family")?, frontier.numbers(y)?);
     let mut points: Vec<(f64, f64)> =
         (0..names.len()).filter(|&r| names[r] == family).map(|r| (xs[r], ys[r])).collect();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(points)
+}
+
+/// Parameter `k` of every frontier row (the `values` column, `; `-separated; else `value`).
+fn coordinate(frontier: &Csv, k: usize) -> Result<Vec<f64>, ReportError> {
+    if !frontier.has("values") {
+        return frontier.numbers("value");
+    }
+    let parse = |cell: &str| cell.split("; ").nth(k).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+    Ok(frontier.text("values")?.into_iter().map(parse).collect())
 }
 
 /// The figures and Markdown of the calibration in `dir`.
@@ -71,25 +94,22 @@ pub fn report(dir: &Path, out: &Path, doc: &mut Document) -> Result<(), ReportEr
     }
     let exact = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v}"));
     let cell = |f: &Family, k: &str| exact(f.json.get(k).and_then(number));
-    let rows: Vec<[String; 7]> = families
-        .iter()
-        .map(|f| {
-            let interval = f.json.get("interval95").and_then(Value::as_array).map_or_else(
+    // One row per family and parameter.
+    let mut rows: Vec<[String; 7]> = Vec::new();
+    for f in &families {
+        let status = f.json.get("status").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let locked = f.json.get("objective").and_then(number).map_or_else(|| "-".to_owned(), compact);
+        let list = f.json.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        for p in &list {
+            let interval = p.get("interval95").and_then(Value::as_array).map_or_else(
                 || "-".to_owned(),
                 |i| format!("{} to {}", exact(i.first().and_then(number)), exact(i.get(1).and_then(number))),
             );
-            let status = f.json.get("status").and_then(Value::as_str).unwrap_or_default().to_owned();
-            [
-                f.name.clone(),
-                f.parameter.clone(),
-                status,
-                cell(f, "answer"),
-                interval,
-                f.json.get("objective").and_then(number).map_or_else(|| "-".to_owned(), compact),
-                cell(f, "runs"),
-            ]
-        })
-        .collect();
+            let path = p.get("path").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let answer = exact(p.get("answer").and_then(number).or_else(|| p.get("best_reached").and_then(number)));
+            rows.push([f.name.clone(), path, status.clone(), answer, interval, locked.clone(), cell(f, "runs")]);
+        }
+    }
     doc.table(&["family", "parameter", "status", "answer", "95% interval", "collateral locked (quote)", "runs"], &rows);
 
     let mut columns: Vec<(String, Option<f64>)> = Vec::new();
@@ -113,9 +133,11 @@ pub fn report(dir: &Path, out: &Path, doc: &mut Document) -> Result<(), ReportEr
         let shown = column.trim_start_matches("target_");
         let mut panel = Panel::new(shown.replace('_', " "), "mean collateral locked (quote)", label(shown));
         for f in &families {
+            // One parameter: a line along its range; several: a scatter of every candidate.
+            let mark = if f.parameters.len() == 1 { Mark::LineDots } else { Mark::Dots };
             panel.series.push(Series::new(
                 f.name.clone(),
-                Mark::LineDots,
+                mark,
                 along(&frontier, &f.name, "margin_locked_mean", column)?,
             ));
         }
@@ -129,34 +151,29 @@ pub fn report(dir: &Path, out: &Path, doc: &mut Document) -> Result<(), ReportEr
     doc.figure(out, &figure, "frontier")?;
 
     let mut panels = Vec::new();
+    let (judged, limit) = columns.first().map_or(("bad_debt_probability_ci95_high", None), |(c, l)| (c.as_str(), *l));
+    let shown = judged.trim_start_matches("target_");
     for f in &families {
-        let (judged, limit) =
-            columns.first().map_or(("bad_debt_probability_ci95_high", None), |(c, l)| (c.as_str(), *l));
-        let mut solvency = Panel::new(
-            format!("{}: {}", f.name, judged.trim_start_matches("target_").replace('_', " ")),
-            f.parameter.as_str(),
-            label(judged.trim_start_matches("target_")),
-        );
-        solvency.series.push(Series::new("evaluated", Mark::LineDots, along(&frontier, &f.name, "value", judged)?));
-        let mut locked = Panel::new(
-            format!("{}: collateral locked", f.name),
-            f.parameter.as_str(),
-            "mean collateral locked (quote)",
-        );
-        locked.series.push(Series::new(
-            "evaluated",
-            Mark::LineDots,
-            along(&frontier, &f.name, "value", "margin_locked_mean")?,
-        ));
-        if let Some(limit) = limit {
-            solvency.rules.push(Rule::Horizontal(format!("target {}", compact(limit)), limit));
-        }
-        if let Some(answer) = f.answer {
-            for panel in [&mut solvency, &mut locked] {
-                panel.rules.push(Rule::Vertical(format!("answer {}", compact(answer)), answer));
+        // One parameter: a line along it; several: a scatter against each.
+        let mark = if f.parameters.len() == 1 { Mark::LineDots } else { Mark::Dots };
+        for (k, (path, answer)) in f.parameters.iter().enumerate() {
+            let xs = coordinate(&frontier, k)?;
+            let mut solvency =
+                Panel::new(format!("{}: {}", f.name, shown.replace('_', " ")), path.as_str(), label(shown));
+            solvency.series.push(Series::new("evaluated", mark, pairs(&frontier, &f.name, &xs, judged)?));
+            let mut locked =
+                Panel::new(format!("{}: collateral locked", f.name), path.as_str(), "mean collateral locked (quote)");
+            locked.series.push(Series::new("evaluated", mark, pairs(&frontier, &f.name, &xs, "margin_locked_mean")?));
+            if let Some(limit) = limit {
+                solvency.rules.push(Rule::Horizontal(format!("target {}", compact(limit)), limit));
             }
+            if let Some(answer) = answer {
+                for panel in [&mut solvency, &mut locked] {
+                    panel.rules.push(Rule::Vertical(format!("answer {}", compact(*answer)), *answer));
+                }
+            }
+            panels.extend([solvency, locked]);
         }
-        panels.extend([solvency, locked]);
     }
     doc.figure(
         out,
@@ -172,12 +189,13 @@ fn tails(dir: &Path, name: &str, families: &[Family], out: &Path, doc: &mut Docu
     for f in families {
         let mut panel =
             Panel::new(format!("{}: tail of bad debt", f.name), "bad debt (quote)", "share of runs at or above");
-        for (what, at) in [("answer", f.answer), ("targets fail", f.fails_at)] {
+        for (what, at) in [("answer", f.answer()), ("targets fail", f.fails_at.map(|x| vec![x]))] {
             let Some(at) = at else { continue };
-            let values = round_values(dir, name, f, at)?;
+            let values = round_values(dir, name, f, &at)?;
             if !values.is_empty() {
                 let hit = values.iter().filter(|v| **v > 0.0).count();
-                let label = format!("{what}: {} ({hit} of {} runs with bad debt)", compact(at), values.len());
+                let point: Vec<String> = at.iter().map(|x| compact(*x)).collect();
+                let label = format!("{what}: {} ({hit} of {} runs with bad debt)", point.join(", "), values.len());
                 panel.series.push(Series::new(label, Mark::Steps, exceedance(&values)));
             }
         }
@@ -190,25 +208,29 @@ fn tails(dir: &Path, name: &str, families: &[Family], out: &Path, doc: &mut Docu
     )
 }
 
-/// Bad debt of every run in the family's rounds whose parameter is `at` (the same point may be evaluated in
-/// several rounds: the first round holding it is used, so no run counts twice).
-fn round_values(dir: &Path, name: &str, family: &Family, at: f64) -> Result<Vec<f64>, ReportError> {
+/// Bad debt of every run in the family's rounds at the point `at` (one value per parameter), over every round
+/// (a multi-parameter search runs a candidate's first seeds and the rest in two rounds).
+fn round_values(dir: &Path, name: &str, family: &Family, at: &[f64]) -> Result<Vec<f64>, ReportError> {
     let rounds = dir.join("rounds");
+    let mut values = Vec::new();
     for index in 0.. {
         let runs = rounds.join(format!("{name}-{}-{index:02}", family.name)).join("runs.csv");
         if !runs.is_file() {
             break;
         }
         let table = Csv::read(&runs)?;
-        if !table.has(&family.parameter) || !table.has("bad_debt") {
+        if !family.parameters.iter().all(|(p, _)| table.has(p)) || !table.has("bad_debt") {
             continue;
         }
-        let (xs, debt) = (table.numbers(&family.parameter)?, table.numbers("bad_debt")?);
-        let close = |x: f64| (x - at).abs() <= 1e-12 * at.abs().max(1.0);
-        let values: Vec<f64> = xs.iter().zip(&debt).filter(|(x, _)| close(**x)).map(|(_, d)| *d).collect();
-        if !values.is_empty() {
-            return Ok(values);
+        let columns: Vec<Vec<f64>> =
+            family.parameters.iter().map(|(p, _)| table.numbers(p)).collect::<Result<_, _>>()?;
+        let debt = table.numbers("bad_debt")?;
+        let close = |x: f64, y: f64| (x - y).abs() <= 1e-12 * y.abs().max(1.0);
+        for (row, d) in debt.iter().enumerate() {
+            if columns.iter().zip(at).all(|(c, y)| close(c[row], *y)) {
+                values.push(*d);
+            }
         }
     }
-    Ok(Vec::new())
+    Ok(values)
 }

@@ -77,6 +77,12 @@ enum Command {
     Scenarios,
     /// Value-at-Risk and Expected Shortfall of a return series (losses positive, fractions of position value).
     Var(cli::var::VarArgs),
+    /// Stylized facts of a run's mark returns (or a CSV of prices) beside the ranges real markets show.
+    ///
+    /// At each sampling interval: autocorrelation of returns, excess kurtosis, Hill tail indices, volatility
+    /// clustering and its power-law decay, the leverage effect, the volume-volatility correlation; and whether
+    /// kurtosis falls as the interval grows.
+    Facts(cli::facts::FactsArgs),
     /// Backtest a run's maintenance margin against its mark moves: exceptions, Kupiec test, Basel traffic light.
     Backtest {
         /// A run's output directory (with timeseries.csv).
@@ -144,6 +150,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Var(args) => cli::var::var(&args).map(|()| ExitCode::SUCCESS),
+        Command::Facts(args) => cli::facts::facts(&args).map(|()| ExitCode::SUCCESS),
         Command::Backtest { run_dir, horizon, confidence, json } => {
             cli::backtest::backtest(&run_dir, horizon, confidence, json).map(|()| ExitCode::SUCCESS)
         }

@@ -98,6 +98,23 @@ fn a_broken_scenario_fails_with_its_location_and_no_panic() {
     assert!(!dir.path().join("runs").exists(), "nothing is written for a failed run");
 }
 
+/// Four billion accounts validate (each population's count is in range) but would need over a terabyte: refused at
+/// once with the estimate, before anything is built, by a run and by a sweep.
+#[test]
+fn a_scenario_too_large_for_the_memory_is_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = cascade(dir.path(), &["run", "--set", "agents.leveraged_traders.count=4000000000", "--out", "big", "-q"]);
+    assert!(!run.status.success());
+    let message = stderr(&run);
+    assert!(message.contains("accounts would need about 12") && message.contains("GiB of memory"), "{message}");
+    assert!(!dir.path().join("big/timeseries.csv").exists());
+    let plan = r#"(name: "big", scenarios: [(name: "default", set: ["agents.leveraged_traders.count=4000000000"])])"#;
+    std::fs::write(dir.path().join("big.ron"), plan).unwrap();
+    let sweep = cascade(dir.path(), &["sweep", "big.ron", "--out", "sweep", "-q"]);
+    assert!(!sweep.status.success());
+    assert!(stderr(&sweep).contains("would need about"), "{}", stderr(&sweep));
+}
+
 #[test]
 fn every_shipped_scenario_is_listed_and_runs_by_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -365,6 +382,8 @@ fn the_readme_usage_names_every_option_of_every_command() {
         "gui",
         "var",
         "backtest",
+        "facts",
+        "report",
         "liq-price",
     ] {
         // The command's line and its indented continuation lines.

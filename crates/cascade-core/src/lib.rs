@@ -32,6 +32,7 @@ pub mod book;
 pub mod closeout;
 pub mod correlation;
 pub mod deleverage;
+pub mod facts;
 pub mod forecast;
 pub mod funding;
 pub mod ids;

@@ -51,6 +51,25 @@ impl Scenario {
         &self.markets
     }
 
+    /// Every account the world will hold: each market's populations (pair traders once), market makers and
+    /// backstop vaults included.
+    pub fn accounts(&self) -> u64 {
+        let of = |a: &Agents| {
+            [
+                a.market_makers.count,
+                a.arbitrageurs.count,
+                a.noise_traders.count,
+                a.leveraged_traders.count,
+                a.backstop.count,
+                a.pair_traders.count,
+            ]
+            .into_iter()
+            .map(u64::from)
+            .sum::<u64>()
+        };
+        self.markets.iter().map(|m| of(&m.agents)).sum()
+    }
+
     /// The correlation of the markets' reference shocks (the identity when the scenario gives none).
     pub fn correlation(&self) -> &Correlation {
         &self.correlation

@@ -23,6 +23,9 @@ pub struct Job {
 /// Why a batch could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// The worlds run at once would not fit in the memory available (refused before any is built).
+    #[error(transparent)]
+    TooLarge(#[from] crate::memory::TooLarge),
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     Pool {
@@ -36,7 +39,8 @@ pub enum BatchError {
 /// Runs every job to its last tick on `threads` threads (`None`: one per core), recording each as `recording`
 /// says (to files, or only its summary), and hands each finished world to `finish`; returns what `finish` made of
 /// each job, in job order. A run that fails is an `Err` in its slot and does not stop the others. `done` is called
-/// once per finished job, in completion order (for a progress bar).
+/// once per finished job, in completion order (for a progress bar). Refused up front when as many of the largest
+/// world as run at once would not fit in the memory available.
 pub fn run<T, E>(
     jobs: &[Job],
     threads: Option<usize>,
@@ -54,6 +58,8 @@ where
     }
     let pool =
         builder.build().map_err(|e| BatchError::Pool { threads: threads.unwrap_or(0), message: e.to_string() })?;
+    let at_once = pool.current_num_threads().min(jobs.len());
+    crate::memory::check(jobs.iter().map(|j| &j.scenario), at_once, crate::memory::available())?;
     Ok(pool.install(|| {
         jobs.par_iter()
             .enumerate()

@@ -15,6 +15,7 @@ pub mod batch;
 pub mod build;
 pub mod components;
 pub mod health;
+pub mod memory;
 pub mod output;
 pub mod record;
 pub mod recorder;
@@ -41,6 +42,9 @@ pub enum SimError {
     /// Money arithmetic failed.
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// The world would not fit in the memory available (refused before it is built).
+    #[error(transparent)]
+    TooLarge(#[from] memory::TooLarge),
     /// The ledger does not add up.
     #[error(transparent)]
     Conservation(#[from] ConservationError),
@@ -116,7 +120,9 @@ impl Simulation {
 
     /// As [`Simulation::new`], keeping what `recording` asks for: every record in memory, a stream to a sink, or
     /// only the summary.
+    /// A world too large for the memory available is refused before it is built ([`memory`]).
     pub fn with_recording(scenario: &Scenario, seed: u64, recording: Recording) -> Result<Self, SimError> {
+        memory::check([scenario], 1, memory::available())?;
         let mut world = build::build_world(scenario, seed)?;
         world.insert_resource(Recorder::new(recording, summary::SummaryBuilder::for_scenario(scenario)));
         Ok(Self { world, schedule: schedule::tick_schedule(), scenario_name: scenario.name.clone(), seed })

@@ -28,8 +28,7 @@ pub enum CalibrateError {
     #[error(transparent)]
     Parse(#[from] cascade_scenario::ScenarioError),
     /// The file is well-formed but cannot run; every problem found, located where possible.
-    #[error("{file}: {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
-        problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{}", cascade_scenario::list_problems(file, problems))]
     Invalid {
         /// The calibration file.
         file: String,

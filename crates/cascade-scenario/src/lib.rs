@@ -32,6 +32,14 @@ pub use validate::{Problem, late_shocks, validate};
 
 use std::path::{Path, PathBuf};
 
+/// `FILE: N problem(s):` and then each problem on its own indented line: how every file kind (scenario, plan,
+/// calibration) lists what is wrong with it.
+pub fn list_problems(file: &str, problems: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
+    let lines: Vec<String> = problems.into_iter().map(|p| format!("  {p}")).collect();
+    let plural = if lines.len() == 1 { "" } else { "s" };
+    format!("{file}: {} problem{plural}:\n{}", lines.len(), lines.join("\n"))
+}
+
 /// How many `base` files deep a scenario may extend before the chain is taken for a cycle.
 const MAX_BASE_DEPTH: usize = 16;
 
@@ -59,8 +67,7 @@ pub enum ScenarioError {
         message: String,
     },
     /// The scenario is well-formed but makes no sense; every problem found is listed.
-    #[error("{file}: {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
-        problems.iter().map(|p| format!("  {}", p.display_in(file))).collect::<Vec<_>>().join("\n"))]
+    #[error("{}", list_problems(file, problems.iter().map(|p| p.display_in(file))))]
     Invalid {
         /// The file.
         file: String,

@@ -98,7 +98,7 @@ fn a_broken_scenario_fails_with_its_location_and_no_panic() {
     assert!(!dir.path().join("runs").exists(), "nothing is written for a failed run");
 }
 
-/// Four billion accounts validate (each population's count is in range) but would need over a terabyte: refused at
+/// Four billion accounts validate (each population's count is in range) but would need about a terabyte: refused at
 /// once with the estimate, before anything is built, by a run and by a sweep.
 #[test]
 fn a_scenario_too_large_for_the_memory_is_refused_up_front() {
@@ -106,7 +106,7 @@ fn a_scenario_too_large_for_the_memory_is_refused_up_front() {
     let run = cascade(dir.path(), &["run", "--set", "agents.leveraged_traders.count=4000000000", "--out", "big", "-q"]);
     assert!(!run.status.success());
     let message = stderr(&run);
-    assert!(message.contains("accounts would need about 12") && message.contains("GiB of memory"), "{message}");
+    assert!(message.contains("accounts would need about 10") && message.contains("GiB of memory"), "{message}");
     assert!(!dir.path().join("big/timeseries.csv").exists());
     let plan = r#"(name: "big", scenarios: [(name: "default", set: ["agents.leveraged_traders.count=4000000000"])])"#;
     std::fs::write(dir.path().join("big.ron"), plan).unwrap();
@@ -452,4 +452,20 @@ fn the_adaptive_preset_over_the_calm_market_holds_what_the_docs_say() {
     assert_eq!(figures, ("2.83%".to_owned(), "1.76%".to_owned(), "5.21%".to_owned()));
     let docs = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/margin.md")).unwrap();
     assert!(docs.contains("a median\n  2.83%, between 1.76% and 5.21%"), "docs/margin.md gives these figures");
+}
+
+#[test]
+fn benchmark_scenarios_load_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (file, count) in [("scenarios/bench/scale.ron", "2000"), ("benches/peer/reference.ron", "500")] {
+        let path = root.join(file);
+        let set = format!("agents.leveraged_traders.count={count}");
+        let out =
+            cascade(dir.path(), &["run", path.to_str().unwrap(), "--set", &set, "--ticks", "60", "--out", "b", "-q"]);
+        assert!(out.status.success(), "{file}: {}", stderr(&out));
+        let summary: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.path().join("b/summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["ticks"], 60, "{file}");
+    }
 }

@@ -7,7 +7,7 @@
 
 use crate::AgentId;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// The side of an order (for a fill, the taker's side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -110,6 +110,8 @@ pub struct OrderBook {
     asks: BTreeMap<Decimal, VecDeque<RestingOrder>>,
     /// Where each live order rests: its side and price.
     index: HashMap<OrderId, (Side, Decimal)>,
+    /// Each owner's live orders, so cancelling them all costs their number, not the book's size.
+    by_owner: BTreeSet<(AgentId, OrderId)>,
     next_id: u64,
 }
 
@@ -189,6 +191,7 @@ impl OrderBook {
             };
             levels.entry(price).or_default().push_back(RestingOrder { id, owner, quantity: remainder });
             self.index.insert(id, (side, price));
+            self.by_owner.insert((owner, id));
             execution.resting = Some(id);
         }
         execution
@@ -204,6 +207,7 @@ impl OrderBook {
         let level = levels.get_mut(&price)?;
         let position = level.iter().position(|o| o.id == id)?;
         let order = level.remove(position)?;
+        self.by_owner.remove(&(order.owner, id));
         if level.is_empty() {
             levels.remove(&price);
         }
@@ -212,9 +216,8 @@ impl OrderBook {
 
     /// Cancels every resting order of `owner` (for example before liquidating its account). Returns how many.
     pub fn cancel_all(&mut self, owner: AgentId) -> usize {
-        let mut ids: Vec<OrderId> =
-            self.bids.values().chain(self.asks.values()).flatten().filter(|o| o.owner == owner).map(|o| o.id).collect();
-        ids.sort_unstable();
+        let ids: Vec<OrderId> =
+            self.by_owner.range((owner, OrderId(0))..=(owner, OrderId(u64::MAX))).map(|&(_, id)| id).collect();
         ids.into_iter().filter(|id| self.cancel(*id).is_some()).count()
     }
 
@@ -244,6 +247,7 @@ impl OrderBook {
                 if front.owner == taker {
                     // Self-trade prevention: cancel the resting order, keep matching.
                     self.index.remove(&front.id);
+                    self.by_owner.remove(&(front.owner, front.id));
                     orders.pop_front();
                     continue;
                 }
@@ -254,6 +258,7 @@ impl OrderBook {
                 front.quantity -= quantity;
                 if front.quantity.is_zero() {
                     self.index.remove(&front.id);
+                    self.by_owner.remove(&(front.owner, front.id));
                     orders.pop_front();
                 }
             }
@@ -340,6 +345,22 @@ mod tests {
         let ex = book.market(T, Side::Buy, dec!(2), None);
         assert_eq!(ex.filled, dec!(1));
         assert_eq!(ex.fills[0].maker, B);
+        assert_eq!(book.order_count(), 0);
+    }
+
+    #[test]
+    fn cancel_all_counts_only_live_orders_after_fills_and_self_trades() {
+        let mut book = OrderBook::new();
+        book.limit(A, Side::Sell, dec!(100), dec!(1));
+        book.limit(A, Side::Sell, dec!(101), dec!(1));
+        book.limit(A, Side::Sell, dec!(102), dec!(1));
+        book.limit(B, Side::Buy, dec!(90), dec!(1));
+        // T fills A's best order; A's own buy then meets A's next ask and cancels it (self-trade prevention).
+        book.market(T, Side::Buy, dec!(1), None);
+        book.market(A, Side::Buy, dec!(0.5), Some(dec!(101)));
+        assert_eq!(book.cancel_all(A), 1, "only the ask at 102 is still A's");
+        assert_eq!(book.cancel_all(A), 0);
+        assert_eq!(book.cancel_all(B), 1);
         assert_eq!(book.order_count(), 0);
     }
 

@@ -2,8 +2,7 @@
 
 use crate::SimError;
 use crate::components::{
-    Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, LeveragedTrader, MarketMaker, NoiseTrader, OracleFeed,
-    PairTrader,
+    Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader, OracleFeed, PairTrader,
 };
 use crate::recorder::{Recorder, Recording};
 use crate::resources::{
@@ -61,6 +60,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     spawn_pair_traders(&mut world, &mut spawner, &mut schedule, scenario)?;
     for actions in schedule.0.values_mut() {
         actions.sort_by_key(|(id, _)| *id);
+        actions.shrink_to_fit();
     }
 
     for (k, setup) in sides.iter().enumerate() {
@@ -126,7 +126,7 @@ fn spawn_populations(
         spawner.spawn(world, agents.arbitrageurs.capital, Arbitrageur)?;
     }
     for _ in 0..agents.noise_traders.count {
-        spawner.spawn(world, agents.noise_traders.capital, NoiseTrader)?;
+        spawner.spawn_drawing(world, agents.noise_traders.capital, NoiseTrader)?;
     }
     for _ in 0..agents.backstop.count {
         spawner.spawn(world, agents.backstop.capital, BackstopLiquidator)?;
@@ -171,7 +171,9 @@ fn spawn_populations(
             let entry_tick = cohort.start + rng.random_range(0..cohort.window);
             let collateral = from_f64(capital, CENT, "leveraged trader capital")?.max(CENT);
             let leverage = from_f64(leverage, Decimal::new(1, 2), "leverage")?;
-            let id = spawner.spawn(world, collateral, LeveragedTrader { entry_tick, side, leverage })?;
+            // No role component: a leveraged trader is an account and its plan in the schedule (at a million
+            // accounts, each component costs 8 bytes an account in change ticks alone).
+            let id = spawner.spawn(world, collateral, ())?;
             schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { instrument, side, leverage }));
             if cohort.holding_ticks > 0.0 {
                 let u: f64 = rng.random();
@@ -205,14 +207,14 @@ fn spawn_pair_traders(
             let half = (capital / Decimal::TWO).round_dp(2);
             for (instrument, side) in legs {
                 spawner.instrument = instrument;
-                let id = spawner.spawn(world, half, PairTrader { entry_tick })?;
+                let id = spawner.spawn(world, half, PairTrader)?;
                 let leverage = leg_leverage * Decimal::TWO;
                 let open = PlannedTrade::Open { instrument, side, leverage };
                 schedule.0.entry(entry_tick).or_default().push((id, open));
             }
             spawner.instrument = first;
         } else {
-            let id = spawner.spawn(world, capital, PairTrader { entry_tick })?;
+            let id = spawner.spawn(world, capital, PairTrader)?;
             for (instrument, side) in legs {
                 let open = PlannedTrade::Open { instrument, side, leverage: leg_leverage };
                 schedule.0.entry(entry_tick).or_default().push((id, open));
@@ -231,14 +233,26 @@ struct AgentSpawner<'a> {
 }
 
 impl AgentSpawner<'_> {
+    /// An agent with an account holding `collateral`, in the role `role`.
     fn spawn(&mut self, world: &mut World, collateral: Decimal, role: impl Bundle) -> Result<AgentId, SimError> {
         let id = AgentId(self.index.entities.len() as u32);
         self.ledger.deposit(collateral)?;
-        let rng = AgentRng(stream(self.seed, domain::AGENT, u64::from(id.0)));
         let account = Account(Portfolio::with_collateral(collateral));
-        let entity = world.spawn((Agent { id, instrument: self.instrument }, account, rng, role)).id();
+        let entity = world.spawn((Agent { id, instrument: self.instrument }, account, role)).id();
         self.index.entities.push(entity);
         Ok(id)
+    }
+
+    /// An agent that draws as it acts: [`Self::spawn`] and a random stream of its own, keyed by its id.
+    fn spawn_drawing(
+        &mut self,
+        world: &mut World,
+        collateral: Decimal,
+        role: impl Bundle,
+    ) -> Result<AgentId, SimError> {
+        let next = self.index.entities.len() as u64;
+        let rng = AgentRng(stream(self.seed, domain::AGENT, next));
+        self.spawn(world, collateral, (role, rng))
     }
 }
 

@@ -2,7 +2,6 @@
 
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
-use cascade_core::book::Side;
 use cascade_core::rng::StreamRng;
 use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
 
@@ -39,24 +38,10 @@ pub struct NoiseTrader;
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct BackstopLiquidator;
 
-/// A leveraged trader: opens one position at `entry_tick` and holds it.
-#[derive(Component, Debug, Clone, Copy)]
-pub struct LeveragedTrader {
-    /// Tick at which it opens its position.
-    pub entry_tick: u64,
-    /// Direction of the position.
-    pub side: Side,
-    /// Target leverage: position notional over collateral at entry.
-    pub leverage: Decimal,
-}
-
-/// A pair trader: long the first instrument and short the second from `entry_tick` on (one account with both legs, or
-/// under isolated margin one account per leg).
-#[derive(Component, Debug, Clone, Copy)]
-pub struct PairTrader {
-    /// Tick at which it opens its legs.
-    pub entry_tick: u64,
-}
+/// A pair trader: long the first instrument and short the second (one account with both legs, or under isolated
+/// margin one account per leg); its plan is in [`crate::resources::TradeSchedule`].
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct PairTrader;
 
 /// One oracle source reporting an underlying's reference price with a delay and noise.
 #[derive(Component, Debug, Clone)]

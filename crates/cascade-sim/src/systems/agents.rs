@@ -142,16 +142,16 @@ pub fn trade_noise(
 
 /// Leveraged traders act on their plan: at its entry tick a trader opens its position with a market order of
 /// `collateral * leverage` notional at the mark price; at the end of its holding period (if it has one) it closes
-/// whatever is left.
+/// whatever is left. A tick's plan is dropped once acted on, so the schedule's memory falls as the traders enter.
 pub fn trade_leveraged(
     clock: Res<Clock>,
-    schedule: Res<TradeSchedule>,
+    mut schedule: ResMut<TradeSchedule>,
     index: Res<AgentIndex>,
     accounts: Query<(&Agent, &Account)>,
     mut instruments: ResMut<Instruments>,
 ) {
-    let Some(actions) = schedule.0.get(&clock.tick) else { return };
-    for &(id, action) in actions {
+    let Some(actions) = schedule.0.remove(&clock.tick) else { return };
+    for (id, action) in actions {
         let Ok((agent, account)) = accounts.get(index.entity(id)) else { continue };
         match action {
             PlannedTrade::Open { instrument, side, leverage } => {

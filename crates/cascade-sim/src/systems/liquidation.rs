@@ -18,7 +18,7 @@
 //! booked as bad debt. What stays open is retried next tick. Every step is logged in the liquidation's event.
 
 use crate::SimError;
-use crate::components::Account;
+use crate::components::{Account, Agent, BackstopLiquidator};
 use crate::health::account_health;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
@@ -54,6 +54,7 @@ pub struct Engine<'w, 's> {
     markets: ResMut<'w, Instruments>,
     underlyings: Res<'w, Underlyings>,
     agents: Agents<'w, 's>,
+    vaults: Query<'w, 's, &'static Agent, With<BackstopLiquidator>>,
     accounts: Query<'w, 's, &'static mut Account>,
     adl: ResMut<'w, AdlQueues>,
     index: ResMut<'w, AgentIndex>,
@@ -67,11 +68,10 @@ pub struct Engine<'w, 's> {
 /// liquidations then.
 pub fn liquidate(mut engine: Engine) {
     let queued = std::mem::take(&mut engine.queue.0);
-    if !engine.rules.0.enabled {
+    if !engine.rules.0.enabled || queued.is_empty() {
         return;
     }
-    let mut backstops: Vec<(InstrumentId, AgentId)> =
-        engine.agents.iter().filter(|(_, _, b)| *b).map(|(_, a, _)| (a.instrument, a.id)).collect();
+    let mut backstops: Vec<(InstrumentId, AgentId)> = engine.vaults.iter().map(|a| (a.instrument, a.id)).collect();
     backstops.sort_unstable_by_key(|(_, id)| *id);
     for (_, id) in queued {
         // Each open position in turn, instrument by instrument, while the account stays liquidatable.

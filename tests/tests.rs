@@ -4,6 +4,7 @@
 
 mod calibrate;
 mod compare;
+mod distributed;
 mod facts;
 mod golden;
 mod report;

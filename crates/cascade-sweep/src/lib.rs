@@ -9,6 +9,7 @@
 //!
 //! The CLI, and later the GUI, calibration and the Python module, drive this library.
 
+pub mod cluster;
 pub mod engine;
 pub mod journal;
 pub mod metrics;

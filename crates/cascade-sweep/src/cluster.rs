@@ -296,13 +296,14 @@ pub fn write_kubernetes(
     Ok(out)
 }
 
-/// Writes `text` to `path`, creating its directory.
+/// Writes `text` to `path` through a temporary name and a rename (as the sweep's own files are), creating its
+/// directory.
 fn write(path: &Path, text: &str) -> Result<(), SweepError> {
     let io = |e: std::io::Error| SweepError::Io { path: path.display().to_string(), message: e.to_string() };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
-    std::fs::write(path, text).map_err(io)
+    Ok(crate::table::write_atomically(path, text.as_bytes())?)
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ impl Breakpoint {
             objective: Objective::MarginLocked,
             search: self.search,
         };
-        let prepared = Prepared { calibration, file: "breakpoint".to_owned(), dir: None };
+        let prepared = Prepared { calibration, file: "breakpoint".to_owned(), dir: None, cancel: Default::default() };
         let mut problems = Vec::new();
         if !(self.share > 0.0 && self.share <= 1.0) {
             problems.push(format!("--share: expected a share in (0, 1], found {}", self.share));

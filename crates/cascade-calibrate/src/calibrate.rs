@@ -24,6 +24,9 @@ pub struct Prepared {
     pub file: String,
     /// Where its relative scenario and preset files resolve first.
     pub dir: Option<PathBuf>,
+    /// Raised by another thread to stop the calibration (its rounds' sweeps stop, [`CalibrateError::Sweep`] with
+    /// [`cascade_sweep::SweepError::Cancelled`]; running again resumes from the rounds' journals).
+    pub cancel: cascade_sweep::Cancel,
 }
 
 /// How a family was searched.
@@ -150,8 +153,12 @@ impl Prepared {
         let label = format!("{} (family {}, round {round})", self.file, family.name);
         let sweep = Sweep::from_plan(&plan, &label)?;
         let dir = out.join("rounds").join(&plan.name);
-        let outcome =
-            cascade_sweep::run(&sweep, &dir, Options { jobs, replace: true, ..Options::default() }, |_, _| {})?;
+        let outcome = cascade_sweep::run(
+            &sweep,
+            &dir,
+            Options { jobs, replace: true, cancel: self.cancel.clone(), ..Options::default() },
+            |_, _| {},
+        )?;
         let (scenarios, seeds) = (self.calibration.scenarios.len(), sweep.seeds_per_point());
         let mut evaluations: Vec<Evaluation> =
             points.iter().map(|x| Evaluation { x: x.clone(), runs: vec![vec![None; seeds]; scenarios] }).collect();

@@ -27,7 +27,8 @@ impl Prepared {
         if calibration.name.is_empty() {
             calibration.name = default_name.to_owned();
         }
-        let prepared = Self { calibration, file: file.to_owned(), dir: dir.map(Path::to_path_buf) };
+        let prepared =
+            Self { calibration, file: file.to_owned(), dir: dir.map(Path::to_path_buf), cancel: Default::default() };
         let written = fields(text);
         let at = |path: &str| match position(&written, path) {
             Some((line, column)) => format!("{file}:{line}:{column}: {path}"),

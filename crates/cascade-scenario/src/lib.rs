@@ -169,7 +169,7 @@ fn resolve_base(
     let base_path = dir.map_or_else(|| PathBuf::from(&base), |d| d.join(&base));
     let base_file = base_path.display().to_string();
     let base_text =
-        std::fs::read_to_string(&base_path).map_err(|source| ScenarioError::Io { file: base_file.clone(), source })?;
+        library::read(&base_path).map_err(|source| ScenarioError::Io { file: base_file.clone(), source })?;
     let (base_scenario, mut sources) = resolve_base(&base_file, &base_text, base_path.parent(), depth + 1)?;
     let merged = overrides::merge(&base_scenario, &scenario, &fields).map_err(|message| ScenarioError::Parse {
         file: file.to_owned(),

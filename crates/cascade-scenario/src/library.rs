@@ -1,7 +1,7 @@
-//! The shipped scenario library (`scenarios/` of the repository), compiled in so that front ends can run a
-//! scenario by name from anywhere.
+//! The shipped scenario library (`scenarios/` of the repository) and the data it replays, compiled in so that
+//! front ends can run a scenario by name from anywhere: a checkout, an installed binary, a Python wheel.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path};
 
 /// A shipped scenario: its name (the file name without `.ron`) and its text.
 pub struct Entry {
@@ -50,6 +50,54 @@ pub const MARGIN_PRESETS: &[Entry] = &[
     margin_entry!("ccp-apc"),
 ];
 
+/// Where a shipped scenario's relative paths (a `base`, a replayed series) resolve: a folder no real path has,
+/// read by [`read`] from the files compiled in (the repository's `scenarios/` folder).
+pub const ROOT: &str = "<library>/scenarios";
+
+/// Data files the shipped scenarios replay, compiled in: the path from the repository's root, and the text.
+pub const DATA: &[Entry] = &[Entry {
+    name: "assets/data/coinbase-btcusd-1h-2018-01.csv",
+    text: include_str!("../../../assets/data/coinbase-btcusd-1h-2018-01.csv"),
+}];
+
+/// The text of the file at `path`: a compiled-in file when `path` names one under [`ROOT`]'s parent (a shipped
+/// scenario `scenarios/NAME.ron`, a margin preset `scenarios/margin/NAME.ron`, a [`DATA`] file), otherwise the
+/// file on disk.
+pub fn read(path: &Path) -> std::io::Result<String> {
+    match shipped(path) {
+        Some(text) => Ok(text.to_owned()),
+        None => std::fs::read_to_string(path),
+    }
+}
+
+/// The compiled-in text `path` names, if any (`..` and `.` resolved lexically).
+fn shipped(path: &Path) -> Option<&'static str> {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::CurDir => {}
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    let root = Path::new(ROOT).parent().map(|p| p.display().to_string())?;
+    let (first, rest) = parts.split_first()?;
+    if *first != root {
+        return None;
+    }
+    let relative = rest.join("/");
+    let scenario = relative.strip_prefix("scenarios/").and_then(|r| r.strip_suffix(".ron"));
+    let in_library = |entries: &'static [Entry], name: &str| entries.iter().find(|e| e.name == name).map(|e| e.text);
+    scenario
+        .and_then(|name| match name.strip_prefix("margin/") {
+            Some(preset) => in_library(MARGIN_PRESETS, preset),
+            None => in_library(LIBRARY, name),
+        })
+        .or_else(|| in_library(DATA, &relative))
+}
+
 /// A margin rules file: `(margin: (...))` and nothing else, so that no other setting is silently ignored.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,16 +127,10 @@ pub fn find(name: &str) -> Option<&'static Entry> {
     LIBRARY.iter().find(|e| e.name == name)
 }
 
-/// Where relative paths in shipped scenarios (replayed data) resolve: the repository's `scenarios/` folder when it
-/// is there (a checkout, `cargo run`, `cargo install --path`), otherwise the working directory.
-pub fn dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    dir.is_dir().then_some(dir)
-}
-
 /// Loads a shipped scenario by name, with overrides; `None` if there is no such scenario.
 pub fn load(name: &str, overrides: &crate::Overrides) -> Option<Result<crate::Scenario, crate::ScenarioError>> {
     let entry = find(name)?;
-    let source = crate::Source { label: format!("<built-in {name}>"), text: entry.text.to_owned(), dir: dir() };
+    let source =
+        crate::Source { label: format!("<built-in {name}>"), text: entry.text.to_owned(), dir: Some(ROOT.into()) };
     Some(source.load(overrides))
 }

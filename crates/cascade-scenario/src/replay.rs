@@ -52,11 +52,11 @@ impl Series {
     }
 }
 
-/// Reads a series.
+/// Reads a series (a shipped one from the text compiled in: see [`crate::library::read`]).
 pub fn load(path: &Path) -> Result<Series, ReplayError> {
     let file = path.display().to_string();
     let text =
-        std::fs::read_to_string(path).map_err(|e| ReplayError::Io { file: file.clone(), message: e.to_string() })?;
+        crate::library::read(path).map_err(|e| ReplayError::Io { file: file.clone(), message: e.to_string() })?;
     parse(&file, &text)
 }
 

@@ -30,7 +30,11 @@ pub fn resolve(name: &str) -> Result<Source, ScenarioError> {
         return Ok(Source { label, text, dir: path.parent().map(Path::to_path_buf) });
     }
     if let Some(entry) = library::find(name) {
-        return Ok(Source { label: format!("<built-in {name}>"), text: entry.text.to_owned(), dir: library::dir() });
+        return Ok(Source {
+            label: format!("<built-in {name}>"),
+            text: entry.text.to_owned(),
+            dir: Some(library::ROOT.into()),
+        });
     }
     let shipped: Vec<&str> = library::LIBRARY.iter().map(|e| e.name).collect();
     Err(ScenarioError::NotFound { name: name.to_owned(), shipped: shipped.join(", ") })

@@ -343,3 +343,21 @@ fn a_set_value_may_be_written_as_in_a_scenario_file() {
     assert!(matches!(policy.margin.policy, MarginPolicy::VolatilityAdaptive { lambda, .. } if lambda == 0.97));
     assert_eq!(apply_overrides(base, &[set("name=my-run")]).unwrap().name, "my-run", "a bare word stays a string");
 }
+
+#[test]
+fn shipped_files_are_read_from_the_copies_compiled_in_not_from_the_build_directory() {
+    let under_root = |rest: &str| Path::new(library::ROOT).join(rest);
+    let data = library::read(&under_root("../assets/data/coinbase-btcusd-1h-2018-01.csv")).unwrap();
+    assert_eq!(data, library::DATA[0].text);
+    assert!(data.starts_with("# Coinbase BTC/USD hourly closes"), "{}", &data[..60]);
+    assert_eq!(library::read(&under_root("calm.ron")).unwrap(), library::find("calm").unwrap().text);
+    let preset = library::read(&under_root("./margin/har-rv.ron")).unwrap();
+    assert!(preset.contains("margin"));
+    // Nothing else under the root exists, and a path leaving it is an ordinary (missing) path.
+    let missing = library::read(&under_root("no-such.ron")).unwrap_err();
+    assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    assert!(library::read(&under_root("../../assets/data/coinbase-btcusd-1h-2018-01.csv")).is_err());
+    // A shipped scenario's source resolves relative paths under the root, whatever the working directory.
+    let source = crate::resolve("replay-btc-2018-01").unwrap();
+    assert_eq!(source.dir.as_deref(), Some(Path::new(library::ROOT)));
+}

@@ -14,6 +14,7 @@
 pub mod batch;
 pub mod build;
 pub mod components;
+pub mod frames;
 pub mod health;
 pub mod memory;
 pub mod output;
@@ -97,6 +98,8 @@ pub struct MarginEngineStats {
 pub struct InstrumentState {
     /// The instrument's symbol.
     pub symbol: String,
+    /// Mark price now (the one margin is computed at), quote per unit.
+    pub mark: Decimal,
     /// Bids then asks, best first, `(price, quantity)`.
     pub book: [Vec<(Decimal, Decimal)>; 2],
     /// Margin fractions in force (with a tiered policy, its first bracket's).
@@ -286,24 +289,30 @@ impl Simulation {
                 for side in &mut book {
                     side.truncate(levels);
                 }
-                InstrumentState { symbol: i.spec.symbol.clone(), book, margin: i.margin.rates }
+                InstrumentState { symbol: i.spec.symbol.clone(), mark: i.mark_price, book, margin: i.margin.rates }
             })
             .collect()
     }
 
-    /// Every account with a position: its margin ratio (equity over maintenance requirement, under the margin mode)
-    /// at the marks; below 1 it is liquidatable.
-    pub fn margin_ratios(&mut self) -> Vec<f64> {
-        let mut query = self.world.query::<&Account>();
+    /// Every account with a position, by account id: its health (equity, notional, initial and maintenance
+    /// requirements under the margin mode) at the marks.
+    pub fn account_health(&mut self) -> Vec<(AgentId, cascade_core::margin::Health)> {
+        let mut query = self.world.query::<(&components::Agent, &Account)>();
         let (instruments, engine) =
             (self.world.resource::<Instruments>(), self.world.resource::<resources::MarginState>());
-        query
+        let mut accounts: Vec<_> = query
             .iter(&self.world)
-            .filter(|a| a.0.positions.iter().any(|p| !p.quantity.is_zero()))
-            .filter_map(|a| {
-                let h = health::account_health(instruments, engine, &a.0).ok()?;
-                h.margin_ratio().map(cascade_core::money::to_f64)
-            })
-            .collect()
+            .filter(|(_, a)| a.0.positions.iter().any(|p| !p.quantity.is_zero()))
+            .filter_map(|(agent, a)| Some((agent.id, health::account_health(instruments, engine, &a.0).ok()?)))
+            .collect();
+        accounts.sort_by_key(|(id, _)| *id);
+        accounts
+    }
+
+    /// Every account with a position, by account id: its margin ratio (equity over maintenance requirement, under
+    /// the margin mode) at the marks; below 1 it is liquidatable.
+    pub fn margin_ratios(&mut self) -> Vec<f64> {
+        let health = self.account_health();
+        health.iter().filter_map(|(_, h)| h.margin_ratio().map(cascade_core::money::to_f64)).collect()
     }
 }

@@ -195,8 +195,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A row of `timeseries.csv` in a world of one instrument: the venue's and the instrument's columns together.
-#[derive(Serialize)]
-struct SoleMarketRow {
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SoleMarketRow {
     tick: u64,
     time_s: f64,
     reference: f64,
@@ -229,7 +229,8 @@ struct SoleMarketRow {
 }
 
 impl SoleMarketRow {
-    fn new(venue: &TickRecord, m: &MarketTick) -> Self {
+    /// The row of a tick: the venue's row and the sole instrument's.
+    pub fn new(venue: &TickRecord, m: &MarketTick) -> Self {
         Self {
             tick: venue.tick,
             time_s: venue.time_s,

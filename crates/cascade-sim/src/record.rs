@@ -8,7 +8,7 @@ use serde::Serialize;
 /// One instrument's state at the end of a tick, with its underlying's prices. A world of one instrument writes
 /// these columns into `timeseries.csv` beside the venue's ([`TickRecord`]); a world of several writes one row per
 /// instrument and tick into `markets.csv`, in this column order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MarketTick {
     /// Tick index (0-based).
     pub tick: u64,
@@ -65,7 +65,7 @@ pub struct MarketTick {
 
 /// The venue's state at the end of a tick: every instrument's flow summed, the collateral locked and the ledger's
 /// sinks. A world of several instruments writes these columns into `timeseries.csv` (one row per tick).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TickRecord {
     /// Tick number, from 0.
     pub tick: u64,

@@ -48,8 +48,34 @@ impl std::str::FromStr for Shard {
     }
 }
 
-/// How to run (default: every core, the whole sweep, summaries only, another plan's directory refused).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A flag another thread raises to stop a sweep (a Ctrl-C in a notebook): runs not yet started are skipped, those
+/// running finish and are journaled, and [`run`] returns [`SweepError::Cancelled`]; running again resumes.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// Asks the sweep to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether it was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Cancel {}
+
+/// How to run (default: every core, the whole sweep, summaries only, another plan's directory refused, never
+/// cancelled).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// Runs at once (`None`: one per core).
     pub jobs: Option<usize>,
@@ -60,11 +86,13 @@ pub struct Options {
     /// An output directory holding another plan's sweep is cleared of it and reused (what `cascade compare`
     /// does), instead of refused.
     pub replace: bool,
+    /// Raised to stop the sweep early.
+    pub cancel: Cancel,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { jobs: None, shard: Shard::ALL, keep_runs: false, replace: false }
+        Self { jobs: None, shard: Shard::ALL, keep_runs: false, replace: false, cancel: Cancel::default() }
     }
 }
 
@@ -175,6 +203,9 @@ pub fn run(
         &jobs,
         options.jobs,
         |i, _| -> Result<Recording, SweepError> {
+            if options.cancel.is_cancelled() {
+                return Err(SweepError::Cancelled);
+            }
             if !options.keep_runs {
                 return Ok(Recording::SummaryOnly);
             }
@@ -200,6 +231,7 @@ pub fn run(
         let entry = match result {
             Ok(entry) => entry,
             Err(e @ SweepError::Io { .. }) => return Err(e),
+            Err(SweepError::Cancelled) => continue,
             Err(e) => {
                 let entry = Entry { run: spec.index, figures: Vec::new(), error: Some(e.to_string()) };
                 journal.append(&entry)?;
@@ -207,6 +239,9 @@ pub fn run(
             }
         };
         entries.push(entry);
+    }
+    if options.cancel.is_cancelled() {
+        return Err(SweepError::Cancelled);
     }
     entries.sort_by_key(|e| e.run);
     let manifest = Manifest::new(sweep, shard, &entries, runs_this_time, started);

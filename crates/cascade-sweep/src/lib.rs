@@ -19,7 +19,7 @@ pub mod results;
 pub mod sweep;
 pub mod table;
 
-pub use engine::{Manifest, Options, Outcome, Shard, merge, run};
+pub use engine::{Cancel, Manifest, Options, Outcome, Shard, merge, run};
 pub use sweep::Sweep;
 
 /// Why a sweep could not be prepared, run or merged.
@@ -58,6 +58,9 @@ pub enum SweepError {
     /// The parts cannot be merged.
     #[error("{0}")]
     Merge(String),
+    /// The sweep was cancelled ([`engine::Cancel`]); the runs finished are journaled, and running again resumes.
+    #[error("the sweep was cancelled; the runs finished are kept, and running it again resumes")]
+    Cancelled,
 }
 
 impl From<cascade_sim::SimError> for SweepError {

@@ -85,10 +85,10 @@ impl Table {
         write_atomically(path, &bytes)
     }
 
-    /// Writes `path` (Parquet: counts as UInt64, figures as nullable Float64 with their unit in the field metadata,
-    /// text as nullable Utf8).
-    pub fn write_parquet(&self, path: &Path) -> Result<(), TableError> {
-        let fail = |message: String| TableError::Write { path: path.display().to_string(), message };
+    /// The table as an Arrow record batch: counts as UInt64, figures as nullable Float64 with their unit in the
+    /// field metadata (`unit`), text as nullable Utf8 (what the Parquet file holds, and the Python module hands to
+    /// polars).
+    pub fn to_record_batch(&self) -> Result<RecordBatch, arrow_schema::ArrowError> {
         let fields: Vec<Field> = self
             .columns
             .iter()
@@ -116,11 +116,16 @@ impl Table {
                 }
             })
             .collect();
-        let schema = Arc::new(Schema::new(fields));
-        let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| fail(e.to_string()))?;
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+    }
+
+    /// Writes `path` (Parquet: the columns of [`Table::to_record_batch`]).
+    pub fn write_parquet(&self, path: &Path) -> Result<(), TableError> {
+        let fail = |message: String| TableError::Write { path: path.display().to_string(), message };
+        let batch = self.to_record_batch().map_err(|e| fail(e.to_string()))?;
         let mut bytes = Vec::new();
         let mut writer =
-            parquet::arrow::ArrowWriter::try_new(&mut bytes, schema, None).map_err(|e| fail(e.to_string()))?;
+            parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).map_err(|e| fail(e.to_string()))?;
         writer.write(&batch).map_err(|e| fail(e.to_string()))?;
         writer.close().map_err(|e| fail(e.to_string()))?;
         write_atomically(path, &bytes)

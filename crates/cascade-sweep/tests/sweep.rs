@@ -168,3 +168,25 @@ fn the_parquet_tables_read_back_as_the_csv() {
         }
     }
 }
+
+#[test]
+fn a_cancelled_sweep_stops_keeps_what_finished_and_resumes_to_the_same_tables() {
+    let s = sweep(PLAN);
+    let (whole, cancelled) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    cascade_sweep::run(&s, whole.path(), options(1, Shard::ALL), |_, _| {}).unwrap();
+    let stop = cascade_sweep::Cancel::default();
+    let cancelling = Options { cancel: stop.clone(), ..options(1, Shard::ALL) };
+    // Cancelled once the second run has finished: the rest are skipped, no table is written.
+    let result = cascade_sweep::run(&s, cancelled.path(), cancelling, |done, _| {
+        if done == 2 {
+            stop.cancel();
+        }
+    });
+    assert!(matches!(result, Err(SweepError::Cancelled)), "{result:?}");
+    assert!(!cancelled.path().join("runs.csv").exists(), "no tables from a cancelled sweep");
+    let journal = std::fs::read_to_string(cancelled.path().join("journal.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 2, "the finished runs are journaled, the skipped ones are not failures");
+    let resumed = cascade_sweep::run(&s, cancelled.path(), options(1, Shard::ALL), |_, _| {}).unwrap();
+    assert_eq!(resumed.manifest.runs_this_time, 4);
+    same_tables(whole.path(), cancelled.path(), "cancelled and resumed");
+}

@@ -150,7 +150,8 @@ impl Sim {
     #[pyo3(signature = (exact=false, haircuts=false))]
     fn tables(&self, exact: bool, haircuts: bool) -> PyResult<(Table, Table, Table)> {
         let rows = self.sim.kept().ok_or_else(|| simulation_error("the rows of this simulation are not kept"))?;
-        let f = frames::frames(rows, money(exact), haircuts).map_err(simulation_error)?;
+        let instruments = self.sim.instruments(0).len();
+        let f = frames::frames(rows, instruments, money(exact), haircuts).map_err(simulation_error)?;
         Ok((f.timeseries.into(), f.markets.into(), f.events.into()))
     }
 

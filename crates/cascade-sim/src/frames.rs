@@ -57,10 +57,10 @@ pub struct Frames {
     pub events: RecordBatch,
 }
 
-/// The tables of `rows` (a run's kept rows), decimals as `money` says; haircut events kept only with `haircuts`.
-pub fn frames(rows: &Rows, money: Money, haircuts: bool) -> Result<Frames, FrameError> {
-    let single = !rows.ticks.is_empty() && rows.markets.len() == rows.ticks.len();
-    let timeseries = if single || rows.ticks.is_empty() && rows.markets.is_empty() {
+/// The tables of `rows` (the kept rows of a world of `instruments` instruments), decimals as `money` says; haircut
+/// events kept only with `haircuts`.
+pub fn frames(rows: &Rows, instruments: usize, money: Money, haircuts: bool) -> Result<Frames, FrameError> {
+    let timeseries = if instruments == 1 {
         let sole: Vec<SoleMarketRow> =
             rows.by_tick().filter_map(|(t, m)| m.first().map(|m| SoleMarketRow::new(t, m))).collect();
         let template = SoleMarketRow::new(&TickRecord::default(), &MarketTick::default());

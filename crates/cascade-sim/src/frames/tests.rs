@@ -60,7 +60,7 @@ fn assert_matches_csv(batch: &RecordBatch, path: &std::path::Path) {
 #[test]
 fn the_tables_hold_what_the_csv_files_hold_cell_for_cell() {
     let (rows, dir) = run_both(CRASH);
-    let frames = frames(&rows, Money::Float, false).unwrap();
+    let frames = frames(&rows, 1, Money::Float, false).unwrap();
     assert!(frames.events.num_rows() > 10, "the crash liquidates: {}", frames.events.num_rows());
     assert_matches_csv(&frames.timeseries, &dir.path().join("timeseries.csv"));
     assert_matches_csv(&frames.events, &dir.path().join("events.csv"));
@@ -76,7 +76,7 @@ fn the_tables_hold_what_the_csv_files_hold_cell_for_cell() {
 fn several_instruments_give_the_venue_rows_and_one_row_per_instrument_and_tick() {
     let text = "(name: \"two\", ticks: 60, other_markets: [(market: (symbol: \"ETH-PERP\", tick_size: 0.01, lot_size: 0.01, initial_price: 2000))])";
     let (rows, dir) = run_both(text);
-    let frames = frames(&rows, Money::Float, false).unwrap();
+    let frames = frames(&rows, 2, Money::Float, false).unwrap();
     assert_matches_csv(&frames.timeseries, &dir.path().join("timeseries.csv"));
     assert_matches_csv(&frames.markets, &dir.path().join("markets.csv"));
     assert_eq!(frames.markets.num_rows(), 120);
@@ -85,7 +85,7 @@ fn several_instruments_give_the_venue_rows_and_one_row_per_instrument_and_tick()
 #[test]
 fn exact_money_is_the_decimal_as_written() {
     let (rows, dir) = run_both(CRASH);
-    let frames = frames(&rows, Money::Exact, false).unwrap();
+    let frames = frames(&rows, 1, Money::Exact, false).unwrap();
     assert_matches_csv(&frames.timeseries, &dir.path().join("timeseries.csv"));
     assert_matches_csv(&frames.events, &dir.path().join("events.csv"));
     let schema = frames.timeseries.schema();
@@ -125,6 +125,9 @@ fn a_column_has_the_same_type_whatever_the_data() {
     assert_eq!(empty.num_rows(), 0);
     let ticks = batch::<TickRecord>(&[], &TickRecord::default(), Money::Float).unwrap();
     assert_eq!(ticks.num_columns(), 16);
+    let none = frames(&Rows::default(), 1, Money::Float, false).unwrap();
+    assert_eq!(none.timeseries.num_columns(), 29, "a world of one instrument before its first tick");
+    assert_eq!(frames(&Rows::default(), 2, Money::Float, false).unwrap().timeseries.num_columns(), 16);
 }
 
 #[test]

@@ -102,6 +102,9 @@ enum Command {
     /// Under static margin (--maintenance), a shipped preset or file (--margin, e.g. tiered brackets), and for one
     /// leg of a cross-margined account given the other legs' unrealized PnL and maintenance requirement.
     LiqPrice(cli::liq_price::LiqPriceArgs),
+    /// An option's price and Greeks: Black-76 on a forward, or Black-Scholes on a spot (vega per 1.00 of
+    /// volatility, theta per year; conventions in docs/options.md).
+    Greeks(cli::greeks::GreeksArgs),
     /// Open the desktop window on a scenario: watch, steer and compare runs live.
     #[cfg(feature = "gui")]
     Gui {
@@ -155,6 +158,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::backtest::backtest(&run_dir, horizon, confidence, json).map(|()| ExitCode::SUCCESS)
         }
         Command::LiqPrice(args) => cli::liq_price::liq_price(&args).map(|()| ExitCode::SUCCESS),
+        Command::Greeks(args) => cli::greeks::greeks(&args).map(|()| ExitCode::SUCCESS),
         #[cfg(feature = "gui")]
         Command::Gui { scenario, seed, overrides, play, speed } => {
             let overrides = Overrides { set: overrides, seed, ..Overrides::default() };

@@ -469,3 +469,48 @@ fn benchmark_scenarios_load_and_run() {
         assert_eq!(summary["ticks"], 60, "{file}");
     }
 }
+
+#[test]
+fn greeks_match_hulls_worked_example_and_refuse_bad_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    // Hull, Options, Futures and Other Derivatives, Examples 19.1-19.7: S = 49, K = 50, r = 5%, sigma = 20%,
+    // 20 weeks: delta 0.522, gamma 0.066, vega 12.1 per 1.00 of volatility, theta -4.31 per year.
+    let args = ["greeks", "--type", "call", "--underlying", "49", "--strike", "50", "--vol", "0.2"];
+    let spot = [&args[..], &["--expiry", "0.3846153846", "--rate", "0.05", "--model", "spot", "--json"]].concat();
+    let out = cascade(dir.path(), &spot);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let g = &json["greeks"];
+    let near = |field: &str, expected: f64, tolerance: f64| {
+        let found = g[field].as_f64().unwrap();
+        assert!((found - expected).abs() <= tolerance, "{field}: {found} against {expected}");
+    };
+    near("delta", 0.522, 0.0005);
+    near("gamma", 0.066, 0.0005);
+    near("vega", 12.1, 0.05);
+    near("theta", -4.31, 0.005);
+    assert_eq!(json["conventions"]["vega"], "per 1.00 of volatility");
+    // On the forward (default), text: a put's price is on the first line.
+    let text = cascade(
+        dir.path(),
+        &[
+            "greeks",
+            "--type",
+            "put",
+            "--underlying",
+            "20",
+            "--strike",
+            "20",
+            "--vol",
+            "0.25",
+            "--expiry",
+            "0.3333333333",
+            "--rate",
+            "0.09",
+        ],
+    );
+    assert!(stdout(&text).starts_with("price        1.116"), "{}", stdout(&text));
+    let bad = cascade(dir.path(), &[&args[..], &["--expiry", "0"]].concat());
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("expiry: expected a positive finite number, found 0"), "{}", stderr(&bad));
+}

@@ -4,6 +4,7 @@ pub mod backtest;
 pub mod calibrate;
 pub mod compare;
 pub mod facts;
+pub mod greeks;
 pub mod liq_price;
 pub mod report;
 pub mod run;

@@ -20,6 +20,7 @@
 //! - [`stats`]: statistics in `f64` (volatility, medians);
 //! - [`procyclicality`]: how procyclical a margin requirement is (peak-to-trough, largest increase in a window);
 //! - [`forecast`]: volatility forecasts (GARCH(1,1) by maximum likelihood, HAR-RV);
+//! - [`option`]: European option values and Greeks (Black-76 on the forward, Black-Scholes on a spot);
 //! - [`risk`]: VaR and Expected Shortfall, and backtesting (Kupiec, Basel traffic light);
 //! - [`rng`]: deterministic random streams derived from a seed and a stable id.
 //!
@@ -41,6 +42,7 @@ pub mod liquidation;
 pub mod liquidity;
 pub mod margin;
 pub mod money;
+pub mod option;
 pub mod policy;
 pub mod process;
 pub mod procyclicality;

@@ -11,8 +11,7 @@
 use crate::output::SoleMarketRow;
 use crate::record::{Event, EventKind, MarketTick, TickRecord};
 use crate::recorder::Rows;
-use arrow_array::builder::{BooleanBuilder, Float64Builder, StringBuilder, UInt64Builder};
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{ArrowError, Field, Schema};
 use cascade_core::Decimal;
 use serde::Serialize;
@@ -158,46 +157,33 @@ impl Column {
             Kind::Unknown => OPTIONAL_KINDS.iter().find(|(n, _)| *n == self.name).map_or(Kind::Decimal, |(_, k)| *k),
             kind => kind,
         };
+        let cells = self.cells.iter();
         let array: ArrayRef = match (kind, money) {
             (Kind::Count, _) => {
-                let mut b = UInt64Builder::with_capacity(self.cells.len());
-                self.cells.iter().for_each(|c| b.append_option(if let Cell::Count(v) = c { Some(*v) } else { None }));
-                Arc::new(b.finish())
+                Arc::new(cells.map(|c| if let Cell::Count(v) = c { Some(*v) } else { None }).collect::<UInt64Array>())
             }
             (Kind::Flag, _) => {
-                let mut b = BooleanBuilder::with_capacity(self.cells.len());
-                self.cells.iter().for_each(|c| b.append_option(if let Cell::Flag(v) = c { Some(*v) } else { None }));
-                Arc::new(b.finish())
-            }
-            (Kind::Text, _) | (Kind::Decimal | Kind::Unknown, Money::Exact) => {
-                let mut b = StringBuilder::new();
-                for cell in &self.cells {
-                    b.append_option(match cell {
-                        Cell::Text(v) | Cell::Label(v) => Some(v),
-                        _ => None,
-                    });
-                }
-                Arc::new(b.finish())
+                Arc::new(cells.map(|c| if let Cell::Flag(v) = c { Some(*v) } else { None }).collect::<BooleanArray>())
             }
             (Kind::Float, _) => {
-                let mut b = Float64Builder::with_capacity(self.cells.len());
-                self.cells.iter().for_each(|c| b.append_option(if let Cell::Float(v) = c { Some(*v) } else { None }));
-                Arc::new(b.finish())
+                Arc::new(cells.map(|c| if let Cell::Float(v) = c { Some(*v) } else { None }).collect::<Float64Array>())
             }
-            (Kind::Decimal | Kind::Unknown, Money::Float) => {
-                let mut b = Float64Builder::with_capacity(self.cells.len());
-                for cell in &self.cells {
-                    let value = match cell {
-                        Cell::Text(text) => Some(decimal_to_f64(text).ok_or_else(|| {
-                            self.unsupported(format!(
-                                "`{text}` is not a decimal (a name field missing from TEXT_FIELDS?)"
-                            ))
-                        })?),
+            (Kind::Text, _) | (Kind::Decimal | Kind::Unknown, Money::Exact) => Arc::new(
+                cells
+                    .map(|c| match c {
+                        Cell::Text(v) | Cell::Label(v) => Some(v.as_str()),
                         _ => None,
-                    };
-                    b.append_option(value);
-                }
-                Arc::new(b.finish())
+                    })
+                    .collect::<StringArray>(),
+            ),
+            (Kind::Decimal | Kind::Unknown, Money::Float) => {
+                let values = cells.map(|cell| match cell {
+                    Cell::Text(text) => decimal_to_f64(text).map(Some).ok_or_else(|| {
+                        self.unsupported(format!("`{text}` is not a decimal (a name field missing from TEXT_FIELDS?)"))
+                    }),
+                    _ => Ok(None),
+                });
+                Arc::new(values.collect::<Result<Float64Array, _>>()?)
             }
         };
         let data_type = array.data_type().clone();

@@ -104,7 +104,11 @@ enum Command {
     LiqPrice(cli::liq_price::LiqPriceArgs),
     /// An option's price and Greeks: Black-76 on a forward, or Black-Scholes on a spot (vega per 1.00 of
     /// volatility, theta per year; conventions in docs/options.md).
-    Greeks(cli::greeks::GreeksArgs),
+    Greeks(cli::option::GreeksArgs),
+    /// An option's implied volatility from its premium (Jäckel's "Let's Be Rational"; the inverse of `greeks`).
+    Iv(cli::option::IvArgs),
+    /// Scenario-grid portfolio margin of a book on one underlying (Deribit, OKX, Paradex or a RON grid).
+    Pm(cli::pm::PmArgs),
     /// Open the desktop window on a scenario: watch, steer and compare runs live.
     #[cfg(feature = "gui")]
     Gui {
@@ -158,7 +162,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::backtest::backtest(&run_dir, horizon, confidence, json).map(|()| ExitCode::SUCCESS)
         }
         Command::LiqPrice(args) => cli::liq_price::liq_price(&args).map(|()| ExitCode::SUCCESS),
-        Command::Greeks(args) => cli::greeks::greeks(&args).map(|()| ExitCode::SUCCESS),
+        Command::Greeks(args) => cli::option::greeks(&args).map(|()| ExitCode::SUCCESS),
+        Command::Iv(args) => cli::option::iv(&args).map(|()| ExitCode::SUCCESS),
+        Command::Pm(args) => cli::pm::pm(&args).map(|()| ExitCode::SUCCESS),
         #[cfg(feature = "gui")]
         Command::Gui { scenario, seed, overrides, play, speed } => {
             let overrides = Overrides { set: overrides, seed, ..Overrides::default() };

@@ -7,6 +7,7 @@ mod compare;
 mod distributed;
 mod facts;
 mod golden;
+mod option;
 mod report;
 mod run;
 mod sweep;

@@ -13,6 +13,12 @@
 
 use crate::risk::normal_pdf;
 
+pub mod addon;
+pub mod grid;
+mod implied;
+pub mod surface;
+pub use implied::{implied_vol, implied_vol_spot};
+
 /// A call or a put.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +61,20 @@ pub enum OptionError {
         /// What it was.
         found: f64,
     },
+    /// A premium that no positive finite volatility gives: at or below the discounted intrinsic value, or at or
+    /// above the discounted upper bound (forward for a call, strike for a put).
+    #[error(
+        "no volatility gives a price of {price}: on these terms the option is worth more than {lower} (discounted \
+         intrinsic value) and less than {upper} (discounted upper bound) at every volatility"
+    )]
+    NoVolatility {
+        /// The premium asked for, present value per unit of underlying.
+        price: f64,
+        /// The discounted intrinsic value (the limit as volatility goes to zero).
+        lower: f64,
+        /// The discounted upper bound (the limit as volatility grows without bound).
+        upper: f64,
+    },
 }
 
 /// Standard normal distribution function.
@@ -70,6 +90,18 @@ fn positive(name: &'static str, value: f64) -> Result<(), OptionError> {
     }
 }
 
+fn finite(name: &'static str, value: f64) -> Result<(), OptionError> {
+    if value.is_finite() { Ok(()) } else { Err(OptionError::Input { name, expected: "a finite number", found: value }) }
+}
+
+/// The forward `spot exp(r t)` of a spot without dividends, its inputs checked.
+fn spot_forward(spot: f64, t: f64, r: f64) -> Result<f64, OptionError> {
+    positive("underlying", spot)?;
+    positive("expiry", t)?;
+    finite("rate", r)?;
+    Ok(spot * libm::exp(r * t))
+}
+
 /// The common inputs checked, with `d1`, `d2`, the discount factor and `sigma sqrt(t)`.
 struct Terms {
     d1: f64,
@@ -83,9 +115,7 @@ fn terms(forward: f64, strike: f64, sigma: f64, t: f64, r: f64) -> Result<Terms,
     positive("strike", strike)?;
     positive("volatility", sigma)?;
     positive("expiry", t)?;
-    if !r.is_finite() {
-        return Err(OptionError::Input { name: "rate", expected: "a finite number", found: r });
-    }
+    finite("rate", r)?;
     let root = sigma * t.sqrt();
     let d1 = (libm::log(forward / strike) + 0.5 * root * root) / root;
     Ok(Terms { d1, d2: d1 - root, discount: libm::exp(-r * t), root })
@@ -126,11 +156,10 @@ pub fn black_scholes(
     t: f64,
     r: f64,
 ) -> Result<Greeks, OptionError> {
-    positive("underlying", spot)?;
-    positive("expiry", t)?;
-    let growth = libm::exp(r * t);
-    let on_forward = black76(kind, spot * growth, strike, sigma, t, r)?;
-    let Terms { d2, discount, .. } = terms(spot * growth, strike, sigma, t, r)?;
+    let forward = spot_forward(spot, t, r)?;
+    let growth = forward / spot;
+    let on_forward = black76(kind, forward, strike, sigma, t, r)?;
+    let Terms { d2, discount, .. } = terms(forward, strike, sigma, t, r)?;
     let carry = match kind {
         OptionKind::Call => -r * strike * discount * normal_cdf(d2),
         OptionKind::Put => r * strike * discount * normal_cdf(-d2),

@@ -84,3 +84,67 @@ fn inputs_out_of_their_domain_are_errors_not_nan() {
     close(normal_cdf(0.0), 0.5, 0.0, "N(0)");
     close(normal_cdf(1.959963984540054), 0.975, 1e-15, "N(1.96)");
 }
+
+#[test]
+fn implied_vol_gives_hulls_example() {
+    // Hull, Options, Futures and Other Derivatives (8th ed.), Section 15.11: a call worth 1.875 with S = 21,
+    // K = 20, r = 10%, three months has an implied volatility of 0.235.
+    let sigma = implied_vol_spot(OptionKind::Call, 1.875, 21.0, 20.0, 0.25, 0.1).unwrap();
+    close(sigma, 0.235, 0.0005, "implied volatility");
+    // And the price at that volatility is the price asked for, to the solver's precision.
+    close(black_scholes(OptionKind::Call, 21.0, 20.0, sigma, 0.25, 0.1).unwrap().price, 1.875, 1e-12, "reprice");
+}
+
+#[test]
+fn implied_vol_round_trips_over_wings_and_short_expiries() {
+    let hour = 1.0 / (365.0 * 24.0);
+    let mut checked = 0;
+    for kind in [OptionKind::Call, OptionKind::Put] {
+        for strike in [30.0, 50.0, 80.0, 95.0, 100.0, 105.0, 125.0, 200.0, 330.0] {
+            for sigma in [0.05, 0.2, 0.8, 2.5] {
+                for t in [hour, 1.0 / 365.0, 0.25, 3.0] {
+                    let price = black76(kind, 100.0, strike, sigma, t, 0.04).unwrap().price;
+                    let intrinsic =
+                        libm::exp(-0.04 * t) * if kind == OptionKind::Call { 100.0 - strike } else { strike - 100.0 };
+                    // A premium whose time value is lost in the rounding of the intrinsic value, or that underflows,
+                    // carries no volatility: those are the error case below.
+                    if price < 1e-250 || price - intrinsic.max(0.0) < 1e-9 * price {
+                        continue;
+                    }
+                    let found = implied_vol(kind, price, 100.0, strike, t, 0.04).unwrap();
+                    close(found / sigma, 1.0, 1e-6, &format!("{kind:?} K={strike} sigma={sigma} t={t}"));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    // Most of the grid carries a volatility, the deep wings at one hour included.
+    assert!(checked > 150, "{checked} points checked");
+    let wing = black76(OptionKind::Put, 100.0, 80.0, 0.8, hour, 0.0).unwrap().price;
+    assert!(wing < 1e-100 && wing > 0.0);
+    close(implied_vol(OptionKind::Put, wing, 100.0, 80.0, hour, 0.0).unwrap(), 0.8, 1e-9, "deep wing at one hour");
+}
+
+#[test]
+fn implied_vol_says_when_no_volatility_fits() {
+    // A call on F = 100, K = 90 is worth at least its intrinsic value 10 and at most the forward 100 (r = 0).
+    for price in [9.5, 10.0, 100.0, 120.0] {
+        match implied_vol(OptionKind::Call, price, 100.0, 90.0, 0.5, 0.0) {
+            Err(OptionError::NoVolatility { lower, upper, .. }) => {
+                close(lower, 10.0, 1e-12, "lower");
+                close(upper, 100.0, 1e-12, "upper");
+            }
+            other => panic!("price {price}: {other:?}"),
+        }
+    }
+    // A put's upper bound is the discounted strike.
+    let err = implied_vol(OptionKind::Put, 96.0, 100.0, 100.0, 1.0, 0.05).unwrap_err();
+    assert!(matches!(err, OptionError::NoVolatility { upper, .. } if (upper - 100.0 * libm::exp(-0.05)).abs() < 1e-9));
+    assert!(err.to_string().contains("no volatility gives a price of 96"), "{err}");
+    for (price, forward) in [(f64::NAN, 100.0), (1.0, -5.0), (f64::INFINITY, 100.0)] {
+        assert!(matches!(
+            implied_vol(OptionKind::Call, price, forward, 100.0, 1.0, 0.0),
+            Err(OptionError::Input { .. })
+        ));
+    }
+}

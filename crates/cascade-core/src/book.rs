@@ -6,8 +6,22 @@
 //! unfilled.
 
 use crate::AgentId;
+use foldhash::fast::FixedState;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// A map with foldhash's fixed-seed hasher: fast on small integer keys, and the same on every run (nothing here
+/// iterates a map in hash order, so results never depended on it).
+type FastMap<K, V> = HashMap<K, V, FixedState>;
+
+/// Where a live order rests: its side and price, its owner and its place in the owner's list.
+#[derive(Debug, Clone, Copy)]
+struct Location {
+    side: Side,
+    price: Decimal,
+    owner: AgentId,
+    slot: usize,
+}
 
 /// The side of an order (for a fill, the taker's side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -108,10 +122,11 @@ impl Execution {
 pub struct OrderBook {
     bids: BTreeMap<Decimal, VecDeque<RestingOrder>>,
     asks: BTreeMap<Decimal, VecDeque<RestingOrder>>,
-    /// Where each live order rests: its side and price.
-    index: HashMap<OrderId, (Side, Decimal)>,
-    /// Each owner's live orders, so cancelling them all costs their number, not the book's size.
-    by_owner: BTreeSet<(AgentId, OrderId)>,
+    /// Where each live order rests.
+    index: FastMap<OrderId, Location>,
+    /// Each owner's live orders, in no particular order, so cancelling them all costs their number, not the book's
+    /// size; an order's `slot` is its place here (removal swaps the last one in).
+    by_owner: FastMap<AgentId, Vec<OrderId>>,
     next_id: u64,
 }
 
@@ -190,8 +205,9 @@ impl OrderBook {
                 Side::Sell => &mut self.asks,
             };
             levels.entry(price).or_default().push_back(RestingOrder { id, owner, quantity: remainder });
-            self.index.insert(id, (side, price));
-            self.by_owner.insert((owner, id));
+            let owned = self.by_owner.entry(owner).or_default();
+            self.index.insert(id, Location { side, price, owner, slot: owned.len() });
+            owned.push(id);
             execution.resting = Some(id);
         }
         execution
@@ -199,7 +215,7 @@ impl OrderBook {
 
     /// Cancels a resting order. Returns the quantity that was still open, or `None` if the order is no longer live.
     pub fn cancel(&mut self, id: OrderId) -> Option<Decimal> {
-        let (side, price) = self.index.remove(&id)?;
+        let Location { side, price, .. } = forget(&mut self.index, &mut self.by_owner, id)?;
         let levels = match side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -207,7 +223,6 @@ impl OrderBook {
         let level = levels.get_mut(&price)?;
         let position = level.iter().position(|o| o.id == id)?;
         let order = level.remove(position)?;
-        self.by_owner.remove(&(order.owner, id));
         if level.is_empty() {
             levels.remove(&price);
         }
@@ -216,8 +231,7 @@ impl OrderBook {
 
     /// Cancels every resting order of `owner` (for example before liquidating its account). Returns how many.
     pub fn cancel_all(&mut self, owner: AgentId) -> usize {
-        let ids: Vec<OrderId> =
-            self.by_owner.range((owner, OrderId(0))..=(owner, OrderId(u64::MAX))).map(|&(_, id)| id).collect();
+        let ids = self.by_owner.get(&owner).cloned().unwrap_or_default();
         ids.into_iter().filter(|id| self.cancel(*id).is_some()).count()
     }
 
@@ -246,9 +260,9 @@ impl OrderBook {
                 };
                 if front.owner == taker {
                     // Self-trade prevention: cancel the resting order, keep matching.
-                    self.index.remove(&front.id);
-                    self.by_owner.remove(&(front.owner, front.id));
+                    let id = front.id;
                     orders.pop_front();
+                    forget(&mut self.index, &mut self.by_owner, id);
                     continue;
                 }
                 let quantity = remaining.min(front.quantity);
@@ -257,9 +271,9 @@ impl OrderBook {
                 remaining -= quantity;
                 front.quantity -= quantity;
                 if front.quantity.is_zero() {
-                    self.index.remove(&front.id);
-                    self.by_owner.remove(&(front.owner, front.id));
+                    let id = front.id;
                     orders.pop_front();
+                    forget(&mut self.index, &mut self.by_owner, id);
                 }
             }
             if orders.is_empty() {
@@ -268,6 +282,26 @@ impl OrderBook {
         }
         execution
     }
+}
+
+/// Drops a live order from the index and its owner's list (not from its level); returns where it rested.
+fn forget(
+    index: &mut FastMap<OrderId, Location>,
+    by_owner: &mut FastMap<AgentId, Vec<OrderId>>,
+    id: OrderId,
+) -> Option<Location> {
+    let location = index.remove(&id)?;
+    if let Some(owned) = by_owner.get_mut(&location.owner) {
+        owned.swap_remove(location.slot);
+        if let Some(&moved) = owned.get(location.slot) {
+            if let Some(entry) = index.get_mut(&moved) {
+                entry.slot = location.slot;
+            }
+        } else if owned.is_empty() {
+            by_owner.remove(&location.owner);
+        }
+    }
+    Some(location)
 }
 
 #[cfg(test)]

@@ -83,7 +83,8 @@ enum Command {
     /// clustering and its power-law decay, the leverage effect, the volume-volatility correlation; and whether
     /// kurtosis falls as the interval grows.
     Facts(cli::facts::FactsArgs),
-    /// Backtest a run's maintenance margin against its mark moves: exceptions, Kupiec test, Basel traffic light.
+    /// Backtest a run's maintenance margin against its mark moves: exceptions, Kupiec test, Basel traffic light,
+    /// Christoffersen's independence and conditional-coverage tests (do exceptions cluster?).
     Backtest {
         /// A run's output directory (with timeseries.csv).
         run_dir: PathBuf,

@@ -299,9 +299,15 @@ fn liq_price_and_backtest() {
     let b: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(b, summary["backtest"]);
     assert_eq!(b["observations"], 299);
+    // Christoffersen's tests beside Kupiec: 298 transitions between the 299 windows.
+    let transitions = &b["clustering"]["transitions"];
+    let counted: u64 =
+        (0..2).flat_map(|i| (0..2).map(move |j| (i, j))).map(|(i, j)| transitions[i][j].as_u64().unwrap()).sum();
+    assert_eq!(counted, 298);
     // Over ten ticks the windows do not overlap: 299 moves make 29 windows.
     let text = stdout(&cascade(dir.path(), &["backtest", "r", "--horizon", "10"]));
     assert!(text.contains("10-tick mark moves (non-overlapping windows): 29 observations"), "{text}");
+    assert!(text.contains("clustering (Christoffersen, worse side)"), "{text}");
     let missing = cascade(dir.path(), &["backtest", "nowhere"]);
     assert!(!missing.status.success() && stderr(&missing).contains("nowhere/timeseries.csv: cannot read"));
 }

@@ -35,16 +35,31 @@ pub fn backtest(run_dir: &Path, horizon: usize, confidence: f64, json: bool) -> 
     } else {
         let expected = b.expected_rate * b.observations as f64;
         let worse = b.long_exceptions.max(b.short_exceptions) as f64;
-        let kupiec = match (b.kupiec_rejects, worse < expected) {
+        let coverage = |rejects| match (rejects, worse < expected) {
             (false, _) => "not rejected at 5%",
             (true, true) => "rejected at 5% for too few exceptions: the margin is conservative, not failing",
             (true, false) => "rejected at 5%: too many exceptions",
         };
+        let kupiec = coverage(b.kupiec_rejects);
         println!(
             "maintenance margin vs {}-tick mark moves (non-overlapping windows): {} observations, exceptions {} long / \
              {} short (expected {expected:.1}); Kupiec LR {:.3} ({kupiec}); Basel zone {}",
             b.horizon, b.observations, b.long_exceptions, b.short_exceptions, b.kupiec_lr, b.zone
         );
+        if let Some(c) = b.clustering {
+            let independence =
+                if c.independence_rejects { "rejected at 5%: they cluster" } else { "not rejected at 5%" };
+            println!(
+                "clustering (Christoffersen, worse side): exception rate {:.4} after an exception against {:.4} \
+                 after none; independence LR {:.3} ({}); conditional coverage LR {:.3} ({})",
+                c.rate_after_exception,
+                c.rate_after_calm,
+                c.independence_lr,
+                independence,
+                c.conditional_coverage_lr,
+                coverage(c.conditional_coverage_rejects)
+            );
+        }
     }
     Ok(())
 }

@@ -1,10 +1,15 @@
 //! Risk statistics for margin: Value-at-Risk and Expected Shortfall of a return series, and backtesting of a
 //! margin (or VaR) level by its exceptions (Kupiec's proportion-of-failures test and the Basel traffic light).
 //!
+//! Backtesting lives in [`backtest`] and is re-exported here.
+//!
 //! Sign conventions: returns are simple or log returns per observation (0.01 = +1%); **losses are positive**:
 //! `VaR = 0.05` at 99% means a loss of more than 5% of the position's value happens with probability 1%. The
 //! horizon `h` is in observations; parametric methods scale the mean by `h` and the volatility by `sqrt(h)`,
 //! historical ones use overlapping `h`-observation sums. Everything is `f64`: statistics, not money.
+
+mod backtest;
+pub use backtest::*;
 
 /// How VaR and ES are estimated. (Scenario files name these variants in `margin.policy`.)
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -306,169 +311,6 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
     h
 }
 
-/// Kupiec's proportion-of-failures likelihood ratio for `exceptions` out of `observations` at an expected exception
-/// rate `p` (1 - confidence): `-2 ln[(1-p)^(T-x) p^x / ((1-x/T)^(T-x) (x/T)^x)]`, chi-square(1) under the null.
-pub fn kupiec_lr(exceptions: u64, observations: u64, p: f64) -> f64 {
-    let (x, t) = (exceptions as f64, observations as f64);
-    // x ln(y) with 0 ln 0 = 0.
-    let xlog = |x: f64, y: f64| if x == 0.0 { 0.0 } else { x * libm::log(y) };
-    let null = xlog(t - x, 1.0 - p) + xlog(x, p);
-    let observed = xlog(t - x, 1.0 - x / t) + xlog(x, x / t);
-    -2.0 * (null - observed)
-}
-
-/// The 5% critical value of chi-square with one degree of freedom: reject the model when Kupiec's LR exceeds it.
-pub const KUPIEC_CRITICAL_95: f64 = 3.841_458_820_694_124;
-
-/// The Basel traffic-light zone of a VaR model (BCBS 1996).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Zone {
-    /// The binomial probability of at most this many exceptions is below 95%.
-    Green,
-    /// From 95% up to 99.99%.
-    Yellow,
-    /// From 99.99%.
-    Red,
-}
-
-impl std::fmt::Display for Zone {
-    /// The zone's name in lower case, as `summary.json` writes it.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Zone::Green => "green",
-            Zone::Yellow => "yellow",
-            Zone::Red => "red",
-        })
-    }
-}
-
-/// The zone of `exceptions` out of `observations` at exception rate `p`: by the Binomial(T, p) probability of at most
-/// that many exceptions, green below 95%, red from 99.99%, as the Basel framework cuts its zones (0-4 green, 5-9
-/// yellow, 10 or more red for 250 observations at 1%).
-pub fn traffic_light(exceptions: u64, observations: u64, p: f64) -> Zone {
-    let below = binomial_cdf(exceptions, observations, p);
-    // With few observations even zero exceptions can reach 95%; no exception is never evidence against a model.
-    if exceptions == 0 || below < 0.95 {
-        Zone::Green
-    } else if below < 0.9999 {
-        Zone::Yellow
-    } else {
-        Zone::Red
-    }
-}
-
-/// How a margin level held up against realised moves: exceptions are the observations where the loss of a unit
-/// long (price fell) or a unit short (price rose) over the horizon exceeded the margin fraction set at its start.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Backtest {
-    /// Horizon in observations.
-    pub horizon: usize,
-    /// The exception rate the margin is meant to have (1 - confidence).
-    pub expected_rate: f64,
-    /// Observations per side.
-    pub observations: u64,
-    /// Exceptions of the long side.
-    pub long_exceptions: u64,
-    /// Exceptions of the short side.
-    pub short_exceptions: u64,
-    /// Kupiec's LR of the worse side.
-    pub kupiec_lr: f64,
-    /// Whether Kupiec's test rejects the margin at 5% (worse side).
-    pub kupiec_rejects: bool,
-    /// Basel traffic-light zone of the worse side.
-    pub zone: Zone,
-}
-
-/// Backtests margin fractions `margins[t]` against `prices[t]` over `horizon` observations, at the expected
-/// exception rate `expected_rate`. `None` with fewer than `horizon + 1` prices.
-///
-/// The windows do not overlap (`t = 0, h, 2h, ...`): each observation is a move over its own `horizon`
-/// observations, so the exceptions are independent trials, as Kupiec's test and the Basel zones assume (with
-/// overlapping windows one gap would count up to `horizon` times). With `horizon` 1 every move is a window.
-pub fn backtest(prices: &[f64], margins: &[f64], horizon: usize, expected_rate: f64) -> Option<Backtest> {
-    if horizon == 0 || prices.len() <= horizon || margins.len() < prices.len() - horizon {
-        return None;
-    }
-    let mut counter = ExceptionCounter::new(horizon);
-    for (t, price) in prices.iter().enumerate() {
-        // The margins of the last `horizon` prices start no window, so they may be missing.
-        counter.push(*price, margins.get(t).copied().unwrap_or(f64::NAN));
-    }
-    counter.result(expected_rate)
-}
-
-/// [`backtest`] computed as the prices arrive, keeping only the start of the current window: the same counts and
-/// verdict as the batch function over the same series.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExceptionCounter {
-    horizon: usize,
-    /// The `(price, margin)` at the start of the current window, and how many prices have arrived since.
-    start: Option<((f64, f64), usize)>,
-    pushed: u64,
-    long: u64,
-    short: u64,
-    observations: u64,
-}
-
-impl ExceptionCounter {
-    /// A counter of exceptions over windows of `horizon` observations (at least 1).
-    pub fn new(horizon: usize) -> Self {
-        let horizon = horizon.max(1);
-        Self { horizon, start: None, pushed: 0, long: 0, short: 0, observations: 0 }
-    }
-
-    /// The next price and the margin fraction in force at it (the margin of a window that starts there).
-    pub fn push(&mut self, price: f64, margin: f64) {
-        self.pushed += 1;
-        let Some(((start, start_margin), since)) = self.start.as_mut() else {
-            self.start = Some(((price, margin), 0));
-            return;
-        };
-        *since += 1;
-        if *since < self.horizon {
-            return;
-        }
-        let change = price / *start - 1.0;
-        if change.is_finite() {
-            self.observations += 1;
-            self.long += u64::from(-change > *start_margin);
-            self.short += u64::from(change > *start_margin);
-        }
-        self.start = Some(((price, margin), 0));
-    }
-
-    /// The backtest so far at `expected_rate`; `None` until more than `horizon` prices have arrived.
-    pub fn result(&self, expected_rate: f64) -> Option<Backtest> {
-        if self.pushed <= self.horizon as u64 {
-            return None;
-        }
-        let (n, worse) = (self.observations, self.long.max(self.short));
-        let kupiec_lr = kupiec_lr(worse, n, expected_rate);
-        Some(Backtest {
-            horizon: self.horizon,
-            expected_rate,
-            observations: n,
-            long_exceptions: self.long,
-            short_exceptions: self.short,
-            kupiec_lr,
-            kupiec_rejects: kupiec_lr > KUPIEC_CRITICAL_95,
-            zone: traffic_light(worse, n, expected_rate),
-        })
-    }
-}
-
-/// `P(X <= k)` for `X ~ Binomial(n, p)`.
-pub fn binomial_cdf(k: u64, n: u64, p: f64) -> f64 {
-    let ln_choose = |n: u64, i: u64| {
-        libm::lgamma(n as f64 + 1.0) - libm::lgamma(i as f64 + 1.0) - libm::lgamma((n - i) as f64 + 1.0)
-    };
-    (0..=k.min(n))
-        .map(|i| libm::exp(ln_choose(n, i) + i as f64 * libm::log(p) + (n - i) as f64 * libm::log1p(-p)))
-        .sum::<f64>()
-        .min(1.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -545,41 +387,6 @@ mod tests {
         let h = estimate(&returns, 0.99, 1, Method::Historical).unwrap();
         let f = estimate(&returns, 0.99, 1, Method::FilteredHistorical { lambda: 0.94 }).unwrap();
         assert!(f.var > 1.5 * h.var, "fhs {} hs {}", f.var, h.var);
-    }
-
-    #[test]
-    fn kupiec_and_the_basel_traffic_light_for_250_days_at_99_percent() {
-        // BCBS (1996) table: cumulative probabilities 89.22% (4 exceptions), 95.88% (5), 99.97% (9), 99.99% (10).
-        assert!(close(binomial_cdf(4, 250, 0.01), 0.8922, 5e-5));
-        assert!(close(binomial_cdf(5, 250, 0.01), 0.9588, 5e-5));
-        assert!(close(binomial_cdf(9, 250, 0.01), 0.9997, 5e-5));
-        let zones: Vec<Zone> = (0..=11).map(|x| traffic_light(x, 250, 0.01)).collect();
-        use Zone::*;
-        assert_eq!(zones, vec![Green, Green, Green, Green, Green, Yellow, Yellow, Yellow, Yellow, Yellow, Red, Red]);
-        // Kupiec: 2.5 expected; 2 or 3 exceptions are fine, 8 is rejected at 5%.
-        assert!(kupiec_lr(3, 250, 0.01) < KUPIEC_CRITICAL_95);
-        assert!(kupiec_lr(8, 250, 0.01) > KUPIEC_CRITICAL_95);
-        // By hand for x = 0: -2 x 250 ln(0.99) = 5.0252; for x = 2: 0.1084.
-        assert!(close(kupiec_lr(0, 250, 0.01), 5.025_167, 1e-5));
-        assert!(close(kupiec_lr(2, 250, 0.01), 0.108_435, 1e-5));
-    }
-
-    #[test]
-    fn backtest_counts_exceptions_on_both_sides() {
-        // Prices 100 -> 90 (-10%) -> 99 (+10%) -> 99: with a 5% margin one long and one short exception in 3.
-        let b = backtest(&[100.0, 90.0, 99.0, 99.0], &[0.05; 4], 1, 0.01).unwrap();
-        assert_eq!((b.observations, b.long_exceptions, b.short_exceptions), (3, 1, 1));
-        assert!(b.kupiec_rejects);
-        // With a 20% margin, none.
-        let b = backtest(&[100.0, 90.0, 99.0, 99.0], &[0.2; 4], 1, 0.01).unwrap();
-        assert_eq!((b.long_exceptions, b.short_exceptions, b.zone), (0, 0, Zone::Green));
-        // Two-observation windows do not overlap: 100 -> 99 (-1%) is the one window of four prices.
-        let b = backtest(&[100.0, 90.0, 99.0, 99.0], &[0.05; 4], 2, 0.01).unwrap();
-        assert_eq!((b.observations, b.long_exceptions, b.short_exceptions), (1, 0, 0));
-        // Five prices, windows 0 -> 2 and 2 -> 4: 100 -> 80 (a long's exception) and 80 -> 96 (a short's).
-        let b = backtest(&[100.0, 95.0, 80.0, 90.0, 96.0], &[0.1; 5], 2, 0.01).unwrap();
-        assert_eq!((b.observations, b.long_exceptions, b.short_exceptions), (2, 1, 1));
-        assert!(backtest(&[100.0], &[0.05], 1, 0.01).is_none());
     }
 
     #[test]

@@ -61,12 +61,18 @@ fn flatten(name: &str, value: &Value, out: &mut Vec<(String, Option<f64>)>) {
 }
 
 /// The unit of figure `name`: `count`, `fraction`, `quote per unit` (prices), `quote` (money), or none (ratios,
-/// test statistics, the procyclicality window in hours).
+/// test statistics and their verdicts, the procyclicality window in hours).
 pub fn unit(name: &str) -> Option<&'static str> {
     let last = name.rsplit('.').next().unwrap_or(name);
-    if last == "peak_to_trough" || last == "window_hours" || last.contains("leverage") || last.contains("kupiec") {
+    let statistic = last.contains("kupiec") || last.ends_with("_lr") || last.ends_with("_rejects");
+    if last == "peak_to_trough" || last == "window_hours" || last.contains("leverage") || statistic {
         None
-    } else if last.contains("share") || last.contains("drawdown") || last == "expected_rate" || last == "max_increase" {
+    } else if last.contains("share")
+        || last.contains("drawdown")
+        || last == "expected_rate"
+        || last == "max_increase"
+        || last.starts_with("rate_after")
+    {
         Some("fraction")
     } else if last.starts_with("mark_") || last.starts_with("reference_") {
         Some("quote per unit")

@@ -20,8 +20,10 @@
 //! - [`stats`]: statistics in `f64` (volatility, medians);
 //! - [`procyclicality`]: how procyclical a margin requirement is (peak-to-trough, largest increase in a window);
 //! - [`forecast`]: volatility forecasts (GARCH(1,1) by maximum likelihood, HAR-RV);
-//! - [`option`]: European option values and Greeks (Black-76 on the forward, Black-Scholes on a spot);
-//! - [`risk`]: VaR and Expected Shortfall, and backtesting (Kupiec, Basel traffic light);
+//! - [`regime`]: Markov-switching volatility regimes (Hamilton's filter, Kim's smoother, EM) and their mixture VaR;
+//! - [`option`]: European options: values and Greeks (Black-76, Black-Scholes), implied volatility, the volatility
+//!   surface, scenario-grid portfolio margin and Greeks add-ons;
+//! - [`risk`]: VaR and Expected Shortfall, and backtesting (Kupiec, Basel traffic light, Christoffersen);
 //! - [`rng`]: deterministic random streams derived from a seed and a stable id.
 //!
 //! Sign conventions: a position quantity is positive for a long and negative for a short; a [`book::Side`] is the
@@ -46,6 +48,7 @@ pub mod option;
 pub mod policy;
 pub mod process;
 pub mod procyclicality;
+pub mod regime;
 pub mod risk;
 pub mod rng;
 pub mod stats;

@@ -6,6 +6,7 @@
 
 use crate::forecast::{GARCH_MIN_RETURNS, Garch, Har, realized_variances};
 use crate::money::to_f64;
+use crate::regime::RegimeTracker;
 use crate::risk::{Method, estimate};
 use crate::stats::{Ewma, root_mean_square};
 use rust_decimal::Decimal;
@@ -53,6 +54,20 @@ pub enum VolatilityModel {
         /// Blocks in the fitting window, >= 42.
         #[serde(default = "default::lookback_blocks")]
         lookback_blocks: u32,
+    },
+    /// Markov-switching volatility regimes (`crate::regime`): `regimes` regimes fitted by EM on the last
+    /// `lookback_ticks` mark returns, refitted every `refit_every_ticks`, the regime probabilities filtered at each
+    /// return; the horizon variance is the predictive mixture's.
+    Regime {
+        /// Number of regimes, 2 or 3.
+        #[serde(default = "default::regimes")]
+        regimes: u32,
+        /// Returns in the fitting window, at least 100.
+        #[serde(default = "default::lookback_ticks")]
+        lookback_ticks: u32,
+        /// Ticks between fits, >= 1.
+        #[serde(default = "default::refit_every_ticks")]
+        refit_every_ticks: u32,
     },
 }
 
@@ -200,6 +215,10 @@ mod default {
     pub fn refit_every_ticks() -> u32 {
         60
     }
+    /// Regimes of a regime-switching model: 2 (calm and stressed).
+    pub fn regimes() -> u32 {
+        2
+    }
     /// HAR-RV block: 30 ticks.
     pub fn block_ticks() -> u32 {
         30
@@ -243,6 +262,8 @@ pub struct PolicyState {
     pub garch_variance: f64,
     /// The HAR-RV forecast of the next block's realized variance, if the last fit succeeded.
     pub har_forecast: Option<f64>,
+    /// The regime model and its filtered probabilities, if the last fit succeeded.
+    pub regime: Option<RegimeTracker>,
 }
 
 /// A policy's maintenance fraction for this tick, before the controls: the model's value (`f64`) and its bounds.
@@ -268,6 +289,7 @@ impl PolicyState {
             garch: None,
             garch_variance: calm_variance,
             har_forecast: None,
+            regime: None,
         }
     }
 
@@ -319,6 +341,10 @@ impl PolicyState {
                         keep_last(&mut self.returns, (block_ticks * lookback_blocks) as usize);
                         self.har_horizon_variance(block_ticks, horizon_ticks)
                     }
+                    VolatilityModel::Regime { regimes, lookback_ticks, refit_every_ticks } => {
+                        keep_last(&mut self.returns, lookback_ticks as usize);
+                        self.regime_horizon_variance(r, regimes, refit_every_ticks, horizon_ticks)
+                    }
                 };
                 let (variance, fell_back) = match variance {
                     Some(v) if v.is_finite() && v > 0.0 => (v, false),
@@ -362,6 +388,26 @@ impl PolicyState {
         Some(self.har_forecast? / f64::from(block) * f64::from(horizon))
     }
 }
+
+impl PolicyState {
+    /// Regime switching: fit as soon as [`REGIME_MIN_RETURNS`] returns have arrived and every `refit_every`
+    /// returns from then on (a failed fit waits for the next due time, as GARCH's does), otherwise filter the last
+    /// return; `None` while no fit has succeeded.
+    fn regime_horizon_variance(&mut self, r: f64, regimes: u32, refit_every: u32, horizon: u32) -> Option<f64> {
+        let ready = self.returns.len() >= REGIME_MIN_RETURNS;
+        let first = self.returns_seen == REGIME_MIN_RETURNS as u64;
+        if ready && (self.returns_seen.is_multiple_of(u64::from(refit_every)) || first) {
+            self.regime = RegimeTracker::fit(self.returns.make_contiguous(), regimes as usize).ok();
+        } else if let Some(tracker) = self.regime.as_mut() {
+            tracker.observe(r);
+        }
+        let tracker = self.regime.as_ref()?;
+        Some(tracker.model.horizon_variance(&tracker.probabilities, horizon))
+    }
+}
+
+/// The fewest returns a regime-switching policy fits on.
+pub const REGIME_MIN_RETURNS: usize = 100;
 
 fn keep_last(returns: &mut VecDeque<f64>, n: usize) {
     while returns.len() > n {

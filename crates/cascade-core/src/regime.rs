@@ -89,22 +89,37 @@ impl RegimeModel {
     pub fn filter(&self, returns: &[f64]) -> Result<Filtered, RegimeError> {
         self.validate()?;
         finite(returns, 1)?;
-        let k = self.sigma.len();
         let mut probabilities = Vec::with_capacity(returns.len());
         let mut predicted = Vec::with_capacity(returns.len());
         let mut log_likelihood = 0.0;
         let mut prior = self.initial.clone();
         for &r in returns {
-            let joint: Vec<f64> = (0..k).map(|j| prior[j] * self.density(j, r)).collect();
-            let total: f64 = joint.iter().sum();
-            // A return far out in every regime's tail underflows: keep the prediction rather than divide by 0.
-            let posterior = if total > 0.0 { joint.iter().map(|p| p / total).collect() } else { prior.clone() };
-            log_likelihood += libm::log(total.max(f64::MIN_POSITIVE));
+            let (posterior, likelihood) = self.update(&prior, r);
+            log_likelihood += libm::log(likelihood.max(f64::MIN_POSITIVE));
             predicted.push(prior);
             prior = self.step(&posterior);
             probabilities.push(posterior);
         }
         Ok(Filtered { probabilities, predicted, log_likelihood })
+    }
+
+    /// One step of the filter: the regime probabilities after `r`, from the prediction `prior`, and the density of
+    /// `r` under that prediction. A return far out in every regime's tail underflows: the prediction is kept.
+    pub fn update(&self, prior: &[f64], r: f64) -> (Vec<f64>, f64) {
+        let joint: Vec<f64> = (0..self.sigma.len()).map(|j| prior[j] * self.density(j, r)).collect();
+        let total: f64 = joint.iter().sum();
+        let posterior = if total > 0.0 { joint.iter().map(|p| p / total).collect() } else { prior.to_vec() };
+        (posterior, total)
+    }
+
+    /// The variance of the summed return over the next `horizon` observations under the predictive mixture after
+    /// the regime probabilities `probabilities` (module documentation).
+    pub fn horizon_variance(&self, probabilities: &[f64], horizon: u32) -> f64 {
+        let (w, h) = (self.step(probabilities), f64::from(horizon));
+        let mean: f64 = (0..w.len()).map(|k| w[k] * h * self.mean[k]).sum();
+        let second: f64 =
+            (0..w.len()).map(|k| w[k] * (h * self.sigma[k] * self.sigma[k] + (h * self.mean[k]).powi(2))).sum();
+        (second - mean * mean).max(0.0)
     }
 
     /// The regime probabilities one observation after `probabilities`: `P' probabilities`.
@@ -270,6 +285,33 @@ fn finish(model: RegimeModel, log_likelihood: f64, iterations: usize) -> Fit {
         initial: pick(&model.initial),
     };
     Fit { model, log_likelihood, iterations }
+}
+
+/// A fitted model kept current one return at a time: a margin policy's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegimeTracker {
+    /// The model of the last fit.
+    pub model: RegimeModel,
+    /// The filtered regime probabilities after the latest return.
+    pub probabilities: Vec<f64>,
+}
+
+impl RegimeTracker {
+    /// Fits `regimes` regimes to `window` by EM (tolerance 1e-6, at most 200 iterations) and filters the window.
+    pub fn fit(window: &[f64], regimes: usize) -> Result<Self, RegimeError> {
+        let model = fit(window, regimes, 1e-6, 200)?.model;
+        let probabilities =
+            model.filter(window)?.probabilities.pop().ok_or(RegimeError::Data { needed: 1, found: 0 })?;
+        Ok(Self { model, probabilities })
+    }
+
+    /// Takes the next return.
+    pub fn observe(&mut self, r: f64) {
+        if r.is_finite() {
+            let prior = self.model.step(&self.probabilities);
+            self.probabilities = self.model.update(&prior, r).0;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -176,13 +176,18 @@ impl CascadeApp {
                 floor: parse(&p.floor, "floor")?,
                 cap: parse(&p.cap, "cap")?,
             },
-            PolicyKind::Garch | PolicyKind::Har => MarginPolicy::Predictive {
-                model: if p.kind == PolicyKind::Garch {
+            PolicyKind::Garch | PolicyKind::Har | PolicyKind::Regime => MarginPolicy::Predictive {
+                model: match p.kind {
                     // Refit hourly on the lookback window.
-                    VolatilityModel::Garch { lookback_ticks: p.lookback_ticks, refit_every_ticks: 60 }
-                } else {
+                    PolicyKind::Garch => {
+                        VolatilityModel::Garch { lookback_ticks: p.lookback_ticks, refit_every_ticks: 60 }
+                    }
+                    // Two regimes, refitted hourly on the lookback window.
+                    PolicyKind::Regime => {
+                        VolatilityModel::Regime { regimes: 2, lookback_ticks: p.lookback_ticks, refit_every_ticks: 60 }
+                    }
                     // Half-hour blocks over the lookback window.
-                    VolatilityModel::Har { block_ticks: 30, lookback_blocks: (p.lookback_ticks / 30).max(1) }
+                    _ => VolatilityModel::Har { block_ticks: 30, lookback_blocks: (p.lookback_ticks / 30).max(1) },
                 },
                 horizon_ticks: p.horizon_ticks,
                 multiplier: p.multiplier,
@@ -491,6 +496,7 @@ enum PolicyKind {
     RiskMeasure,
     Garch,
     Har,
+    Regime,
 }
 
 /// The margin policy part of the side panel.
@@ -536,6 +542,7 @@ impl PolicyForm {
             PolicyKind::RiskMeasure => "VaR/ES",
             PolicyKind::Garch => "GARCH forecast",
             PolicyKind::Har => "HAR-RV forecast",
+            PolicyKind::Regime => "regime switching",
         }
     }
 
@@ -546,6 +553,7 @@ impl PolicyForm {
             ui.selectable_value(&mut self.kind, PolicyKind::RiskMeasure, "VaR/ES");
             ui.selectable_value(&mut self.kind, PolicyKind::Garch, "GARCH forecast");
             ui.selectable_value(&mut self.kind, PolicyKind::Har, "HAR-RV forecast");
+            ui.selectable_value(&mut self.kind, PolicyKind::Regime, "regime switching");
         });
         if self.kind != PolicyKind::Static {
             ui.label("initial and maintenance above are the starting fractions");
@@ -558,7 +566,7 @@ impl PolicyForm {
                 if self.kind == PolicyKind::VolatilityAdaptive {
                     drag(ui, "EWMA decay", &mut self.lambda, 0.5..=0.999);
                     drag(ui, "multiplier", &mut self.multiplier, 0.1..=20.0);
-                } else if matches!(self.kind, PolicyKind::Garch | PolicyKind::Har) {
+                } else if matches!(self.kind, PolicyKind::Garch | PolicyKind::Har | PolicyKind::Regime) {
                     drag(ui, "multiplier", &mut self.multiplier, 0.1..=20.0);
                     let l = ui.label("lookback ticks");
                     ui.add(egui::DragValue::new(&mut self.lookback_ticks).range(100..=100_000)).labelled_by(l.id);

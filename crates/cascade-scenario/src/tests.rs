@@ -328,6 +328,14 @@ fn policy_fields_left_out_take_their_documented_defaults() {
     let s = load_str("p.ron", "(margin: (policy: Predictive(model: Har(block_ticks: 20))))").unwrap();
     let MarginPolicy::Predictive { model, .. } = s.margin.policy else { panic!("{:?}", s.margin.policy) };
     assert_eq!(model, VolatilityModel::Har { block_ticks: 20, lookback_blocks: 96 });
+    let s = load_str("p.ron", "(margin: (policy: Predictive(model: Regime())))").unwrap();
+    let MarginPolicy::Predictive { model, .. } = s.margin.policy else { panic!("{:?}", s.margin.policy) };
+    assert_eq!(model, VolatilityModel::Regime { regimes: 2, lookback_ticks: 1440, refit_every_ticks: 60 });
+    let err = load_str("p.ron", "(margin: (policy: Predictive(model: Regime(regimes: 4, lookback_ticks: 50))))")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("margin.policy.model.regimes") && err.contains("expected 2 or 3 regimes, found 4"), "{err}");
+    assert!(err.contains("expected at least 100 returns to fit the regimes, found 50"), "{err}");
 }
 
 #[test]

@@ -131,13 +131,15 @@ fn the_liquidity_add_on_rises_as_depth_decays() {
     );
 }
 
-/// Predictive policies forecast rather than react: GARCH fitted by maximum likelihood and HAR-RV both produce a
-/// margin inside their bounds, fall back to the EWMA only until they have enough history, and rise after the gap.
+/// Predictive policies forecast rather than react: GARCH fitted by maximum likelihood, HAR-RV and the regime model
+/// all produce a margin inside their bounds, fall back to the EWMA only until they have enough history, and rise
+/// after the gap.
 #[test]
 fn predictive_policies_fit_forecast_and_fall_back_only_early() {
     for model in [
         VolatilityModel::Garch { lookback_ticks: 500, refit_every_ticks: 60 },
         VolatilityModel::Har { block_ticks: 10, lookback_blocks: 60 },
+        VolatilityModel::Regime { regimes: 2, lookback_ticks: 500, refit_every_ticks: 60 },
     ] {
         let mut scenario = default_scenario_ticks(1_600);
         scenario.margin.policy =
@@ -145,7 +147,7 @@ fn predictive_policies_fit_forecast_and_fall_back_only_early() {
         let sim = run(&scenario);
         let stats = sim.margin_engine_stats();
         let needed = match model {
-            VolatilityModel::Garch { .. } => 100,
+            VolatilityModel::Garch { .. } | VolatilityModel::Regime { .. } => 100,
             VolatilityModel::Har { block_ticks, .. } => u64::from(block_ticks) * 42,
         };
         assert!(

@@ -94,6 +94,22 @@ pub(super) fn check_margin(c: &mut Checker, mg: &Margin) {
                     ),
                 );
             }
+            VolatilityModel::Regime { regimes, lookback_ticks, refit_every_ticks } => {
+                c.require(
+                    (2..=3).contains(&regimes),
+                    "margin.policy.model.regimes",
+                    format!("expected 2 or 3 regimes, found {regimes}"),
+                );
+                c.require(
+                    lookback_ticks as usize >= cascade_core::policy::REGIME_MIN_RETURNS,
+                    "margin.policy.model.lookback_ticks",
+                    format!(
+                        "expected at least {} returns to fit the regimes, found {lookback_ticks}",
+                        cascade_core::policy::REGIME_MIN_RETURNS
+                    ),
+                );
+                c.require(refit_every_ticks >= 1, "margin.policy.model.refit_every_ticks", "expected at least 1 tick");
+            }
         }
         adaptive_bounds(c, floor, cap, mg.initial, mg.maintenance);
     }

@@ -193,11 +193,12 @@ impl ScenarioGrid {
         self.validate()?;
         super::positive("underlying", forward)?;
         let now = book_value(legs, forward, rate, &self.vol_scaling, 0.0, false)?;
+        let options_now = book_value(legs, forward, rate, &self.vol_scaling, 0.0, true)?;
         let mut worst = WorstScenario { price_move: 0.0, vol_move: 0.0, loss: 0.0 };
         let ordinary = self.price_moves.iter().flat_map(|&p| self.vol_moves.iter().map(move |&v| (p, v, 1.0, false)));
         let extreme = self.extremes.iter().map(|e| (e.price_move, e.vol_move, e.cover, e.options_only));
         for (price_move, vol_move, cover, options_only) in ordinary.chain(extreme) {
-            let base = if options_only { book_value(legs, forward, rate, &self.vol_scaling, 0.0, true)? } else { now };
+            let base = if options_only { options_now } else { now };
             let moved = forward * (1.0 + price_move);
             let value = book_value(legs, moved, rate, &self.vol_scaling, vol_move, options_only)?;
             let loss = cover * (base - value);

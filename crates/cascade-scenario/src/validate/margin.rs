@@ -73,15 +73,7 @@ pub(super) fn check_margin(c: &mut Checker, mg: &Margin) {
         c.positive(multiplier, "margin.policy.multiplier");
         match model {
             VolatilityModel::Garch { lookback_ticks, refit_every_ticks } => {
-                c.require(
-                    lookback_ticks as usize >= cascade_core::forecast::GARCH_MIN_RETURNS,
-                    "margin.policy.model.lookback_ticks",
-                    format!(
-                        "expected at least {} returns to fit GARCH, found {lookback_ticks}",
-                        cascade_core::forecast::GARCH_MIN_RETURNS
-                    ),
-                );
-                c.require(refit_every_ticks >= 1, "margin.policy.model.refit_every_ticks", "expected at least 1 tick");
+                fitted_window(c, lookback_ticks, refit_every_ticks, cascade_core::forecast::GARCH_MIN_RETURNS, "GARCH");
             }
             VolatilityModel::Har { block_ticks, lookback_blocks } => {
                 c.require(block_ticks >= 1, "margin.policy.model.block_ticks", "expected at least 1 tick");
@@ -100,15 +92,8 @@ pub(super) fn check_margin(c: &mut Checker, mg: &Margin) {
                     "margin.policy.model.regimes",
                     format!("expected 2 or 3 regimes, found {regimes}"),
                 );
-                c.require(
-                    lookback_ticks as usize >= cascade_core::policy::REGIME_MIN_RETURNS,
-                    "margin.policy.model.lookback_ticks",
-                    format!(
-                        "expected at least {} returns to fit the regimes, found {lookback_ticks}",
-                        cascade_core::policy::REGIME_MIN_RETURNS
-                    ),
-                );
-                c.require(refit_every_ticks >= 1, "margin.policy.model.refit_every_ticks", "expected at least 1 tick");
+                let min = cascade_core::policy::REGIME_MIN_RETURNS;
+                fitted_window(c, lookback_ticks, refit_every_ticks, min, "the regimes");
             }
         }
         adaptive_bounds(c, floor, cap, mg.initial, mg.maintenance);
@@ -176,4 +161,14 @@ fn adaptive_bounds(c: &mut Checker, floor: Decimal, cap: Decimal, initial: Decim
         "margin.policy.cap",
         format!("expected a fraction below 1 whose initial margin ({top}) stays at most 1, found {cap}"),
     );
+}
+
+/// A model fitted on a window of `lookback_ticks` returns every `refit_every_ticks`: the window must hold `min`.
+fn fitted_window(c: &mut Checker, lookback_ticks: u32, refit_every_ticks: u32, min: usize, model: &str) {
+    c.require(
+        lookback_ticks as usize >= min,
+        "margin.policy.model.lookback_ticks",
+        format!("expected at least {min} returns to fit {model}, found {lookback_ticks}"),
+    );
+    c.require(refit_every_ticks >= 1, "margin.policy.model.refit_every_ticks", "expected at least 1 tick");
 }

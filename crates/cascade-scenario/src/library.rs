@@ -47,6 +47,7 @@ pub const MARGIN_PRESETS: &[Entry] = &[
     margin_entry!("expected-shortfall-fhs"),
     margin_entry!("garch-forecast"),
     margin_entry!("har-rv"),
+    margin_entry!("regime-switching"),
     margin_entry!("ccp-apc"),
 ];
 

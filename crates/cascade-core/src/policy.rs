@@ -343,7 +343,9 @@ impl PolicyState {
                     }
                     VolatilityModel::Regime { regimes, lookback_ticks, refit_every_ticks } => {
                         keep_last(&mut self.returns, lookback_ticks as usize);
-                        self.regime_horizon_variance(r, regimes, refit_every_ticks, horizon_ticks)
+                        let window = self.returns.make_contiguous();
+                        let (seen, k) = (self.returns_seen, regimes as usize);
+                        RegimeTracker::advance(&mut self.regime, window, seen, r, k, refit_every_ticks, horizon_ticks)
                     }
                 };
                 let (variance, fell_back) = match variance {
@@ -388,26 +390,6 @@ impl PolicyState {
         Some(self.har_forecast? / f64::from(block) * f64::from(horizon))
     }
 }
-
-impl PolicyState {
-    /// Regime switching: fit as soon as [`REGIME_MIN_RETURNS`] returns have arrived and every `refit_every`
-    /// returns from then on (a failed fit waits for the next due time, as GARCH's does), otherwise filter the last
-    /// return; `None` while no fit has succeeded.
-    fn regime_horizon_variance(&mut self, r: f64, regimes: u32, refit_every: u32, horizon: u32) -> Option<f64> {
-        let ready = self.returns.len() >= REGIME_MIN_RETURNS;
-        let first = self.returns_seen == REGIME_MIN_RETURNS as u64;
-        if ready && (self.returns_seen.is_multiple_of(u64::from(refit_every)) || first) {
-            self.regime = RegimeTracker::fit(self.returns.make_contiguous(), regimes as usize).ok();
-        } else if let Some(tracker) = self.regime.as_mut() {
-            tracker.observe(r);
-        }
-        let tracker = self.regime.as_ref()?;
-        Some(tracker.model.horizon_variance(&tracker.probabilities, horizon))
-    }
-}
-
-/// The fewest returns a regime-switching policy fits on.
-pub const REGIME_MIN_RETURNS: usize = 100;
 
 fn keep_last(returns: &mut VecDeque<f64>, n: usize) {
     while returns.len() > n {

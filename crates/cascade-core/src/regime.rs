@@ -287,6 +287,9 @@ fn finish(model: RegimeModel, log_likelihood: f64, iterations: usize) -> Fit {
     Fit { model, log_likelihood, iterations }
 }
 
+/// The fewest returns a regime-switching margin policy fits on.
+pub const MIN_RETURNS: usize = 100;
+
 /// A fitted model kept current one return at a time: a margin policy's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegimeTracker {
@@ -303,6 +306,29 @@ impl RegimeTracker {
         let probabilities =
             model.filter(window)?.probabilities.pop().ok_or(RegimeError::Data { needed: 1, found: 0 })?;
         Ok(Self { model, probabilities })
+    }
+
+    /// A margin policy's step after the return `r`, `window` the returns of its fitting window and `seen` those seen
+    /// since the start: fit as soon as [`MIN_RETURNS`] have arrived and every `refit_every` returns from then on (a
+    /// failed fit waits for the next due time, as GARCH's does), otherwise filter `r`. Returns the horizon variance
+    /// over `horizon` returns, `None` while no fit has succeeded.
+    pub fn advance(
+        tracker: &mut Option<Self>,
+        window: &[f64],
+        seen: u64,
+        r: f64,
+        regimes: usize,
+        refit_every: u32,
+        horizon: u32,
+    ) -> Option<f64> {
+        let ready = window.len() >= MIN_RETURNS;
+        if ready && (seen.is_multiple_of(u64::from(refit_every)) || seen == MIN_RETURNS as u64) {
+            *tracker = Self::fit(window, regimes).ok();
+        } else if let Some(current) = tracker.as_mut() {
+            current.observe(r);
+        }
+        let current = tracker.as_ref()?;
+        Some(current.model.horizon_variance(&current.probabilities, horizon))
     }
 
     /// Takes the next return.

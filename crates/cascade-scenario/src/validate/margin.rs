@@ -92,7 +92,7 @@ pub(super) fn check_margin(c: &mut Checker, mg: &Margin) {
                     "margin.policy.model.regimes",
                     format!("expected 2 or 3 regimes, found {regimes}"),
                 );
-                let min = cascade_core::policy::REGIME_MIN_RETURNS;
+                let min = cascade_core::regime::MIN_RETURNS;
                 fitted_window(c, lookback_ticks, refit_every_ticks, min, "the regimes");
             }
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import _thread
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -225,6 +226,9 @@ def test_other_threads_run_while_a_simulation_runs() -> None:
 
 
 def interrupt_after(seconds: float) -> threading.Timer:
+    # Python's own Ctrl-C handler, even where the test process was started with SIGINT ignored (a command sent to the
+    # background by a shell without job control), in which case interrupt_main would do nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(seconds, _thread.interrupt_main)
     timer.start()
     return timer

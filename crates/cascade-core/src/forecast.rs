@@ -154,7 +154,7 @@ impl Har {
                 }
             }
         }
-        let b = solve4(xtx, xty).ok_or(ForecastError::FitFailed("singular HAR regression"))?;
+        let b = crate::stats::solve(xtx, xty).ok_or(ForecastError::FitFailed("singular HAR regression"))?;
         Ok(Har { intercept: b[0] * unit, day: b[1], week: b[2], month: b[3] })
     }
 
@@ -223,33 +223,6 @@ fn nelder_mead(f: impl Fn([f64; 2]) -> f64, start: [f64; 2], step: f64, iteratio
     }
     simplex.sort_by(|a, b| a.0.total_cmp(&b.0));
     simplex[0].1
-}
-
-/// Solves the 4x4 system `a x = b` by Gaussian elimination with partial pivoting (`None` when singular).
-fn solve4(mut a: [[f64; 4]; 4], mut b: [f64; 4]) -> Option<[f64; 4]> {
-    let scale = a.iter().flatten().fold(0.0_f64, |m, v| m.max(v.abs()));
-    for col in 0..4 {
-        let pivot = (col..4).max_by(|i, j| a[*i][col].abs().total_cmp(&a[*j][col].abs()))?;
-        if a[pivot][col].abs() <= 1e-12 * scale {
-            return None;
-        }
-        a.swap(col, pivot);
-        b.swap(col, pivot);
-        for row in col + 1..4 {
-            let factor = a[row][col] / a[col][col];
-            let pivot_row = a[col];
-            for (v, p) in a[row].iter_mut().zip(pivot_row).skip(col) {
-                *v -= factor * p;
-            }
-            b[row] -= factor * b[col];
-        }
-    }
-    let mut x = [0.0; 4];
-    for row in (0..4).rev() {
-        let tail: f64 = (row + 1..4).map(|k| a[row][k] * x[k]).sum();
-        x[row] = (b[row] - tail) / a[row][row];
-    }
-    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub mod forecast;
 pub mod funding;
 pub mod ids;
 pub mod instrument;
+pub mod learned;
 pub mod liquidation;
 pub mod liquidity;
 pub mod margin;

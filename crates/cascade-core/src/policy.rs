@@ -4,7 +4,8 @@
 //!
 //! Fractions are of position notional; adaptive fractions are set on a grid of 1e-6 ([`RATE_DP`]).
 
-use crate::forecast::{GARCH_MIN_RETURNS, Garch, Har, realized_variances};
+use crate::forecast::Garch;
+use crate::learned::{Learner, VenueView};
 use crate::money::to_f64;
 use crate::regime::RegimeTracker;
 use crate::risk::{Method, estimate};
@@ -12,6 +13,8 @@ use crate::stats::{Ewma, root_mean_square};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+
+mod predictive;
 
 /// Decimal places of margin fractions set by adaptive policies (1e-6).
 pub const RATE_DP: u32 = 6;
@@ -31,7 +34,7 @@ pub struct Bracket {
     pub max_leverage: Decimal,
 }
 
-/// A volatility forecasting model of a predictive policy.
+/// The forecasting model of a predictive policy: of the horizon's volatility, or of a loss quantile.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum VolatilityModel {
@@ -68,7 +71,39 @@ pub enum VolatilityModel {
         /// Ticks between fits, >= 1.
         #[serde(default = "default::refit_every_ticks")]
         refit_every_ticks: u32,
+        /// What the margin is taken from: absent, the mixture's horizon volatility; `Var(c)` or `Es(c)`, the
+        /// mixture's VaR or ES at confidence `c` (the worse of long and short), a loss the multiplier scales.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        measure: Option<LossMeasure>,
     },
+    /// A learned forecaster (`crate::learned`): linear quantile regression of the horizon's absolute mark return
+    /// at level `quantile` on the venue's features (realized volatility at three windows, depth, spread, funding,
+    /// open-interest change, liquidations, oracle deviation), fitted on the last `lookback_ticks` (features,
+    /// outcome) pairs once `warmup_ticks` are in, refitted every `refit_every_ticks`. Its forecast is a loss, which
+    /// the multiplier scales.
+    Learned {
+        /// Quantile level of the absolute horizon return, in (0.5, 1).
+        #[serde(default = "default::confidence")]
+        quantile: f64,
+        /// Pairs in the fitting window, >= the warm-up.
+        #[serde(default = "default::lookback_ticks")]
+        lookback_ticks: u32,
+        /// Ticks between fits, >= 1.
+        #[serde(default = "default::refit_every_ticks")]
+        refit_every_ticks: u32,
+        /// Pairs needed before the first fit (the EWMA stands in until then), >= 50.
+        #[serde(default = "default::warmup_ticks")]
+        warmup_ticks: u32,
+    },
+}
+
+/// A tail measure of a predictive loss distribution at a confidence in (0.5, 1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum LossMeasure {
+    /// Value-at-Risk at this confidence.
+    Var(f64),
+    /// Expected Shortfall at this confidence.
+    Es(f64),
 }
 
 /// How margin fractions are set.
@@ -135,9 +170,10 @@ pub enum MarginPolicy {
         /// Brackets in increasing notional; the last one bounds nothing (larger positions stay in it).
         brackets: Vec<Bracket>,
     },
-    /// Predictive: maintenance = `multiplier x` the forecast volatility of the mark over `horizon_ticks`, clamped
-    /// to `[floor, cap]`. When the model cannot be fitted (too little history, a flat or explosive series) the
-    /// forecast falls back to a RiskMetrics EWMA (decay 0.94) of the same returns.
+    /// Predictive: maintenance = `multiplier x` the model's forecast over `horizon_ticks` (the mark's volatility,
+    /// or for a model that forecasts a loss, that loss), clamped to `[floor, cap]`. When the model cannot be fitted
+    /// (too little history, a flat or explosive series) the forecast falls back to a RiskMetrics EWMA (decay 0.94)
+    /// of the same returns under normality, in the model's unit (its volatility, VaR, ES or quantile).
     Predictive {
         /// The forecasting model.
         #[serde(default = "default::model")]
@@ -145,7 +181,7 @@ pub enum MarginPolicy {
         /// Liquidation horizon in ticks, >= 1.
         #[serde(default = "default::horizon_ticks")]
         horizon_ticks: u32,
-        /// Multiple of the forecast horizon volatility, > 0.
+        /// Multiple of the forecast, > 0 (3 suits a volatility, 1 a loss).
         #[serde(default = "default::multiplier")]
         multiplier: f64,
         /// Lowest maintenance fraction.
@@ -215,6 +251,10 @@ mod default {
     pub fn refit_every_ticks() -> u32 {
         60
     }
+    /// Pairs a learned forecaster waits for before its first fit: 240.
+    pub fn warmup_ticks() -> u32 {
+        240
+    }
     /// Regimes of a regime-switching model: 2 (calm and stressed).
     pub fn regimes() -> u32 {
         2
@@ -264,6 +304,11 @@ pub struct PolicyState {
     pub har_forecast: Option<f64>,
     /// The regime model and its filtered probabilities, if the last fit succeeded.
     pub regime: Option<RegimeTracker>,
+    /// The learned forecaster (created at its first return).
+    pub learned: Option<Learner>,
+    /// The predictive model's last forecast in its own unit (before the multiplier), and whether it was the
+    /// EWMA fallback's.
+    pub forecast: Option<(f64, bool)>,
 }
 
 /// A policy's maintenance fraction for this tick, before the controls: the model's value (`f64`) and its bounds.
@@ -290,6 +335,8 @@ impl PolicyState {
             garch_variance: calm_variance,
             har_forecast: None,
             regime: None,
+            learned: None,
+            forecast: None,
         }
     }
 
@@ -307,8 +354,9 @@ impl PolicyState {
     }
 
     /// The policy's target after the return `r` was observed (`None` for fixed policies and while a window is too
-    /// short), and whether a predictive policy fell back to the EWMA.
-    pub fn target(&mut self, policy: &MarginPolicy, r: f64) -> (Option<Target>, bool) {
+    /// short), and whether a predictive policy fell back to the EWMA; `view` is what the venue sees of the market
+    /// this tick (a learned forecaster's features).
+    pub fn target(&mut self, policy: &MarginPolicy, r: f64, view: &VenueView) -> (Option<Target>, bool) {
         let target = |fraction: f64, floor: Decimal, cap: Decimal| Some(Target { fraction, floor, cap });
         match *policy {
             MarginPolicy::Static | MarginPolicy::Tiered { .. } => (None, false),
@@ -332,66 +380,14 @@ impl PolicyState {
                 (loss.and_then(|loss| target(loss, floor, cap)), false)
             }
             MarginPolicy::Predictive { model, horizon_ticks, multiplier, floor, cap } => {
-                let variance = match model {
-                    VolatilityModel::Garch { lookback_ticks, refit_every_ticks } => {
-                        keep_last(&mut self.returns, lookback_ticks as usize);
-                        self.garch_horizon_variance(r, refit_every_ticks, horizon_ticks)
-                    }
-                    VolatilityModel::Har { block_ticks, lookback_blocks } => {
-                        keep_last(&mut self.returns, (block_ticks * lookback_blocks) as usize);
-                        self.har_horizon_variance(block_ticks, horizon_ticks)
-                    }
-                    VolatilityModel::Regime { regimes, lookback_ticks, refit_every_ticks } => {
-                        keep_last(&mut self.returns, lookback_ticks as usize);
-                        let window = self.returns.make_contiguous();
-                        let (seen, k) = (self.returns_seen, regimes as usize);
-                        RegimeTracker::advance(&mut self.regime, window, seen, r, k, refit_every_ticks, horizon_ticks)
-                    }
-                };
-                let (variance, fell_back) = match variance {
-                    Some(v) if v.is_finite() && v > 0.0 => (v, false),
-                    _ => (self.volatility.variance * f64::from(horizon_ticks), true),
-                };
-                (target(multiplier * variance.sqrt(), floor, cap), fell_back)
+                let (forecast, fell_back) = self.forecast(model, r, horizon_ticks, view);
+                (target(multiplier * forecast, floor, cap), fell_back)
             }
         }
-    }
-
-    /// GARCH(1,1): refit every `refit_every` returns on the window (then filter the window for the current
-    /// variance), otherwise step the variance with the last return. `None` until a fit has succeeded, and after a
-    /// failed one.
-    fn garch_horizon_variance(&mut self, r: f64, refit_every: u32, horizon: u32) -> Option<f64> {
-        // Fits are due every `refit_every` returns, and as soon as the window first holds enough to fit; a failed
-        // fit waits for the next due time (the EWMA stands in), so a series that will not fit costs no more than
-        // one that does.
-        let first = self.returns.len() == GARCH_MIN_RETURNS && self.returns_seen == GARCH_MIN_RETURNS as u64;
-        let refit = self.returns_seen.is_multiple_of(u64::from(refit_every)) || first;
-        if refit {
-            let window = self.returns.make_contiguous();
-            self.garch = Garch::fit(window).ok();
-            if let Some(g) = self.garch {
-                self.garch_variance = g.variances(window, crate::forecast::sample_variance(window)).pop()?;
-            }
-        } else if let Some(g) = self.garch
-            && r.is_finite()
-        {
-            self.garch_variance = g.omega + g.alpha * r * r + g.beta * self.garch_variance;
-        }
-        Some(self.garch?.horizon_variance(self.garch_variance, horizon))
-    }
-
-    /// HAR-RV: at each completed block, refit on the window's blocks and forecast the next block's realized
-    /// variance; the horizon variance is that per tick times the horizon. `None` while no fit has succeeded.
-    fn har_horizon_variance(&mut self, block: u32, horizon: u32) -> Option<f64> {
-        if self.returns_seen.is_multiple_of(u64::from(block)) {
-            let rv = realized_variances(self.returns.make_contiguous(), block as usize);
-            self.har_forecast = Har::fit(&rv).ok().and_then(|h| h.next(&rv));
-        }
-        Some(self.har_forecast? / f64::from(block) * f64::from(horizon))
     }
 }
 
-fn keep_last(returns: &mut VecDeque<f64>, n: usize) {
+pub(crate) fn keep_last(returns: &mut VecDeque<f64>, n: usize) {
     while returns.len() > n {
         returns.pop_front();
     }
@@ -483,11 +479,11 @@ mod tests {
         };
         let r = state.observe(dec!(100));
         assert_eq!(r, 0.0);
-        let (target, fell_back) = state.target(&policy, r);
+        let (target, fell_back) = state.target(&policy, r, &VenueView::default());
         let target = target.unwrap();
         // One zero return decays the variance to 0.94e-6.
         assert!((target.fraction - 3.0 * 10.0 * (0.94e-6f64).sqrt()).abs() < 1e-12, "{target:?}");
         assert!(!fell_back);
-        assert_eq!(state.target(&MarginPolicy::Static, r), (None, false));
+        assert_eq!(state.target(&MarginPolicy::Static, r, &VenueView::default()), (None, false));
     }
 }

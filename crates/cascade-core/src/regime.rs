@@ -12,7 +12,8 @@
 //! `sum_k w_k N(h mu_k, h sigma_k^2)` with `w = xi_T+1|T` (the regime held over the horizon, a stated
 //! approximation that is exact for `h = 1`).
 
-use crate::risk::normal_pdf;
+use crate::option::normal_cdf;
+use crate::risk::{Estimate, normal_pdf, normal_quantile};
 
 /// The smallest volatility a regime may take in a fit (a regime collapsing on a run of equal returns would
 /// otherwise reach zero and an infinite likelihood).
@@ -149,32 +150,53 @@ impl RegimeModel {
         smoothed
     }
 
-    /// The VaR of the summed return over the next `horizon` observations at `confidence`, as a positive loss
-    /// fraction of a long position, from the predictive mixture after `filtered` (module documentation).
-    pub fn var(&self, filtered: &Filtered, horizon: usize, confidence: f64) -> Result<f64, RegimeError> {
-        if !(confidence > 0.0 && confidence < 1.0) || horizon == 0 {
+    /// The VaR and ES of the summed return over the next `horizon` observations at `confidence`, as positive loss
+    /// fractions of a unit position (`position` +1 long, -1 short), from the predictive mixture after the filtered
+    /// probabilities `probabilities` (module documentation). The loss is a mixture of `N(-position h mu_k,
+    /// h sigma_k^2)`; its VaR is found by bisection between the regimes' own quantiles, and its ES is
+    /// `sum_k w_k [m_k (1 - Phi(z_k)) + s_k phi(z_k)] / (1 - confidence)`, `z_k = (VaR - m_k) / s_k`.
+    pub fn tail(
+        &self,
+        probabilities: &[f64],
+        horizon: u32,
+        confidence: f64,
+        position: f64,
+    ) -> Result<Estimate, RegimeError> {
+        if !(confidence > 0.0 && confidence < 1.0) || horizon == 0 || probabilities.len() != self.sigma.len() {
             return Err(RegimeError::Parameter {
                 name: "confidence",
-                expected: "in (0, 1), with a horizon of at least 1",
+                expected: "in (0, 1), with a horizon of at least 1 and a probability per regime",
             });
         }
-        let last = filtered.probabilities.last().ok_or(RegimeError::Data { needed: 1, found: 0 })?;
-        let weights = self.step(last);
-        let h = horizon as f64;
-        let cdf = |x: f64| -> f64 {
-            (0..self.sigma.len())
-                .map(|k| weights[k] * crate::option::normal_cdf((x - h * self.mean[k]) / (self.sigma[k] * h.sqrt())))
-                .sum()
-        };
-        // The (1 - confidence) quantile of the mixture, by bisection between the regimes' own quantiles.
-        let z = crate::risk::normal_quantile(1.0 - confidence);
-        let ends = (0..self.sigma.len()).map(|k| h * self.mean[k] + z * self.sigma[k] * h.sqrt());
+        let weights = self.step(probabilities);
+        let h = f64::from(horizon);
+        let means: Vec<f64> = self.mean.iter().map(|m| -position * h * m).collect();
+        let scales: Vec<f64> = self.sigma.iter().map(|s| s * h.sqrt()).collect();
+        let tail_probability =
+            |x: f64| -> f64 { (0..weights.len()).map(|k| weights[k] * normal_cdf(-(x - means[k]) / scales[k])).sum() };
+        let alpha = 1.0 - confidence;
+        let z = normal_quantile(confidence);
+        let ends = (0..weights.len()).map(|k| means[k] + z * scales[k]);
         let (mut low, mut high) = ends.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, u), q| (l.min(q), u.max(q)));
         for _ in 0..200 {
             let mid = 0.5 * (low + high);
-            if cdf(mid) < 1.0 - confidence { low = mid } else { high = mid }
+            if tail_probability(mid) > alpha { low = mid } else { high = mid }
         }
-        Ok(-0.5 * (low + high))
+        let var = 0.5 * (low + high);
+        let beyond: f64 = (0..weights.len())
+            .map(|k| {
+                let zk = (var - means[k]) / scales[k];
+                weights[k] * (means[k] * normal_cdf(-zk) + scales[k] * normal_pdf(zk))
+            })
+            .sum();
+        Ok(Estimate { var, es: beyond / alpha })
+    }
+
+    /// The worse of a unit long's and a unit short's [`RegimeModel::tail`]: VaR and ES each the larger side's.
+    pub fn worse_tail(&self, probabilities: &[f64], horizon: u32, confidence: f64) -> Result<Estimate, RegimeError> {
+        let long = self.tail(probabilities, horizon, confidence, 1.0)?;
+        let short = self.tail(probabilities, horizon, confidence, -1.0)?;
+        Ok(Estimate { var: long.var.max(short.var), es: long.es.max(short.es) })
     }
 }
 

@@ -49,6 +49,34 @@ pub fn root_mean_square(xs: &[f64]) -> f64 {
     (xs.iter().map(|x| x * x).sum::<f64>() / xs.len() as f64).sqrt()
 }
 
+/// Solves the `N x N` system `a x = b` by Gaussian elimination with partial pivoting (`None` when singular: a pivot
+/// below 1e-12 of the largest entry, or a non-finite solution).
+pub fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> Option<[f64; N]> {
+    let scale = a.iter().flatten().fold(0.0_f64, |m, v| m.max(v.abs()));
+    for col in 0..N {
+        let pivot = (col..N).max_by(|i, j| a[*i][col].abs().total_cmp(&a[*j][col].abs()))?;
+        if a[pivot][col].abs() <= 1e-12 * scale {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in col + 1..N {
+            let factor = a[row][col] / a[col][col];
+            let pivot_row = a[col];
+            for (v, p) in a[row].iter_mut().zip(pivot_row).skip(col) {
+                *v -= factor * p;
+            }
+            b[row] -= factor * b[col];
+        }
+    }
+    let mut x = [0.0; N];
+    for row in (0..N).rev() {
+        let tail: f64 = (row + 1..N).map(|k| a[row][k] * x[k]).sum();
+        x[row] = (b[row] - tail) / a[row][row];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
 /// The `q`-quantile (0 to 1) of `sorted` (ascending, finite), interpolated linearly between order statistics
 /// (Hyndman and Fan's definition 7, the default of R, NumPy and polars). `None` when empty.
 pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {

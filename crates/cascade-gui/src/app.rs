@@ -2,12 +2,11 @@
 
 use crate::Options;
 use crate::plots;
+use crate::policy_form::PolicyForm;
 use crate::view::RunView;
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
-use cascade_scenario::{
-    Margin, MarginMode, MarginPolicy, RiskMeasureKind, RiskMethod, Scenario, ShockKind, VolatilityModel, library,
-};
+use cascade_scenario::{Margin, MarginMode, Scenario, ShockKind, library};
 use cascade_sim::SimError;
 use cascade_sim::runner::{Command, Runner, Speed, Update};
 use std::path::PathBuf;
@@ -166,44 +165,7 @@ impl CascadeApp {
         let parse =
             |s: &str, what: &str| Decimal::from_str(s.trim()).map_err(|_| format!("{what}: `{s}` is not a number"));
         let p = &self.policy;
-        let policy = match p.kind {
-            PolicyKind::Static => MarginPolicy::Static,
-            PolicyKind::VolatilityAdaptive => MarginPolicy::VolatilityAdaptive {
-                lambda: p.lambda,
-                window_ticks: None,
-                horizon_ticks: f64::from(p.horizon_ticks),
-                multiplier: p.multiplier,
-                floor: parse(&p.floor, "floor")?,
-                cap: parse(&p.cap, "cap")?,
-            },
-            PolicyKind::Garch | PolicyKind::Har | PolicyKind::Regime => MarginPolicy::Predictive {
-                model: match p.kind {
-                    // Refit hourly on the lookback window.
-                    PolicyKind::Garch => {
-                        VolatilityModel::Garch { lookback_ticks: p.lookback_ticks, refit_every_ticks: 60 }
-                    }
-                    // Two regimes, refitted hourly on the lookback window.
-                    PolicyKind::Regime => {
-                        VolatilityModel::Regime { regimes: 2, lookback_ticks: p.lookback_ticks, refit_every_ticks: 60 }
-                    }
-                    // Half-hour blocks over the lookback window.
-                    _ => VolatilityModel::Har { block_ticks: 30, lookback_blocks: (p.lookback_ticks / 30).max(1) },
-                },
-                horizon_ticks: p.horizon_ticks,
-                multiplier: p.multiplier,
-                floor: parse(&p.floor, "floor")?,
-                cap: parse(&p.cap, "cap")?,
-            },
-            PolicyKind::RiskMeasure => MarginPolicy::RiskMeasure {
-                method: if p.historical { RiskMethod::Historical } else { RiskMethod::Normal },
-                measure: if p.expected_shortfall { RiskMeasureKind::Es } else { RiskMeasureKind::Var },
-                confidence: p.confidence,
-                horizon_ticks: p.horizon_ticks,
-                lookback_ticks: p.lookback_ticks,
-                floor: parse(&p.floor, "floor")?,
-                cap: parse(&p.cap, "cap")?,
-            },
-        };
+        let policy = p.policy()?;
         let margin = Margin {
             initial: parse(&self.initial_text, "initial margin")?,
             maintenance: parse(&self.maintenance_text, "maintenance margin")?,
@@ -411,7 +373,7 @@ impl CascadeApp {
 }
 
 /// A grid row: a label and a text field named by it.
-fn labelled_text(ui: &mut egui::Ui, label: &str, text: &mut String) {
+pub(crate) fn labelled_text(ui: &mut egui::Ui, label: &str, text: &mut String) {
     let label = ui.label(label);
     ui.add(egui::TextEdit::singleline(text).desired_width(90.0).clip_text(false)).labelled_by(label.id);
     ui.end_row();
@@ -485,111 +447,5 @@ impl eframe::App for CascadeApp {
         // Keep drawing while the simulation runs; otherwise poll now and then for updates.
         let every = if self.playing { Duration::from_millis(16) } else { Duration::from_millis(100) };
         ui.ctx().request_repaint_after(every);
-    }
-}
-
-/// Which margin policy the form describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PolicyKind {
-    Static,
-    VolatilityAdaptive,
-    RiskMeasure,
-    Garch,
-    Har,
-    Regime,
-}
-
-/// The margin policy part of the side panel.
-struct PolicyForm {
-    kind: PolicyKind,
-    lambda: f64,
-    horizon_ticks: u32,
-    multiplier: f64,
-    confidence: f64,
-    lookback_ticks: u32,
-    expected_shortfall: bool,
-    historical: bool,
-    floor: String,
-    cap: String,
-    speed_limit: String,
-    stress_buffer: String,
-}
-
-impl Default for PolicyForm {
-    fn default() -> Self {
-        Self {
-            kind: PolicyKind::Static,
-            lambda: 0.97,
-            horizon_ticks: 60,
-            multiplier: 3.0,
-            confidence: 0.99,
-            lookback_ticks: 1440,
-            expected_shortfall: true,
-            historical: true,
-            floor: "0.01".into(),
-            cap: "0.25".into(),
-            speed_limit: "0".into(),
-            stress_buffer: "0".into(),
-        }
-    }
-}
-
-impl PolicyForm {
-    fn name(&self) -> &'static str {
-        match self.kind {
-            PolicyKind::Static => "static",
-            PolicyKind::VolatilityAdaptive => "volatility-adaptive",
-            PolicyKind::RiskMeasure => "VaR/ES",
-            PolicyKind::Garch => "GARCH forecast",
-            PolicyKind::Har => "HAR-RV forecast",
-            PolicyKind::Regime => "regime switching",
-        }
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui) {
-        egui::ComboBox::from_label("policy").selected_text(self.name()).show_ui(ui, |ui| {
-            ui.selectable_value(&mut self.kind, PolicyKind::Static, "static");
-            ui.selectable_value(&mut self.kind, PolicyKind::VolatilityAdaptive, "volatility-adaptive");
-            ui.selectable_value(&mut self.kind, PolicyKind::RiskMeasure, "VaR/ES");
-            ui.selectable_value(&mut self.kind, PolicyKind::Garch, "GARCH forecast");
-            ui.selectable_value(&mut self.kind, PolicyKind::Har, "HAR-RV forecast");
-            ui.selectable_value(&mut self.kind, PolicyKind::Regime, "regime switching");
-        });
-        if self.kind != PolicyKind::Static {
-            ui.label("initial and maintenance above are the starting fractions");
-            egui::Grid::new("policy-grid").show(ui, |ui| {
-                let drag = |ui: &mut egui::Ui, label: &str, value: &mut f64, range: std::ops::RangeInclusive<f64>| {
-                    let l = ui.label(label);
-                    ui.add(egui::DragValue::new(value).range(range).speed(0.01)).labelled_by(l.id);
-                    ui.end_row();
-                };
-                if self.kind == PolicyKind::VolatilityAdaptive {
-                    drag(ui, "EWMA decay", &mut self.lambda, 0.5..=0.999);
-                    drag(ui, "multiplier", &mut self.multiplier, 0.1..=20.0);
-                } else if matches!(self.kind, PolicyKind::Garch | PolicyKind::Har | PolicyKind::Regime) {
-                    drag(ui, "multiplier", &mut self.multiplier, 0.1..=20.0);
-                    let l = ui.label("lookback ticks");
-                    ui.add(egui::DragValue::new(&mut self.lookback_ticks).range(100..=100_000)).labelled_by(l.id);
-                    ui.end_row();
-                } else {
-                    drag(ui, "confidence", &mut self.confidence, 0.9..=0.9999);
-                    let l = ui.label("lookback ticks");
-                    ui.add(egui::DragValue::new(&mut self.lookback_ticks).range(3..=100_000)).labelled_by(l.id);
-                    ui.end_row();
-                    ui.checkbox(&mut self.expected_shortfall, "expected shortfall (else VaR)");
-                    ui.checkbox(&mut self.historical, "historical (else normal)");
-                    ui.end_row();
-                }
-                let l = ui.label("horizon ticks");
-                ui.add(egui::DragValue::new(&mut self.horizon_ticks).range(1..=10_000)).labelled_by(l.id);
-                ui.end_row();
-                labelled_text(ui, "floor", &mut self.floor);
-                labelled_text(ui, "cap", &mut self.cap);
-            });
-        }
-        egui::Grid::new("speed-limit-grid").show(ui, |ui| {
-            labelled_text(ui, "max rise per tick", &mut self.speed_limit);
-            labelled_text(ui, "stress buffer", &mut self.stress_buffer);
-        });
     }
 }

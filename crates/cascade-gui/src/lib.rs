@@ -6,6 +6,7 @@
 
 mod app;
 mod plots;
+mod policy_form;
 mod view;
 
 pub use app::CascadeApp;

@@ -330,7 +330,27 @@ fn policy_fields_left_out_take_their_documented_defaults() {
     assert_eq!(model, VolatilityModel::Har { block_ticks: 20, lookback_blocks: 96 });
     let s = load_str("p.ron", "(margin: (policy: Predictive(model: Regime())))").unwrap();
     let MarginPolicy::Predictive { model, .. } = s.margin.policy else { panic!("{:?}", s.margin.policy) };
-    assert_eq!(model, VolatilityModel::Regime { regimes: 2, lookback_ticks: 1440, refit_every_ticks: 60 });
+    assert_eq!(
+        model,
+        VolatilityModel::Regime { regimes: 2, lookback_ticks: 1440, refit_every_ticks: 60, measure: None }
+    );
+    let s = load_str("p.ron", "(margin: (policy: Predictive(model: Regime(measure: Es(0.975)))))").unwrap();
+    let MarginPolicy::Predictive { model, .. } = s.margin.policy else { panic!("{:?}", s.margin.policy) };
+    assert!(matches!(model, VolatilityModel::Regime { measure: Some(LossMeasure::Es(c)), .. } if c == 0.975));
+    let s = load_str("p.ron", "(margin: (policy: Predictive(model: Learned())))").unwrap();
+    let MarginPolicy::Predictive { model, .. } = s.margin.policy else { panic!("{:?}", s.margin.policy) };
+    let defaults =
+        VolatilityModel::Learned { quantile: 0.99, lookback_ticks: 1440, refit_every_ticks: 60, warmup_ticks: 240 };
+    assert_eq!(model, defaults);
+    let text = "(margin: (policy: Predictive(model: Learned(quantile: 1.2, lookback_ticks: 100, warmup_ticks: 10))))";
+    let err = load_str("p.ron", text).unwrap_err().to_string();
+    assert!(err.contains("margin.policy.model.quantile: expected a quantile level in (0.5, 1), found 1.2"), "{err}");
+    assert!(err.contains("margin.policy.model.warmup_ticks: expected at least 50 pairs"), "{err}");
+    let text = "(margin: (policy: Predictive(model: Learned(lookback_ticks: 100, warmup_ticks: 200))))";
+    let err = load_str("p.ron", text).unwrap_err().to_string();
+    assert!(err.contains("expected at least 200 returns to fit the learned model, found 100"), "{err}");
+    let err = load_str("p.ron", "(margin: (policy: Predictive(model: Regime(measure: Var(0.3)))))").unwrap_err();
+    assert!(err.to_string().contains("margin.policy.model.measure: expected a confidence in (0.5, 1), found 0.3"));
     let err = load_str("p.ron", "(margin: (policy: Predictive(model: Regime(regimes: 4, lookback_ticks: 50))))")
         .unwrap_err()
         .to_string();

@@ -204,6 +204,12 @@ impl Simulation {
         self.kept().map_or(&[], |k| &k.markets)
     }
 
+    /// A predictive margin policy's forecasts, one row per instrument and completed tick (empty unless rows are
+    /// kept, and under other policies).
+    pub fn forecast_records(&self) -> &[record::ForecastTick] {
+        self.kept().map_or(&[], |k| &k.forecasts)
+    }
+
     /// Headline figures of the ticks run so far (kept up to date as each tick ends, whatever is recorded).
     pub fn summary(&self) -> Summary {
         self.world.resource::<Recorder>().summary(&self.scenario_name, self.seed)

@@ -3,7 +3,7 @@
 //! run gives byte-identical files.
 
 use crate::Simulation;
-use crate::record::{Event, EventKind, MarketTick, TickRecord};
+use crate::record::{Event, EventKind, ForecastTick, MarketTick, TickRecord};
 use crate::recorder::RecordSink;
 use cascade_core::Decimal;
 use serde::Serialize;
@@ -84,14 +84,15 @@ pub enum OutputError {
     },
 }
 
-/// Writes the four output files of `sim` into `dir` (created if missing), and `markets.csv` when the world has
-/// several instruments. The simulation must keep its rows in memory ([`Recording::Memory`]); a streamed run has
+/// Writes the four output files of `sim` into `dir` (created if missing), `markets.csv` when the world has
+/// several instruments and `forecasts.csv` under a predictive margin policy. The simulation must keep its rows in memory ([`Recording::Memory`]); a streamed run has
 /// written its rows already and needs only [`write_summary`].
 pub fn write_run(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Result<(), OutputError> {
     let rows = sim.kept().ok_or_else(|| OutputError::NotKept { path: dir.display().to_string() })?;
     let mut sink = FileSink::create(dir)?;
     rows.by_tick().try_for_each(|(row, markets)| sink.tick(row, markets))?;
     rows.events.iter().try_for_each(|e| sink.event(e))?;
+    rows.forecasts.iter().try_for_each(|f| sink.forecast(f))?;
     sink.finish()?;
     write_summary(dir, sim, manifest)
 }
@@ -104,12 +105,14 @@ pub fn write_summary(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Resul
 
 /// Streams a run's rows into the files of a directory as the run goes: `events.csv`, and for a world of one
 /// instrument `timeseries.csv` with the venue's and the instrument's columns in one row per tick; for a world of
-/// several, `timeseries.csv` with the venue's columns and `markets.csv` with one row per instrument and tick.
+/// several, `timeseries.csv` with the venue's columns and `markets.csv` with one row per instrument and tick; under a
+/// predictive margin policy, `forecasts.csv` with one row per instrument and tick.
 pub struct FileSink {
     dir: PathBuf,
     ticks: csv::Writer<std::fs::File>,
     events: csv::Writer<std::fs::File>,
     markets: Option<csv::Writer<std::fs::File>>,
+    forecasts: Option<csv::Writer<std::fs::File>>,
     haircuts: bool,
 }
 
@@ -122,6 +125,7 @@ impl FileSink {
             ticks: csv_writer(&dir.join("timeseries.csv"))?,
             events: csv_writer(&dir.join("events.csv"))?,
             markets: None,
+            forecasts: None,
             haircuts: false,
         })
     }
@@ -170,6 +174,14 @@ impl RecordSink for FileSink {
         self.events.serialize(row).map_err(|source| OutputError::Csv { path: in_dir(dir, "events.csv"), source })
     }
 
+    fn forecast(&mut self, row: &ForecastTick) -> Result<(), OutputError> {
+        if self.forecasts.is_none() {
+            self.forecasts = Some(csv_writer(&self.dir.join("forecasts.csv"))?);
+        }
+        let path = in_dir(&self.dir, "forecasts.csv");
+        self.forecasts.as_mut().map_or(Ok(()), |w| w.serialize(row).map_err(|source| OutputError::Csv { path, source }))
+    }
+
     fn finish(&mut self) -> Result<(), OutputError> {
         let flush = |writer: &mut csv::Writer<std::fs::File>, path: String| {
             writer.flush().map_err(|source| OutputError::Io { path, source })
@@ -177,7 +189,9 @@ impl RecordSink for FileSink {
         flush(&mut self.ticks, in_dir(&self.dir, "timeseries.csv"))?;
         flush(&mut self.events, in_dir(&self.dir, "events.csv"))?;
         let path = in_dir(&self.dir, "markets.csv");
-        self.markets.as_mut().map_or(Ok(()), |w| flush(w, path))
+        self.markets.as_mut().map_or(Ok(()), |w| flush(w, path))?;
+        let path = in_dir(&self.dir, "forecasts.csv");
+        self.forecasts.as_mut().map_or(Ok(()), |w| flush(w, path))
     }
 }
 

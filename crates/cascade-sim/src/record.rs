@@ -1,5 +1,6 @@
 //! What a run records: one [`TickRecord`] of the venue and one [`MarketTick`] per instrument each tick, an
-//! [`Event`] per liquidation or shock, and a [`crate::summary::Summary`].
+//! [`Event`] per liquidation or shock, a [`ForecastTick`] per instrument and tick under a predictive margin
+//! policy, and a [`crate::summary::Summary`].
 //! Money and prices are exact decimals (written as strings); statistics are `f64`.
 
 use cascade_core::Decimal;
@@ -61,6 +62,28 @@ pub struct MarketTick {
     pub oracle_rejections: u32,
     /// Funding rate applied in the tick, if any (positive: longs paid shorts).
     pub funding_rate: Option<Decimal>,
+}
+
+/// A predictive margin policy's forecast for one instrument at a tick (`forecasts.csv`, written only when the
+/// policy is predictive).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ForecastTick {
+    /// Tick index (0-based).
+    pub tick: u64,
+    /// The instrument's symbol.
+    pub symbol: String,
+    /// The model's forecast over the policy's horizon, before the multiplier: a volatility of the horizon's log
+    /// return (GARCH, HAR-RV, regimes without a measure), or a loss fraction (the regime mixture's VaR or ES, the
+    /// learned quantile of the absolute horizon return).
+    pub forecast: f64,
+    /// Whether the forecast is the EWMA fallback's (the model not fitted yet, or its fit failed).
+    pub fallback: bool,
+    /// Filtered probability of the calmest regime (regime models once fitted; regimes ordered calmest first).
+    pub regime_0: Option<f64>,
+    /// Filtered probability of the second regime.
+    pub regime_1: Option<f64>,
+    /// Filtered probability of the third regime (three-regime models).
+    pub regime_2: Option<f64>,
 }
 
 /// The venue's state at the end of a tick: every instrument's flow summed, the collateral locked and the ledger's

@@ -6,7 +6,7 @@
 //! no row per tick.
 
 use crate::output::OutputError;
-use crate::record::{Event, MarketTick, TickRecord};
+use crate::record::{Event, ForecastTick, MarketTick, TickRecord};
 use crate::summary::{Summary, SummaryBuilder};
 use bevy_ecs::prelude::*;
 
@@ -16,6 +16,8 @@ pub trait RecordSink: Send + Sync {
     fn tick(&mut self, venue: &TickRecord, markets: &[MarketTick]) -> Result<(), OutputError>;
     /// One event (`events.csv`).
     fn event(&mut self, row: &Event) -> Result<(), OutputError>;
+    /// One predictive forecast (`forecasts.csv`).
+    fn forecast(&mut self, row: &ForecastTick) -> Result<(), OutputError>;
     /// Flushes what is buffered; called once, after the last row.
     fn finish(&mut self) -> Result<(), OutputError>;
 }
@@ -39,6 +41,8 @@ pub struct Rows {
     pub events: Vec<Event>,
     /// Instrument rows: each tick's, one per instrument in instrument order.
     pub markets: Vec<MarketTick>,
+    /// Predictive forecasts: each tick's, one per instrument in instrument order (none under other policies).
+    pub forecasts: Vec<ForecastTick>,
 }
 
 impl Rows {
@@ -62,7 +66,10 @@ impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Recorder")
             .field("pending", &self.pending)
-            .field("kept", &self.kept.as_ref().map(|k| (k.ticks.len(), k.events.len(), k.markets.len())))
+            .field(
+                "kept",
+                &self.kept.as_ref().map(|k| (k.ticks.len(), k.events.len(), k.markets.len(), k.forecasts.len())),
+            )
             .field("sink", &self.sink.is_some())
             .finish_non_exhaustive()
     }
@@ -89,6 +96,11 @@ impl Recorder {
         self.pending.events.push(event);
     }
 
+    /// Records a predictive policy's forecast for an instrument this tick (in instrument order).
+    pub fn forecast(&mut self, row: ForecastTick) {
+        self.pending.forecasts.push(row);
+    }
+
     /// Records an instrument's row of this tick (in instrument order).
     pub fn market(&mut self, row: MarketTick) {
         self.pending.markets.push(row);
@@ -106,11 +118,13 @@ impl Recorder {
         if let Some(sink) = &mut self.sink {
             pending.by_tick().try_for_each(|(row, markets)| sink.tick(row, markets))?;
             pending.events.iter().try_for_each(|e| sink.event(e))?;
+            pending.forecasts.iter().try_for_each(|f| sink.forecast(f))?;
         }
         if let Some(kept) = &mut self.kept {
             kept.ticks.extend(pending.ticks);
             kept.events.extend(pending.events);
             kept.markets.extend(pending.markets);
+            kept.forecasts.extend(pending.forecasts);
         }
         Ok(())
     }

@@ -192,6 +192,8 @@ pub struct Instrument {
     pub inbox: Vec<OrderRequest>,
     /// This tick's flow.
     pub flow: TickFlow,
+    /// The previous tick's flow (what a learned margin forecaster sees of recent liquidations).
+    pub previous_flow: TickFlow,
     /// Sum of `(mid - oracle) / oracle` over the current funding interval.
     pub premium_sum: f64,
     /// Number of ticks summed in `premium_sum`.

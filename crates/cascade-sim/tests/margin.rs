@@ -131,24 +131,32 @@ fn the_liquidity_add_on_rises_as_depth_decays() {
     );
 }
 
-/// Predictive policies forecast rather than react: GARCH fitted by maximum likelihood, HAR-RV and the regime model
-/// all produce a margin inside their bounds, fall back to the EWMA only until they have enough history, and rise
-/// after the gap.
+/// Predictive policies forecast rather than react: GARCH fitted by maximum likelihood, HAR-RV, the regime model
+/// (from its volatility and from its ES) and the learned quantile all produce a margin inside their bounds, fall
+/// back to the EWMA only until they have enough history, and rise after the gap.
 #[test]
 fn predictive_policies_fit_forecast_and_fall_back_only_early() {
-    for model in [
-        VolatilityModel::Garch { lookback_ticks: 500, refit_every_ticks: 60 },
-        VolatilityModel::Har { block_ticks: 10, lookback_blocks: 60 },
-        VolatilityModel::Regime { regimes: 2, lookback_ticks: 500, refit_every_ticks: 60 },
+    let es = Some(cascade_scenario::LossMeasure::Es(0.99));
+    for (model, multiplier) in [
+        (VolatilityModel::Garch { lookback_ticks: 500, refit_every_ticks: 60 }, 3.0),
+        (VolatilityModel::Har { block_ticks: 10, lookback_blocks: 60 }, 3.0),
+        (VolatilityModel::Regime { regimes: 2, lookback_ticks: 500, refit_every_ticks: 60, measure: None }, 3.0),
+        (VolatilityModel::Regime { regimes: 2, lookback_ticks: 500, refit_every_ticks: 60, measure: es }, 1.0),
+        (
+            VolatilityModel::Learned { quantile: 0.99, lookback_ticks: 500, refit_every_ticks: 60, warmup_ticks: 100 },
+            1.0,
+        ),
     ] {
         let mut scenario = default_scenario_ticks(1_600);
         scenario.margin.policy =
-            MarginPolicy::Predictive { model, horizon_ticks: 30, multiplier: 3.0, floor: dec!(0.005), cap: dec!(0.3) };
+            MarginPolicy::Predictive { model, horizon_ticks: 30, multiplier, floor: dec!(0.005), cap: dec!(0.3) };
         let sim = run(&scenario);
         let stats = sim.margin_engine_stats();
         let needed = match model {
             VolatilityModel::Garch { .. } | VolatilityModel::Regime { .. } => 100,
             VolatilityModel::Har { block_ticks, .. } => u64::from(block_ticks) * 42,
+            // The warm-up's pairs, each complete a horizon after its features.
+            VolatilityModel::Learned { warmup_ticks, .. } => u64::from(warmup_ticks) + 30,
         };
         assert!(
             stats.forecast_fallback_ticks >= needed - 1 && stats.forecast_fallback_ticks <= needed + 60,

@@ -76,19 +76,57 @@ fn em_never_lowers_the_likelihood() {
     assert!(path.windows(2).all(|w| w[1] >= w[0] - 1e-9), "{path:?}");
 }
 
+fn last(filtered: &Filtered) -> &[f64] {
+    filtered.probabilities.last().unwrap()
+}
+
 #[test]
 fn the_mixture_var_follows_the_filtered_regime() {
-    // One regime: the normal VaR, 2.326348 sigma at 99%, sqrt(h) over h observations.
+    // One regime: the normal VaR, 2.326348 sigma at 99%, sqrt(h) over h observations; ES sigma phi(z) / 1%.
     let one = RegimeModel { transition: vec![vec![1.0]], mean: vec![0.0], sigma: vec![0.01], initial: vec![1.0] };
     let calm = one.filter(&[0.001; 20]).unwrap();
-    close(one.var(&calm, 1, 0.99).unwrap(), 0.02326348, 1e-7, "normal VaR");
-    close(one.var(&calm, 4, 0.99).unwrap(), 0.04652696, 1e-7, "four observations");
+    let tail = one.tail(last(&calm), 1, 0.99, 1.0).unwrap();
+    close(tail.var, 0.02326348, 1e-7, "normal VaR");
+    close(tail.es, 0.02665214, 1e-7, "normal ES");
+    close(one.tail(last(&calm), 4, 0.99, 1.0).unwrap().var, 0.04652696, 1e-7, "four observations");
+    // A drift: a long's loss is the short's gain; the worse side is the short's when the mean is positive.
+    let drift = RegimeModel { mean: vec![0.002], ..one.clone() };
+    let (long, short) = (drift.tail(&[1.0], 1, 0.99, 1.0).unwrap(), drift.tail(&[1.0], 1, 0.99, -1.0).unwrap());
+    close(long.var, 0.02126348, 1e-7, "long with drift");
+    close(short.var, 0.02526348, 1e-7, "short with drift");
+    assert_eq!(drift.worse_tail(&[1.0], 1, 0.99).unwrap(), short);
     // Two regimes: after a calm history near the calm regime's VaR, after a crash near the stressed one's.
     let model = two_state(0.98, 0.95, 0.01, 0.04);
-    let quiet = model.var(&model.filter(&[0.002, -0.004, 0.001, 0.003, -0.002, 0.0, 0.001]).unwrap(), 1, 0.99).unwrap();
-    let storm = model.var(&model.filter(&[0.002, -0.05, 0.06, -0.07, -0.04]).unwrap(), 1, 0.99).unwrap();
+    let var = |r: &[f64]| model.tail(last(&model.filter(r).unwrap()), 1, 0.99, 1.0).unwrap().var;
+    let quiet = var(&[0.002, -0.004, 0.001, 0.003, -0.002, 0.0, 0.001]);
+    let storm = var(&[0.002, -0.05, 0.06, -0.07, -0.04]);
     assert!(quiet > 0.0233 && quiet < 0.04, "quiet {quiet}");
     assert!(storm > 0.08 && storm < 0.0931, "storm {storm}");
+}
+
+#[test]
+fn the_mixture_tail_matches_a_numerical_integral() {
+    // Weights after one step from (0.7, 0.3): (0.7 x 0.98 + 0.3 x 0.05, 0.7 x 0.02 + 0.3 x 0.95) = (0.701, 0.299).
+    let model = RegimeModel { mean: vec![0.001, -0.004], ..two_state(0.98, 0.95, 0.01, 0.04) };
+    let tail = model.tail(&[0.7, 0.3], 4, 0.975, 1.0).unwrap();
+    // The loss density, mixture of N(-4 mu_k, 4 sigma_k^2), integrated by the midpoint rule beyond the VaR.
+    let (w, h) = ([0.701, 0.299], 4.0_f64);
+    let density = |x: f64| -> f64 {
+        (0..2)
+            .map(|k| w[k] * normal_pdf((x + h * model.mean[k]) / (model.sigma[k] * 2.0)) / (model.sigma[k] * 2.0))
+            .sum()
+    };
+    let (steps, top) = (400_000, 1.0);
+    let dx = (top - tail.var) / f64::from(steps);
+    let (mut mass, mut first) = (0.0, 0.0);
+    for i in 0..steps {
+        let x = tail.var + (f64::from(i) + 0.5) * dx;
+        mass += density(x) * dx;
+        first += x * density(x) * dx;
+    }
+    close(mass, 0.025, 1e-9, "tail mass beyond the VaR");
+    close(first / mass, tail.es, 1e-9, "ES as the mean loss beyond the VaR");
+    assert!(tail.es > tail.var && tail.var > 0.0);
 }
 
 #[test]
@@ -99,7 +137,6 @@ fn bad_models_and_data_are_errors() {
     assert!(matches!(two_state(0.9, 0.8, 0.0, 0.03).validate(), Err(RegimeError::Parameter { .. })));
     assert!(matches!(fit(&[0.01, f64::NAN], 2, 1e-8, 10), Err(RegimeError::Data { .. })));
     assert!(matches!(fit(&[0.01; 5], 2, 1e-8, 10), Err(RegimeError::Data { needed: 20, found: 5 })));
-    assert!(
-        two_state(0.9, 0.8, 0.01, 0.03).var(&two_state(0.9, 0.8, 0.01, 0.03).filter(&[0.0]).unwrap(), 1, 1.5).is_err()
-    );
+    assert!(two_state(0.9, 0.8, 0.01, 0.03).tail(&[0.5, 0.5], 1, 1.5, 1.0).is_err());
+    assert!(two_state(0.9, 0.8, 0.01, 0.03).tail(&[1.0], 1, 0.99, 1.0).is_err());
 }

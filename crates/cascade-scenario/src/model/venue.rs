@@ -79,7 +79,7 @@ pub struct OpenInterestScaling {
     pub upper: Decimal,
 }
 
-pub use cascade_core::policy::{Bracket, MarginPolicy, RiskMeasureKind, VolatilityModel};
+pub use cascade_core::policy::{Bracket, LossMeasure, MarginPolicy, RiskMeasureKind, VolatilityModel};
 
 /// How a risk-measure policy estimates the loss distribution: `Normal`, `StudentT(dof: V)`, `Historical` or
 /// `FilteredHistorical(lambda: L)` (see [`cascade_core::risk::Method`]).

@@ -2,7 +2,7 @@
 //! the anti-procyclicality controls.
 
 use super::Checker;
-use crate::model::{Margin, MarginPolicy, RiskMethod, VolatilityModel};
+use crate::model::{LossMeasure, Margin, MarginPolicy, RiskMethod, VolatilityModel};
 use rust_decimal::Decimal;
 
 /// Checks `margin` (the scenario's `margin` section).
@@ -23,11 +23,7 @@ pub(super) fn check_margin(c: &mut Checker, mg: &Margin) {
         format!("expected a fraction >= 0 (0 disables), found {}", mg.max_increase_per_tick),
     );
     if let MarginPolicy::RiskMeasure { method, confidence, horizon_ticks, lookback_ticks, floor, cap, .. } = mg.policy {
-        c.require(
-            confidence > 0.5 && confidence < 1.0,
-            "margin.policy.confidence",
-            format!("expected a confidence in (0.5, 1), found {confidence}"),
-        );
+        level(c, confidence, "margin.policy.confidence", "a confidence");
         c.require(horizon_ticks >= 1, "margin.policy.horizon_ticks", "expected at least 1 tick");
         c.require(
             lookback_ticks >= horizon_ticks + 2,
@@ -86,7 +82,7 @@ pub(super) fn check_margin(c: &mut Checker, mg: &Margin) {
                     ),
                 );
             }
-            VolatilityModel::Regime { regimes, lookback_ticks, refit_every_ticks } => {
+            VolatilityModel::Regime { regimes, lookback_ticks, refit_every_ticks, measure } => {
                 c.require(
                     (2..=3).contains(&regimes),
                     "margin.policy.model.regimes",
@@ -94,6 +90,19 @@ pub(super) fn check_margin(c: &mut Checker, mg: &Margin) {
                 );
                 let min = cascade_core::regime::MIN_RETURNS;
                 fitted_window(c, lookback_ticks, refit_every_ticks, min, "the regimes");
+                if let Some(LossMeasure::Var(confidence) | LossMeasure::Es(confidence)) = measure {
+                    level(c, confidence, "margin.policy.model.measure", "a confidence");
+                }
+            }
+            VolatilityModel::Learned { quantile, lookback_ticks, refit_every_ticks, warmup_ticks } => {
+                level(c, quantile, "margin.policy.model.quantile", "a quantile level");
+                let min = cascade_core::learned::MIN_SAMPLES;
+                c.require(
+                    warmup_ticks as usize >= min,
+                    "margin.policy.model.warmup_ticks",
+                    format!("expected at least {min} pairs before the first fit, found {warmup_ticks}"),
+                );
+                fitted_window(c, lookback_ticks, refit_every_ticks, warmup_ticks as usize, "the learned model");
             }
         }
         adaptive_bounds(c, floor, cap, mg.initial, mg.maintenance);
@@ -164,6 +173,11 @@ fn adaptive_bounds(c: &mut Checker, floor: Decimal, cap: Decimal, initial: Decim
 }
 
 /// A model fitted on a window of `lookback_ticks` returns every `refit_every_ticks`: the window must hold `min`.
+/// A confidence or quantile level, in (0.5, 1).
+fn level(c: &mut Checker, value: f64, path: &str, what: &str) {
+    c.require(value > 0.5 && value < 1.0, path, format!("expected {what} in (0.5, 1), found {value}"));
+}
+
 fn fitted_window(c: &mut Checker, lookback_ticks: u32, refit_every_ticks: u32, min: usize, model: &str) {
     c.require(
         lookback_ticks as usize >= min,

@@ -1,16 +1,19 @@
 //! The margin policy: sets each instrument's margin schedule for the tick, before the margin check.
 
-use crate::resources::{Instrument, Instruments, MarginState};
+use crate::record::ForecastTick;
+use crate::recorder::Recorder;
+use crate::resources::{Clock, Instrument, Instruments, MarginState, Underlyings};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
 use cascade_core::correlation::Correlation;
+use cascade_core::learned::VenueView;
 use cascade_core::liquidity::{DepthCurve, LiquidityCharge};
 use cascade_core::margin::{MarginRates, MarginSchedule};
-use cascade_core::money::{self, from_f64};
+use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::policy::{Controls, PolicyState, RATE_DP, RISKMETRICS_LAMBDA, Target};
 use cascade_core::tiers::{Tier, TierTable};
-use cascade_scenario::{Margin, MarginPolicy};
+use cascade_scenario::{Margin, MarginPolicy, VolatilityModel};
 
 /// The grid of margin fractions set by adaptive policies.
 const RATE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, RATE_DP);
@@ -94,14 +97,39 @@ pub fn opening_rates(rules: &Margin) -> (Decimal, Decimal) {
 /// 3. the speed limit: a rise of at most `max_increase_per_tick`;
 /// 4. initial = maintenance x the scenario's initial-to-maintenance ratio (at most 1);
 /// 5. open-interest scaling and the liquidity add-on from this tick's open interest and book.
-pub fn set_margin_rates(mut engine: ResMut<MarginState>, mut instruments: ResMut<Instruments>) {
+/// 6. under a predictive policy, the forecast and regime probabilities recorded (`forecasts.csv`).
+pub fn set_margin_rates(
+    mut engine: ResMut<MarginState>,
+    mut instruments: ResMut<Instruments>,
+    underlyings: Res<Underlyings>,
+    clock: Res<Clock>,
+    mut recorder: ResMut<Recorder>,
+) {
     let engine = &mut *engine;
     let rules = &engine.rules;
     let controls = Controls { stress_buffer: rules.stress_buffer, max_increase_per_tick: rules.max_increase_per_tick };
+    let learned = matches!(rules.policy, MarginPolicy::Predictive { model: VolatilityModel::Learned { .. }, .. });
     for (market, state) in instruments.0.iter_mut().zip(&mut engine.instruments) {
         let r = state.observe(market.mark_price);
-        let (target, fell_back) = state.target(&rules.policy, r);
+        let view = if learned {
+            venue_view(market, underlyings.get(market.underlying).oracle_price)
+        } else {
+            VenueView::default()
+        };
+        let (target, fell_back) = state.target(&rules.policy, r, &view);
         engine.fallback_ticks += u64::from(fell_back);
+        if let Some((forecast, fallback)) = state.forecast {
+            let regime = |k: usize| state.regime.as_ref().and_then(|t| t.probabilities.get(k).copied());
+            recorder.forecast(ForecastTick {
+                tick: clock.tick,
+                symbol: market.spec.symbol.clone(),
+                forecast,
+                fallback,
+                regime_0: regime(0),
+                regime_1: regime(1),
+                regime_2: regime(2),
+            });
+        }
         let current = market.margin.rates.maintenance;
         if let Some(Target { fraction, floor, cap }) = target
             && let Ok(target) = from_f64(fraction, RATE_STEP, "adaptive maintenance margin")
@@ -122,6 +150,25 @@ pub fn set_margin_rates(mut engine: ResMut<MarginState>, mut instruments: ResMut
         } else {
             None
         };
+    }
+}
+
+/// What a learned forecaster sees of `market` this tick, its underlying's oracle at `oracle` (`f64` statistics).
+fn venue_view(market: &Instrument, oracle: Decimal) -> VenueView {
+    let mark = market.mark_price;
+    let band = Decimal::new(1, 2);
+    let depth = market.book.depth_within(Side::Buy, mark, band) + market.book.depth_within(Side::Sell, mark, band);
+    let spread = match (market.book.best_bid(), market.book.best_ask()) {
+        (Some(bid), Some(ask)) if mark > Decimal::ZERO => Some(to_f64(ask - bid) / to_f64(mark)),
+        _ => None,
+    };
+    VenueView {
+        depth_1pct: to_f64(depth),
+        spread,
+        funding_rate: market.flow.funding_rate.map(to_f64),
+        open_interest: to_f64(market.open_interest),
+        liquidated: to_f64(market.previous_flow.liquidated_notional),
+        oracle_deviation: if oracle > Decimal::ZERO { to_f64(mark) / to_f64(oracle) - 1.0 } else { 0.0 },
     }
 }
 

@@ -5,9 +5,7 @@ use crate::components::Account;
 use crate::health::{account_health, standalone_health};
 use crate::record::{MarketTick, TickRecord};
 use crate::recorder::Recorder;
-use crate::resources::{
-    Audit, Clock, Faults, Instrument, Instruments, MarginState, TickFlow, Underlyings, VenueLedger,
-};
+use crate::resources::{Audit, Clock, Faults, Instrument, Instruments, MarginState, Underlyings, VenueLedger};
 use bevy_ecs::prelude::*;
 use cascade_core::book::Side;
 use cascade_core::money;
@@ -213,7 +211,7 @@ pub fn record_tick(
     for instrument in &mut instruments.0 {
         let underlying = &mut underlyings.0[usize::from(instrument.underlying.0)];
         underlying.previous_net_taker_notional += instrument.flow.net_taker_notional;
-        instrument.flow = TickFlow::default();
+        instrument.previous_flow = std::mem::take(&mut instrument.flow);
     }
 }
 

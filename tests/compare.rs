@@ -157,3 +157,35 @@ fn compare_takes_set_overrides_and_notes_shocks_a_shorter_run_drops() {
     let series = fs::read_to_string(dir.path().join("c/runs/0/timeseries.csv")).unwrap();
     assert!(series.lines().nth(1).unwrap().contains(",0.2,"), "the initial margin is the override's");
 }
+
+#[test]
+fn compare_with_seeds_runs_every_margin_on_the_same_seeds_and_sums_each_margin_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["compare", "default", "--margin", "volatility-adaptive", "--margin", "learned-quantile"];
+    let more = ["--seeds", "2", "--seed", "7", "--ticks", "150", "--out", "cmp", "--jobs", "2"];
+    let out = cascade(dir.path(), &[&args[..], &more[..]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("margin (per run)"), "the per-margin table is printed: {}", stdout(&out));
+    let mut table = csv::Reader::from_path(dir.path().join("cmp/comparison.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = table.records().map(Result::unwrap).collect();
+    let seeds = |margin: &str| -> Vec<String> {
+        rows.iter().filter(|r| &r[2] == margin).map(|r| r[3].to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(rows.len(), 4);
+    assert_eq!(seeds("volatility-adaptive"), seeds("learned-quantile"), "common random numbers across margins");
+    assert_ne!(seeds("learned-quantile")[0], seeds("learned-quantile")[1], "two different seeds");
+    let mut policies = csv::Reader::from_path(dir.path().join("cmp/policies.csv")).unwrap();
+    let header: Vec<String> = policies.headers().unwrap().iter().map(str::to_owned).collect();
+    for column in ["bad_debt_p95", "margin_locked_mean", "clustering_rejects", "max_increase_mean"] {
+        assert!(header.iter().any(|h| h == column), "no column {column} in {header:?}");
+    }
+    let summed: Vec<csv::StringRecord> = policies.records().map(Result::unwrap).collect();
+    assert_eq!(
+        summed.iter().map(|r| (r[0].to_owned(), r[1].to_owned())).collect::<Vec<_>>(),
+        [("volatility-adaptive".to_owned(), "2".to_owned()), ("learned-quantile".to_owned(), "2".to_owned())]
+    );
+    // The per-margin mean of collateral locked is the mean of its runs' (to the unit).
+    let locked: f64 = rows.iter().filter(|r| &r[2] == "learned-quantile").map(|r| r[8].parse::<f64>().unwrap()).sum();
+    let mean: f64 = summed[1][7].parse().unwrap();
+    assert!((mean - locked / 2.0).abs() <= 1.0, "{mean} against {}", locked / 2.0);
+}

@@ -35,9 +35,15 @@ pub struct CompareArgs {
     /// `--margin`).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     overrides: Vec<Override>,
-    /// Seed of every run (default: each scenario's own).
+    /// Seed of every run (default: each scenario's own); with `--seeds`, the seed the runs' seeds derive from
+    /// (default 0).
     #[arg(long)]
     seed: Option<u64>,
+    /// Run every scenario under every margin with this many seeds, derived from `--seed` and the seed index only:
+    /// the same seeds for every margin (common random numbers), so the differences between margins are the
+    /// margins'. `policies.csv` then sums each margin up over every scenario and seed.
+    #[arg(long, value_name = "N")]
+    seeds: Option<u32>,
     /// Ticks of every run (default: each scenario's own; shocks after the last tick are dropped, with a note).
     #[arg(long)]
     ticks: Option<u64>,
@@ -56,10 +62,12 @@ pub struct CompareArgs {
     quiet: bool,
 }
 
+mod policies;
+
 /// One run's headline figures: what a margin rule costs (collateral locked) and what it buys (losses avoided).
 /// Money is in quote currency, rounded (bad debt and fund drawdown to cents, the rest to units).
 #[derive(Debug, Clone, Serialize)]
-struct Row {
+pub(crate) struct Row {
     run: usize,
     scenario: String,
     margin: String,
@@ -74,6 +82,13 @@ struct Row {
     mark_max_drawdown: f64,
     backtest_exceptions: Option<u64>,
     backtest_zone: Option<String>,
+    /// Whether Christoffersen's independence test rejects (exceptions cluster) in the backtest with the most
+    /// exceptions.
+    clustering_rejects: Option<bool>,
+    /// The reference position's largest rise of requirement within an hour, a fraction of the hour's lowest.
+    procyclicality_max_increase: Option<f64>,
+    /// The reference position's largest requirement over its smallest.
+    procyclicality_peak_to_trough: Option<f64>,
 }
 
 /// Runs the comparison and reports it.
@@ -90,8 +105,12 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     };
     let plan = Plan {
         name: "compare".to_owned(),
-        seed: 0,
-        seeds: args.seed.map_or(Seeds::Scenario, |seed| Seeds::List(vec![seed])),
+        seed: args.seed.unwrap_or(0),
+        seeds: match (args.seeds, args.seed) {
+            (Some(n), _) => Seeds::Count(n),
+            (None, Some(seed)) => Seeds::List(vec![seed]),
+            (None, None) => Seeds::Scenario,
+        },
         scenarios: scenarios
             .iter()
             .map(|name| ScenarioRef {
@@ -136,8 +155,15 @@ pub fn compare(args: CompareArgs) -> Result<()> {
         writer.serialize(row)?;
     }
     writer.flush()?;
+    let margins = policies::by_margin(&rows);
+    if args.seeds.is_some() {
+        policies::write(&args.out.join("policies.csv"), &margins)?;
+    }
     if !args.quiet {
         print_table(&rows);
+        if args.seeds.is_some() {
+            policies::print(&margins);
+        }
         println!("\nwrote {} runs: {} (and the sweep's runs and points tables beside it)", rows.len(), path.display());
     }
     Ok(())
@@ -164,9 +190,10 @@ impl Row {
             let exceptions = side("long")?.max(side("short")?) as u64;
             let observations = figure(&format!("{p}backtest.observations"))? as u64;
             let rate = figure(&format!("{p}backtest.expected_rate"))?;
-            Some((exceptions, traffic_light(exceptions, observations, rate)))
+            let clustered = figure(&format!("{p}backtest.clustering.independence_rejects")).map(|x| x > 0.5);
+            Some((exceptions, traffic_light(exceptions, observations, rate), clustered))
         };
-        let worst = prefixes.iter().filter_map(|p| backtest(p)).max_by_key(|(exceptions, _)| *exceptions);
+        let worst = prefixes.iter().filter_map(|p| backtest(p)).max_by_key(|(exceptions, ..)| *exceptions);
         let margin = match &sweep.points[spec.point][0] {
             Value::Text(name) => margin_label(name),
             Value::Number(x) => x.to_string(),
@@ -187,8 +214,11 @@ impl Row {
                 .iter()
                 .filter_map(|p| figure(&format!("{p}mark_max_drawdown")))
                 .fold(0.0, f64::max),
-            backtest_exceptions: worst.map(|(exceptions, _)| exceptions),
-            backtest_zone: worst.map(|(_, zone)| zone.to_string()),
+            backtest_exceptions: worst.map(|(exceptions, ..)| exceptions),
+            backtest_zone: worst.map(|(_, zone, _)| zone.to_string()),
+            clustering_rejects: worst.and_then(|(.., clustered)| clustered),
+            procyclicality_max_increase: figure("procyclicality.max_increase"),
+            procyclicality_peak_to_trough: figure("procyclicality.peak_to_trough"),
         }
     }
 }

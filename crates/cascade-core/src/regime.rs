@@ -5,8 +5,10 @@
 //! cycle", Econometrica 57(2)): a hidden regime `s_t` in `0..K` follows a Markov chain with transition matrix
 //! `P[i][j] = Pr(s_t = j | s_{t-1} = i)`, and the return is `r_t ~ N(mu_k, sigma_k^2)` in regime `k`. The filter
 //! gives `xi_t|t = Pr(s_t | r_1..r_t)`; Kim's smoother (Kim 1994, J. Econometrics 60) gives `Pr(s_t | r_1..r_T)`
-//! and the smoothed transitions; EM (Hamilton 1990, J. Econometrics 45) re-estimates `P`, `mu`, `sigma` and the
-//! starting probabilities from them until the log-likelihood stops rising. Returns per observation, `f64`.
+//! and the smoothed transitions; EM (Hamilton 1990, J. Econometrics 45) re-estimates `P`, `sigma`, one mean common
+//! to every regime (a switching-variance model: the regimes are volatility regimes) and the starting probabilities
+//! from them until the log-likelihood stops rising. The filter and the mixture take a mean per regime; a fit gives
+//! them all the same. Returns per observation, `f64`.
 //!
 //! The predictive distribution of the next `h` observations' summed return is taken as the mixture
 //! `sum_k w_k N(h mu_k, h sigma_k^2)` with `w = xi_T+1|T` (the regime held over the horizon, a stated
@@ -45,7 +47,7 @@ pub enum RegimeError {
 pub struct RegimeModel {
     /// `transition[i][j] = Pr(next regime j | regime i)`; rows sum to 1.
     pub transition: Vec<Vec<f64>>,
-    /// Mean return per observation of each regime.
+    /// Mean return per observation of each regime (all equal in a fit).
     pub mean: Vec<f64>,
     /// Volatility per observation of each regime, positive.
     pub sigma: Vec<f64>,
@@ -219,8 +221,8 @@ pub struct Fit {
     pub iterations: usize,
 }
 
-/// Fits a `regimes`-regime model to `returns` by EM, from a start fixed by the data (volatilities spread from half
-/// to twice the sample's, equal means at the sample's, 0.95 on the diagonal), until the log-likelihood rises by
+/// Fits a `regimes`-regime switching-variance model (one mean, the sample's) to `returns` by EM, from a start fixed
+/// by the data (volatilities spread from half to twice the sample's, 0.95 on the diagonal), until the log-likelihood rises by
 /// less than `tolerance` or after `max_iterations`. Deterministic: the same data gives the same fit.
 pub fn fit(returns: &[f64], regimes: usize, tolerance: f64, max_iterations: usize) -> Result<Fit, RegimeError> {
     if regimes == 0 {
@@ -277,12 +279,11 @@ fn maximise(model: &RegimeModel, filtered: &Filtered, returns: &[f64]) -> Regime
         })
         .collect();
     let weight = |j: usize| smoothed.iter().map(|p| p[j]).sum::<f64>();
-    let mean: Vec<f64> = (0..k)
-        .map(|j| {
-            let w = weight(j);
-            if w > 0.0 { smoothed.iter().zip(returns).map(|(p, r)| p[j] * r).sum::<f64>() / w } else { model.mean[j] }
-        })
-        .collect();
+    // One mean for every regime (a switching-variance model, as Hamilton and Susmel's 1994 SWARCH): the regimes
+    // differ in volatility; a mean per regime, fitted on a few returns each, would be noise that a horizon of `h`
+    // returns magnifies `h^2`-fold in the mixture's variance.
+    let common = returns.iter().sum::<f64>() / returns.len() as f64;
+    let mean = vec![common; k];
     let sigma = (0..k)
         .map(|j| {
             let w = weight(j);

@@ -48,6 +48,7 @@ pub const MARGIN_PRESETS: &[Entry] = &[
     margin_entry!("garch-forecast"),
     margin_entry!("har-rv"),
     margin_entry!("regime-switching"),
+    margin_entry!("learned-quantile"),
     margin_entry!("ccp-apc"),
 ];
 

@@ -9,25 +9,33 @@
 //! `tau / |u|` above the fit and `(1 - tau) / |u|` below (`|u|` at least 1e-6 of the mean target), and the best
 //! iterate by pinball loss is kept. A feature constant over the window is left out of that fit.
 //!
-//! [`Learner`] is a margin policy's state: it builds the features each tick, pairs them with their target once the
-//! horizon has passed, keeps the last `lookback` pairs, fits once `warmup` pairs are in and refits every
-//! `refit_every` ticks. Features (`FEATURE_NAMES`): realized volatility over the last 10, 60 and 360 returns, each
-//! times `sqrt(h)` (horizon units); the log of one plus the book's depth within 1% of the mark (quote); the bid-ask
-//! spread over the mark; the absolute last funding rate; the absolute log change of open interest over the horizon;
-//! the log of one plus the notional liquidated over the horizon (quote); the absolute deviation of the mark from
-//! the oracle. Everything is `f64` arithmetic in a fixed order: same inputs, same forecasts.
+//! [`Learner`] is a margin policy's state. It forecasts the quantile as `s_t x m_t`: `s_t` the realized volatility
+//! of the last 60 returns times `sqrt(h)` (the scale), `m_t` a quantile regression of `y_t / s_t`, the absolute
+//! horizon return in units of the scale, on the features (`FEATURE_NAMES`): the realized volatility over the last
+//! 10 and 360 returns over the scale's; the log of one plus the book's depth within 1% of the mark (quote); the
+//! bid-ask spread over the mark; the absolute last funding rate; the absolute log change of open interest over the
+//! horizon; the log of one plus the notional liquidated over the horizon (quote); the absolute deviation of the mark
+//! from the oracle. So the forecast scales with volatility by construction (a quantile of a return is proportional
+//! to its volatility), and what is learned is the multiple: the tails' weight, how volatility reverts, what the
+//! book and the flow add. It pairs each tick's features with their outcome once the horizon has passed, keeps the
+//! last `lookback` pairs, fits once `warmup` pairs are in and refits every `refit_every` ticks. The scale carries the
+//! forecast into a storm the window has not seen; the multiple never extrapolates: at prediction the features are
+//! clamped to their range in the fitting window and the multiple to the range of its fitted values there. And the
+//! multiple is at least the normal one, `Phi^-1((1 + tau) / 2)`: what is learned may add to the normal quantile of
+//! the realized volatility (heavy tails, a thin book), never take from it (the first version, without, let margin
+//! fall to its floor on the tick of a gap, the features at the window's edges).
+//! Everything is `f64` arithmetic in a fixed order: same inputs, same forecasts.
 
 use crate::stats::{root_mean_square, solve};
 use std::collections::VecDeque;
 
 /// Number of features.
-pub const FEATURES: usize = 9;
+pub const FEATURES: usize = 8;
 
 /// The features' names, in order (`forecasts.csv`, docs).
 pub const FEATURE_NAMES: [&str; FEATURES] = [
-    "realized_vol_10",
-    "realized_vol_60",
-    "realized_vol_360",
+    "vol_ratio_10_60",
+    "vol_ratio_360_60",
     "log_depth_1pct",
     "spread",
     "abs_funding_rate",
@@ -90,8 +98,14 @@ pub struct QuantileModel {
     pub center: [f64; FEATURES],
     /// Each feature's standard deviation over the window; 0 for a feature left out (constant).
     pub scale: [f64; FEATURES],
+    /// Each feature's smallest value over the window.
+    pub low: [f64; FEATURES],
+    /// Each feature's largest value over the window.
+    pub high: [f64; FEATURES],
     /// Intercept, then one coefficient per standardised feature.
     pub coefficients: [f64; FEATURES + 1],
+    /// The smallest and the largest of the fit's own values over the window.
+    pub fitted: (f64, f64),
 }
 
 impl QuantileModel {
@@ -113,7 +127,15 @@ impl QuantileModel {
             let sd = (xs.iter().map(|x| (x[j] - center[j]).powi(2)).sum::<f64>() / n).sqrt();
             scale[j] = if sd > 1e-12 * (1.0 + center[j].abs()) { sd } else { 0.0 };
         }
-        let mut model = Self { tau, center, scale, coefficients: [0.0; FEATURES + 1] };
+        let mut low = [f64::INFINITY; FEATURES];
+        let mut high = [f64::NEG_INFINITY; FEATURES];
+        for x in &xs {
+            for j in 0..FEATURES {
+                low[j] = low[j].min(x[j]);
+                high[j] = high[j].max(x[j]);
+            }
+        }
+        let mut model = Self { tau, center, scale, low, high, coefficients: [0.0; FEATURES + 1], fitted: (0.0, 0.0) };
         let rows: Vec<[f64; FEATURES + 1]> = xs.iter().map(|x| model.design(x)).collect();
         let floor = 1e-6 * (ys.iter().map(|y| y.abs()).sum::<f64>() / n).max(f64::MIN_POSITIVE);
         let mut weights = vec![1.0; rows.len()];
@@ -133,12 +155,22 @@ impl QuantileModel {
             }
         }
         model.coefficients = best.1;
+        model.fitted = rows
+            .iter()
+            .map(|z| dot(&model.coefficients, z))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
         Ok(model)
     }
 
-    /// The forecast quantile at `features`.
+    /// The forecast quantile at `features`, each first clamped to the range it had in the fitting window and the
+    /// value then to the range of the fit's own values there: the model never extrapolates (a linear effect learned
+    /// from calm hours, projected onto a crash's features, gave negative quantiles in the first version).
     pub fn predict(&self, features: &[f64; FEATURES]) -> f64 {
-        dot(&self.coefficients, &self.design(features))
+        let mut x = *features;
+        for ((v, low), high) in x.iter_mut().zip(&self.low).zip(&self.high) {
+            *v = v.clamp(*low, *high);
+        }
+        dot(&self.coefficients, &self.design(&x)).clamp(self.fitted.0, self.fitted.1)
     }
 
     /// The row of the design matrix: 1, then each standardised feature (0 for one left out).
@@ -209,7 +241,7 @@ pub struct Learner {
     /// The model of the last successful fit.
     pub model: Option<QuantileModel>,
     returns: VecDeque<f64>,
-    pending: VecDeque<[f64; FEATURES]>,
+    pending: VecDeque<([f64; FEATURES], f64)>,
     samples: VecDeque<([f64; FEATURES], f64)>,
     open_interest: VecDeque<f64>,
     liquidated: VecDeque<f64>,
@@ -241,29 +273,35 @@ impl Learner {
     }
 
     /// Takes this tick's return `r` and view; returns the forecast quantile of the absolute return over the next
-    /// horizon, `None` while warming up or when no fit has succeeded (a failed fit waits for the next due time).
+    /// horizon, `None` while warming up, when no fit has succeeded (a failed fit waits for the next due time) and
+    /// while the last 60 returns are all zero.
     pub fn observe(&mut self, r: f64, view: &VenueView) -> Option<f64> {
         self.seen += 1;
         push_bounded(&mut self.returns, if r.is_finite() { r } else { 0.0 }, LONGEST_WINDOW.max(self.horizon));
         if self.pending.len() == self.horizon
-            && let Some(x) = self.pending.pop_front()
+            && let Some((x, scale)) = self.pending.pop_front()
+            && scale > 0.0
         {
             let summed: f64 = self.returns.iter().rev().take(self.horizon).sum();
-            push_bounded(&mut self.samples, (x, summed.abs()), self.lookback);
+            push_bounded(&mut self.samples, (x, summed.abs() / scale), self.lookback);
         }
-        let x = self.features(view);
-        self.pending.push_back(x);
+        let (x, scale) = self.features(view);
+        self.pending.push_back((x, scale));
         let first = self.samples.len() == self.warmup && self.model.is_none();
         if self.samples.len() >= self.warmup && (first || self.seen.is_multiple_of(self.refit_every)) {
             let (xs, ys): (Vec<[f64; FEATURES]>, Vec<f64>) = self.samples.iter().copied().unzip();
             self.model = QuantileModel::fit(&xs, &ys, self.tau).ok();
         }
-        let forecast = self.model.as_ref()?.predict(&x);
+        // The normal multiple is the least: what is learned may add to the normal quantile of the realized
+        // volatility (heavy tails, a thin book), never take from it.
+        let normal = crate::risk::normal_quantile(0.5 + self.tau / 2.0);
+        let forecast = scale * self.model.as_ref()?.predict(&x).max(normal);
         (forecast.is_finite() && forecast > 0.0).then_some(forecast)
     }
 
-    /// The features at this tick (module documentation).
-    fn features(&mut self, view: &VenueView) -> [f64; FEATURES] {
+    /// The features at this tick and the scale, the hourly realized volatility over the horizon (module
+    /// documentation).
+    fn features(&mut self, view: &VenueView) -> ([f64; FEATURES], f64) {
         let h = self.horizon;
         let rv = |n: usize| {
             let last: Vec<f64> = self.returns.iter().rev().take(n).copied().collect();
@@ -283,10 +321,11 @@ impl Learner {
             _ => 0.0,
         };
         let liquidated: f64 = self.liquidated.iter().sum();
+        let scale = rv(60);
+        let ratio = |v: f64| if scale > 0.0 { v / scale } else { 1.0 };
         let x = [
-            rv(10),
-            rv(60),
-            rv(LONGEST_WINDOW),
+            ratio(rv(10)),
+            ratio(rv(LONGEST_WINDOW)),
             libm::log1p(view.depth_1pct.max(0.0)),
             self.spread,
             self.funding,
@@ -294,7 +333,7 @@ impl Learner {
             libm::log1p(liquidated.max(0.0)),
             view.oracle_deviation.abs(),
         ];
-        x.map(|v| if v.is_finite() { v } else { 0.0 })
+        (x.map(|v| if v.is_finite() { v } else { 0.0 }), if scale.is_finite() { scale } else { 0.0 })
     }
 }
 

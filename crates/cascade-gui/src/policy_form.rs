@@ -125,7 +125,20 @@ impl PolicyForm {
         }
     }
 
+    /// Whether the policy's model forecasts a loss (the multiplier then defaults to 1, not 3).
+    fn forecasts_a_loss(&self) -> bool {
+        self.kind == PolicyKind::Learned || (self.kind == PolicyKind::Regime && self.expected_shortfall)
+    }
+
     pub(crate) fn ui(&mut self, ui: &mut egui::Ui) {
+        let loss = self.forecasts_a_loss();
+        self.controls(ui);
+        if self.forecasts_a_loss() != loss {
+            self.multiplier = if self.forecasts_a_loss() { 1.0 } else { 3.0 };
+        }
+    }
+
+    fn controls(&mut self, ui: &mut egui::Ui) {
         egui::ComboBox::from_label("policy").selected_text(self.name()).show_ui(ui, |ui| {
             ui.selectable_value(&mut self.kind, PolicyKind::Static, "static");
             ui.selectable_value(&mut self.kind, PolicyKind::VolatilityAdaptive, "volatility-adaptive");

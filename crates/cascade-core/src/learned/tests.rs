@@ -119,3 +119,31 @@ fn the_learner_forecasts_calibrated_quantiles_online() {
         }
     }
 }
+
+#[test]
+fn the_model_never_extrapolates() {
+    // Feature 3 (depth) carries an effect: y = |sigma e| + 0.1 depth, depth uniform in [0, 1].
+    let (mut xs, mut ys) = samples(5_000, 21);
+    let mut rng = stream(22, 7, 0);
+    for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+        x[3] = rng.random::<f64>();
+        *y += 0.1 * x[3];
+    }
+    let model = QuantileModel::fit(&xs, &ys, 0.9).unwrap();
+    let at = |sigma: f64, depth: f64| {
+        let mut x = [0.0; FEATURES];
+        x[0] = sigma;
+        x[3] = depth;
+        model.predict(&x)
+    };
+    assert!(at(1.0, 1.0) > at(1.0, 0.0), "the depth effect is learned");
+    assert!(at(2.0, 0.5) > at(1.0, 0.5), "and the sigma effect");
+    // Beyond a feature's range in the window, the forecast is the one at the range's edge, and it stays within the
+    // range of the fit's own values.
+    assert_eq!(at(1.0, 50.0), at(1.0, model.high[3]));
+    assert_eq!(at(-3.0, 0.5), at(model.low[0], 0.5));
+    assert_eq!(at(80.0, 80.0), at(model.high[0], model.high[3]).min(model.fitted.1));
+    let (low, high) = model.fitted;
+    assert!(low > 0.0 && high > low);
+    assert!([at(80.0, -9.0), at(-9.0, 80.0), at(80.0, 80.0)].iter().all(|q| (low..=high).contains(q)));
+}

@@ -84,7 +84,8 @@ enum Command {
     /// kurtosis falls as the interval grows.
     Facts(cli::facts::FactsArgs),
     /// Backtest a run's maintenance margin against its mark moves: exceptions, Kupiec test, Basel traffic light,
-    /// Christoffersen's independence and conditional-coverage tests (do exceptions cluster?).
+    /// Christoffersen's independence and conditional-coverage tests (do exceptions cluster?), and the margin's
+    /// procyclicality (peak-to-trough ratio, largest rise within a window).
     Backtest {
         /// A run's output directory (with timeseries.csv).
         run_dir: PathBuf,
@@ -94,6 +95,9 @@ enum Command {
         /// The margin's intended confidence (expected exception rate 1 - confidence).
         #[arg(long, default_value_t = 0.99)]
         confidence: f64,
+        /// Window of the largest margin rise, hours of simulated time.
+        #[arg(long, default_value_t = 1.0)]
+        window_hours: f64,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -159,8 +163,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Var(args) => cli::var::var(&args).map(|()| ExitCode::SUCCESS),
         Command::Facts(args) => cli::facts::facts(&args).map(|()| ExitCode::SUCCESS),
-        Command::Backtest { run_dir, horizon, confidence, json } => {
-            cli::backtest::backtest(&run_dir, horizon, confidence, json).map(|()| ExitCode::SUCCESS)
+        Command::Backtest { run_dir, horizon, confidence, window_hours, json } => {
+            cli::backtest::backtest(&run_dir, horizon, confidence, window_hours, json).map(|()| ExitCode::SUCCESS)
         }
         Command::LiqPrice(args) => cli::liq_price::liq_price(&args).map(|()| ExitCode::SUCCESS),
         Command::Greeks(args) => cli::option::greeks(&args).map(|()| ExitCode::SUCCESS),

@@ -296,8 +296,10 @@ fn liq_price_and_backtest() {
         serde_json::from_slice(&fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
     let out = cascade(dir.path(), &["backtest", "r", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let b: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut b: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let procyclicality = b.as_object_mut().unwrap().remove("procyclicality").unwrap();
     assert_eq!(b, summary["backtest"]);
+    assert_eq!(procyclicality, summary["procyclicality"], "the summary's procyclicality, from timeseries.csv");
     assert_eq!(b["observations"], 299);
     // Christoffersen's tests beside Kupiec: 298 transitions between the 299 windows.
     let transitions = &b["clustering"]["transitions"];
@@ -308,6 +310,7 @@ fn liq_price_and_backtest() {
     let text = stdout(&cascade(dir.path(), &["backtest", "r", "--horizon", "10"]));
     assert!(text.contains("10-tick mark moves (non-overlapping windows): 29 observations"), "{text}");
     assert!(text.contains("clustering (Christoffersen, worse side)"), "{text}");
+    assert!(text.contains("procyclicality (initial margin of one unit long): peak-to-trough 1.0"), "{text}");
     let missing = cascade(dir.path(), &["backtest", "nowhere"]);
     assert!(!missing.status.success() && stderr(&missing).contains("nowhere/timeseries.csv: cannot read"));
 }

@@ -74,3 +74,33 @@ fn the_regime_policy_raises_margin_sooner_and_in_smaller_steps_than_the_ewma() {
         assert!(regime_rise < ewma_rise, "seed {seed}: largest one-hour rise: regime {regime_rise}, EWMA {ewma_rise}");
     }
 }
+
+/// The forecasters take the anti-procyclicality controls as every adaptive policy does: under a speed limit the
+/// learned and the regime policies never raise maintenance by more than the limit in a tick, and stay in their bounds.
+#[test]
+fn the_forecasters_obey_the_speed_limit_and_their_bounds() {
+    let (floor, cap) = (dec!(0.01), dec!(0.3));
+    let learned =
+        VolatilityModel::Learned { quantile: 0.99, lookback_ticks: 600, refit_every_ticks: 60, warmup_ticks: 100 };
+    let es = Some(LossMeasure::Es(0.99));
+    let regime = VolatilityModel::Regime { regimes: 2, lookback_ticks: 600, refit_every_ticks: 60, measure: es };
+    for model in [learned, regime] {
+        let base = cascade_scenario::load_str("default.ron", include_str!("../../../scenarios/default.ron")).unwrap();
+        let scenario: Scenario = base
+            .edit(|s: &mut RawScenario| {
+                s.ticks = CHANGE + 120;
+                s.shocks =
+                    vec![Shock { at: CHANGE, duration: 120, kind: ShockKind::VolatilitySpike { multiplier: 4.0 } }];
+                s.margin.policy = MarginPolicy::Predictive { model, horizon_ticks: 60, multiplier: 1.0, floor, cap };
+                s.margin.max_increase_per_tick = dec!(0.0005);
+            })
+            .unwrap();
+        let mut sim = Simulation::new(&scenario, 1).unwrap();
+        sim.run(|_, _| {}).unwrap();
+        let mm: Vec<_> = sim.market_records().iter().map(|r| r.maintenance_margin).collect();
+        assert!(mm.windows(2).all(|w| w[1] - w[0] <= dec!(0.0005)), "{model:?}: a rise above the speed limit");
+        assert!(mm.iter().all(|m| (floor..=cap).contains(m)), "{model:?}: outside [floor, cap]");
+        assert!(mm[mm.len() - 1] > mm[CHANGE as usize - 1], "{model:?}: the spike still raises margin");
+        assert_eq!(sim.forecast_records().len(), mm.len(), "{model:?}: a forecast row per tick");
+    }
+}

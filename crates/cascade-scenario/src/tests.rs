@@ -389,3 +389,15 @@ fn shipped_files_are_read_from_the_copies_compiled_in_not_from_the_build_directo
     let source = crate::resolve("replay-btc-2018-01").unwrap();
     assert_eq!(source.dir.as_deref(), Some(Path::new(library::ROOT)));
 }
+
+#[test]
+fn a_push_oracle_is_read_and_checked() {
+    let s = load_str("p.ron", "(oracle: (push: (deviation: 0.005, heartbeat_ticks: 60)))").unwrap();
+    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.005, heartbeat_ticks: 60 }));
+    let err = load_str("p.ron", "(oracle: (push: (deviation: -0.1, heartbeat_ticks: 0)))").unwrap_err().to_string();
+    assert!(
+        err.contains("oracle.push.deviation") && err.contains("oracle.push.heartbeat_ticks: expected at least 1"),
+        "{err}"
+    );
+    assert!(load_str("p.ron", "(oracle: (push: (deviation: 0.005)))").is_err(), "both fields are needed");
+}

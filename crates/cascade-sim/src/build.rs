@@ -338,6 +338,7 @@ fn build_underlying(
         oracle_price: initial_price,
         oracle_stale: false,
         oracle_medians: VecDeque::new(),
+        oracle_published_at: 0,
         twap_ticks: scenario.oracle.twap_ticks.max(1) as usize,
         oracle_rejections: 0,
     })

@@ -148,6 +148,8 @@ pub struct Underlying {
     pub oracle_price: Decimal,
     /// Whether no oracle source is fresh: the oracle price is the last valid one.
     pub oracle_stale: bool,
+    /// Tick at which a push oracle last published (0 at the start).
+    pub oracle_published_at: u64,
     /// Recent medians of fresh prints, newest last, for the TWAP.
     pub oracle_medians: VecDeque<Decimal>,
     /// How many medians the oracle price averages.

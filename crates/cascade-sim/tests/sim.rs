@@ -7,6 +7,7 @@ mod library;
 mod liquidation;
 mod margin;
 mod markets;
+mod onchain;
 mod predictive;
 mod recording;
 mod runner;

@@ -250,6 +250,21 @@ pub struct Oracle {
     /// Confidence guard: each print carries a confidence interval of +-2 noise standard deviations (relative); a
     /// print whose half-width exceeds this fraction is rejected. 0 disables.
     pub max_confidence: f64,
+    /// A push oracle (Chainlink-style): the venue's oracle price is published only when the aggregate moves by more
+    /// than a deviation threshold from the last published price, or a heartbeat has passed. Absent: every tick.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushOracle>,
+}
+
+/// When a push oracle publishes a new price.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushOracle {
+    /// Publish when the aggregate price differs from the last published one by more than this fraction (0.005 is
+    /// Chainlink's 0.5% for BTC/USD on Ethereum), >= 0.
+    pub deviation: f64,
+    /// Publish at least every this many ticks whatever the move (Chainlink's heartbeat, an hour for BTC/USD), >= 1.
+    pub heartbeat_ticks: u64,
 }
 
 impl Default for Oracle {
@@ -264,6 +279,7 @@ impl Default for Oracle {
             max_deviation: 0.0,
             twap_ticks: 1,
             max_confidence: 0.0,
+            push: None,
         }
     }
 }

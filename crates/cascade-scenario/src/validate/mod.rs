@@ -133,6 +133,10 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
     );
     c.non_negative(s.oracle.max_confidence, "oracle.max_confidence");
     c.require(s.oracle.twap_ticks >= 1, "oracle.twap_ticks", "expected at least 1 tick");
+    if let Some(push) = s.oracle.push {
+        c.non_negative(push.deviation, "oracle.push.deviation");
+        c.require(push.heartbeat_ticks >= 1, "oracle.push.heartbeat_ticks", "expected at least 1 tick");
+    }
 
     margin::check_margin(&mut c, &s.margin);
 

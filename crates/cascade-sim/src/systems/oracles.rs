@@ -79,7 +79,7 @@ pub fn sample_oracles(
 }
 
 /// Sets each underlying's oracle price to the median of its fresh sources' prints (averaged over `twap_ticks` ticks),
-/// on the tick grid. With no fresh source the price is stale: it keeps its last value, and the change of state is
+/// on the tick grid; a push oracle publishes it only past its deviation threshold or heartbeat. With no fresh source the price is stale: it keeps its last value, and the change of state is
 /// logged.
 pub fn aggregate_oracles(
     clock: Res<Clock>,
@@ -118,8 +118,17 @@ pub fn aggregate_oracles(
         }
         let average =
             underlying.oracle_medians.iter().sum::<Decimal>() / Decimal::from(underlying.oracle_medians.len());
-        if let Some(price) = round_to_step(average, underlying.price_step) {
+        let Some(price) = round_to_step(average, underlying.price_step) else { continue };
+        let publish = match rules.0.push {
+            None => true,
+            Some(push) => {
+                let moved = (to_f64(price) / to_f64(underlying.oracle_price) - 1.0).abs() > push.deviation;
+                moved || clock.tick.saturating_sub(underlying.oracle_published_at) >= push.heartbeat_ticks
+            }
+        };
+        if publish {
             underlying.oracle_price = price;
+            underlying.oracle_published_at = clock.tick;
         }
     }
 }

@@ -83,6 +83,10 @@ enum Command {
     /// clustering and its power-law decay, the leverage effect, the volume-volatility correlation; and whether
     /// kurtosis falls as the interval grows.
     Facts(cli::facts::FactsArgs),
+    /// Fit a scenario's market to a real price series by simulated moments: every point of a sweep plan, ranked by
+    /// the distance of its mark's moments (autocorrelations of returns and of absolute returns, Hill index,
+    /// kurtosis) to the series', each weighted by its spread over stretches of the series as long as a run.
+    Fit(cli::fit::FitArgs),
     /// Backtest a run's maintenance margin against its mark moves: exceptions, Kupiec test, Basel traffic light,
     /// Christoffersen's independence and conditional-coverage tests (do exceptions cluster?), and the margin's
     /// procyclicality (peak-to-trough ratio, largest rise within a window).
@@ -163,6 +167,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Var(args) => cli::var::var(&args).map(|()| ExitCode::SUCCESS),
         Command::Facts(args) => cli::facts::facts(&args).map(|()| ExitCode::SUCCESS),
+        Command::Fit(args) => cli::fit::fit(&args).map(|()| ExitCode::SUCCESS),
         Command::Backtest { run_dir, horizon, confidence, window_hours, json } => {
             cli::backtest::backtest(&run_dir, horizon, confidence, window_hours, json).map(|()| ExitCode::SUCCESS)
         }

@@ -458,9 +458,12 @@ fn the_adaptive_preset_over_the_calm_market_holds_what_the_docs_say() {
     let percent = |x: f64| format!("{:.2}%", 100.0 * x);
     let median = (mm[(mm.len() - 1) / 2] + mm[mm.len() / 2]) / 2.0;
     let figures = (percent(median), percent(mm[0]), percent(mm[mm.len() - 1]));
-    assert_eq!(figures, ("2.83%".to_owned(), "1.76%".to_owned(), "5.21%".to_owned()));
+    assert_eq!(figures, ("1.54%".to_owned(), "1.00%".to_owned(), "6.48%".to_owned()));
     let docs = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/margin.md")).unwrap();
-    assert!(docs.contains("a median\n  2.83%, between 1.76% and 5.21%"), "docs/margin.md gives these figures");
+    assert!(
+        docs.contains("a median\n  1.54%, between its floor of 1.00% and 6.48%"),
+        "docs/margin.md gives these figures"
+    );
 }
 
 #[test]

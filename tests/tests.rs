@@ -6,6 +6,7 @@ mod calibrate;
 mod compare;
 mod distributed;
 mod facts;
+mod fit;
 mod golden;
 mod option;
 mod report;

@@ -22,7 +22,7 @@ pub struct FactsArgs {
 }
 
 /// Prices (and volumes, when the file has them) of `path`.
-fn read(path: &Path, column: Option<&str>) -> Result<(String, Vec<f64>, Option<Vec<f64>>)> {
+pub(crate) fn read(path: &Path, column: Option<&str>) -> Result<(String, Vec<f64>, Option<Vec<f64>>)> {
     let file = if path.is_dir() { path.join("timeseries.csv") } else { path.to_path_buf() };
     let shown = file.display().to_string();
     let mut reader = csv::ReaderBuilder::new()

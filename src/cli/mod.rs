@@ -4,6 +4,7 @@ pub mod backtest;
 pub mod calibrate;
 pub mod compare;
 pub mod facts;
+pub mod fit;
 pub mod liq_price;
 pub mod option;
 pub mod pm;

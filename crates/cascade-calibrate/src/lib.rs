@@ -7,7 +7,8 @@
 //! hold ([`search`]), and several with CMA-ES ([`cmaes`], [`evolve`]), spending the full seeds only on candidates
 //! that do not fail decisively on the first few; every round is a sweep ([`cascade_sweep`]) with the same seeds at
 //! every point (common random numbers), judged by [`judge`]. [`output`] writes the answer, its bootstrap interval,
-//! a scenario snippet and the frontier. The CLI is a thin front end over this library.
+//! a scenario snippet and the frontier. [`market`] fits a scenario's market to a real price series by simulated
+//! moments. The CLI is a thin front end over this library.
 
 pub mod breakpoint;
 pub mod calibrate;
@@ -16,6 +17,7 @@ pub mod cmaes;
 pub mod evolve;
 pub mod file;
 pub mod judge;
+pub mod market;
 pub mod output;
 pub mod search;
 
@@ -38,6 +40,9 @@ pub enum CalibrateError {
     /// A round's sweep failed.
     #[error(transparent)]
     Sweep(#[from] cascade_sweep::SweepError),
+    /// A market fit cannot run ([`market`]): runs or the real series too short to measure.
+    #[error("{0}")]
+    Fit(String),
     /// Reading or writing a file failed.
     #[error("{path}: {message}")]
     Io {

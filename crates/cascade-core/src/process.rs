@@ -1,10 +1,12 @@
 //! The exogenous reference price: the wider market the venue trades against.
 //!
-//! Geometric Brownian motion with Merton-style log-normal jumps, stepped once per tick, plus two terms the
+//! Geometric Brownian motion (or a volatility model: GARCH, regimes, the herding of fundamentalists and chartists)
+//! with Merton-style log-normal jumps, stepped once per tick, plus two terms the
 //! simulation supplies: an instantaneous log-return (a scripted price gap, or the permanent price impact of the
 //! venue's own net order flow) and a volatility multiplier (a volatility shock). All in `f64`; prices become money
 //! only at [`crate::money::from_f64`].
 
+use crate::herding::{Herding, HerdingParams};
 use crate::rng::{poisson, standard_normal};
 use rand::{Rng, RngExt};
 
@@ -42,6 +44,9 @@ pub enum VolatilityModel {
     /// Markov regimes: `(volatility multiplier, probability of leaving per tick)`; on leaving, the next regime is
     /// drawn uniformly from the others.
     Regimes(Vec<(f64, f64)>),
+    /// Fundamentalists and chartists switching by herding ([`crate::herding`]): the model's moves, scaled so that
+    /// their long-run standard deviation is the parameters' volatility over a tick.
+    Herding(HerdingParams),
 }
 
 /// The state of the reference process.
@@ -68,6 +73,11 @@ enum State {
         regimes: Vec<(f64, f64)>,
         current: usize,
     },
+    Herding {
+        model: Herding,
+        /// Log return per unit of the model's log price.
+        scale: f64,
+    },
     /// Log prices per tick of a replayed series, and the accumulated extra log-returns (gaps, impact).
     Replay {
         log_prices: Vec<f64>,
@@ -93,6 +103,10 @@ impl ReferenceProcess {
                 }
             }
             VolatilityModel::Regimes(regimes) => State::Regimes { regimes, current: 0 },
+            VolatilityModel::Herding(herding) => State::Herding {
+                model: Herding::new(herding),
+                scale: Herding::scale_to(herding, params.volatility * dt.sqrt()),
+            },
         };
         Self { params, dt, log_price: libm::log(price), state }
     }
@@ -120,6 +134,7 @@ impl ReferenceProcess {
             State::Constant => self.params.volatility * self.dt.sqrt(),
             State::Garch { variance, .. } => variance.sqrt(),
             State::Regimes { regimes, current } => self.params.volatility * regimes[*current].0 * self.dt.sqrt(),
+            State::Herding { model, scale } => model.noise_scale() * scale,
             State::Replay { .. } => 0.0,
         }
     }
@@ -152,8 +167,13 @@ impl ReferenceProcess {
         }
         let p = self.params;
         let sigma = self.volatility_per_tick() * volatility_multiplier;
-        let z = diffusion.unwrap_or_else(|| standard_normal(rng));
-        let mut r = p.drift * self.dt - 0.5 * sigma * sigma + sigma * z;
+        let mut r = if let State::Herding { model, scale } = &mut self.state {
+            let shock = diffusion.unwrap_or_else(|| model.shock(rng));
+            p.drift * self.dt + model.step(shock) * *scale * volatility_multiplier
+        } else {
+            let z = diffusion.unwrap_or_else(|| standard_normal(rng));
+            p.drift * self.dt - 0.5 * sigma * sigma + sigma * z
+        };
         for _ in 0..poisson(rng, p.jump_intensity * self.dt) {
             r += p.jump_mean + p.jump_stdev * standard_normal(rng);
         }

@@ -38,6 +38,10 @@ pub mod domain {
     pub const BOOTSTRAP: u64 = 9;
     /// The candidates of a calibration's multi-parameter search (id: the family's index).
     pub const SEARCH: u64 = 10;
+    /// The fixed simulation that scales a herding reference to its volatility (id: 0; seed 0, whatever the run's).
+    pub const HERDING_SCALE: u64 = 11;
+    /// The moving-block bootstrap of a real series' moments (id: 0; seed 0: the variances depend on the series only).
+    pub const MOMENTS_BOOTSTRAP: u64 = 12;
 }
 
 /// SplitMix64 finalizer: a bijective mix of 64 bits.

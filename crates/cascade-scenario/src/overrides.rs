@@ -125,13 +125,14 @@ pub fn apply_overrides(scenario: RawScenario, overrides: &[Override]) -> Result<
 }
 
 /// `child` merged over `base`: every field the child's text writes replaces the base's (structs written in the
-/// child are merged field by field; lists and enum values are replaced whole); everything else comes from the base.
+/// child are merged field by field; lists and enum values are replaced whole; a struct the base leaves absent, an
+/// option at `None`, is taken whole); everything else comes from the base.
 pub(crate) fn merge(base: &RawScenario, child: &RawScenario, written: &[Field]) -> Result<RawScenario, String> {
     let mut merged = to_json(base)?;
     let child_json = to_json(child)?;
     let is_struct = |path: &str| written.iter().any(|f| f.path == path && f.shape == ValueShape::Struct);
     for field in written {
-        if field.shape == ValueShape::Struct || field.path.contains('[') || field.path == "base" {
+        if field.path.contains('[') || field.path == "base" {
             continue;
         }
         // Only fields whose every parent is a struct written in the child: not fields inside lists or enum values.
@@ -140,6 +141,10 @@ pub(crate) fn merge(base: &RawScenario, child: &RawScenario, written: &[Field]) 
             continue;
         }
         let pointer = format!("/{}", field.path.replace('.', "/"));
+        let absent_in_base = merged.pointer(&pointer).is_some_and(Value::is_null);
+        if field.shape == ValueShape::Struct && !absent_in_base {
+            continue;
+        }
         let value = child_json.pointer(&pointer).cloned().ok_or_else(|| format!("no field `{}`", field.path))?;
         *slot(&mut merged, &field.path)? = value;
     }

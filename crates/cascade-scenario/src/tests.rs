@@ -401,3 +401,53 @@ fn a_push_oracle_is_read_and_checked() {
     );
     assert!(load_str("p.ron", "(oracle: (push: (deviation: 0.005)))").is_err(), "both fields are needed");
 }
+
+#[test]
+fn optional_fields_absent_from_a_base_can_be_written_by_a_child_or_set() {
+    // A field left at `None` in the base is still a field: a child writes it, and `--set` reaches it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.ron"), "(name: \"base\", ticks: 50)").unwrap();
+    std::fs::write(
+        dir.path().join("child.ron"),
+        "(base: \"base.ron\", reference: (impact_half_life_ticks: 5.0), \
+          oracle: (source_lag_ticks: 0, push: (deviation: 0.005, heartbeat_ticks: 60)))",
+    )
+    .unwrap();
+    let s = load_file(&dir.path().join("child.ron")).unwrap();
+    assert_eq!(s.reference.impact_half_life_ticks, Some(5.0));
+    assert_eq!(s.oracle.source_lag_ticks, 0);
+    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.005, heartbeat_ticks: 60 }));
+    assert_eq!(s.ticks, 50, "from the base");
+    let set = |s: &str| s.parse::<Override>().unwrap();
+    let raw = load_str("b.ron", "(ticks: 100)").unwrap().into_raw();
+    let s = apply_overrides(
+        raw,
+        &[set("reference.impact_half_life_ticks=3"), set("oracle.push=(deviation: 0.01, heartbeat_ticks: 10)")],
+    )
+    .unwrap();
+    assert_eq!(s.reference.impact_half_life_ticks, Some(3.0));
+    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.01, heartbeat_ticks: 10 }));
+    let err = load_str("b.ron", "(reference: (impact_half_life_ticks: 0.0))").unwrap_err().to_string();
+    assert!(err.contains("reference.impact_half_life_ticks"), "{err}");
+}
+
+#[test]
+fn a_herding_reference_and_a_basis_average_are_read_and_checked() {
+    let ok = "(market: (basis_average_ticks: 5), reference: (model: Herding(phi: 0.18, chi: 1.0, sigma_f: 0.5, \
+              sigma_c: 4.0, alpha_0: -0.161, alpha_n: 2.4, alpha_p: 4.0, beta: 1.0, mu: 0.01, tail_dof: 8.0)))";
+    let s = load_str("h.ron", ok).unwrap();
+    assert!(matches!(s.reference.model, ReferenceModel::Herding { tail_dof: Some(8.0), .. }));
+    assert_eq!(s.market.basis_average_ticks, 5);
+    let bad = "(market: (basis_average_ticks: 100000), reference: (model: Herding(phi: -1.0, chi: 1.0, \
+               sigma_f: 0.0, sigma_c: 4.0, alpha_0: -0.161, alpha_n: 2.4, alpha_p: 4.0, beta: 1.0, mu: 0.01, \
+               tail_dof: 2.0)))";
+    let err = load_str("h.ron", bad).unwrap_err().to_string();
+    for expected in [
+        "reference.model.phi",
+        "reference.model.sigma_f",
+        "reference.model.tail_dof: expected more than 2 degrees of freedom",
+        "market.basis_average_ticks: expected at most 86400 ticks, found 100000",
+    ] {
+        assert!(err.contains(expected), "{expected:?} in {err}");
+    }
+}

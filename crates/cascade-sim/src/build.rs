@@ -14,6 +14,7 @@ use crate::summary::SummaryBuilder;
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{OrderBook, Side};
+use cascade_core::herding::HerdingParams;
 use cascade_core::instrument::InstrumentKind;
 use cascade_core::money::{self, from_f64, to_f64};
 use cascade_core::process::{ReferenceParams, ReferenceProcess, SECONDS_PER_YEAR, VolatilityModel};
@@ -51,11 +52,19 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
 
     let mut index = AgentIndex::default();
     let mut schedule = TradeSchedule::default();
-    let mut spawner = AgentSpawner { seed, instrument: InstrumentId(0), index: &mut index, ledger: &mut ledger };
+    let mut spawner = AgentSpawner {
+        seed,
+        instrument: InstrumentId(0),
+        price_followers: false,
+        index: &mut index,
+        ledger: &mut ledger,
+    };
     for (k, setup) in sides.iter().enumerate() {
         spawner.instrument = InstrumentId(k as u16);
+        spawner.price_followers = setup.reference.directional_impact;
         spawn_populations(&mut world, &mut spawner, &mut schedule, scenario, &setup.agents, k)?;
     }
+    spawner.price_followers = false;
     spawner.instrument = InstrumentId(0);
     spawn_pair_traders(&mut world, &mut spawner, &mut schedule, scenario)?;
     for actions in schedule.0.values_mut() {
@@ -68,7 +77,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
             world.spawn(OracleFeed {
                 underlying: UnderlyingId(k as u16),
                 index: i,
-                delay_ticks: scenario.oracle.delay_ticks + i,
+                delay_ticks: scenario.oracle.delay_ticks + i * scenario.oracle.source_lag_ticks,
                 noise: scenario.oracle.noise,
                 rng: stream(seed, domain::ORACLE, ((k as u64) << 32) | u64::from(i)),
                 price: setup.contract.initial_price,
@@ -120,10 +129,12 @@ fn spawn_populations(
     k: usize,
 ) -> Result<(), SimError> {
     for _ in 0..agents.market_makers.count {
-        spawner.spawn(world, agents.market_makers.capital, MarketMaker)?;
+        let id = spawner.spawn(world, agents.market_makers.capital, MarketMaker)?;
+        spawner.follow_price(id);
     }
     for _ in 0..agents.arbitrageurs.count {
-        spawner.spawn(world, agents.arbitrageurs.capital, Arbitrageur)?;
+        let id = spawner.spawn(world, agents.arbitrageurs.capital, Arbitrageur)?;
+        spawner.follow_price(id);
     }
     for _ in 0..agents.noise_traders.count {
         spawner.spawn_drawing(world, agents.noise_traders.capital, NoiseTrader)?;
@@ -228,6 +239,8 @@ fn spawn_pair_traders(
 struct AgentSpawner<'a> {
     seed: u64,
     instrument: InstrumentId,
+    /// Whether the market's reference moves with directional flow only (its price followers are listed).
+    price_followers: bool,
     index: &'a mut AgentIndex,
     ledger: &'a mut money::Ledger,
 }
@@ -241,6 +254,14 @@ impl AgentSpawner<'_> {
         let entity = world.spawn((Agent { id, instrument: self.instrument }, account, role)).id();
         self.index.entities.push(entity);
         Ok(id)
+    }
+
+    /// Lists `agent` among the price followers if its market's reference moves with directional flow only (ids are
+    /// dense and increasing, so the list stays sorted).
+    fn follow_price(&mut self, agent: AgentId) {
+        if self.price_followers {
+            self.index.price_followers.push(agent);
+        }
     }
 
     /// An agent that draws as it acts: [`Self::spawn`] and a random stream of its own, keyed by its id.
@@ -304,6 +325,10 @@ fn build_underlying(
             let regimes = regimes.iter().map(|g| (g.multiplier, 1.0 / g.mean_duration_ticks)).collect();
             ReferenceProcess::new(initial, scenario.tick_seconds, params, VolatilityModel::Regimes(regimes))
         }
+        &ReferenceModel::Herding { phi, chi, sigma_f, sigma_c, alpha_0, alpha_n, alpha_p, beta, mu, tail_dof } => {
+            let herding = HerdingParams { phi, chi, sigma_f, sigma_c, alpha_0, alpha_n, alpha_p, beta, mu, tail_dof };
+            ReferenceProcess::new(initial, scenario.tick_seconds, params, VolatilityModel::Herding(herding))
+        }
         ReferenceModel::Replay { .. } => {
             let series =
                 setup.replay.as_ref().ok_or_else(|| SimError::Scenario("a replay without its series".into()))?;
@@ -322,7 +347,8 @@ fn build_underlying(
         .unwrap_or(m.initial_price),
         _ => m.initial_price,
     };
-    let history_len = (scenario.oracle.delay_ticks + scenario.oracle.sources + max_lag) as usize;
+    let o = &scenario.oracle;
+    let history_len = (o.delay_ticks + o.sources * o.source_lag_ticks.max(1) + max_lag) as usize;
     Ok(Underlying {
         id,
         symbol: m.symbol.clone(),
@@ -333,6 +359,8 @@ fn build_underlying(
         history_len,
         pending_gap: 0.0,
         flow_impact: r.flow_impact,
+        impact_retention: r.impact_half_life_ticks.map_or(1.0, |h| libm::pow(0.5, 1.0 / h)),
+        transient_impact: 0.0,
         previous_net_taker_notional: 0.0,
         calm_volatility_per_tick: calm,
         oracle_price: initial_price,
@@ -360,6 +388,7 @@ fn build_instrument(scenario: &Scenario, setup: &MarketSetup, id: InstrumentId, 
             maker_fee: m.maker_fee,
             price_band: m.price_band,
             mark_band: m.mark_band,
+            basis_average_ticks: m.basis_average_ticks as usize,
             liquidation_fee: scenario.liquidation.fee,
             funding_interval: scenario.funding.interval_ticks,
             funding_cap: scenario.funding.cap,
@@ -375,5 +404,6 @@ fn build_instrument(scenario: &Scenario, setup: &MarketSetup, id: InstrumentId, 
         premium_sum: 0.0,
         premium_count: 0,
         mark_volatility: Ewma::new(scenario.agents.market_makers.volatility_lambda, calm * calm),
+        basis: VecDeque::with_capacity(m.basis_average_ticks as usize),
     }
 }

@@ -42,6 +42,8 @@ pub struct ContractSpec {
     pub price_band: Decimal,
     /// The mark is clamped to this fraction around the oracle price (0: no clamp).
     pub mark_band: Decimal,
+    /// Ticks over which the mark averages the basis (0: the mark takes the mid itself).
+    pub basis_average_ticks: usize,
     /// Liquidation penalty, fraction of liquidated notional, paid to the insurance fund.
     pub liquidation_fee: Decimal,
     /// Funding interval in ticks (0: no funding).
@@ -140,7 +142,12 @@ pub struct Underlying {
     pub pending_gap: f64,
     /// Log-return of the reference per 1,000,000 quote of net taker buying in a tick, on its instruments.
     pub flow_impact: f64,
-    /// Net taker notional of its instruments in the previous tick, which moves this tick's reference.
+    /// The share of the flow impact that survives a tick: `0.5^(1 / half-life)`, or 1 for a permanent impact.
+    pub impact_retention: f64,
+    /// The flow impact accumulated in the reference's log price, less what has decayed.
+    pub transient_impact: f64,
+    /// Net taker notional of its instruments in the previous tick (less that of price followers, see
+    /// [`AgentIndex::price_followers`]), which moves this tick's reference.
     pub previous_net_taker_notional: f64,
     /// Volatility of the reference per tick in calm conditions (market makers compare against it).
     pub calm_volatility_per_tick: f64,
@@ -202,6 +209,8 @@ pub struct Instrument {
     pub premium_count: u32,
     /// EWMA of squared log-returns of the mark price, per tick.
     pub mark_volatility: Ewma,
+    /// The last `basis_average_ticks` bases (mid less oracle price, quote per unit), oldest first.
+    pub basis: VecDeque<Decimal>,
 }
 
 impl Instrument {
@@ -246,12 +255,20 @@ pub struct AgentIndex {
     pub touched: Vec<AgentId>,
     /// Every account may have changed (funding was paid): the margin index must be rebuilt.
     pub all_touched: bool,
+    /// Agents whose taker flow does not move the reference, sorted: the market makers and arbitrageurs of markets
+    /// whose reference moves with directional flow only.
+    pub price_followers: Vec<AgentId>,
 }
 
 impl AgentIndex {
     /// The entity of `agent`.
     pub fn entity(&self, agent: AgentId) -> Entity {
         self.entities[agent.0 as usize]
+    }
+
+    /// Whether `agent`'s taker flow follows the wider market's price rather than moving it.
+    pub fn follows_price(&self, agent: AgentId) -> bool {
+        self.price_followers.binary_search(&agent).is_ok()
     }
 }
 

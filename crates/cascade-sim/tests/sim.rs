@@ -9,6 +9,7 @@ mod margin;
 mod markets;
 mod onchain;
 mod predictive;
+mod realism;
 mod recording;
 mod runner;
 mod simulation;

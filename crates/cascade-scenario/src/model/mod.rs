@@ -68,7 +68,6 @@ pub struct OtherMarket {
     pub reference: Reference,
     /// Its agent populations; the first market's `agents` when absent (without pair traders, which trade the first
     /// two markets and are set in the first market's `agents` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agents: Option<Agents>,
 }
 
@@ -132,6 +131,10 @@ pub struct Market {
     pub price_band: Decimal,
     /// The mark price is clamped to this fraction around the oracle price (0.05 = within 5%); 0 disables.
     pub mark_band: Decimal,
+    /// The mark's middle candidate: 0, the book's mid; N > 0, the oracle price plus the basis (mid less oracle)
+    /// averaged over the last N ticks, as Binance marks its perpetuals (a five-minute average), so that the book's
+    /// tick-to-tick noise and its lag behind the oracle do not enter the mark.
+    pub basis_average_ticks: u32,
 }
 
 impl Default for Market {
@@ -145,6 +148,7 @@ impl Default for Market {
             initial_price: dec!(30000),
             price_band: dec!(0.05),
             mark_band: dec!(0.05),
+            basis_average_ticks: 0,
         }
     }
 }
@@ -170,6 +174,13 @@ pub struct Reference {
     /// Log-return of the reference per 1,000,000 of quote currency of net taker buying on the venue in a tick
     /// (selling moves it down). 0 makes the reference fully exogenous.
     pub flow_impact: f64,
+    /// Half-life of the flow impact, ticks (> 0): the impact decays geometrically towards nothing, as order flow's
+    /// impact does in real markets (transient impact, Bouchaud et al. 2004). Absent: the impact is permanent.
+    pub impact_half_life_ticks: Option<f64>,
+    /// Only directional taker flow moves the reference: not that of arbitrageurs, who lay their risk off in the
+    /// wider market, nor of market makers re-centring their quotes on the oracle. Both follow the wider market's
+    /// price, so counting their flow feeds its own moves back into it as a trend. Default false: every taker's flow.
+    pub directional_impact: bool,
 }
 
 impl Default for Reference {
@@ -182,6 +193,8 @@ impl Default for Reference {
             jump_mean: 0.0,
             jump_stdev: 0.0,
             flow_impact: 0.002,
+            impact_half_life_ticks: None,
+            directional_impact: false,
         }
     }
 }
@@ -206,6 +219,35 @@ pub enum ReferenceModel {
     RegimeSwitching {
         /// The regimes, at least one.
         regimes: Vec<Regime>,
+    },
+    /// The wider market as fundamentalists and chartists who switch between the strategies by herding and price
+    /// misalignment (Franke and Westerhoff 2012, DCA-HPM; `cascade_core::herding`): volatility clusters with the
+    /// chartists' share. Parameters in the model's own units; its moves are scaled so that their long-run standard
+    /// deviation is `volatility`. Franke and Westerhoff's estimates on daily S&P 500 returns: phi 0.18, chi 2.30,
+    /// sigma_f 0.79, sigma_c 1.91, alpha_0 -0.161, alpha_n 1.3, alpha_p 12.5, beta 1, mu 0.01.
+    Herding {
+        /// Fundamentalists' reaction to the misalignment, >= 0.
+        phi: f64,
+        /// Chartists' reaction to the last price change, >= 0.
+        chi: f64,
+        /// Fundamentalists' demand noise, > 0.
+        sigma_f: f64,
+        /// Chartists' demand noise, > 0.
+        sigma_c: f64,
+        /// Predisposition towards fundamentalism (negative: towards chartism).
+        alpha_0: f64,
+        /// Herding: the pull of the majority, >= 0.
+        alpha_n: f64,
+        /// Misalignment: the pull back to fundamentals as the price strays, >= 0.
+        alpha_p: f64,
+        /// Intensity of choice, >= 0.
+        beta: f64,
+        /// Impact of the aggregate demand on the model's price, > 0.
+        mu: f64,
+        /// Degrees of freedom (> 2) of a Student's t demand shock (heavy-tailed order flow). Absent: normal. With
+        /// correlated markets the shock is the correlated normal.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tail_dof: Option<f64>,
     },
     /// Replay of a historical series from a CSV file with columns `time` (seconds, increasing) and `price`, relative
     /// to the scenario file. Tick `t` takes the last price at or before `first time + t * tick_seconds`; gaps and
@@ -232,8 +274,11 @@ pub struct Regime {
 pub struct Oracle {
     /// Number of independent oracle sources.
     pub sources: u32,
-    /// Delay in ticks: source `i` reports the reference of `delay_ticks + i` ticks ago, so sources disagree.
+    /// Delay in ticks: source `i` reports the reference of `delay_ticks + i * source_lag_ticks` ticks ago.
     pub delay_ticks: u32,
+    /// Extra delay of each next source, ticks (default 1, so sources disagree by their lags; 0: every source reads
+    /// the same moment and they disagree by their noise only, so the median does not smooth the price).
+    pub source_lag_ticks: u32,
     /// Relative noise of each print (standard deviation, 0.0005 = 5 bps).
     pub noise: f64,
     /// Each source prints every `update_interval_ticks` ticks (staggered by source), at least 1.
@@ -252,7 +297,6 @@ pub struct Oracle {
     pub max_confidence: f64,
     /// A push oracle (Chainlink-style): the venue's oracle price is published only when the aggregate moves by more
     /// than a deviation threshold from the last published price, or a heartbeat has passed. Absent: every tick.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub push: Option<PushOracle>,
 }
 
@@ -272,6 +316,7 @@ impl Default for Oracle {
         Self {
             sources: 3,
             delay_ticks: 1,
+            source_lag_ticks: 1,
             noise: 0.0003,
             update_interval_ticks: 1,
             staleness_ticks: 10,

@@ -327,6 +327,9 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
     (c.0, c.1)
 }
 
+/// The longest basis average a mark may take, ticks (a day of one-second ticks).
+const MAX_BASIS_AVERAGE_TICKS: u32 = 86_400;
+
 /// The checks of a market's contract; `prefix` locates it (`""` or `other_markets[i].`).
 fn check_market(c: &mut Checker, m: &crate::model::Market, prefix: &str) {
     let at = |f: &str| format!("{prefix}{f}");
@@ -371,6 +374,11 @@ fn check_market(c: &mut Checker, m: &crate::model::Market, prefix: &str) {
         at("market.mark_band"),
         format!("expected a fraction in [0, 1), found {}", m.mark_band),
     );
+    c.require(
+        m.basis_average_ticks <= MAX_BASIS_AVERAGE_TICKS,
+        at("market.basis_average_ticks"),
+        format!("expected at most {MAX_BASIS_AVERAGE_TICKS} ticks, found {}", m.basis_average_ticks),
+    );
 }
 
 /// The checks of a reference price.
@@ -382,8 +390,29 @@ fn check_reference(c: &mut Checker, r: &crate::model::Reference, prefix: &str, s
     c.require(r.jump_mean.is_finite(), at("reference.jump_mean"), "expected a finite number");
     c.non_negative(r.jump_stdev, &at("reference.jump_stdev"));
     c.non_negative(r.flow_impact, &at("reference.flow_impact"));
+    if let Some(h) = r.impact_half_life_ticks {
+        c.positive(h, &at("reference.impact_half_life_ticks"));
+    }
     match &r.model {
         ReferenceModel::Gbm | ReferenceModel::Replay { .. } => {}
+        &ReferenceModel::Herding { phi, chi, sigma_f, sigma_c, alpha_0, alpha_n, alpha_p, beta, mu, tail_dof } => {
+            for (value, field) in
+                [(phi, "phi"), (chi, "chi"), (alpha_n, "alpha_n"), (alpha_p, "alpha_p"), (beta, "beta")]
+            {
+                c.non_negative(value, &at(&format!("reference.model.{field}")));
+            }
+            for (value, field) in [(sigma_f, "sigma_f"), (sigma_c, "sigma_c"), (mu, "mu")] {
+                c.positive(value, &at(&format!("reference.model.{field}")));
+            }
+            c.require(alpha_0.is_finite(), at("reference.model.alpha_0"), "expected a finite number");
+            if let Some(nu) = tail_dof {
+                c.require(
+                    nu > 2.0 && nu.is_finite(),
+                    at("reference.model.tail_dof"),
+                    format!("expected more than 2 degrees of freedom (a finite variance), found {nu}"),
+                );
+            }
+        }
         ReferenceModel::Garch { alpha, beta } => {
             c.non_negative(*alpha, &at("reference.model.alpha"));
             c.non_negative(*beta, &at("reference.model.beta"));

@@ -5,16 +5,23 @@ use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::money::{round_to_step, to_f64};
 use cascade_core::stats::median;
+use std::collections::VecDeque;
 
-/// Sets each instrument's mark price to the median of its underlying's oracle price, the book mid and the last trade,
-/// on the tick grid; a missing mid (one-sided book) or last trade counts as the oracle price, so the mark then is the
-/// oracle. The mark is then clamped to `mark_band` around the oracle price. Updates the EWMA volatility of mark
-/// log-returns and accumulates the funding premium `(mid - oracle) / oracle`.
+/// Sets each instrument's mark price to the median of its underlying's oracle price, the book's middle price and the
+/// last trade, on the tick grid. The middle price is the mid, or with `basis_average_ticks` the oracle price plus
+/// the basis (mid less oracle) averaged over that many ticks (Binance's rule). A missing mid (one-sided book) or last
+/// trade counts as the oracle price (and a missing mid adds no basis), so the mark then is the oracle. The mark is
+/// then clamped to `mark_band` around the oracle price. Updates the EWMA volatility of mark log-returns and
+/// accumulates the funding premium `(mid - oracle) / oracle`.
 pub fn update_mark(mut instruments: ResMut<Instruments>, underlyings: Res<Underlyings>) {
     for instrument in &mut instruments.0 {
         let mid = instrument.book.mid();
         let oracle = underlyings.get(instrument.underlying).oracle_price;
-        let mut candidates = [oracle, mid.unwrap_or(oracle), instrument.last_trade.unwrap_or(oracle)];
+        let middle = match instrument.spec.basis_average_ticks {
+            0 => mid.unwrap_or(oracle),
+            ticks => oracle + average_basis(&mut instrument.basis, mid.map(|m| m - oracle), ticks),
+        };
+        let mut candidates = [oracle, middle, instrument.last_trade.unwrap_or(oracle)];
         let previous = instrument.mark_price;
         if let Some(mark) = median(&mut candidates).and_then(|m| round_to_step(m, instrument.spec.tick_size)) {
             instrument.mark_price = clamp_to_band(mark, oracle, instrument.spec.mark_band, instrument.spec.tick_size);
@@ -29,6 +36,17 @@ pub fn update_mark(mut instruments: ResMut<Instruments>, underlyings: Res<Underl
             }
         }
     }
+}
+
+/// The average of the last `ticks` bases, `basis` (this tick's, if the book has a mid) pushed first; zero with none.
+fn average_basis(window: &mut VecDeque<Decimal>, basis: Option<Decimal>, ticks: usize) -> Decimal {
+    if let Some(basis) = basis {
+        if window.len() == ticks {
+            window.pop_front();
+        }
+        window.push_back(basis);
+    }
+    if window.is_empty() { Decimal::ZERO } else { window.iter().sum::<Decimal>() / Decimal::from(window.len()) }
 }
 
 /// `mark` clamped to `oracle * (1 +- band)` on the tick grid; `band = 0` means no clamp.

@@ -5,9 +5,9 @@ use bevy_ecs::prelude::*;
 use cascade_core::rng::standard_normal;
 
 /// Advances each underlying's reference process by one tick: diffusion and jumps (volatility scaled by any spike in
-/// force), plus a scripted gap, plus the permanent impact of the net taker flow on its instruments in the previous
-/// tick. With several correlated underlyings the diffusion shocks are drawn jointly: independent normals from the
-/// common stream, correlated by the matrix in force.
+/// force), plus a scripted gap, plus the impact of the net taker flow on its instruments in the previous tick
+/// (permanent, or decaying with its half-life). With several correlated underlyings the diffusion shocks are drawn
+/// jointly: independent normals from the common stream, correlated by the matrix in force.
 pub fn step_reference(
     mut underlyings: ResMut<Underlyings>,
     shocks: Res<Shocks>,
@@ -21,7 +21,12 @@ pub fn step_reference(
     for (k, underlying) in underlyings.0.iter_mut().enumerate() {
         let diffusion = joint.as_ref().and_then(|z| z.get(k).copied());
         let impact = underlying.flow_impact * underlying.previous_net_taker_notional / 1_000_000.0;
-        let extra = underlying.pending_gap + if impact.is_finite() { impact } else { 0.0 };
+        let impact = if impact.is_finite() { impact } else { 0.0 };
+        // A transient impact decays: the tick adds its new impact and gives back the part of the old one that
+        // decayed (nothing while the impact is permanent, retention 1).
+        let decayed = (1.0 - underlying.impact_retention) * underlying.transient_impact;
+        underlying.transient_impact = underlying.impact_retention * underlying.transient_impact + impact;
+        let extra = underlying.pending_gap + (impact - decayed);
         underlying.pending_gap = 0.0;
         let price =
             underlying.reference.step(&mut underlying.reference_rng, shocks.volatility_multiplier, extra, diffusion);

@@ -30,6 +30,7 @@
 //! side of the taker; money flowing *into* an account is positive.
 
 pub mod account;
+pub mod activity;
 pub mod adl_queue;
 pub mod book;
 pub mod closeout;

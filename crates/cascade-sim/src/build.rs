@@ -13,6 +13,7 @@ use crate::resources::{
 use crate::summary::SummaryBuilder;
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
+use cascade_core::activity::SelfExciting;
 use cascade_core::book::{OrderBook, Side};
 use cascade_core::herding::HerdingParams;
 use cascade_core::instrument::InstrumentKind;
@@ -405,5 +406,9 @@ fn build_instrument(scenario: &Scenario, setup: &MarketSetup, id: InstrumentId, 
         premium_count: 0,
         mark_volatility: Ewma::new(scenario.agents.market_makers.volatility_lambda, calm * calm),
         basis: VecDeque::with_capacity(m.basis_average_ticks as usize),
+        noise_activity: setup.agents.noise_traders.self_excitation.map(|e| {
+            let noise = &setup.agents.noise_traders;
+            SelfExciting::with_mean(f64::from(noise.count) * noise.trade_probability, e.branching, e.decay_ticks)
+        }),
     }
 }

@@ -1,6 +1,7 @@
 //! Resources: the world's singletons (clock, underlyings and instruments, ledger, shocks, recorders).
 
 use bevy_ecs::prelude::*;
+use cascade_core::activity::SelfExciting;
 use cascade_core::book::{OrderBook, Side};
 use cascade_core::correlation::Correlation;
 use cascade_core::instrument::{InstrumentKind, Valuation};
@@ -211,6 +212,8 @@ pub struct Instrument {
     pub mark_volatility: Ewma,
     /// The last `basis_average_ticks` bases (mid less oracle price, quote per unit), oldest first.
     pub basis: VecDeque<Decimal>,
+    /// The noise traders' self-exciting trade rate, trades per tick (`None`: each trades independently).
+    pub noise_activity: Option<SelfExciting>,
 }
 
 impl Instrument {

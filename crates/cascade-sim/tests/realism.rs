@@ -83,3 +83,37 @@ fn a_mark_that_averages_the_basis_has_no_memory_the_oracle_lacks() {
         assert!(averaged < 0.0, "seed {seed}: with the average basis: {averaged} against the oracle's");
     }
 }
+
+#[test]
+fn self_exciting_noise_trading_comes_in_bursts_at_the_same_mean() {
+    // Noise traders alone take liquidity. With self-excitation (each trade begets 0.8 more over the next 30 ticks on
+    // average) the traded notional clusters in time while its mean stays that of independent trading.
+    let run = |excited: bool| {
+        let text = "(ticks: 3000, agents: (arbitrageurs: (count: 0), leveraged_traders: (count: 0)))";
+        let scenario: Scenario = cascade_scenario::load_str("s.ron", text)
+            .unwrap()
+            .edit(|s| {
+                if excited {
+                    s.agents.noise_traders.self_excitation =
+                        Some(cascade_scenario::SelfExcitation { branching: 0.8, decay_ticks: 30.0 });
+                }
+            })
+            .unwrap();
+        let mut sim = Simulation::new(&scenario, 3).unwrap();
+        sim.run(|_, _| {}).unwrap();
+        let volume: Vec<f64> =
+            sim.market_records().iter().map(|r| r.notional_volume.to_string().parse().unwrap()).collect();
+        // Ten-tick sums: one tick's volume is mostly the luck of its orders' sizes.
+        let sums: Vec<f64> = volume.chunks(10).map(|c| c.iter().sum()).collect();
+        let mean = sums.iter().sum::<f64>() / sums.len() as f64;
+        let d: Vec<f64> = sums.iter().map(|v| v - mean).collect();
+        let acf = d.windows(2).map(|w| w[0] * w[1]).sum::<f64>() / d.iter().map(|x| x * x).sum::<f64>();
+        (mean, acf)
+    };
+    let ((plain_mean, plain_acf), (excited_mean, excited_acf)) = (run(false), run(true));
+    assert!(
+        excited_acf > 0.2 && excited_acf > plain_acf + 0.15,
+        "bursts: autocorrelation of ten-tick volumes {excited_acf} against {plain_acf} trading independently"
+    );
+    assert!((excited_mean / plain_mean - 1.0).abs() < 0.15, "mean notional {excited_mean} against {plain_mean}");
+}

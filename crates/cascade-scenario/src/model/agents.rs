@@ -158,6 +158,10 @@ impl Default for Arbitrageurs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NoiseTraders {
+    /// Self-exciting activity: each noise trade raises the chance of more in the next ticks (a Hawkes process,
+    /// `cascade_core::activity`), so trading comes in bursts while `trade_probability` stays its long-run mean.
+    /// Absent: each trader trades with `trade_probability` every tick, independently of the others.
+    pub self_excitation: Option<SelfExcitation>,
     /// How many.
     pub count: u32,
     /// Collateral of each, quote currency.
@@ -178,8 +182,19 @@ impl Default for NoiseTraders {
             trade_probability: 0.2,
             order_notional: 10_000.0,
             order_notional_sigma: 1.0,
+            self_excitation: None,
         }
     }
+}
+
+/// The kernel of self-exciting activity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfExcitation {
+    /// Further trades each trade begets on average, in [0, 1) (the branching ratio; 0: no excitation).
+    pub branching: f64,
+    /// Mean delay of the trades a trade begets, ticks (> 0): the excitation decays as `exp(-ticks / decay_ticks)`.
+    pub decay_ticks: f64,
 }
 
 /// Leveraged traders each open one position at a random tick in the entry window, at a leverage drawn from a

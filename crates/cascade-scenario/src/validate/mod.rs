@@ -489,6 +489,14 @@ fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &str) {
         c.unit_interval(nt.trade_probability, &at("agents.noise_traders.trade_probability"));
         c.positive(nt.order_notional, &at("agents.noise_traders.order_notional"));
         c.non_negative(nt.order_notional_sigma, &at("agents.noise_traders.order_notional_sigma"));
+        if let Some(e) = nt.self_excitation {
+            c.require(
+                e.branching.is_finite() && (0.0..1.0).contains(&e.branching),
+                at("agents.noise_traders.self_excitation.branching"),
+                format!("expected a branching ratio in [0, 1) (1 or more never settles), found {}", e.branching),
+            );
+            c.positive(e.decay_ticks, &at("agents.noise_traders.self_excitation.decay_ticks"));
+        }
     }
     let lt = &a.leveraged_traders;
     if lt.count > 0 {

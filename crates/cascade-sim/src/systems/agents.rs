@@ -119,7 +119,9 @@ pub fn trade_arbitrageurs(
     }
 }
 
-/// Noise traders trade with a fixed probability per tick: a market order of random side and log-normal notional.
+/// Noise traders trade with a probability per tick: a market order of random side and log-normal notional. The
+/// probability is fixed, or with self-exciting activity the instrument's current rate shared among its noise
+/// traders (at most 1), and the tick's trades excite the next ticks'.
 pub fn trade_noise(
     mut traders: Query<(&Agent, &mut AgentRng), With<NoiseTrader>>,
     mut instruments: ResMut<Instruments>,
@@ -127,16 +129,24 @@ pub fn trade_noise(
 ) {
     for (agent, mut rng) in traders.iter_mut().sort::<&Agent>() {
         let p = &populations.of(agent.instrument).noise_traders;
-        if !rng.0.random_bool(p.trade_probability) {
+        let market = instruments.get_mut(agent.instrument);
+        let count = f64::from(p.count).max(1.0);
+        let chance = market.noise_activity.map_or(p.trade_probability, |a| (a.rate() / count).clamp(0.0, 1.0));
+        if !rng.0.random_bool(chance) {
             continue;
+        }
+        if let Some(activity) = &mut market.noise_activity {
+            activity.note();
         }
         let side = if rng.0.random_bool(0.5) { Side::Buy } else { Side::Sell };
         let z = standard_normal(&mut rng.0);
         let notional = p.order_notional * libm::exp(p.order_notional_sigma * z);
-        let market = instruments.get_mut(agent.instrument);
         if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
             market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
         }
+    }
+    for activity in instruments.0.iter_mut().filter_map(|m| m.noise_activity.as_mut()) {
+        activity.end_tick();
     }
 }
 

@@ -62,6 +62,7 @@ impl Scenario {
                 a.leveraged_traders.count,
                 a.backstop.count,
                 a.pair_traders.count,
+                a.trend_followers.count,
             ]
             .into_iter()
             .map(u64::from)

@@ -453,3 +453,24 @@ fn a_herding_reference_and_a_basis_average_are_read_and_checked() {
         assert!(err.contains(expected), "{expected:?} in {err}");
     }
 }
+
+#[test]
+fn trend_followers_are_read_and_checked() {
+    let s = load_str("t.ron", "(agents: (trend_followers: (count: 10, horizons_ticks: [5, 50])))").unwrap();
+    assert_eq!(s.agents.trend_followers.horizons_ticks, vec![5, 50]);
+    assert_eq!(s.accounts(), load_str("t.ron", "()").unwrap().accounts() + 10, "they are accounts");
+    let bad = "(agents: (trend_followers: (count: 10, leverage: 0.5, horizons_ticks: [0, 20000], threshold: -0.1, \
+               look_probability: 2.0, holding_ticks: 0)))";
+    let err = load_str("t.ron", bad).unwrap_err().to_string();
+    for expected in [
+        "agents.trend_followers.leverage: expected a leverage >= 1",
+        "agents.trend_followers.horizons_ticks: expected at least one horizon, each from 1 to 10080 ticks",
+        "agents.trend_followers.threshold",
+        "agents.trend_followers.look_probability",
+        "agents.trend_followers.holding_ticks: expected at least 1 tick",
+    ] {
+        assert!(err.contains(expected), "{expected:?} in {err}");
+    }
+    let none = "(agents: (trend_followers: (count: 10, horizons_ticks: [])))";
+    assert!(load_str("t.ron", none).unwrap_err().to_string().contains("agents.trend_followers.horizons_ticks"));
+}

@@ -3,6 +3,7 @@
 use crate::SimError;
 use crate::components::{
     Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader, OracleFeed, PairTrader,
+    TrendFollower,
 };
 use crate::recorder::{Recorder, Recording};
 use crate::resources::{
@@ -114,6 +115,13 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     Ok(world)
 }
 
+/// Marks a market keeps for its trend followers: the longest horizon plus one (none without followers).
+fn trend_history(agents: &Agents) -> usize {
+    let tf = &agents.trend_followers;
+    let longest = tf.horizons_ticks.iter().max().copied().unwrap_or(0);
+    if tf.count == 0 { 0 } else { longest as usize + 1 }
+}
+
 /// A reference's calm variance of log-returns per tick.
 fn calm_variance(scenario: &Scenario, reference: &cascade_scenario::Reference) -> f64 {
     let calm = reference.volatility * (scenario.tick_seconds / SECONDS_PER_YEAR).sqrt();
@@ -143,6 +151,7 @@ fn spawn_populations(
     for _ in 0..agents.backstop.count {
         spawner.spawn(world, agents.backstop.capital, BackstopLiquidator)?;
     }
+    spawn_trend_followers(world, spawner, scenario, agents, k)?;
     // Traders draw their leverage below what the venue's opening initial margin allows.
     let max_leverage = 0.95 / to_f64(crate::systems::margin::opening_rates(&scenario.margin).0);
     let lt = &agents.leveraged_traders;
@@ -193,6 +202,28 @@ fn spawn_populations(
                 schedule.0.entry(entry_tick + hold).or_default().push((id, PlannedTrade::Close));
             }
         }
+    }
+    Ok(())
+}
+
+/// Spawns market `k`'s trend followers, each drawing its collateral and horizon from a stream of its own.
+fn spawn_trend_followers(
+    world: &mut World,
+    spawner: &mut AgentSpawner,
+    scenario: &Scenario,
+    agents: &Agents,
+    k: usize,
+) -> Result<(), SimError> {
+    let tf = &agents.trend_followers;
+    let max_leverage = 0.95 / to_f64(crate::systems::margin::opening_rates(&scenario.margin).0);
+    let leverage = from_f64(tf.leverage.clamp(1.0, max_leverage.max(1.0)), Decimal::new(1, 2), "leverage")?;
+    for n in 0..tf.count {
+        let mut rng = stream(spawner.seed, domain::TREND_FOLLOWER, ((k as u64) << 32) | u64::from(n));
+        let capital = lognormal(&mut rng, tf.capital, tf.capital_sigma);
+        let collateral = from_f64(capital, CENT, "trend follower capital")?.max(CENT);
+        let horizon = tf.horizons_ticks[rng.random_range(0..tf.horizons_ticks.len())];
+        let follower = TrendFollower { horizon, leverage, opened_at: 0 };
+        spawner.spawn_drawing(world, collateral, follower)?;
     }
     Ok(())
 }
@@ -406,6 +437,8 @@ fn build_instrument(scenario: &Scenario, setup: &MarketSetup, id: InstrumentId, 
         premium_count: 0,
         mark_volatility: Ewma::new(scenario.agents.market_makers.volatility_lambda, calm * calm),
         basis: VecDeque::with_capacity(m.basis_average_ticks as usize),
+        mark_history: VecDeque::new(),
+        mark_history_len: trend_history(&setup.agents),
         noise_activity: setup.agents.noise_traders.self_excitation.map(|e| {
             let noise = &setup.agents.noise_traders;
             SelfExciting::with_mean(f64::from(noise.count) * noise.trade_probability, e.branching, e.decay_ticks)

@@ -43,6 +43,18 @@ pub struct BackstopLiquidator;
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct PairTrader;
 
+/// A trend follower: the horizon it watches and when it last opened a position (its parameters live in
+/// [`crate::resources::Populations`]).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct TrendFollower {
+    /// Ticks over which it measures the trend.
+    pub horizon: u64,
+    /// Position notional over collateral (clipped to what initial margin allows).
+    pub leverage: Decimal,
+    /// The tick of its last opening order.
+    pub opened_at: u64,
+}
+
 /// One oracle source reporting an underlying's reference price with a delay and noise.
 #[derive(Component, Debug, Clone)]
 pub struct OracleFeed {

@@ -214,6 +214,10 @@ pub struct Instrument {
     pub basis: VecDeque<Decimal>,
     /// The noise traders' self-exciting trade rate, trades per tick (`None`: each trades independently).
     pub noise_activity: Option<SelfExciting>,
+    /// The last marks as numbers, oldest first, as many as the longest trend a trend follower watches (plus one).
+    pub mark_history: VecDeque<f64>,
+    /// How many marks `mark_history` keeps (0: none).
+    pub mark_history_len: usize,
 }
 
 impl Instrument {

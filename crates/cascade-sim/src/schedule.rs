@@ -80,6 +80,7 @@ pub fn tick_schedule() -> Schedule {
             agents::trade_arbitrageurs,
             agents::trade_noise,
             agents::trade_leveraged,
+            agents::trade_trend_followers,
             agents::unwind_backstop,
         )
             .chain()

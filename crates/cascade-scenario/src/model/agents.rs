@@ -20,6 +20,50 @@ pub struct Agents {
     pub backstop: Backstop,
     /// Relative-value traders: long one of the first two markets and short the other (needs `other_markets`).
     pub pair_traders: PairTraders,
+    /// Trend followers: leveraged momentum traders who pile into a running trend.
+    pub trend_followers: TrendFollowers,
+}
+
+/// Trend followers (momentum traders with heterogeneous horizons) are leveraged accounts that pile into a trend:
+/// each watches the mark's log return over its own horizon (drawn uniformly from `horizons_ticks`), looks at random
+/// times (with probability `look_probability` a tick), and when flat and the return is beyond `threshold` either way
+/// opens a position that way of `leverage` times its collateral (clipped to what initial margin allows); it closes
+/// after `holding_ticks`, or is liquidated, and then watches again. The crowd they form on one side in a run-up is
+/// what a reversal liquidates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrendFollowers {
+    /// How many (0: none).
+    pub count: u32,
+    /// Median collateral, quote currency (log-normal).
+    pub capital: f64,
+    /// Log-standard deviation of collateral.
+    pub capital_sigma: f64,
+    /// Position notional over collateral, >= 1.
+    pub leverage: f64,
+    /// The horizons a trader watches, ticks (each trader draws one uniformly), each from 1 to 10,080.
+    pub horizons_ticks: Vec<u64>,
+    /// The log return over the horizon beyond which a trader follows the trend, >= 0 (0.01 = 1%).
+    pub threshold: f64,
+    /// Probability of looking at the market in a tick, in [0, 1]: traders act at their own random times.
+    pub look_probability: f64,
+    /// Ticks a position is held before it is closed, at least 1.
+    pub holding_ticks: u64,
+}
+
+impl Default for TrendFollowers {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            capital: 5_000.0,
+            capital_sigma: 0.5,
+            leverage: 10.0,
+            horizons_ticks: vec![15, 60, 240],
+            threshold: 0.01,
+            look_probability: 0.1,
+            holding_ticks: 240,
+        }
+    }
 }
 
 /// Pair traders hold a hedge across the first two markets: long the first and short the second (with probability

@@ -1,9 +1,11 @@
 //! Agent behaviours. Each agent looks at the market as the tick starts and queues orders in its instrument's inbox;
-//! agents act in a fixed order (market makers, arbitrageurs, noise traders, leveraged traders, backstop
-//! liquidators), and within a
+//! agents act in a fixed order (market makers, arbitrageurs, noise traders, leveraged traders, trend followers,
+//! backstop liquidators), and within a
 //! population by agent id, so the queue is deterministic.
 
-use crate::components::{Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader};
+use crate::components::{
+    Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader, TrendFollower,
+};
 use crate::resources::{
     AgentIndex, Clock, Instrument, Instruments, OrderRequest, PlannedTrade, Populations, Shocks, TradeSchedule,
     Underlyings,
@@ -178,6 +180,52 @@ pub fn trade_leveraged(
                     market.inbox.push(OrderRequest::Market { agent: id, side, quantity: position.abs(), limit: None });
                 }
             }
+        }
+    }
+}
+
+/// Trend followers close a position held `holding_ticks`; a flat one that looks at the market this tick (with
+/// probability `look_probability`) and sees the mark's log return over its horizon beyond `threshold` opens a
+/// position that way, of its leverage times its collateral.
+pub fn trade_trend_followers(
+    clock: Res<Clock>,
+    mut followers: Query<(&Agent, &Account, &mut TrendFollower, &mut AgentRng)>,
+    mut instruments: ResMut<Instruments>,
+    populations: Res<Populations>,
+) {
+    for (agent, account, mut follower, mut rng) in followers.iter_mut().sort::<&Agent>() {
+        let p = &populations.of(agent.instrument).trend_followers;
+        let market = instruments.get_mut(agent.instrument);
+        let position = account.0.quantity(market.id);
+        if let Some(side) = Side::closing(position) {
+            if clock.tick >= follower.opened_at + p.holding_ticks {
+                market.inbox.push(OrderRequest::Market {
+                    agent: agent.id,
+                    side,
+                    quantity: position.abs(),
+                    limit: None,
+                });
+            }
+            continue;
+        }
+        if !rng.0.random_bool(p.look_probability) {
+            continue;
+        }
+        let history = &market.mark_history;
+        let horizon = follower.horizon as usize;
+        let (Some(&now), Some(&then)) = (history.back(), history.len().checked_sub(horizon + 1).map(|i| &history[i]))
+        else {
+            continue;
+        };
+        let trend = libm::log(now / then);
+        if trend.is_nan() || trend.abs() <= p.threshold {
+            continue;
+        }
+        let side = if trend > 0.0 { Side::Buy } else { Side::Sell };
+        let notional = to_f64(account.0.collateral * follower.leverage);
+        if let Some(quantity) = lots(market, notional, now) {
+            market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
+            follower.opened_at = clock.tick;
         }
     }
 }

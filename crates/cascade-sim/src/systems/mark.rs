@@ -11,8 +11,8 @@ use std::collections::VecDeque;
 /// last trade, on the tick grid. The middle price is the mid, or with `basis_average_ticks` the oracle price plus
 /// the basis (mid less oracle) averaged over that many ticks (Binance's rule). A missing mid (one-sided book) or last
 /// trade counts as the oracle price (and a missing mid adds no basis), so the mark then is the oracle. The mark is
-/// then clamped to `mark_band` around the oracle price. Updates the EWMA volatility of mark log-returns and
-/// accumulates the funding premium `(mid - oracle) / oracle`.
+/// then clamped to `mark_band` around the oracle price. Updates the EWMA volatility of mark log-returns and the
+/// mark history trend followers watch, and accumulates the funding premium `(mid - oracle) / oracle`.
 pub fn update_mark(mut instruments: ResMut<Instruments>, underlyings: Res<Underlyings>) {
     for instrument in &mut instruments.0 {
         let mid = instrument.book.mid();
@@ -27,6 +27,12 @@ pub fn update_mark(mut instruments: ResMut<Instruments>, underlyings: Res<Underl
             instrument.mark_price = clamp_to_band(mark, oracle, instrument.spec.mark_band, instrument.spec.tick_size);
         }
         instrument.mark_volatility.update(libm::log(to_f64(instrument.mark_price) / to_f64(previous)));
+        if instrument.mark_history_len > 0 {
+            if instrument.mark_history.len() == instrument.mark_history_len {
+                instrument.mark_history.pop_front();
+            }
+            instrument.mark_history.push_back(to_f64(instrument.mark_price));
+        }
         if let Some(mid) = mid {
             let oracle = to_f64(oracle);
             let premium = (to_f64(mid) - oracle) / oracle;

@@ -1,0 +1,107 @@
+//! The checks of a set of agent populations.
+
+use super::Checker;
+use rust_decimal::Decimal;
+
+/// The longest trend a trend follower may watch, ticks (a week of one-minute ticks); the market keeps that much
+/// mark history.
+const MAX_HORIZON_TICKS: u64 = 10_080;
+
+/// The checks of a set of agent populations.
+pub(super) fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &str) {
+    let at = |f: &str| format!("{prefix}{f}");
+    let unit = |d: Decimal| (Decimal::ZERO..=Decimal::ONE).contains(&d);
+    let mm = &a.market_makers;
+    if mm.count > 0 {
+        c.positive_decimal(mm.capital, &at("agents.market_makers.capital"));
+        c.require(mm.levels >= 1, at("agents.market_makers.levels"), "expected at least 1 level");
+        c.positive(mm.level_spacing_bps, &at("agents.market_makers.level_spacing_bps"));
+        c.non_negative(mm.half_spread_bps, &at("agents.market_makers.half_spread_bps"));
+        c.positive(mm.level_notional, &at("agents.market_makers.level_notional"));
+        c.non_negative(mm.spread_sensitivity, &at("agents.market_makers.spread_sensitivity"));
+        c.non_negative(mm.depth_sensitivity, &at("agents.market_makers.depth_sensitivity"));
+        c.non_negative(mm.inventory_skew_bps, &at("agents.market_makers.inventory_skew_bps"));
+        c.positive(mm.max_inventory, &at("agents.market_makers.max_inventory"));
+        c.require(
+            mm.volatility_lambda > 0.0 && mm.volatility_lambda < 1.0,
+            at("agents.market_makers.volatility_lambda"),
+            format!("expected a decay in (0, 1), found {}", mm.volatility_lambda),
+        );
+    }
+    let arb = &a.arbitrageurs;
+    if arb.count > 0 {
+        c.positive_decimal(arb.capital, &at("agents.arbitrageurs.capital"));
+        c.positive(arb.max_leverage, &at("agents.arbitrageurs.max_leverage"));
+        c.non_negative(arb.threshold_bps, &at("agents.arbitrageurs.threshold_bps"));
+        c.positive(arb.max_order_notional, &at("agents.arbitrageurs.max_order_notional"));
+    }
+    let nt = &a.noise_traders;
+    if nt.count > 0 {
+        c.positive_decimal(nt.capital, &at("agents.noise_traders.capital"));
+        c.unit_interval(nt.trade_probability, &at("agents.noise_traders.trade_probability"));
+        c.positive(nt.order_notional, &at("agents.noise_traders.order_notional"));
+        c.non_negative(nt.order_notional_sigma, &at("agents.noise_traders.order_notional_sigma"));
+        if let Some(e) = nt.self_excitation {
+            c.require(
+                e.branching.is_finite() && (0.0..1.0).contains(&e.branching),
+                at("agents.noise_traders.self_excitation.branching"),
+                format!("expected a branching ratio in [0, 1) (1 or more never settles), found {}", e.branching),
+            );
+            c.positive(e.decay_ticks, &at("agents.noise_traders.self_excitation.decay_ticks"));
+        }
+    }
+    let lt = &a.leveraged_traders;
+    if lt.count > 0 {
+        c.positive(lt.capital, &at("agents.leveraged_traders.capital"));
+        c.non_negative(lt.capital_sigma, &at("agents.leveraged_traders.capital_sigma"));
+        c.require(
+            lt.leverage.is_finite() && lt.leverage >= 1.0,
+            at("agents.leveraged_traders.leverage"),
+            format!("expected a leverage >= 1, found {}", lt.leverage),
+        );
+        c.non_negative(lt.leverage_sigma, &at("agents.leveraged_traders.leverage_sigma"));
+        c.unit_interval(lt.long_fraction, &at("agents.leveraged_traders.long_fraction"));
+        c.non_negative(lt.holding_ticks, &at("agents.leveraged_traders.holding_ticks"));
+        c.require(
+            lt.entry_window_ticks >= 1,
+            at("agents.leveraged_traders.entry_window_ticks"),
+            "expected at least 1 tick",
+        );
+    }
+    let tf = &a.trend_followers;
+    if tf.count > 0 {
+        c.positive(tf.capital, &at("agents.trend_followers.capital"));
+        c.non_negative(tf.capital_sigma, &at("agents.trend_followers.capital_sigma"));
+        c.require(
+            tf.leverage.is_finite() && tf.leverage >= 1.0,
+            at("agents.trend_followers.leverage"),
+            format!("expected a leverage >= 1, found {}", tf.leverage),
+        );
+        c.require(
+            !tf.horizons_ticks.is_empty() && tf.horizons_ticks.iter().all(|h| (1..=MAX_HORIZON_TICKS).contains(h)),
+            at("agents.trend_followers.horizons_ticks"),
+            format!("expected at least one horizon, each from 1 to {MAX_HORIZON_TICKS} ticks"),
+        );
+        c.non_negative(tf.threshold, &at("agents.trend_followers.threshold"));
+        c.unit_interval(tf.look_probability, &at("agents.trend_followers.look_probability"));
+        c.require(tf.holding_ticks >= 1, at("agents.trend_followers.holding_ticks"), "expected at least 1 tick");
+    }
+
+    let b = &a.backstop;
+    if b.count > 0 {
+        c.positive_decimal(b.capital, &at("agents.backstop.capital"));
+        c.positive_decimal(b.max_leverage, &at("agents.backstop.max_leverage"));
+        c.require(
+            unit(b.trigger),
+            at("agents.backstop.trigger"),
+            format!("expected a fraction in [0, 1], found {}", b.trigger),
+        );
+        c.require(
+            b.discount >= Decimal::ZERO && b.discount < Decimal::ONE,
+            at("agents.backstop.discount"),
+            format!("expected a fraction in [0, 1), found {}", b.discount),
+        );
+        c.positive(b.unwind_notional, &at("agents.backstop.unwind_notional"));
+        c.non_negative(b.unwind_slippage_bps, &at("agents.backstop.unwind_slippage_bps"));
+    }
+}

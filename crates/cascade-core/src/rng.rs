@@ -92,6 +92,13 @@ pub fn lognormal(rng: &mut impl Rng, median: f64, sigma: f64) -> f64 {
     median * libm::exp(sigma * standard_normal(rng))
 }
 
+/// A Pareto draw with the given median and tail index `alpha` > 0 (`P(X > x) = (x_m / x)^alpha` above the scale
+/// `x_m = median / 2^(1/alpha)`), by inversion: `median (2 U)^(-1/alpha)` with `U` uniform in (0, 1].
+pub fn pareto(rng: &mut impl Rng, median: f64, alpha: f64) -> f64 {
+    let u = 1.0 - rng.random::<f64>();
+    median * libm::pow(2.0 * u, -1.0 / alpha)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +144,13 @@ mod golden {
         assert!((mean - 0.3).abs() < 0.01, "poisson mean {mean}");
         assert_eq!(poisson(&mut rng, 0.0), 0);
         assert_eq!(poisson(&mut rng, f64::NAN), 0);
+        // Pareto with median 10 and tail index 1.5: half the draws below 10, none below the scale 10 / 2^(2/3), and
+        // Hill's estimator on the largest 5% gives the index back.
+        let mut x: Vec<f64> = (0..n).map(|_| pareto(&mut rng, 10.0, 1.5)).collect();
+        x.sort_by(f64::total_cmp);
+        assert!((x[n / 2] / 10.0 - 1.0).abs() < 0.02, "median {}", x[n / 2]);
+        assert!(x[0] >= 10.0 / libm::pow(2.0, 1.0 / 1.5) - 1e-9);
+        let hill = crate::facts::hill(&x, n / 20);
+        assert!((hill / 1.5 - 1.0).abs() < 0.05, "tail index {hill}");
     }
 }

@@ -440,7 +440,8 @@ fn a_herding_reference_and_a_basis_average_are_read_and_checked() {
     assert_eq!(s.market.basis_average_ticks, 5);
     let bad = "(market: (basis_average_ticks: 100000), reference: (model: Herding(phi: -1.0, chi: 1.0, \
                sigma_f: 0.0, sigma_c: 4.0, alpha_0: -0.161, alpha_n: 2.4, alpha_p: 4.0, beta: 1.0, mu: 0.01, \
-               tail_dof: 2.0)), agents: (noise_traders: (self_excitation: (branching: 1.0, decay_ticks: 0.0))))";
+               tail_dof: 2.0)), agents: (noise_traders: (order_notional_tail: 1.0, \
+               self_excitation: (branching: 1.0, decay_ticks: 0.0))))";
     let err = load_str("h.ron", bad).unwrap_err().to_string();
     for expected in [
         "reference.model.phi",
@@ -449,6 +450,7 @@ fn a_herding_reference_and_a_basis_average_are_read_and_checked() {
         "market.basis_average_ticks: expected at most 86400 ticks, found 100000",
         "agents.noise_traders.self_excitation.branching: expected a branching ratio in [0, 1)",
         "agents.noise_traders.self_excitation.decay_ticks",
+        "agents.noise_traders.order_notional_tail: expected a tail index above 1",
     ] {
         assert!(err.contains(expected), "{expected:?} in {err}");
     }

@@ -216,6 +216,10 @@ pub struct NoiseTraders {
     pub order_notional: f64,
     /// Log-standard deviation of the order notional.
     pub order_notional_sigma: f64,
+    /// Tail index (> 1) of Pareto order sizes with median `order_notional`, replacing the log-normal: order sizes in
+    /// real markets have a power-law tail of index about 1.5 (Gopikrishnan, Plerou, Gabaix and Stanley 2000). Orders
+    /// beyond what a trader's margin allows are rejected. Absent: log-normal.
+    pub order_notional_tail: Option<f64>,
 }
 
 impl Default for NoiseTraders {
@@ -226,6 +230,7 @@ impl Default for NoiseTraders {
             trade_probability: 0.2,
             order_notional: 10_000.0,
             order_notional_sigma: 1.0,
+            order_notional_tail: None,
             self_excitation: None,
         }
     }

@@ -41,6 +41,13 @@ pub(super) fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &s
         c.unit_interval(nt.trade_probability, &at("agents.noise_traders.trade_probability"));
         c.positive(nt.order_notional, &at("agents.noise_traders.order_notional"));
         c.non_negative(nt.order_notional_sigma, &at("agents.noise_traders.order_notional_sigma"));
+        if let Some(alpha) = nt.order_notional_tail {
+            c.require(
+                alpha.is_finite() && alpha > 1.0,
+                at("agents.noise_traders.order_notional_tail"),
+                format!("expected a tail index above 1 (a finite mean size), found {alpha}"),
+            );
+        }
         if let Some(e) = nt.self_excitation {
             c.require(
                 e.branching.is_finite() && (0.0..1.0).contains(&e.branching),

@@ -14,7 +14,7 @@ use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
 use cascade_core::money::{floor_to_step, from_f64, to_f64};
-use cascade_core::rng::standard_normal;
+use cascade_core::rng::{lognormal, pareto};
 use rand::RngExt;
 
 /// A quantity on the lot grid for `notional` quote at `price` (rounded down); `None` if it rounds to zero or the
@@ -121,7 +121,7 @@ pub fn trade_arbitrageurs(
     }
 }
 
-/// Noise traders trade with a probability per tick: a market order of random side and log-normal notional. The
+/// Noise traders trade with a probability per tick: a market order of random side and log-normal (or Pareto) notional. The
 /// probability is fixed, or with self-exciting activity the instrument's current rate shared among its noise
 /// traders (at most 1), and the tick's trades excite the next ticks'.
 pub fn trade_noise(
@@ -141,8 +141,10 @@ pub fn trade_noise(
             activity.note();
         }
         let side = if rng.0.random_bool(0.5) { Side::Buy } else { Side::Sell };
-        let z = standard_normal(&mut rng.0);
-        let notional = p.order_notional * libm::exp(p.order_notional_sigma * z);
+        let notional = match p.order_notional_tail {
+            Some(alpha) => pareto(&mut rng.0, p.order_notional, alpha),
+            None => lognormal(&mut rng.0, p.order_notional, p.order_notional_sigma),
+        };
         if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
             market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
         }

@@ -57,6 +57,13 @@ fn a_fit_that_cannot_measure_says_why() {
         "{}",
         stderr(&few)
     );
+    let two = plan(200).replace(
+        "scenarios: [(name: \"calm\", ticks: 200)]",
+        "scenarios: [(name: \"calm\", ticks: 200), (name: \"calm\", ticks: 300)]",
+    );
+    std::fs::write(dir.path().join("two.ron"), two).unwrap();
+    let both = cascade(dir.path(), &["fit", "two.ron", "--target", "prices.csv"]);
+    assert!(stderr(&both).contains("a fit takes one scenario, and the plan names 2"), "{}", stderr(&both));
     let missing = cascade(dir.path(), &["fit", "plan.ron", "--target", "none.csv"]);
     assert!(stderr(&missing).contains("none.csv: cannot read"), "{}", stderr(&missing));
 }

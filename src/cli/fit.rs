@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `cascade fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
-    /// A sweep plan (RON, as `cascade sweep` reads) whose axes are the market's parameters; its first scenario is
-    /// fitted.
+    /// A sweep plan (RON, as `cascade sweep` reads) of one scenario, whose axes are the market's parameters.
     plan: PathBuf,
     /// The real series: a CSV of prices (a `price`, `close` or `mark` column; lines starting with `#` skipped).
     #[arg(long)]
@@ -44,7 +43,7 @@ pub fn fit(args: &FitArgs) -> Result<()> {
     let sweep = Sweep::load(&args.plan)?;
     let (shown, prices, _) = super::facts::read(&args.target, args.column.as_deref())?;
     let options = FitOptions { interval: args.interval, block: args.block, jobs: args.jobs, ..FitOptions::default() };
-    let runs = sweep.runs.iter().filter(|r| r.scenario == 0).count();
+    let runs = sweep.runs.len();
     let bar = super::progress_bar(runs as u64, "run", args.quiet);
     let result = fit_market(&sweep, &prices, &options, || bar.inc(1))?;
     bar.finish_and_clear();

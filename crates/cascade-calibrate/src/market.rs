@@ -64,13 +64,16 @@ pub struct Fit {
     pub failures: Vec<(usize, String)>,
 }
 
-/// Fits `sweep`'s points to `prices` (a real series, oldest first); `done` is called as each run finishes. Only a
-/// sweep's first scenario is fitted; its mark is the first market's.
+/// Fits `sweep`'s points to `prices` (a real series, oldest first); `done` is called as each run finishes. The
+/// plan names one scenario; its mark is the first market's.
 pub fn fit(sweep: &Sweep, prices: &[f64], options: &FitOptions, done: impl Fn() + Sync) -> Result<Fit, CalibrateError> {
     let interval = options.interval.max(1);
     let real = log_returns(prices, interval);
-    let first_scenario = sweep.runs.iter().filter(|r| r.scenario == 0);
-    let runs: Vec<&cascade_sweep::sweep::RunSpec> = first_scenario.collect();
+    let scenarios = sweep.plan.scenarios.len();
+    if scenarios != 1 {
+        return Err(CalibrateError::Fit(format!("a fit takes one scenario, and the plan names {scenarios}")));
+    }
+    let runs = &sweep.runs;
     let ticks = runs.first().map_or(0, |r| r.job.scenario.ticks as usize);
     let run_returns = ticks.saturating_sub(1) / interval;
     if run_returns < 100 {

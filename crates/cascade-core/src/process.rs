@@ -2,8 +2,8 @@
 //!
 //! Geometric Brownian motion (or a volatility model: GARCH, regimes, the herding of fundamentalists and chartists)
 //! with Merton-style log-normal jumps, stepped once per tick, plus two terms the
-//! simulation supplies: an instantaneous log-return (a scripted price gap, or the permanent price impact of the
-//! venue's own net order flow) and a volatility multiplier (a volatility shock). All in `f64`; prices become money
+//! simulation supplies: an instantaneous log-return (a scripted price gap, or the price impact of the venue's own
+//! net order flow) and a volatility multiplier (a volatility shock). All in `f64`; prices become money
 //! only at [`crate::money::from_f64`].
 
 use crate::herding::{Herding, HerdingParams};
@@ -166,11 +166,11 @@ impl ReferenceProcess {
             }
         }
         let p = self.params;
-        let sigma = self.volatility_per_tick() * volatility_multiplier;
         let mut r = if let State::Herding { model, scale } = &mut self.state {
             let shock = diffusion.unwrap_or_else(|| model.shock(rng));
             p.drift * self.dt + model.step(shock) * *scale * volatility_multiplier
         } else {
+            let sigma = self.volatility_per_tick() * volatility_multiplier;
             let z = diffusion.unwrap_or_else(|| standard_normal(rng));
             p.drift * self.dt - 0.5 * sigma * sigma + sigma * z
         };

@@ -67,3 +67,23 @@ fn a_fit_that_cannot_measure_says_why() {
     let missing = cascade(dir.path(), &["fit", "plan.ron", "--target", "none.csv"]);
     assert!(stderr(&missing).contains("none.csv: cannot read"), "{}", stderr(&missing));
 }
+
+#[test]
+fn the_shipped_fit_plan_runs_around_the_shipped_calm_market() {
+    // scenarios/sweeps/calm-fit.ron is the fit docs/validation.md reports: 16 points x 3 seeds of the calm market,
+    // and the nearest point it found (chi 1, herding 2.4, misalignment 4, chartist noise 4) is what calm.ron ships.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sweep = cascade_sweep::Sweep::load(&root.join("scenarios/sweeps/calm-fit.ron")).unwrap();
+    assert_eq!((sweep.points.len(), sweep.runs.len()), (16, 48));
+    let calm = cascade_scenario::library::load("calm", &Default::default()).unwrap().unwrap();
+    let cascade_scenario::ReferenceModel::Herding { chi, alpha_n, alpha_p, sigma_c, .. } = calm.reference.model else {
+        panic!("calm's wider market is the herding model")
+    };
+    let nearest: Vec<String> = [chi, alpha_n, alpha_p, sigma_c].iter().map(|x| format!("{x}")).collect();
+    let points: Vec<Vec<String>> =
+        sweep.points.iter().map(|p| p.iter().map(cascade_sweep::plan::Value::as_setting).collect()).collect();
+    assert!(points.contains(&nearest), "calm's parameters {nearest:?} are a point of the plan");
+    let expected = "cascade fit scenarios/sweeps/calm-fit.ron --target assets/data/coinbase-btcusd-1h-2017-2019.csv";
+    let docs = std::fs::read_to_string(root.join("docs/validation.md")).unwrap();
+    assert!(docs.contains(expected), "docs/validation.md shows the command");
+}

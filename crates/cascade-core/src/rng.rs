@@ -42,8 +42,8 @@ pub mod domain {
     pub const HERDING_SCALE: u64 = 11;
     /// The moving-block bootstrap of a real series' moments (id: 0; seed 0: the variances depend on the series only).
     pub const MOMENTS_BOOTSTRAP: u64 = 12;
-    /// A trend follower's draws of its collateral and horizon (id: market << 32 | index).
-    pub const TREND_FOLLOWER: u64 = 13;
+    /// A signal trader's draws of its collateral and horizon (id: market << 40 | population << 32 | index).
+    pub const SIGNAL_TRADER: u64 = 13;
 }
 
 /// SplitMix64 finalizer: a bijective mix of 64 bits.

@@ -63,6 +63,7 @@ impl Scenario {
                 a.backstop.count,
                 a.pair_traders.count,
                 a.trend_followers.count,
+                a.fundamentalists.count,
             ]
             .into_iter()
             .map(u64::from)

@@ -457,7 +457,7 @@ fn a_herding_reference_and_a_basis_average_are_read_and_checked() {
 }
 
 #[test]
-fn trend_followers_are_read_and_checked() {
+fn signal_traders_are_read_and_checked() {
     let s = load_str("t.ron", "(agents: (trend_followers: (count: 10, horizons_ticks: [5, 50])))").unwrap();
     assert_eq!(s.agents.trend_followers.horizons_ticks, vec![5, 50]);
     assert_eq!(s.accounts(), load_str("t.ron", "()").unwrap().accounts() + 10, "they are accounts");
@@ -470,6 +470,15 @@ fn trend_followers_are_read_and_checked() {
         "agents.trend_followers.threshold",
         "agents.trend_followers.look_probability",
         "agents.trend_followers.holding_ticks: expected at least 1 tick",
+    ] {
+        assert!(err.contains(expected), "{expected:?} in {err}");
+    }
+    let value = "(agents: (fundamentalists: (count: 5, leverage: 0.0, value_half_life_ticks: 0.0, holding_ticks: 0)))";
+    let err = load_str("t.ron", value).unwrap_err().to_string();
+    for expected in [
+        "agents.fundamentalists.leverage: expected a leverage >= 1",
+        "agents.fundamentalists.value_half_life_ticks",
+        "agents.fundamentalists.holding_ticks: expected at least 1 tick",
     ] {
         assert!(err.contains(expected), "{expected:?} in {err}");
     }

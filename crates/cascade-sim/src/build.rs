@@ -3,13 +3,13 @@
 use crate::SimError;
 use crate::components::{
     Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader, OracleFeed, PairTrader,
-    TrendFollower,
+    Signal, SignalTrader,
 };
 use crate::recorder::{Recorder, Recording};
 use crate::resources::{
-    AdlQueues, AgentIndex, Audit, Clock, ContractSpec, Correlations, Faults, Instrument, Instruments, LastLiquidation,
-    LiquidationQueue, LiquidationRules, MarginIndex, MarginState, OracleRules, PlannedTrade, Populations, Shocks,
-    TickFlow, TradeSchedule, Underlying, Underlyings, VenueLedger,
+    AdlQueues, AgentIndex, Audit, Clock, ContractSpec, Correlations, Faults, Fundamental, Instrument, Instruments,
+    LastLiquidation, LiquidationQueue, LiquidationRules, MarginIndex, MarginState, OracleRules, PlannedTrade,
+    Populations, Shocks, TickFlow, TradeSchedule, Underlying, Underlyings, VenueLedger,
 };
 use crate::summary::SummaryBuilder;
 use bevy_ecs::prelude::*;
@@ -151,7 +151,7 @@ fn spawn_populations(
     for _ in 0..agents.backstop.count {
         spawner.spawn(world, agents.backstop.capital, BackstopLiquidator)?;
     }
-    spawn_trend_followers(world, spawner, scenario, agents, k)?;
+    spawn_signal_traders(world, spawner, scenario, agents, k)?;
     // Traders draw their leverage below what the venue's opening initial margin allows.
     let max_leverage = 0.95 / to_f64(crate::systems::margin::opening_rates(&scenario.margin).0);
     let lt = &agents.leveraged_traders;
@@ -206,24 +206,33 @@ fn spawn_populations(
     Ok(())
 }
 
-/// Spawns market `k`'s trend followers, each drawing its collateral and horizon from a stream of its own.
-fn spawn_trend_followers(
+/// Spawns market `k`'s signal traders, trend followers then fundamentalists, each drawing its collateral (and a
+/// trend follower its horizon) from a stream of its own.
+fn spawn_signal_traders(
     world: &mut World,
     spawner: &mut AgentSpawner,
     scenario: &Scenario,
     agents: &Agents,
     k: usize,
 ) -> Result<(), SimError> {
-    let tf = &agents.trend_followers;
+    let (tf, fu) = (&agents.trend_followers, &agents.fundamentalists);
     let max_leverage = 0.95 / to_f64(crate::systems::margin::opening_rates(&scenario.margin).0);
-    let leverage = from_f64(tf.leverage.clamp(1.0, max_leverage.max(1.0)), Decimal::new(1, 2), "leverage")?;
-    for n in 0..tf.count {
-        let mut rng = stream(spawner.seed, domain::TREND_FOLLOWER, ((k as u64) << 32) | u64::from(n));
-        let capital = lognormal(&mut rng, tf.capital, tf.capital_sigma);
-        let collateral = from_f64(capital, CENT, "trend follower capital")?.max(CENT);
-        let horizon = tf.horizons_ticks[rng.random_range(0..tf.horizons_ticks.len())];
-        let follower = TrendFollower { horizon, leverage, opened_at: 0 };
-        spawner.spawn_drawing(world, collateral, follower)?;
+    let populations = [
+        (tf.count, tf.capital, tf.capital_sigma, tf.leverage, Some(&tf.horizons_ticks)),
+        (fu.count, fu.capital, fu.capital_sigma, fu.leverage, None),
+    ];
+    for (population, (count, capital, sigma, leverage, horizons)) in populations.into_iter().enumerate() {
+        let leverage = from_f64(leverage.clamp(1.0, max_leverage.max(1.0)), Decimal::new(1, 2), "leverage")?;
+        for n in 0..count {
+            let key = ((k as u64) << 40) | ((population as u64) << 32) | u64::from(n);
+            let mut rng = stream(spawner.seed, domain::SIGNAL_TRADER, key);
+            let collateral = from_f64(lognormal(&mut rng, capital, sigma), CENT, "signal trader capital")?.max(CENT);
+            let signal = match horizons {
+                Some(h) => Signal::Trend { horizon: h[rng.random_range(0..h.len())] },
+                None => Signal::Value,
+            };
+            spawner.spawn_drawing(world, collateral, SignalTrader { signal, leverage, opened_at: 0 })?;
+        }
     }
     Ok(())
 }
@@ -439,6 +448,10 @@ fn build_instrument(scenario: &Scenario, setup: &MarketSetup, id: InstrumentId, 
         basis: VecDeque::with_capacity(m.basis_average_ticks as usize),
         mark_history: VecDeque::new(),
         mark_history_len: trend_history(&setup.agents),
+        fundamental: (setup.agents.fundamentalists.count > 0).then(|| Fundamental {
+            value: to_f64(underlying.oracle_price),
+            retention: libm::pow(0.5, 1.0 / setup.agents.fundamentalists.value_half_life_ticks),
+        }),
         noise_activity: setup.agents.noise_traders.self_excitation.map(|e| {
             let noise = &setup.agents.noise_traders;
             SelfExciting::with_mean(f64::from(noise.count) * noise.trade_probability, e.branching, e.decay_ticks)

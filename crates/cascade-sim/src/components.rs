@@ -43,12 +43,24 @@ pub struct BackstopLiquidator;
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct PairTrader;
 
-/// A trend follower: the horizon it watches and when it last opened a position (its parameters live in
-/// [`crate::resources::Populations`]).
+/// What a signal trader bets on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// The mark's trend over this many ticks continues (a trend follower).
+    Trend {
+        /// Ticks over which it measures the trend.
+        horizon: u64,
+    },
+    /// The mark returns to the fundamental value (a fundamentalist).
+    Value,
+}
+
+/// A trader who opens a leveraged position on a signal and holds it for a while: a trend follower or a
+/// fundamentalist (their parameters live in [`crate::resources::Populations`]).
 #[derive(Component, Debug, Clone, Copy)]
-pub struct TrendFollower {
-    /// Ticks over which it measures the trend.
-    pub horizon: u64,
+pub struct SignalTrader {
+    /// What it bets on.
+    pub signal: Signal,
     /// Position notional over collateral (clipped to what initial margin allows).
     pub leverage: Decimal,
     /// The tick of its last opening order.

@@ -218,6 +218,18 @@ pub struct Instrument {
     pub mark_history: VecDeque<f64>,
     /// How many marks `mark_history` keeps (0: none).
     pub mark_history_len: usize,
+    /// The fundamentalists' fundamental value (the oracle price's running average, quote per unit) and the share of
+    /// it each tick keeps, `0.5^(1 / half-life)` (`None`: no fundamentalists).
+    pub fundamental: Option<Fundamental>,
+}
+
+/// A running average of the oracle price with a half-life: what fundamentalists take the value to be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fundamental {
+    /// The average, quote per unit.
+    pub value: f64,
+    /// The share of the average a tick keeps.
+    pub retention: f64,
 }
 
 impl Instrument {

@@ -80,7 +80,7 @@ pub fn tick_schedule() -> Schedule {
             agents::trade_arbitrageurs,
             agents::trade_noise,
             agents::trade_leveraged,
-            agents::trade_trend_followers,
+            agents::trade_signal_traders,
             agents::unwind_backstop,
         )
             .chain()

@@ -1,5 +1,6 @@
-//! The market-realism mechanics (issue 15): which flow moves the wider market, how its impact decays, oracle
-//! sources that read the same moment, and a mark that averages the basis.
+//! The market-realism mechanics (issue 15): which flow moves the wider market, how its impact decays, a mark that
+//! averages the basis, self-exciting and power-law noise trading, and the venue's trend followers and
+//! fundamentalists.
 
 use cascade_scenario::{RawScenario, Scenario};
 use cascade_sim::Simulation;
@@ -171,4 +172,35 @@ fn pareto_order_sizes_give_volume_a_power_law_tail() {
     };
     let (lognormal, pareto) = (run(None), run(Some(1.5)));
     assert!(pareto < 3.0 && lognormal > pareto + 1.5, "tail index of volume: {pareto} against {lognormal}");
+}
+
+#[test]
+fn fundamentalists_buy_the_gap_and_cushion_the_fall() {
+    // A 7% gap down. Fundamentalists (3x, the fundamental a day's average of the oracle price, 2% threshold) buy
+    // the mark's distance from it: they hold open interest after the gap, and the fall is shallower with fewer
+    // accounts liquidated than without them (seeds 1-5 measured: lows -7.1% to -7.7% against -7.7% to -10.2%).
+    let text = "(ticks: 700, shocks: [(at: 300, kind: PriceGap(change: -0.07))])";
+    let run = |count: u32| {
+        let scenario: Scenario = cascade_scenario::load_str("s.ron", text)
+            .unwrap()
+            .edit(|s| s.agents.fundamentalists.count = count)
+            .unwrap();
+        let mut sim = Simulation::new(&scenario, 1).unwrap();
+        sim.run(|_, _| {}).unwrap();
+        sim.audit().unwrap();
+        let mark = |t: usize| sim.market_records()[t].mark.to_string().parse::<f64>().unwrap();
+        let low = (300..700).map(mark).fold(f64::INFINITY, f64::min);
+        let longs: rust_decimal::Decimal = sim
+            .world()
+            .iter_entities()
+            .filter(|e| e.contains::<cascade_sim::components::SignalTrader>())
+            .filter_map(|e| e.get::<cascade_sim::components::Account>())
+            .map(|a| a.0.quantity(cascade_core::InstrumentId(0)))
+            .sum();
+        (low / mark(299) - 1.0, sim.summary().accounts_liquidated, longs)
+    };
+    let ((fall_without, liquidated_without, _), (fall_with, liquidated_with, held)) = (run(0), run(300));
+    assert!(held > rust_decimal::Decimal::ZERO, "the fundamentalists end long: {held}");
+    assert!(fall_with > fall_without + 0.01, "the fall is shallower: {fall_with} against {fall_without}");
+    assert!(liquidated_with < liquidated_without, "liquidated: {liquidated_with} against {liquidated_without}");
 }

@@ -22,6 +22,50 @@ pub struct Agents {
     pub pair_traders: PairTraders,
     /// Trend followers: leveraged momentum traders who pile into a running trend.
     pub trend_followers: TrendFollowers,
+    /// Fundamentalists: leveraged value traders who bet on the mark's return to a fundamental value.
+    pub fundamentalists: Fundamentalists,
+}
+
+/// Fundamentalists (value traders) are leveraged accounts that bet on mean reversion: each takes the fundamental
+/// value to be the oracle price averaged with a half-life of `value_half_life_ticks`, looks at random times (with
+/// probability `look_probability` a tick), and when flat and the mark is beyond `threshold` (log) from that value
+/// takes the other side (buys below, sells above) at `leverage` times its collateral (clipped to what initial margin
+/// allows); it closes after `holding_ticks`, or is liquidated, and then watches again. They buy a crash's first leg,
+/// and a second leg liquidates them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Fundamentalists {
+    /// How many (0: none).
+    pub count: u32,
+    /// Median collateral, quote currency (log-normal).
+    pub capital: f64,
+    /// Log-standard deviation of collateral.
+    pub capital_sigma: f64,
+    /// Position notional over collateral, >= 1.
+    pub leverage: f64,
+    /// Half-life of the average of the oracle price that is their fundamental value, ticks (> 0).
+    pub value_half_life_ticks: f64,
+    /// The log distance of the mark from the fundamental value beyond which a trader bets on its return, >= 0.
+    pub threshold: f64,
+    /// Probability of looking at the market in a tick, in [0, 1].
+    pub look_probability: f64,
+    /// Ticks a position is held before it is closed, at least 1.
+    pub holding_ticks: u64,
+}
+
+impl Default for Fundamentalists {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            capital: 20_000.0,
+            capital_sigma: 0.5,
+            leverage: 3.0,
+            value_half_life_ticks: 1_440.0,
+            threshold: 0.02,
+            look_probability: 0.1,
+            holding_ticks: 720,
+        }
+    }
 }
 
 /// Trend followers (momentum traders with heterogeneous horizons) are leveraged accounts that pile into a trend:

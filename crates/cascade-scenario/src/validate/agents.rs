@@ -93,6 +93,20 @@ pub(super) fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &s
         c.unit_interval(tf.look_probability, &at("agents.trend_followers.look_probability"));
         c.require(tf.holding_ticks >= 1, at("agents.trend_followers.holding_ticks"), "expected at least 1 tick");
     }
+    let fu = &a.fundamentalists;
+    if fu.count > 0 {
+        c.positive(fu.capital, &at("agents.fundamentalists.capital"));
+        c.non_negative(fu.capital_sigma, &at("agents.fundamentalists.capital_sigma"));
+        c.require(
+            fu.leverage.is_finite() && fu.leverage >= 1.0,
+            at("agents.fundamentalists.leverage"),
+            format!("expected a leverage >= 1, found {}", fu.leverage),
+        );
+        c.positive(fu.value_half_life_ticks, &at("agents.fundamentalists.value_half_life_ticks"));
+        c.non_negative(fu.threshold, &at("agents.fundamentalists.threshold"));
+        c.unit_interval(fu.look_probability, &at("agents.fundamentalists.look_probability"));
+        c.require(fu.holding_ticks >= 1, at("agents.fundamentalists.holding_ticks"), "expected at least 1 tick");
+    }
 
     let b = &a.backstop;
     if b.count > 0 {

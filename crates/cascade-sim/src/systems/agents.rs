@@ -1,10 +1,10 @@
 //! Agent behaviours. Each agent looks at the market as the tick starts and queues orders in its instrument's inbox;
-//! agents act in a fixed order (market makers, arbitrageurs, noise traders, leveraged traders, trend followers,
+//! agents act in a fixed order (market makers, arbitrageurs, noise traders, leveraged traders, signal traders,
 //! backstop liquidators), and within a
 //! population by agent id, so the queue is deterministic.
 
 use crate::components::{
-    Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader, TrendFollower,
+    Account, Agent, AgentRng, Arbitrageur, BackstopLiquidator, MarketMaker, NoiseTrader, Signal, SignalTrader,
 };
 use crate::resources::{
     AgentIndex, Clock, Instrument, Instruments, OrderRequest, PlannedTrade, Populations, Shocks, TradeSchedule,
@@ -186,21 +186,32 @@ pub fn trade_leveraged(
     }
 }
 
-/// Trend followers close a position held `holding_ticks`; a flat one that looks at the market this tick (with
-/// probability `look_probability`) and sees the mark's log return over its horizon beyond `threshold` opens a
-/// position that way, of its leverage times its collateral.
-pub fn trade_trend_followers(
+/// Signal traders (trend followers and fundamentalists) close a position held `holding_ticks`; a flat one that looks
+/// at the market this tick (with probability `look_probability`) and sees its signal beyond `threshold` opens a
+/// position of its leverage times its collateral: a trend follower the way the mark's log return over its horizon
+/// went, a fundamentalist against the mark's log distance from the fundamental value.
+pub fn trade_signal_traders(
     clock: Res<Clock>,
-    mut followers: Query<(&Agent, &Account, &mut TrendFollower, &mut AgentRng)>,
+    mut traders: Query<(&Agent, &Account, &mut SignalTrader, &mut AgentRng)>,
     mut instruments: ResMut<Instruments>,
     populations: Res<Populations>,
 ) {
-    for (agent, account, mut follower, mut rng) in followers.iter_mut().sort::<&Agent>() {
-        let p = &populations.of(agent.instrument).trend_followers;
+    for (agent, account, mut trader, mut rng) in traders.iter_mut().sort::<&Agent>() {
+        let agents = populations.of(agent.instrument);
+        let (threshold, look, holding) = match trader.signal {
+            Signal::Trend { .. } => {
+                let p = &agents.trend_followers;
+                (p.threshold, p.look_probability, p.holding_ticks)
+            }
+            Signal::Value => {
+                let p = &agents.fundamentalists;
+                (p.threshold, p.look_probability, p.holding_ticks)
+            }
+        };
         let market = instruments.get_mut(agent.instrument);
         let position = account.0.quantity(market.id);
         if let Some(side) = Side::closing(position) {
-            if clock.tick >= follower.opened_at + p.holding_ticks {
+            if clock.tick >= trader.opened_at + holding {
                 market.inbox.push(OrderRequest::Market {
                     agent: agent.id,
                     side,
@@ -210,24 +221,24 @@ pub fn trade_trend_followers(
             }
             continue;
         }
-        if !rng.0.random_bool(p.look_probability) {
+        if !rng.0.random_bool(look) {
             continue;
         }
-        let history = &market.mark_history;
-        let horizon = follower.horizon as usize;
-        let (Some(&now), Some(&then)) = (history.back(), history.len().checked_sub(horizon + 1).map(|i| &history[i]))
-        else {
-            continue;
+        let mark = to_f64(market.mark_price);
+        // The log move the trader follows: the trend itself, or the way back to the fundamental value.
+        let bet = match trader.signal {
+            Signal::Trend { horizon } => {
+                let history = &market.mark_history;
+                history.len().checked_sub(horizon as usize + 1).map(|i| libm::log(mark / history[i]))
+            }
+            Signal::Value => market.fundamental.map(|f| libm::log(f.value / mark)),
         };
-        let trend = libm::log(now / then);
-        if trend.is_nan() || trend.abs() <= p.threshold {
-            continue;
-        }
-        let side = if trend > 0.0 { Side::Buy } else { Side::Sell };
-        let notional = to_f64(account.0.collateral * follower.leverage);
-        if let Some(quantity) = lots(market, notional, now) {
+        let Some(bet) = bet.filter(|b| b.abs() > threshold) else { continue };
+        let side = if bet > 0.0 { Side::Buy } else { Side::Sell };
+        let notional = to_f64(account.0.collateral * trader.leverage);
+        if let Some(quantity) = lots(market, notional, mark) {
             market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
-            follower.opened_at = clock.tick;
+            trader.opened_at = clock.tick;
         }
     }
 }

@@ -11,8 +11,9 @@ use std::collections::VecDeque;
 /// last trade, on the tick grid. The middle price is the mid, or with `basis_average_ticks` the oracle price plus
 /// the basis (mid less oracle) averaged over that many ticks (Binance's rule). A missing mid (one-sided book) or last
 /// trade counts as the oracle price (and a missing mid adds no basis), so the mark then is the oracle. The mark is
-/// then clamped to `mark_band` around the oracle price. Updates the EWMA volatility of mark log-returns and the
-/// mark history trend followers watch, and accumulates the funding premium `(mid - oracle) / oracle`.
+/// then clamped to `mark_band` around the oracle price. Updates the EWMA volatility of mark log-returns, the mark
+/// history trend followers watch and the fundamental value fundamentalists trade on, and accumulates the funding
+/// premium `(mid - oracle) / oracle`.
 pub fn update_mark(mut instruments: ResMut<Instruments>, underlyings: Res<Underlyings>) {
     for instrument in &mut instruments.0 {
         let mid = instrument.book.mid();
@@ -32,6 +33,9 @@ pub fn update_mark(mut instruments: ResMut<Instruments>, underlyings: Res<Underl
                 instrument.mark_history.pop_front();
             }
             instrument.mark_history.push_back(to_f64(instrument.mark_price));
+        }
+        if let Some(f) = &mut instrument.fundamental {
+            f.value = f.retention * f.value + (1.0 - f.retention) * to_f64(oracle);
         }
         if let Some(mid) = mid {
             let oracle = to_f64(oracle);

@@ -5,12 +5,18 @@
 use cascade_scenario::{RawScenario, Scenario};
 use cascade_sim::Simulation;
 
-/// A scenario edited from `text`, run to its end; the reference of each tick.
-fn references(text: &str, edit: impl FnOnce(&mut RawScenario)) -> Vec<f64> {
+/// The scenario `text`, edited by `edit`, run to its end with `seed` and its ledger audited.
+fn simulate(text: &str, seed: u64, edit: impl FnOnce(&mut RawScenario)) -> Simulation {
     let scenario: Scenario = cascade_scenario::load_str("s.ron", text).unwrap().edit(edit).unwrap();
-    let mut sim = Simulation::new(&scenario, 5).unwrap();
+    let mut sim = Simulation::new(&scenario, seed).unwrap();
     sim.run(|_, _| {}).unwrap();
-    sim.market_records().iter().map(|r| r.reference).collect()
+    sim.audit().unwrap();
+    sim
+}
+
+/// The reference of each tick of [`simulate`] with seed 5.
+fn references(text: &str, edit: impl FnOnce(&mut RawScenario)) -> Vec<f64> {
+    simulate(text, 5, edit).market_records().iter().map(|r| r.reference).collect()
 }
 
 #[test]
@@ -64,15 +70,10 @@ fn a_mark_that_averages_the_basis_has_no_memory_the_oracle_lacks() {
     // the average, no more than the oracle's (0.008 to 0.018 less).
     let calm = include_str!("../../../scenarios/calm.ron");
     let excess = |basis: u32, seed: u64| {
-        let scenario: Scenario = cascade_scenario::load_str("calm.ron", calm)
-            .unwrap()
-            .edit(|s| {
-                s.ticks = 4_000;
-                s.market.basis_average_ticks = basis;
-            })
-            .unwrap();
-        let mut sim = Simulation::new(&scenario, seed).unwrap();
-        sim.run(|_, _| {}).unwrap();
+        let sim = simulate(calm, seed, |s| {
+            s.ticks = 4_000;
+            s.market.basis_average_ticks = basis;
+        });
         let price = |x: rust_decimal::Decimal| x.to_string().parse::<f64>().unwrap();
         let marks: Vec<f64> = sim.market_records().iter().map(|r| price(r.mark)).collect();
         let oracles: Vec<f64> = sim.market_records().iter().map(|r| price(r.oracle)).collect();
@@ -91,17 +92,12 @@ fn self_exciting_noise_trading_comes_in_bursts_at_the_same_mean() {
     // average) the traded notional clusters in time while its mean stays that of independent trading.
     let run = |excited: bool| {
         let text = "(ticks: 3000, agents: (arbitrageurs: (count: 0), leveraged_traders: (count: 0)))";
-        let scenario: Scenario = cascade_scenario::load_str("s.ron", text)
-            .unwrap()
-            .edit(|s| {
-                if excited {
-                    s.agents.noise_traders.self_excitation =
-                        Some(cascade_scenario::SelfExcitation { branching: 0.8, decay_ticks: 30.0 });
-                }
-            })
-            .unwrap();
-        let mut sim = Simulation::new(&scenario, 3).unwrap();
-        sim.run(|_, _| {}).unwrap();
+        let sim = simulate(text, 3, |s| {
+            if excited {
+                s.agents.noise_traders.self_excitation =
+                    Some(cascade_scenario::SelfExcitation { branching: 0.8, decay_ticks: 30.0 });
+            }
+        });
         let volume: Vec<f64> =
             sim.market_records().iter().map(|r| r.notional_volume.to_string().parse().unwrap()).collect();
         // Ten-tick sums: one tick's volume is mostly the luck of its orders' sizes.
@@ -128,21 +124,15 @@ fn trend_followers_pile_into_a_rally_and_the_reversal_liquidates_them() {
     let text = "(ticks: 700, shocks: [(at: 300, duration: 120, kind: PriceCrash(change: 0.06)), \
                 (at: 420, kind: PriceGap(change: -0.07))])";
     let run = |followers: u32| {
-        let scenario: Scenario = cascade_scenario::load_str("s.ron", text)
-            .unwrap()
-            .edit(|s| {
-                s.agents.trend_followers = cascade_scenario::TrendFollowers {
-                    count: followers,
-                    leverage: 15.0,
-                    horizons_ticks: vec![15, 30, 60],
-                    threshold: 0.005,
-                    ..cascade_scenario::TrendFollowers::default()
-                }
-            })
-            .unwrap();
-        let mut sim = Simulation::new(&scenario, 2).unwrap();
-        sim.run(|_, _| {}).unwrap();
-        sim.audit().unwrap();
+        let sim = simulate(text, 2, |s| {
+            s.agents.trend_followers = cascade_scenario::TrendFollowers {
+                count: followers,
+                leverage: 15.0,
+                horizons_ticks: vec![15, 30, 60],
+                threshold: 0.005,
+                ..cascade_scenario::TrendFollowers::default()
+            }
+        });
         (sim.summary().accounts_liquidated, sim.market_records()[419].open_interest)
     };
     let ((liquidated_without, oi_without), (liquidated_with, oi_with)) = (run(0), run(600));
@@ -159,13 +149,7 @@ fn pareto_order_sizes_give_volume_a_power_law_tail() {
     // median. Hill's estimator on the largest 5% of the ticks' traded notional: about 5 (thin) against about 2.3.
     let run = |tail: Option<f64>| {
         let text = "(ticks: 3000, agents: (arbitrageurs: (count: 0), leveraged_traders: (count: 0)))";
-        let scenario: Scenario = cascade_scenario::load_str("s.ron", text)
-            .unwrap()
-            .edit(|s| s.agents.noise_traders.order_notional_tail = tail)
-            .unwrap();
-        let mut sim = Simulation::new(&scenario, 3).unwrap();
-        sim.run(|_, _| {}).unwrap();
-        sim.audit().unwrap();
+        let sim = simulate(text, 3, |s| s.agents.noise_traders.order_notional_tail = tail);
         let volume: Vec<f64> =
             sim.market_records().iter().map(|r| r.notional_volume.to_string().parse().unwrap()).collect();
         cascade_core::facts::hill(&volume, volume.len() / 20)
@@ -181,13 +165,7 @@ fn fundamentalists_buy_the_gap_and_cushion_the_fall() {
     // accounts liquidated than without them (seeds 1-5 measured: lows -7.1% to -7.7% against -7.7% to -10.2%).
     let text = "(ticks: 700, shocks: [(at: 300, kind: PriceGap(change: -0.07))])";
     let run = |count: u32| {
-        let scenario: Scenario = cascade_scenario::load_str("s.ron", text)
-            .unwrap()
-            .edit(|s| s.agents.fundamentalists.count = count)
-            .unwrap();
-        let mut sim = Simulation::new(&scenario, 1).unwrap();
-        sim.run(|_, _| {}).unwrap();
-        sim.audit().unwrap();
+        let sim = simulate(text, 1, |s| s.agents.fundamentalists.count = count);
         let mark = |t: usize| sim.market_records()[t].mark.to_string().parse::<f64>().unwrap();
         let low = (300..700).map(mark).fold(f64::INFINITY, f64::min);
         let longs: rust_decimal::Decimal = sim

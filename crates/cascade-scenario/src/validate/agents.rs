@@ -59,13 +59,7 @@ pub(super) fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &s
     }
     let lt = &a.leveraged_traders;
     if lt.count > 0 {
-        c.positive(lt.capital, &at("agents.leveraged_traders.capital"));
-        c.non_negative(lt.capital_sigma, &at("agents.leveraged_traders.capital_sigma"));
-        c.require(
-            lt.leverage.is_finite() && lt.leverage >= 1.0,
-            at("agents.leveraged_traders.leverage"),
-            format!("expected a leverage >= 1, found {}", lt.leverage),
-        );
+        check_capital_and_leverage(c, &at("agents.leveraged_traders"), lt.capital, lt.capital_sigma, lt.leverage);
         c.non_negative(lt.leverage_sigma, &at("agents.leveraged_traders.leverage_sigma"));
         c.unit_interval(lt.long_fraction, &at("agents.leveraged_traders.long_fraction"));
         c.non_negative(lt.holding_ticks, &at("agents.leveraged_traders.holding_ticks"));
@@ -77,35 +71,21 @@ pub(super) fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &s
     }
     let tf = &a.trend_followers;
     if tf.count > 0 {
-        c.positive(tf.capital, &at("agents.trend_followers.capital"));
-        c.non_negative(tf.capital_sigma, &at("agents.trend_followers.capital_sigma"));
-        c.require(
-            tf.leverage.is_finite() && tf.leverage >= 1.0,
-            at("agents.trend_followers.leverage"),
-            format!("expected a leverage >= 1, found {}", tf.leverage),
-        );
+        let path = at("agents.trend_followers");
+        check_capital_and_leverage(c, &path, tf.capital, tf.capital_sigma, tf.leverage);
+        check_signal_rules(c, &path, tf.threshold, tf.look_probability, tf.holding_ticks);
         c.require(
             !tf.horizons_ticks.is_empty() && tf.horizons_ticks.iter().all(|h| (1..=MAX_HORIZON_TICKS).contains(h)),
             at("agents.trend_followers.horizons_ticks"),
             format!("expected at least one horizon, each from 1 to {MAX_HORIZON_TICKS} ticks"),
         );
-        c.non_negative(tf.threshold, &at("agents.trend_followers.threshold"));
-        c.unit_interval(tf.look_probability, &at("agents.trend_followers.look_probability"));
-        c.require(tf.holding_ticks >= 1, at("agents.trend_followers.holding_ticks"), "expected at least 1 tick");
     }
     let fu = &a.fundamentalists;
     if fu.count > 0 {
-        c.positive(fu.capital, &at("agents.fundamentalists.capital"));
-        c.non_negative(fu.capital_sigma, &at("agents.fundamentalists.capital_sigma"));
-        c.require(
-            fu.leverage.is_finite() && fu.leverage >= 1.0,
-            at("agents.fundamentalists.leverage"),
-            format!("expected a leverage >= 1, found {}", fu.leverage),
-        );
-        c.positive(fu.value_half_life_ticks, &at("agents.fundamentalists.value_half_life_ticks"));
-        c.non_negative(fu.threshold, &at("agents.fundamentalists.threshold"));
-        c.unit_interval(fu.look_probability, &at("agents.fundamentalists.look_probability"));
-        c.require(fu.holding_ticks >= 1, at("agents.fundamentalists.holding_ticks"), "expected at least 1 tick");
+        let path = at("agents.fundamentalists");
+        check_capital_and_leverage(c, &path, fu.capital, fu.capital_sigma, fu.leverage);
+        check_signal_rules(c, &path, fu.threshold, fu.look_probability, fu.holding_ticks);
+        c.positive(fu.value_half_life_ticks, &format!("{path}.value_half_life_ticks"));
     }
 
     let b = &a.backstop;
@@ -125,4 +105,24 @@ pub(super) fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &s
         c.positive(b.unwind_notional, &at("agents.backstop.unwind_notional"));
         c.non_negative(b.unwind_slippage_bps, &at("agents.backstop.unwind_slippage_bps"));
     }
+}
+
+/// What every population of leveraged accounts is checked for, under `path` (`agents.trend_followers`): a positive
+/// median collateral, its spread, and a leverage of at least 1.
+fn check_capital_and_leverage(c: &mut Checker, path: &str, capital: f64, capital_sigma: f64, leverage: f64) {
+    c.positive(capital, &format!("{path}.capital"));
+    c.non_negative(capital_sigma, &format!("{path}.capital_sigma"));
+    c.require(
+        leverage.is_finite() && leverage >= 1.0,
+        format!("{path}.leverage"),
+        format!("expected a leverage >= 1, found {leverage}"),
+    );
+}
+
+/// What a signal trader's rules are checked for, under `path`: a threshold >= 0, a probability of looking and a
+/// holding period of at least a tick.
+fn check_signal_rules(c: &mut Checker, path: &str, threshold: f64, look_probability: f64, holding_ticks: u64) {
+    c.non_negative(threshold, &format!("{path}.threshold"));
+    c.unit_interval(look_probability, &format!("{path}.look_probability"));
+    c.require(holding_ticks >= 1, format!("{path}.holding_ticks"), "expected at least 1 tick");
 }

@@ -152,8 +152,7 @@ fn spawn_populations(
         spawner.spawn(world, agents.backstop.capital, BackstopLiquidator)?;
     }
     spawn_signal_traders(world, spawner, scenario, agents, k)?;
-    // Traders draw their leverage below what the venue's opening initial margin allows.
-    let max_leverage = 0.95 / to_f64(crate::systems::margin::opening_rates(&scenario.margin).0);
+    let max_leverage = max_leverage(scenario);
     let lt = &agents.leveraged_traders;
     let base = Cohort {
         count: lt.count,
@@ -206,6 +205,11 @@ fn spawn_populations(
     Ok(())
 }
 
+/// The most leverage a trader draws: below what the venue's opening initial margin allows (95% of it).
+fn max_leverage(scenario: &Scenario) -> f64 {
+    0.95 / to_f64(crate::systems::margin::opening_rates(&scenario.margin).0)
+}
+
 /// Spawns market `k`'s signal traders, trend followers then fundamentalists, each drawing its collateral (and a
 /// trend follower its horizon) from a stream of its own.
 fn spawn_signal_traders(
@@ -216,7 +220,7 @@ fn spawn_signal_traders(
     k: usize,
 ) -> Result<(), SimError> {
     let (tf, fu) = (&agents.trend_followers, &agents.fundamentalists);
-    let max_leverage = 0.95 / to_f64(crate::systems::margin::opening_rates(&scenario.margin).0);
+    let max_leverage = max_leverage(scenario);
     let populations = [
         (tf.count, tf.capital, tf.capital_sigma, tf.leverage, Some(&tf.horizons_ticks)),
         (fu.count, fu.capital, fu.capital_sigma, fu.leverage, None),

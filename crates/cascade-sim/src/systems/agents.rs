@@ -121,9 +121,9 @@ pub fn trade_arbitrageurs(
     }
 }
 
-/// Noise traders trade with a probability per tick: a market order of random side and log-normal (or Pareto) notional. The
-/// probability is fixed, or with self-exciting activity the instrument's current rate shared among its noise
-/// traders (at most 1), and the tick's trades excite the next ticks'.
+/// Noise traders trade with a probability per tick: a market order of random side and log-normal (or Pareto)
+/// notional. The probability is fixed, or with self-exciting activity the instrument's current rate shared among its
+/// noise traders (at most 1), and the tick's trades excite the next ticks'.
 pub fn trade_noise(
     mut traders: Query<(&Agent, &mut AgentRng), With<NoiseTrader>>,
     mut instruments: ResMut<Instruments>,

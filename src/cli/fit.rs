@@ -2,10 +2,9 @@
 //! `cascade_calibrate::market`.
 
 use anyhow::{Context, Result};
-use cascade_calibrate::market::{Fit, FitOptions, fit as fit_market};
+use cascade_calibrate::market::{self, FitOptions};
 use cascade_core::moments::NAMES;
 use cascade_sweep::Sweep;
-use cascade_sweep::table::{Data, Table};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `cascade fit`.
@@ -45,11 +44,11 @@ pub fn fit(args: &FitArgs) -> Result<()> {
     let options = FitOptions { interval: args.interval, block: args.block, jobs: args.jobs, ..FitOptions::default() };
     let runs = sweep.runs.len();
     let bar = super::progress_bar(runs as u64, "run", args.quiet);
-    let result = fit_market(&sweep, &prices, &options, || bar.inc(1))?;
+    let result = market::fit(&sweep, &prices, &options, || bar.inc(1))?;
     bar.finish_and_clear();
     let out = args.out.clone().unwrap_or_else(|| Path::new("runs").join(format!("fit-{}", sweep.plan.name)));
     std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
-    let table = table(&sweep, &result);
+    let table = market::table(&sweep, &result);
     table.write_csv(&out.join("fit.csv"))?;
     table.write_parquet(&out.join("fit.parquet"))?;
     if args.quiet {
@@ -80,25 +79,4 @@ pub fn fit(args: &FitArgs) -> Result<()> {
     }
     println!("  output  {}/{{fit.csv, fit.parquet}}", out.display());
     Ok(())
-}
-
-/// One row per point, nearest first: rank, point, its axis values, runs, distance, and each moment with the
-/// target's beside it.
-fn table(sweep: &Sweep, result: &Fit) -> Table {
-    let points = &result.points;
-    let mut t = Table::default();
-    t.push("rank", None, Data::Count((1..=points.len() as u64).collect()));
-    t.push("point", None, Data::Count(points.iter().map(|p| p.point as u64).collect()));
-    for (a, axis) in sweep.plan.axes.iter().enumerate() {
-        let values = points.iter().map(|p| p.values.get(a).map(|v| v.as_setting())).collect();
-        t.push(axis.path.clone(), None, Data::Text(values));
-    }
-    t.push("runs", Some("count"), Data::Count(points.iter().map(|p| p.runs as u64).collect()));
-    let finite = |x: f64| Some(x).filter(|x| x.is_finite());
-    t.push("distance", None, Data::Float(points.iter().map(|p| finite(p.distance)).collect()));
-    for (i, name) in NAMES.iter().enumerate() {
-        t.push(*name, None, Data::Float(points.iter().map(|p| finite(p.moments[i])).collect()));
-        t.push(format!("{name}_target"), None, Data::Float(points.iter().map(|_| finite(result.target[i])).collect()));
-    }
-    t
 }

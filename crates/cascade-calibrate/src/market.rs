@@ -6,14 +6,15 @@
 
 use crate::CalibrateError;
 use cascade_core::facts::log_returns;
-use cascade_core::moments::{COUNT, bootstrap_variances, distance, moments};
+use cascade_core::moments::{COUNT, NAMES, bootstrap_variances, distance, moments};
 use cascade_sim::batch;
 use cascade_sim::recorder::Recording;
-use cascade_sweep::Sweep;
 use cascade_sweep::plan::Value;
+use cascade_sweep::table::{Data, Table};
+use cascade_sweep::{Cancel, Sweep, SweepError};
 
 /// How a fit measures.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct FitOptions {
     /// Sampling interval of returns, in observations: ticks of a run, rows of the real series.
     pub interval: usize,
@@ -23,11 +24,13 @@ pub struct FitOptions {
     pub draws: usize,
     /// Worker threads (`None`: one per core).
     pub jobs: Option<usize>,
+    /// Raised to stop the fit at its next run (it then returns [`SweepError::Cancelled`]).
+    pub cancel: Cancel,
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
-        Self { interval: 1, block: 500, draws: 200, jobs: None }
+        Self { interval: 1, block: 500, draws: 200, jobs: None, cancel: Cancel::default() }
     }
 }
 
@@ -91,7 +94,7 @@ pub fn fit(sweep: &Sweep, prices: &[f64], options: &FitOptions, done: impl Fn() 
     let results = batch::run(
         &jobs,
         options.jobs,
-        |_, _| Ok::<_, cascade_sim::SimError>(Recording::Memory),
+        |_, _| if options.cancel.is_cancelled() { Err(SweepError::Cancelled) } else { Ok(Recording::Memory) },
         |_, job, sim| {
             let symbol = &job.scenario.market.symbol;
             let marks: Vec<f64> = sim
@@ -104,12 +107,13 @@ pub fn fit(sweep: &Sweep, prices: &[f64], options: &FitOptions, done: impl Fn() 
         },
         |_| done(),
     )
-    .map_err(|e| CalibrateError::Sweep(cascade_sweep::SweepError::Run(e.to_string())))?;
+    .map_err(|e| CalibrateError::Sweep(SweepError::Run(e.to_string())))?;
     let mut per_point: Vec<Vec<[f64; COUNT]>> = vec![Vec::new(); sweep.points.len()];
     let mut failures = Vec::new();
     for (spec, result) in runs.iter().zip(results) {
         match result {
             Ok(m) => per_point[spec.point].push(m),
+            Err(SweepError::Cancelled) => return Err(CalibrateError::Sweep(SweepError::Cancelled)),
             Err(e) => failures.push((spec.index, e.to_string())),
         }
     }
@@ -130,6 +134,27 @@ pub fn fit(sweep: &Sweep, prices: &[f64], options: &FitOptions, done: impl Fn() 
         .collect();
     points.sort_by(|a, b| a.distance.is_nan().cmp(&b.distance.is_nan()).then(a.distance.total_cmp(&b.distance)));
     Ok(Fit { target_returns: real.len(), run_returns, target, target_sd: variances.map(f64::sqrt), points, failures })
+}
+
+/// The fit as a table (`fit.csv`, `fit.parquet`): one row per point, nearest first: rank, point, its axis values,
+/// runs, distance, and each moment with the target's beside it.
+pub fn table(sweep: &Sweep, fit: &Fit) -> Table {
+    let points = &fit.points;
+    let mut t = Table::default();
+    t.push("rank", None, Data::Count((1..=points.len() as u64).collect()));
+    t.push("point", None, Data::Count(points.iter().map(|p| p.point as u64).collect()));
+    for (a, axis) in sweep.plan.axes.iter().enumerate() {
+        let values = points.iter().map(|p| p.values.get(a).map(Value::as_setting)).collect();
+        t.push(axis.path.clone(), None, Data::Text(values));
+    }
+    t.push("runs", Some("count"), Data::Count(points.iter().map(|p| p.runs as u64).collect()));
+    let finite = |x: f64| Some(x).filter(|x| x.is_finite());
+    t.push("distance", None, Data::Float(points.iter().map(|p| finite(p.distance)).collect()));
+    for (i, name) in NAMES.iter().enumerate() {
+        t.push(*name, None, Data::Float(points.iter().map(|p| finite(p.moments[i])).collect()));
+        t.push(format!("{name}_target"), None, Data::Float(points.iter().map(|_| finite(fit.target[i])).collect()));
+    }
+    t
 }
 
 /// Each moment's mean over the runs where it is defined (`NaN` where it never is).

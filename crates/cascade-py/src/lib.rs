@@ -1,5 +1,5 @@
 //! The native part of cascade's Python package (`cascade._cascade`): scenarios loaded as the CLI loads them, a
-//! simulation stepped or run to its end, sweeps and calibrations, and their tables handed over as Arrow C streams
+//! simulation stepped or run to its end, sweeps, calibrations and market fits, and their tables handed over as Arrow C streams
 //! (`__arrow_c_stream__`), which the pure-Python layer (`python/cascade/`) turns into polars DataFrames.
 //!
 //! Long calls release the GIL (other Python threads run meanwhile) and check for signals every
@@ -55,5 +55,6 @@ fn _cascade(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scenario::margin_presets, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::calibrate, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::fit, m)?)?;
     Ok(())
 }

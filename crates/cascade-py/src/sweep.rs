@@ -3,6 +3,7 @@
 
 use crate::table::Table;
 use crate::{CHECK_SIGNALS_EVERY, CascadeError, scenario_error, simulation_error};
+use cascade_calibrate::market::{self, FitOptions};
 use cascade_calibrate::{CalibrateError, Prepared, output};
 use cascade_sweep::{Cancel, Options, Sweep, SweepError};
 use pyo3::prelude::*;
@@ -54,7 +55,7 @@ fn sweep_error(e: SweepError) -> PyErr {
 
 fn calibrate_error(e: CalibrateError) -> PyErr {
     match e {
-        CalibrateError::Parse(_) | CalibrateError::Invalid { .. } => scenario_error(e),
+        CalibrateError::Parse(_) | CalibrateError::Invalid { .. } | CalibrateError::Fit(_) => scenario_error(e),
         CalibrateError::Sweep(inner) => sweep_error(inner),
         other => simulation_error(other),
     }
@@ -125,4 +126,34 @@ pub fn calibrate(
     let frontier = output::frontier(&prepared, &results).to_record_batch().map_err(simulation_error)?;
     let file = serde_json::to_string(&written).map_err(simulation_error)?;
     Ok((frontier.into(), file))
+}
+
+/// Fits a plan's market (`form`: as [`sweep`]'s) to `prices`, a real series oldest first, by simulated moments, as
+/// `cascade fit` does; returns the fit table (`fit.parquet`'s, nearest point first) and the real series' moments as
+/// JSON text (`moments`, `target`, `sd_of_a_run`, `target_returns`, `run_returns`, `failures`).
+#[pyfunction]
+#[pyo3(signature = (source, form, prices, interval=1, block=500, jobs=None))]
+pub fn fit(
+    py: Python<'_>,
+    source: &str,
+    form: &str,
+    prices: Vec<f64>,
+    interval: usize,
+    block: usize,
+    jobs: Option<usize>,
+) -> PyResult<(Table, String)> {
+    let sweep = load_plan(source, form)?;
+    let options = FitOptions { interval, block, jobs, ..FitOptions::default() };
+    let cancel = options.cancel.clone();
+    let fit = interruptible(py, &cancel, || market::fit(&sweep, &prices, &options, || {}))?.map_err(calibrate_error)?;
+    let table = market::table(&sweep, &fit).to_record_batch().map_err(simulation_error)?;
+    let target = serde_json::json!({
+        "moments": cascade_core::moments::NAMES,
+        "target": fit.target,
+        "sd_of_a_run": fit.target_sd,
+        "target_returns": fit.target_returns,
+        "run_returns": fit.run_returns,
+        "failures": fit.failures,
+    });
+    Ok((table.into(), target.to_string()))
 }

@@ -191,6 +191,22 @@ def test_a_sweep_built_in_python_gives_the_plan_file_tables(tmp_path: Path) -> N
     assert_frame_equal(again.runs, result.runs)
 
 
+def test_a_fit_gives_the_cli_table(tmp_path: Path) -> None:
+    text = """(name: "herding", seed: 1, seeds: Count(1), scenarios: [(name: "calm", ticks: 400)],
+        axes: [(path: "reference.model.Herding.alpha_n", values: List([1.3, 2.4]))])"""
+    (tmp_path / "plan.ron").write_text(text)
+    series = ROOT / "assets" / "data" / "coinbase-btcusd-1h-2018-01.csv"
+    prices = pl.read_csv(series, comment_prefix="#")["price"]
+    result = cascade.fit(text, prices, block=100, jobs=1)
+    out = cli("fit", str(tmp_path / "plan.ron"), "--target", str(series), "--block", "100", "--out", str(tmp_path / "f"), "-q")
+    assert out.returncode == 0, out.stderr
+    assert_frame_equal(result.points, pl.read_parquet(tmp_path / "f" / "fit.parquet"))
+    assert result.points["rank"].to_list() == [1, 2]
+    assert result.target["moments"][0] == "acf_returns_1" and result.target["target_returns"] == 647
+    with pytest.raises(cascade.ScenarioError, match="at least 100 are needed"):
+        cascade.fit(text.replace("ticks: 400", "ticks: 50"), prices)
+
+
 def test_a_bad_plan_raises_a_located_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.ron"
     path.write_text('(\n  scenarios: [(name: "default")],\n  axes: [(path: "margin.maintenanse", values: List([0.1]))],\n)\n')

@@ -31,6 +31,7 @@ from ._cascade import CascadeError, Scenario, ScenarioError, SimulationError, __
 __all__ = [
     "CascadeError",
     "CalibrationResult",
+    "FitResult",
     "RunResult",
     "Scenario",
     "ScenarioError",
@@ -39,6 +40,7 @@ __all__ = [
     "SweepResult",
     "__version__",
     "calibrate",
+    "fit",
     "from_text",
     "load",
     "margin_presets",
@@ -402,3 +404,36 @@ def calibrate(
     source, form = _source(calibration)
     (frontier, file), directory = _in_directory(out, lambda d: _cascade.calibrate(source, form, d, jobs))
     return CalibrationResult(_frame(frontier), json.loads(file), directory)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A market fitted to a real series by simulated moments: every point of the plan, nearest first, and the real
+    series' moments."""
+
+    #: One row per point (``fit.parquet``): rank, the axes' values, runs, distance, each moment beside the target's.
+    points: pl.DataFrame
+    #: The real series' moments: ``moments`` (names), ``target``, ``sd_of_a_run`` (the spread that weighs each),
+    #: ``target_returns``, ``run_returns``, ``failures``.
+    target: dict[str, Any]
+
+
+def fit(
+    plan: str | os.PathLike[str] | Mapping[str, Any],
+    prices: Sequence[float] | pl.Series,
+    *,
+    interval: int = 1,
+    block: int = 500,
+    jobs: int | None = None,
+) -> FitResult:
+    """Fits a market to a real price series, as ``cascade fit`` does (``docs/validation.md``): every point of
+    ``plan`` (a plan file, RON text or a :func:`plan` dict, of one scenario) runs on its seeds, and the points are
+    ranked by the distance of their marks' moments to those of ``prices`` (oldest first), each weighted by its
+    spread over stretches of the series as long as a run (moving-block bootstrap, blocks of ``block`` returns).
+    ``interval``: returns over that many observations (ticks of a run, entries of ``prices``)."""
+    if isinstance(plan, Mapping):
+        source, form = json.dumps(plan), "json"
+    else:
+        source, form = _source(plan)
+    table, target = _cascade.fit(source, form, [float(p) for p in prices], interval, block, jobs)
+    return FitResult(_frame(table), json.loads(target))

@@ -127,3 +127,14 @@ def sweep(source: str, form: str, out: str | PathLike[str], jobs: int | None = N
 
 def calibrate(source: str, form: str, out: str | PathLike[str], jobs: int | None = None) -> tuple[Table, str]:
     """Runs a calibration (``form``: file or text) into ``out``; returns the frontier and ``calibration.json``."""
+
+def fit(
+    source: str,
+    form: str,
+    prices: list[float],
+    interval: int = 1,
+    block: int = 500,
+    jobs: int | None = None,
+) -> tuple[Table, str]:
+    """Fits a plan's market (``form``: file, text or json) to ``prices`` by simulated moments; returns the fit table
+    and the real series' moments (JSON)."""

@@ -44,6 +44,8 @@ pub mod domain {
     pub const MOMENTS_BOOTSTRAP: u64 = 12;
     /// A signal trader's draws of its collateral and horizon (id: market << 40 | population << 32 | index).
     pub const SIGNAL_TRADER: u64 = 13;
+    /// Option traders' entry ticks, keyed by (population, index).
+    pub const OPTION_TRADER: u64 = 14;
 }
 
 /// SplitMix64 finalizer: a bijective mix of 64 bits.

@@ -28,6 +28,7 @@ pub const LIBRARY: &[Entry] = &[
     entry!("vol-spike-no-move"),
     entry!("replay-btc-2018-01"),
     entry!("correlation-break"),
+    entry!("gamma-crash"),
 ];
 
 macro_rules! margin_entry {

@@ -52,7 +52,7 @@ impl Scenario {
     }
 
     /// Every account the world will hold: each market's populations (pair traders once), market makers and
-    /// backstop vaults included.
+    /// backstop vaults included, and the option market maker and traders.
     pub fn accounts(&self) -> u64 {
         let of = |a: &Agents| {
             [
@@ -69,7 +69,9 @@ impl Scenario {
             .map(u64::from)
             .sum::<u64>()
         };
-        self.markets.iter().map(|m| of(&m.agents)).sum()
+        let options =
+            self.raw.options.as_ref().map_or(0, |o| 1 + o.traders.iter().map(|t| u64::from(t.count)).sum::<u64>());
+        self.markets.iter().map(|m| of(&m.agents)).sum::<u64>() + options
     }
 
     /// The correlation of the markets' reference shocks (the identity when the scenario gives none).

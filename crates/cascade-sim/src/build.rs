@@ -69,6 +69,10 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     spawner.price_followers = false;
     spawner.instrument = InstrumentId(0);
     spawn_pair_traders(&mut world, &mut spawner, &mut schedule, scenario)?;
+    let mut instruments = std::mem::take(&mut world.resource_mut::<Instruments>().0);
+    let desk = crate::options::list_options(&mut world, &mut spawner, scenario, UnderlyingId(0), &mut instruments)?;
+    let series = instruments.len() - sides.len();
+    world.resource_mut::<Instruments>().0 = instruments;
     for actions in schedule.0.values_mut() {
         actions.sort_by_key(|(id, _)| *id);
         actions.shrink_to_fit();
@@ -101,9 +105,16 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(index);
     world.insert_resource(schedule);
     world.insert_resource(VenueLedger(ledger));
-    world.insert_resource(Populations(sides.iter().map(|m| m.agents.clone()).collect()));
+    // Option series have no populations of their own: their market maker and traders are the desk's.
+    let populations = sides.iter().map(|m| m.agents.clone()).chain(std::iter::repeat_n(no_agents(), series));
+    world.insert_resource(Populations(populations.collect()));
     world.insert_resource(LiquidationQueue::default());
-    world.insert_resource(MarginState::new(&scenario.margin, &calm, &marks, correlation));
+    let mut margin = MarginState::new(&scenario.margin, &calm, &marks, correlation);
+    margin.options = scenario.options.as_ref().map(|o| crate::options::OptionMargin::new(o.grid.grid()));
+    world.insert_resource(margin);
+    if let Some(desk) = desk {
+        world.insert_resource(desk);
+    }
     world.insert_resource(MarginIndex::default());
     world.insert_resource(LiquidationRules(scenario.liquidation.clone()));
     world.insert_resource(OracleRules(scenario.oracle.clone()));
@@ -113,6 +124,20 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(Faults::default());
     world.insert_resource(Recorder::new(Recording::Memory, SummaryBuilder::for_scenario(scenario)));
     Ok(world)
+}
+
+/// Populations with nobody in them (an option series').
+fn no_agents() -> Agents {
+    let mut agents = Agents::default();
+    agents.market_makers.count = 0;
+    agents.arbitrageurs.count = 0;
+    agents.noise_traders.count = 0;
+    agents.leveraged_traders.count = 0;
+    agents.backstop.count = 0;
+    agents.pair_traders.count = 0;
+    agents.trend_followers.count = 0;
+    agents.fundamentalists.count = 0;
+    agents
 }
 
 /// Marks a market keeps for its trend followers: the longest horizon plus one (none without followers).
@@ -281,9 +306,11 @@ fn spawn_pair_traders(
 }
 
 /// Spawns agents with dense ids, their deposits booked in the ledger.
-struct AgentSpawner<'a> {
-    seed: u64,
-    instrument: InstrumentId,
+pub(crate) struct AgentSpawner<'a> {
+    /// The run's seed.
+    pub(crate) seed: u64,
+    /// The instrument the next agents are homed in.
+    pub(crate) instrument: InstrumentId,
     /// Whether the market's reference moves with directional flow only (its price followers are listed).
     price_followers: bool,
     index: &'a mut AgentIndex,
@@ -292,7 +319,12 @@ struct AgentSpawner<'a> {
 
 impl AgentSpawner<'_> {
     /// An agent with an account holding `collateral`, in the role `role`.
-    fn spawn(&mut self, world: &mut World, collateral: Decimal, role: impl Bundle) -> Result<AgentId, SimError> {
+    pub(crate) fn spawn(
+        &mut self,
+        world: &mut World,
+        collateral: Decimal,
+        role: impl Bundle,
+    ) -> Result<AgentId, SimError> {
         let id = AgentId(self.index.entities.len() as u32);
         self.ledger.deposit(collateral)?;
         let account = Account(Portfolio::with_collateral(collateral));
@@ -460,5 +492,6 @@ fn build_instrument(scenario: &Scenario, setup: &MarketSetup, id: InstrumentId, 
             let noise = &setup.agents.noise_traders;
             SelfExciting::with_mean(f64::from(noise.count) * noise.trade_probability, e.branching, e.decay_ticks)
         }),
+        option: None,
     }
 }

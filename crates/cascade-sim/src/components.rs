@@ -38,6 +38,16 @@ pub struct NoiseTrader;
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct BackstopLiquidator;
 
+/// The option market maker: quotes every option series and delta-hedges in the perpetual (its rules live in
+/// [`crate::options::OptionDesk`]).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct OptionMaker;
+
+/// An option trader: holds one option position (and perhaps a perpetual one) from its entry on; its plan is in
+/// [`crate::options::OptionDesk`].
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct OptionTrader;
+
 /// A pair trader: long the first instrument and short the second (one account with both legs, or under isolated
 /// margin one account per leg); its plan is in [`crate::resources::TradeSchedule`].
 #[derive(Component, Debug, Clone, Copy, Default)]

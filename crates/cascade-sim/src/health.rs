@@ -1,7 +1,9 @@
 //! An account's margin health as the venue computes it: every instrument's valuation and schedule, combined by the
 //! margin mode (requirements summed for cross and isolated accounts, netted by the underlyings' correlation for
-//! portfolio margin).
+//! portfolio margin); an account holding options is margined by the scenario grid
+//! ([`crate::options::grid_health`]) whatever the mode.
 
+use crate::options::{grid_health, holds_options};
 use crate::resources::{Instruments, MarginState};
 use cascade_core::account::{Portfolio, Position};
 use cascade_core::margin::{Health, health, portfolio_health};
@@ -15,8 +17,13 @@ pub fn account_health(
     engine: &MarginState,
     portfolio: &Portfolio,
 ) -> Result<Health, MoneyError> {
+    if let Some(options) = &engine.options
+        && holds_options(instruments, portfolio)
+    {
+        return grid_health(instruments, options, portfolio);
+    }
     match engine.rules.mode {
-        MarginMode::Cross | MarginMode::Isolated => standalone_health(instruments, portfolio),
+        MarginMode::Cross | MarginMode::Isolated => standalone_health(instruments, engine, portfolio),
         MarginMode::Portfolio { max_offset } => {
             let value = |i: InstrumentId| instruments.valuation(i);
             let requirement =
@@ -27,8 +34,17 @@ pub fn account_health(
 }
 
 /// The health of `portfolio` with its positions' stand-alone requirements summed (cross margin; what portfolio
-/// margin is compared against).
-pub fn standalone_health(instruments: &Instruments, portfolio: &Portfolio) -> Result<Health, MoneyError> {
+/// margin is compared against); an account holding options, the scenario grid's.
+pub fn standalone_health(
+    instruments: &Instruments,
+    engine: &MarginState,
+    portfolio: &Portfolio,
+) -> Result<Health, MoneyError> {
+    if let Some(options) = &engine.options
+        && holds_options(instruments, portfolio)
+    {
+        return grid_health(instruments, options, portfolio);
+    }
     let value = |i: InstrumentId| instruments.valuation(i);
     let requirement = |p: &Position, at: Decimal| instruments.get(p.instrument).margin.requirement(p.quantity, at);
     health(portfolio, value, requirement)

@@ -17,6 +17,7 @@ pub mod components;
 pub mod frames;
 pub mod health;
 pub mod memory;
+pub mod options;
 pub mod output;
 pub mod record;
 pub mod recorder;
@@ -104,6 +105,19 @@ pub struct InstrumentState {
     pub book: [Vec<(Decimal, Decimal)>; 2],
     /// Margin fractions in force (with a tiered policy, its first bracket's).
     pub margin: MarginRates,
+}
+
+/// One option series as a front end shows it: its symbol, premium mark, open interest and what it was marked from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionSeriesState {
+    /// The series' symbol (`BTC-7D-27000-P`).
+    pub symbol: String,
+    /// Its premium mark, quote per unit.
+    pub mark: Decimal,
+    /// Options open, units of the underlying.
+    pub open_interest: Decimal,
+    /// The underlying price, surface volatility, time to expiry and delta it was marked at.
+    pub surface: resources::OptionMark,
 }
 
 /// One world and its tick schedule.
@@ -266,6 +280,7 @@ impl Simulation {
                 state.returns_seen = old.returns_seen;
             }
             fresh.fallback_ticks = engine.fallback_ticks;
+            fresh.options = engine.options.take();
             *engine = fresh;
         }
         let schedule = systems::margin::starting_schedule(margin);
@@ -284,11 +299,13 @@ impl Simulation {
         }
     }
 
-    /// Every instrument as it stands now, in instrument order, its book cut to `levels` price levels a side.
+    /// Every market's perpetual as it stands now, in instrument order, its book cut to `levels` price levels a side
+    /// (one per row of a tick's market records; option series are [`Simulation::option_series`]).
     pub fn instruments(&self, levels: usize) -> Vec<InstrumentState> {
         let instruments = &self.world.resource::<Instruments>().0;
         instruments
             .iter()
+            .filter(|i| i.kind.is_linear())
             .map(|i| {
                 let mut book =
                     [i.book.levels(cascade_core::book::Side::Buy), i.book.levels(cascade_core::book::Side::Sell)];
@@ -298,6 +315,29 @@ impl Simulation {
                 InstrumentState { symbol: i.spec.symbol.clone(), mark: i.mark_price, book, margin: i.margin.rates }
             })
             .collect()
+    }
+
+    /// Every option series as it stands now, in instrument order (empty without options).
+    pub fn option_series(&self) -> Vec<OptionSeriesState> {
+        let instruments = &self.world.resource::<Instruments>().0;
+        let state = |i: &resources::Instrument| {
+            Some(OptionSeriesState {
+                symbol: i.spec.symbol.clone(),
+                mark: i.mark_price,
+                open_interest: i.open_interest,
+                surface: i.option?,
+            })
+        };
+        instruments.iter().filter_map(state).collect()
+    }
+
+    /// The option market maker's net delta, units of the underlying: its perpetual position plus each series'
+    /// position times its delta (`None` without an option market maker).
+    pub fn option_maker_delta(&self) -> Option<f64> {
+        let desk = self.world.get_resource::<options::OptionDesk>()?;
+        let entity = self.world.resource::<resources::AgentIndex>().entity(desk.maker?);
+        let account = self.world.get::<Account>(entity)?;
+        Some(desk.maker_delta(self.world.resource::<Instruments>(), &account.0))
     }
 
     /// Every account with a position, by account id: its health (equity, notional, initial and maintenance

@@ -153,6 +153,10 @@ pub enum EventKind {
     OracleFresh,
     /// A margin parameter was changed during the run (from the GUI); `detail` gives the new values.
     PolicyChange,
+    /// An option series expired and settled: `market` the series, `mark_price` the oracle price it settled against,
+    /// `average_price` its payoff per unit, `quantity` the open interest settled, `notional` what the longs
+    /// received; `detail` how many accounts held it.
+    OptionExpiry,
 }
 
 /// One row of `events.csv`; fields that do not apply to a kind are empty.

@@ -221,6 +221,22 @@ pub struct Instrument {
     /// The fundamentalists' fundamental value (the oracle price's running average, quote per unit) and the share of
     /// it each tick keeps, `0.5^(1 / half-life)` (`None`: no fundamentalists).
     pub fundamental: Option<Fundamental>,
+    /// An option's surface values as of its last mark (`None`: not an option).
+    pub option: Option<OptionMark>,
+}
+
+/// What an option series was last marked from: the underlying's price, the surface's volatility at its strike and
+/// expiry, and the Black-76 delta (statistics, `f64`; the premium itself is the instrument's mark).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OptionMark {
+    /// The underlying's oracle price it was marked at, quote per unit.
+    pub forward: f64,
+    /// Implied volatility at its strike and expiry, annual, as a fraction.
+    pub vol: f64,
+    /// Time to expiry, years (zero once expired).
+    pub years: f64,
+    /// Change of the premium per unit change of the underlying (undiscounted: rates are zero).
+    pub delta: f64,
 }
 
 /// A running average of the oracle price with a half-life: what fundamentalists take the value to be.
@@ -411,6 +427,8 @@ pub struct MarginState {
     pub correlation: Correlation,
     /// Instrument-ticks on which a predictive policy fell back to the EWMA forecast.
     pub fallback_ticks: u64,
+    /// The scenario grid that margins accounts holding options (`None`: the world lists none).
+    pub options: Option<crate::options::OptionMargin>,
 }
 
 /// The margin check's index of liquidation prices (see [`cascade_core::trigger_index`]).

@@ -15,7 +15,7 @@
 //! parallel, not from parallelism inside a tick.
 
 use crate::systems::{
-    agents, funding, liquidation, margin, margin_check, mark, matching, metrics, oracles, reference, shocks,
+    agents, funding, liquidation, margin, margin_check, mark, matching, metrics, options, oracles, reference, shocks,
 };
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
@@ -31,7 +31,7 @@ pub enum TickSet {
     Shocks,
     /// Step the exogenous reference price.
     Reference,
-    /// Oracles sample the reference; the venue takes their median.
+    /// Oracles sample the reference; the venue takes their median; option series are marked from the surface.
     Oracles,
     /// Agents decide and queue orders.
     Agents,
@@ -74,19 +74,22 @@ pub fn tick_schedule() -> Schedule {
     schedule.add_systems((
         shocks::apply_shocks.in_set(TickSet::Shocks),
         reference::step_reference.in_set(TickSet::Reference),
-        (oracles::sample_oracles, oracles::aggregate_oracles).chain().in_set(TickSet::Oracles),
+        (oracles::sample_oracles, oracles::aggregate_oracles, options::mark_options).chain().in_set(TickSet::Oracles),
         (
             agents::quote_market_makers,
+            options::quote_options,
+            options::hedge_options,
             agents::trade_arbitrageurs,
             agents::trade_noise,
             agents::trade_leveraged,
             agents::trade_signal_traders,
             agents::unwind_backstop,
+            options::enter_option_traders,
         )
             .chain()
             .in_set(TickSet::Agents),
         matching::match_orders.in_set(TickSet::Matching),
-        mark::update_mark.in_set(TickSet::Mark),
+        (mark::update_mark, options::settle_expired).chain().in_set(TickSet::Mark),
         funding::pay_funding.in_set(TickSet::Funding),
         (margin::set_margin_rates, margin_check::check_margin).chain().in_set(TickSet::Margin),
         liquidation::liquidate.in_set(TickSet::Liquidation),

@@ -8,6 +8,7 @@ mod liquidation;
 mod margin;
 mod markets;
 mod onchain;
+mod options;
 mod predictive;
 mod realism;
 mod recording;

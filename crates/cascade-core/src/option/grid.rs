@@ -192,15 +192,23 @@ impl ScenarioGrid {
     pub fn margin(&self, legs: &[Leg], forward: f64, rate: f64) -> Result<GridMargin, OptionError> {
         self.validate()?;
         super::positive("underlying", forward)?;
-        let now = book_value(legs, forward, rate, &self.vol_scaling, 0.0, false)?;
-        let options_now = book_value(legs, forward, rate, &self.vol_scaling, 0.0, true)?;
+        // Each leg's scaling of a volatility move depends on its expiry alone: computed once, not per scenario.
+        let factors: Vec<f64> = legs
+            .iter()
+            .map(|leg| match *leg {
+                Leg::Option { expiry, .. } => self.vol_scaling.factor(expiry),
+                Leg::Linear { .. } => 0.0,
+            })
+            .collect();
+        let now = book_value(legs, forward, rate, &factors, 0.0, false)?;
+        let options_now = book_value(legs, forward, rate, &factors, 0.0, true)?;
         let mut worst = WorstScenario { price_move: 0.0, vol_move: 0.0, loss: 0.0 };
         let ordinary = self.price_moves.iter().flat_map(|&p| self.vol_moves.iter().map(move |&v| (p, v, 1.0, false)));
         let extreme = self.extremes.iter().map(|e| (e.price_move, e.vol_move, e.cover, e.options_only));
         for (price_move, vol_move, cover, options_only) in ordinary.chain(extreme) {
             let base = if options_only { options_now } else { now };
             let moved = forward * (1.0 + price_move);
-            let value = book_value(legs, moved, rate, &self.vol_scaling, vol_move, options_only)?;
+            let value = book_value(legs, moved, rate, &factors, vol_move, options_only)?;
             let loss = cover * (base - value);
             if loss > worst.loss {
                 worst = WorstScenario { price_move, vol_move, loss };
@@ -217,23 +225,24 @@ impl ScenarioGrid {
     }
 }
 
-/// The book's value at `forward` with volatilities moved by `vol_move` (scaled per expiry); a linear leg is
-/// valued at `quantity * forward` (only differences matter). `options_only` leaves the linear legs out.
+/// The book's value at `forward` with volatilities moved by `vol_move` (scaled per leg by `factors`, its
+/// [`VolScaling::factor`]); a linear leg is valued at `quantity * forward` (only differences matter). `options_only`
+/// leaves the linear legs out.
 fn book_value(
     legs: &[Leg],
     forward: f64,
     rate: f64,
-    scaling: &VolScaling,
+    factors: &[f64],
     vol_move: f64,
     options_only: bool,
 ) -> Result<f64, OptionError> {
     let mut total = 0.0;
-    for leg in legs {
+    for (leg, factor) in legs.iter().zip(factors) {
         total += match *leg {
             Leg::Linear { quantity } if !options_only => quantity * forward,
             Leg::Linear { .. } => 0.0,
             Leg::Option { kind, strike, expiry, vol, quantity } => {
-                let shocked = vol * (1.0 + vol_move * scaling.factor(expiry)).max(MIN_VOL_FACTOR);
+                let shocked = vol * (1.0 + vol_move * factor).max(MIN_VOL_FACTOR);
                 quantity * option_value(kind, forward, strike, shocked, expiry, rate)?
             }
         };

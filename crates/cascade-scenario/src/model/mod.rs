@@ -7,9 +7,11 @@ use rust_decimal::dec;
 use serde::{Deserialize, Serialize};
 
 mod agents;
+mod options;
 mod shocks;
 mod venue;
 pub use agents::*;
+pub use options::*;
 pub use shocks::*;
 pub use venue::*;
 
@@ -56,6 +58,8 @@ pub struct RawScenario {
     /// Correlation of the markets' reference diffusion shocks, one row per market (`market` first, then
     /// `other_markets` in order). Empty: independent. Portfolio margin nets positions by the same matrix.
     pub correlation: Vec<Vec<f64>>,
+    /// European options on the first market's underlying, with their market maker and traders (`None`: no options).
+    pub options: Option<Options>,
 }
 
 /// A further market: its contract, its reference price and its traders.
@@ -106,6 +110,7 @@ impl Default for RawScenario {
             shocks: Vec::new(),
             other_markets: Vec::new(),
             correlation: Vec::new(),
+            options: None,
         }
     }
 }

@@ -100,6 +100,24 @@ pub enum ShockKind {
         /// How many sources print badly, at least 1.
         sources: u32,
     },
+    /// The options' implied-volatility surface moves up by `points` of volatility at both ends (0.2: twenty points)
+    /// at the start tick, and stays moved (needs `options`).
+    VolSurfaceShift {
+        /// Volatility added, annual, as a fraction; the result stays above 1%.
+        points: f64,
+    },
+    /// The surface's skew steepens: `rho` falls by `change` (puts dearer against calls), held within the
+    /// no-arbitrage bound (needs `options`).
+    SkewSteepening {
+        /// Decrease of `rho`, positive steepens a put skew.
+        change: f64,
+    },
+    /// The surface's term structure inverts: the short end rises by `points` of volatility, the long end is held
+    /// (needs `options`).
+    TermInversion {
+        /// Volatility added at the short end, annual, as a fraction.
+        points: f64,
+    },
 }
 
 impl ShockKind {
@@ -119,11 +137,20 @@ impl ShockKind {
             ShockKind::OracleUncertainty { .. } => "oracle_uncertainty",
             ShockKind::OracleBadPrint { .. } => "oracle_bad_print",
             ShockKind::CorrelationBreak { .. } => "correlation_break",
+            ShockKind::VolSurfaceShift { .. } => "vol_surface_shift",
+            ShockKind::SkewSteepening { .. } => "skew_steepening",
+            ShockKind::TermInversion { .. } => "term_inversion",
         }
     }
 
     /// Whether the shock happens at one tick rather than over a window.
     pub fn is_instantaneous(&self) -> bool {
-        matches!(self, ShockKind::PriceGap { .. })
+        matches!(
+            self,
+            ShockKind::PriceGap { .. }
+                | ShockKind::VolSurfaceShift { .. }
+                | ShockKind::SkewSteepening { .. }
+                | ShockKind::TermInversion { .. }
+        )
     }
 }

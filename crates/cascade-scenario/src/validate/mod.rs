@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 
 mod agents;
 mod margin;
+mod options;
 
 /// Where a field is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,6 +311,8 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
             ShockKind::DepthWithdrawal { fraction } => c.unit_interval(fraction, &path("kind.fraction")),
             ShockKind::VolatilitySpike { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
             ShockKind::OracleFreeze | ShockKind::OracleLag { .. } => {}
+            // Checked with the options they move.
+            ShockKind::VolSurfaceShift { .. } | ShockKind::SkewSteepening { .. } | ShockKind::TermInversion { .. } => {}
             ShockKind::OracleUncertainty { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
             ShockKind::OracleBadPrint { change, sources } => {
                 c.require(
@@ -325,6 +328,7 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
             }
         }
     }
+    options::check_options(&mut c, s);
     (c.0, c.1)
 }
 

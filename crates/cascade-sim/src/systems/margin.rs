@@ -36,6 +36,7 @@ impl MarginState {
                 .collect(),
             correlation,
             fallback_ticks: 0,
+            options: None,
         }
     }
 }

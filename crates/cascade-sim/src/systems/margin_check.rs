@@ -21,7 +21,6 @@ use crate::resources::{
     AgentIndex, Audit, Faults, Instruments, LiquidationQueue, LiquidationRules, MarginIndex, MarginState,
 };
 use bevy_ecs::prelude::*;
-use cascade_core::instrument::InstrumentKind;
 use cascade_core::margin::Trigger;
 use cascade_core::trigger_index::TriggerIndex;
 use cascade_core::{AgentId, Decimal, InstrumentId};
@@ -122,11 +121,9 @@ fn trigger(instruments: &Instruments, id: InstrumentId, account: &Account) -> Tr
     let instrument = instruments.get(id);
     match (open.next(), open.next()) {
         (None, _) => Trigger::Never,
-        (Some(p), None) if p.instrument == id => match instrument.kind {
-            InstrumentKind::LinearPerpetual => {
-                instrument.margin.rate_free_trigger(p.quantity, p.cost_basis, account.0.collateral)
-            }
-        },
+        (Some(p), None) if p.instrument == id && instrument.kind.is_linear() => {
+            instrument.margin.rate_free_trigger(p.quantity, p.cost_basis, account.0.collateral)
+        }
         _ => Trigger::Unknown,
     }
 }

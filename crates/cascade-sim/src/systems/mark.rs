@@ -15,7 +15,8 @@ use std::collections::VecDeque;
 /// history trend followers watch and the fundamental value fundamentalists trade on, and accumulates the funding
 /// premium `(mid - oracle) / oracle`.
 pub fn update_mark(mut instruments: ResMut<Instruments>, underlyings: Res<Underlyings>) {
-    for instrument in &mut instruments.0 {
+    // Option series are marked from the surface (`systems::options::mark_options`).
+    for instrument in instruments.0.iter_mut().filter(|i| i.kind.is_linear()) {
         let mid = instrument.book.mid();
         let oracle = underlyings.get(instrument.underlying).oracle_price;
         let middle = match instrument.spec.basis_average_ticks {

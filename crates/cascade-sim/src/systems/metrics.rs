@@ -92,15 +92,18 @@ fn margin_locked(
         }
         standalone = locked;
     } else {
-        let several = instruments.0.len() > 1;
+        let several = instruments.0.iter().filter(|i| i.kind.is_linear()).count() > 1;
         for account in accounts.iter().filter(|a| a.0.positions.iter().any(|p| !p.quantity.is_zero())) {
-            let alone = standalone_health(instruments, &account.0)?.initial_requirement;
+            let alone = standalone_health(instruments, engine, &account.0)?.initial_requirement;
             let held =
                 if netting { account_health(instruments, engine, &account.0)?.initial_requirement } else { alone };
             locked = money::add(locked, held)?;
             standalone = money::add(standalone, alone)?;
             for p in account.0.positions.iter().filter(|p| several && !p.quantity.is_zero()) {
                 let instrument = instruments.get(p.instrument);
+                if !instrument.kind.is_linear() {
+                    continue;
+                }
                 let slot = &mut by_instrument[usize::from(p.instrument.0)];
                 *slot = money::add(*slot, instrument.margin.requirement(p.quantity, instrument.mark_price)?.initial)?;
             }
@@ -126,9 +129,9 @@ struct Locked {
     by_instrument: Vec<Decimal>,
 }
 
-/// Records the tick: a row per instrument (its state and its underlying's prices) and the venue's row (every
-/// instrument's flow summed, collateral locked and the ledger's sinks); then starts the next tick's flow, each
-/// underlying keeping the net taker flow of its instruments for the next reference step.
+/// Records the tick: a row per perpetual (its state and its underlying's prices) and the venue's row (every
+/// instrument's flow summed, option series' too, collateral locked and the ledger's sinks); then starts the next
+/// tick's flow, each underlying keeping the net taker flow of its instruments for the next reference step.
 #[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
 pub fn record_tick(
     clock: Res<Clock>,
@@ -175,6 +178,9 @@ pub fn record_tick(
         venue.backstop_notional += flow.backstop_notional;
         venue.deleveraged_notional += flow.deleveraged_notional;
         venue.socialized_loss += flow.socialized_loss;
+        if !instrument.kind.is_linear() {
+            continue;
+        }
         recorder.market(MarketTick {
             tick,
             symbol: instrument.spec.symbol.clone(),

@@ -9,6 +9,7 @@ pub mod margin_check;
 pub mod mark;
 pub mod matching;
 pub mod metrics;
+pub mod options;
 pub mod oracles;
 pub mod reference;
 pub mod settlement;

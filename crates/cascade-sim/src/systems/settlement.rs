@@ -22,8 +22,8 @@ pub enum FillSource {
 }
 
 /// Books `fills` of `market` (an instrument): positions and realized PnL of taker and maker, open interest, and for
-/// book fills the fees into the ledger's fee sink, the last trade and the tick's flow (the net taker flow without
-/// that of price followers, [`AgentIndex::follows_price`]).
+/// book fills the fees into the ledger's fee sink, the last trade and the tick's flow (the net taker flow of a
+/// perpetual without that of price followers, [`AgentIndex::follows_price`]).
 pub fn settle_fills(
     fills: &[Fill],
     market: &mut Instrument,
@@ -57,7 +57,8 @@ pub fn settle_fills(
         market.last_trade = Some(fill.price);
         market.flow.volume = money::add(market.flow.volume, fill.quantity)?;
         market.flow.notional = money::add(market.flow.notional, notional)?;
-        if !index.follows_price(fill.taker) {
+        // Premiums do not move the underlying's reference; an option market maker's hedges in the perpetual do.
+        if market.kind.is_linear() && !index.follows_price(fill.taker) {
             market.flow.net_taker_notional += to_f64(notional) * to_f64(fill.taker_side.sign());
         }
     }

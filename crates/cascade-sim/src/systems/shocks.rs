@@ -1,5 +1,6 @@
 //! Starts and ends scripted shocks.
 
+use crate::options::OptionDesk;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
 use crate::resources::{Clock, Correlations, OracleDisruption, Shocks, Underlying, Underlyings};
@@ -10,13 +11,14 @@ use cascade_scenario::ShockKind;
 /// Applies the shock timeline for this tick: queues price gaps and this tick's share of price crashes, sets what is
 /// in force (overlapping depth and arbitrage withdrawals combine as `1 - prod(1 - f)`, multipliers multiply, funding
 /// spikes add) and the oracle disruptions, and logs starts and ends. Leverage waves were planned when the world was
-/// built; they are only logged here.
+/// built; they are only logged here. Surface shocks move the options' surface at their tick, for good.
 pub fn apply_shocks(
     clock: Res<Clock>,
     mut shocks: ResMut<Shocks>,
     mut underlyings: ResMut<Underlyings>,
     mut correlations: ResMut<Correlations>,
     mut recorder: ResMut<Recorder>,
+    mut desk: Option<ResMut<OptionDesk>>,
 ) {
     let tick = clock.tick;
     let mut kept_depth = 1.0;
@@ -37,6 +39,15 @@ pub fn apply_shocks(
                 for u in underlyings.0.iter_mut().filter(|u| hits(market, u)) {
                     u.pending_gap += libm::log1p(*change);
                 }
+            }
+            if let Some(desk) = desk.as_mut() {
+                let surface = desk.surface;
+                desk.surface = match shock.kind {
+                    ShockKind::VolSurfaceShift { points } => surface.shifted(points),
+                    ShockKind::SkewSteepening { change } => surface.skew_steepened(change),
+                    ShockKind::TermInversion { points } => surface.term_inverted(points),
+                    _ => surface,
+                };
             }
         }
         if !shock.kind.is_instantaneous() && tick == end {
@@ -62,7 +73,10 @@ pub fn apply_shocks(
                 ShockKind::OracleUncertainty { multiplier } => oracle.uncertainty *= multiplier,
                 ShockKind::OracleBadPrint { change, sources } => oracle.bad_print = Some((*change, *sources)),
                 ShockKind::CorrelationBreak { correlation } => broken = Some(*correlation),
-                ShockKind::PriceGap { .. } => {}
+                ShockKind::PriceGap { .. }
+                | ShockKind::VolSurfaceShift { .. }
+                | ShockKind::SkewSteepening { .. }
+                | ShockKind::TermInversion { .. } => {}
             }
         }
     }
@@ -102,6 +116,8 @@ fn shock_event(tick: u64, kind: EventKind, shock: &ShockKind) -> Event {
         ShockKind::DepthWithdrawal { fraction } => fraction,
         ShockKind::VolatilitySpike { multiplier } | ShockKind::OracleUncertainty { multiplier } => multiplier,
         ShockKind::OracleLag { ticks } => f64::from(ticks),
+        ShockKind::VolSurfaceShift { points } | ShockKind::TermInversion { points } => points,
+        ShockKind::SkewSteepening { change } => change,
         ShockKind::OracleFreeze => 1.0,
     };
     let event = Event { magnitude: Some(magnitude), ..Event::new(tick, kind, shock.name()) };

@@ -1,0 +1,321 @@
+//! Options in the world: the series listed on the first market's underlying, their market maker and traders, and
+//! the scenario grid that margins the accounts holding them (`docs/options.md`).
+//!
+//! Each series is an [`Instrument`] of kind [`InstrumentKind::EuropeanOption`] with an order book of its own, after
+//! every market's perpetual in instrument order. Its mark is its value on the surface at the underlying's oracle
+//! price (`systems::options::mark_options`), not the median of its book: a venue marks options from its surface.
+//! Premiums move through fills like any price (into the cost basis, so the ledger's identity holds as it does for
+//! perpetuals) and a series settles at its payoff against the oracle price at the end of its expiry tick.
+
+use crate::SimError;
+use crate::build::AgentSpawner;
+use crate::components::OptionTrader;
+use crate::resources::{ContractSpec, Instrument, Instruments, OptionMark, TickFlow};
+use bevy_ecs::prelude::*;
+use cascade_core::account::{Portfolio, Position};
+use cascade_core::book::OrderBook;
+use cascade_core::instrument::InstrumentKind;
+use cascade_core::margin::Health;
+use cascade_core::money::{self, MoneyError, from_f64, to_f64};
+use cascade_core::option::OptionKind;
+use cascade_core::option::grid::{Leg, ScenarioGrid};
+use cascade_core::option::surface::Surface;
+use cascade_core::rng::{domain, stream};
+use cascade_core::stats::Ewma;
+use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
+use cascade_scenario::{OptionMarketMaker, Options, Scenario};
+use rand::RngExt;
+use std::collections::{BTreeMap, VecDeque};
+
+/// The options of a world: where they are listed, their surface, their market maker and the traders' plans.
+#[derive(Resource, Debug, Clone)]
+pub struct OptionDesk {
+    /// The underlying they are written on.
+    pub underlying: UnderlyingId,
+    /// The perpetual on it, where the market maker hedges.
+    pub perpetual: InstrumentId,
+    /// Every series, in instrument order (expiry, strike, call then put).
+    pub series: Vec<InstrumentId>,
+    /// The implied-volatility surface now (moved by realized volatility and by surface shocks).
+    pub surface: Surface,
+    /// How far the surface's short end moves each tick towards realized volatility.
+    pub realized_weight: f64,
+    /// The option market maker's account (`None`: no market maker).
+    pub maker: Option<AgentId>,
+    /// Its rules.
+    pub maker_rules: OptionMarketMaker,
+    /// What the option traders do when: tick -> (agent, series, options, perpetual units), by agent id.
+    pub plans: BTreeMap<u64, Vec<OptionPlan>>,
+}
+
+/// One option trader's entry: market orders for `quantity` of `series` and `underlying` of the perpetual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionPlan {
+    /// Who.
+    pub agent: AgentId,
+    /// The series.
+    pub series: InstrumentId,
+    /// Options, units of the underlying (positive: buy).
+    pub quantity: Decimal,
+    /// Perpetual units beside them (positive: buy; zero: none).
+    pub underlying: Decimal,
+}
+
+impl OptionDesk {
+    /// The market maker's net delta, units of the underlying: its perpetual position plus each series' position times
+    /// its delta at the last mark.
+    pub fn maker_delta(&self, instruments: &Instruments, account: &Portfolio) -> f64 {
+        let options: f64 = self
+            .series
+            .iter()
+            .filter_map(|&id| Some(to_f64(account.quantity(id)) * instruments.get(id).option?.delta))
+            .sum();
+        to_f64(account.quantity(self.perpetual)) + options
+    }
+}
+
+/// Lists the scenario's options on `underlying` (the first market's, with the perpetual `perpetual`): one instrument
+/// per series appended to `instruments`, the market maker and the traders spawned through `spawner`.
+pub(crate) fn list_options(
+    world: &mut World,
+    spawner: &mut AgentSpawner,
+    scenario: &Scenario,
+    underlying: UnderlyingId,
+    instruments: &mut Vec<Instrument>,
+) -> Result<Option<OptionDesk>, SimError> {
+    let Some(o) = &scenario.options else { return Ok(None) };
+    let perpetual = InstrumentId(0);
+    let root = scenario.market.symbol.trim_end_matches("-PERP").to_owned();
+    let initial = scenario.market.initial_price;
+    let mut series = Vec::new();
+    let mut lookup = BTreeMap::new();
+    for (e, &days) in o.expiries_days.iter().enumerate() {
+        let expiry_tick = ((days * 86_400.0 / scenario.tick_seconds).round() as u64).max(1);
+        for (s, &fraction) in o.strikes.iter().enumerate() {
+            let strike = strike_of(initial, fraction, o.strike_step)?;
+            for right in [OptionKind::Call, OptionKind::Put] {
+                let id = InstrumentId(instruments.len() as u16);
+                let letter = if right == OptionKind::Call { "C" } else { "P" };
+                let symbol = format!("{root}-{days}D-{strike}-{letter}");
+                let kind = InstrumentKind::EuropeanOption { right, strike, expiry_tick };
+                instruments.push(series_instrument(scenario, o, id, underlying, kind, symbol));
+                lookup.insert((e, s, right == OptionKind::Call), id);
+                series.push(id);
+            }
+        }
+    }
+    let maker = if o.market_maker.capital > Decimal::ZERO {
+        spawner.instrument = perpetual;
+        Some(spawner.spawn(world, o.market_maker.capital, crate::components::OptionMaker)?)
+    } else {
+        None
+    };
+    let mut plans: BTreeMap<u64, Vec<OptionPlan>> = BTreeMap::new();
+    for (p, t) in o.traders.iter().enumerate() {
+        let position = |list: &[f64], x: f64| list.iter().position(|&v| v == x);
+        let (Some(e), Some(s)) = (position(&o.expiries_days, t.expiry_days), position(&o.strikes, t.strike)) else {
+            return Err(SimError::Scenario(format!("options.traders[{p}] names a series that is not listed")));
+        };
+        let id = lookup[&(e, s, t.right == OptionKind::Call)];
+        for n in 0..t.count {
+            let mut rng = stream(spawner.seed, domain::OPTION_TRADER, ((p as u64) << 32) | u64::from(n));
+            let entry = rng.random_range(0..t.entry_window_ticks.max(1));
+            let agent = spawner.spawn(world, t.capital, OptionTrader)?;
+            let plan = OptionPlan { agent, series: id, quantity: t.quantity, underlying: t.underlying };
+            plans.entry(entry).or_default().push(plan);
+        }
+    }
+    for list in plans.values_mut() {
+        list.sort_by_key(|plan| plan.agent);
+    }
+    Ok(Some(OptionDesk {
+        underlying,
+        perpetual,
+        series,
+        surface: o.surface,
+        realized_weight: o.realized_weight,
+        maker,
+        maker_rules: o.market_maker.clone(),
+        plans,
+    }))
+}
+
+/// A strike: `fraction` of the initial price, on the strike grid (at least one step).
+fn strike_of(initial: Decimal, fraction: f64, step: Decimal) -> Result<Decimal, SimError> {
+    let raw = from_f64(to_f64(initial) * fraction, Decimal::new(1, 8), "strike")?;
+    Ok(money::round_to_step(raw, step).unwrap_or(step).max(step))
+}
+
+/// A series' instrument: its contract (no funding, no price band beyond the premium's own), an empty book, marked at
+/// zero until the first tick marks it.
+fn series_instrument(
+    scenario: &Scenario,
+    o: &Options,
+    id: InstrumentId,
+    underlying: UnderlyingId,
+    kind: InstrumentKind,
+    symbol: String,
+) -> Instrument {
+    Instrument {
+        id,
+        underlying,
+        kind,
+        spec: ContractSpec {
+            symbol,
+            tick_size: o.tick_size,
+            lot_size: o.lot_size,
+            taker_fee: o.taker_fee,
+            maker_fee: o.maker_fee,
+            // Premiums move far in a tick; the market maker's quotes bound what a market order pays.
+            price_band: Decimal::ONE,
+            mark_band: Decimal::ZERO,
+            basis_average_ticks: 0,
+            liquidation_fee: scenario.liquidation.fee,
+            funding_interval: 0,
+            funding_cap: Decimal::ZERO,
+        },
+        book: OrderBook::new(),
+        mark_price: Decimal::ZERO,
+        margin: crate::systems::margin::starting_schedule(&scenario.margin),
+        last_trade: None,
+        open_interest: Decimal::ZERO,
+        inbox: Vec::new(),
+        flow: TickFlow::default(),
+        previous_flow: TickFlow::default(),
+        premium_sum: 0.0,
+        premium_count: 0,
+        mark_volatility: Ewma::new(0.97, 0.0),
+        basis: VecDeque::new(),
+        noise_activity: None,
+        mark_history: VecDeque::new(),
+        mark_history_len: 0,
+        fundamental: None,
+        option: Some(OptionMark::default()),
+    }
+}
+
+/// The scenario grid that margins accounts holding options, and a memo of its requirements by their exact inputs:
+/// accounts holding the same positions at the same marks (a population of option traders) are revalued once.
+#[derive(Debug, Clone)]
+pub struct OptionMargin {
+    /// The grid.
+    pub grid: ScenarioGrid,
+    /// Requirements (initial, maintenance) already computed, by their inputs.
+    memo: GridMemo,
+}
+
+impl OptionMargin {
+    /// Margin by `grid`, nothing computed yet.
+    pub fn new(grid: ScenarioGrid) -> Self {
+        Self { grid, memo: GridMemo::default() }
+    }
+}
+
+/// Grid requirements by their inputs (the forward's bits, then each leg's instrument, quantity, volatility and time
+/// to expiry): a pure cache, so a hit gives exactly what computing again would. Emptied when it reaches
+/// [`MEMO_ENTRIES`]. A copy of a world starts with an empty one.
+#[derive(Debug, Default)]
+struct GridMemo(std::sync::Mutex<std::collections::HashMap<Vec<u64>, (Decimal, Decimal)>>);
+
+impl Clone for GridMemo {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+/// The most requirements the memo keeps (entries of a few hundred bytes each).
+const MEMO_ENTRIES: usize = 65_536;
+
+/// Whether `portfolio` holds an option.
+pub fn holds_options(instruments: &Instruments, portfolio: &Portfolio) -> bool {
+    portfolio.positions.iter().any(|p| !p.quantity.is_zero() && instruments.get(p.instrument).option.is_some())
+}
+
+/// The health of an account holding options: every position on an underlying with an option revalued together under
+/// `grid` (the perpetual as a linear leg, each option at its series' volatility and time to expiry, at the
+/// underlying's price the options were marked at), positions on other underlyings by their own schedules; one
+/// equity at the marks. The grid's requirement becomes money rounded to 1e-8.
+pub fn grid_health(
+    instruments: &Instruments,
+    margin: &OptionMargin,
+    portfolio: &Portfolio,
+) -> Result<Health, MoneyError> {
+    let value = |i: InstrumentId| instruments.valuation(i);
+    let mut h = Health {
+        equity: portfolio.equity(value)?,
+        notional: Decimal::ZERO,
+        initial_requirement: Decimal::ZERO,
+        maintenance_requirement: Decimal::ZERO,
+    };
+    let open: Vec<&Position> = portfolio.positions.iter().filter(|p| !p.quantity.is_zero()).collect();
+    let mut gridded: Vec<(UnderlyingId, f64)> = Vec::new();
+    for p in &open {
+        let instrument = instruments.get(p.instrument);
+        if let Some(mark) = instrument.option
+            && !gridded.iter().any(|(u, _)| *u == instrument.underlying)
+        {
+            gridded.push((instrument.underlying, mark.forward));
+        }
+    }
+    for p in &open {
+        let instrument = instruments.get(p.instrument);
+        h.notional = money::add(h.notional, p.notional(instrument.valuation())?)?;
+        if !gridded.iter().any(|(u, _)| *u == instrument.underlying) {
+            let r = instrument.margin.requirement(p.quantity, instrument.mark_price)?;
+            h.initial_requirement = money::add(h.initial_requirement, r.initial)?;
+            h.maintenance_requirement = money::add(h.maintenance_requirement, r.maintenance)?;
+        }
+    }
+    for (underlying, forward) in gridded {
+        let on: Vec<(&Position, &Instrument)> = open
+            .iter()
+            .map(|p| (*p, instruments.get(p.instrument)))
+            .filter(|(_, i)| i.underlying == underlying)
+            .collect();
+        let (initial, maintenance) = grid_requirement(margin, &on, forward)?;
+        h.initial_requirement = money::add(h.initial_requirement, initial)?;
+        h.maintenance_requirement = money::add(h.maintenance_requirement, maintenance)?;
+    }
+    Ok(h)
+}
+
+/// The grid's (initial, maintenance) requirement of the positions `on` one underlying at `forward`, as money rounded
+/// to 1e-8; from the memo when the same inputs were revalued before.
+fn grid_requirement(
+    margin: &OptionMargin,
+    on: &[(&Position, &Instrument)],
+    forward: f64,
+) -> Result<(Decimal, Decimal), MoneyError> {
+    let mut key = vec![forward.to_bits()];
+    for (p, i) in on {
+        let mark = i.option.unwrap_or_default();
+        let quantity = u128::from_le_bytes(p.quantity.serialize());
+        key.extend([u64::from(i.id.0), quantity as u64, (quantity >> 64) as u64, mark.vol.to_bits()]);
+        key.push(mark.years.to_bits());
+    }
+    let mut memo = margin.memo.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&found) = memo.get(&key) {
+        return Ok(found);
+    }
+    let legs: Vec<Leg> = on.iter().map(|(p, i)| leg(i, to_f64(p.quantity))).collect();
+    let not_money = |_| MoneyError::NotFinite { value: f64::NAN, what: "the scenario grid's requirement" };
+    let grid = margin.grid.margin(&legs, forward, 0.0).map_err(not_money)?;
+    let step = Decimal::new(1, 8);
+    let initial = from_f64(grid.initial, step, "the scenario grid's initial requirement")?;
+    let maintenance = from_f64(grid.maintenance, step, "the scenario grid's maintenance requirement")?;
+    if memo.len() >= MEMO_ENTRIES {
+        memo.clear();
+    }
+    memo.insert(key, (initial, maintenance));
+    Ok((initial, maintenance))
+}
+
+/// A position of `quantity` in `instrument` as a leg of the grid.
+fn leg(instrument: &Instrument, quantity: f64) -> Leg {
+    match (instrument.kind.option(), instrument.option) {
+        (Some((kind, strike, _)), Some(mark)) => {
+            Leg::Option { kind, strike: to_f64(strike), expiry: mark.years, vol: mark.vol, quantity }
+        }
+        _ => Leg::Linear { quantity },
+    }
+}

@@ -1,0 +1,130 @@
+//! Options in the world (issue 16): the gamma feedback of a delta-hedging market maker, settlement at expiry, the
+//! surface shocks, and the checks of an options section.
+
+use cascade_scenario::{RawScenario, Scenario};
+use cascade_sim::Simulation;
+use cascade_sim::record::EventKind;
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+
+/// The shipped `gamma-crash`, edited by `edit`, run with `seed` and audited: its lowest mark and how many long
+/// accounts were liquidated.
+fn gamma_crash(seed: u64, edit: impl FnOnce(&mut RawScenario)) -> (f64, usize) {
+    let entry = cascade_scenario::library::LIBRARY.iter().find(|e| e.name == "gamma-crash").unwrap();
+    let scenario = cascade_scenario::load_str("gamma-crash.ron", entry.text).unwrap().edit(edit).unwrap();
+    let mut sim = Simulation::new(&scenario, seed).unwrap();
+    sim.run(|_, _| {}).unwrap();
+    sim.audit().unwrap();
+    let low = sim.market_records().iter().map(|r| cascade_core::money::to_f64(r.mark)).fold(f64::INFINITY, f64::min);
+    let longs: BTreeSet<u32> = sim
+        .events()
+        .iter()
+        .filter(|e| e.kind == EventKind::Liquidation && e.detail == "long")
+        .filter_map(|e| e.account)
+        .collect();
+    (low, longs.len())
+}
+
+fn unhedged(s: &mut RawScenario) {
+    s.options.as_mut().unwrap().market_maker.hedge = false;
+}
+
+#[test]
+fn a_short_gamma_market_maker_hedging_deepens_the_crash_and_a_long_gamma_one_damps_it() {
+    // The traders buy puts: the market maker is short gamma and sells the perpetual as the price falls.
+    for seed in 1..=3 {
+        let (low, longs) = gamma_crash(seed, |_| {});
+        let (low_off, longs_off) = gamma_crash(seed, unhedged);
+        assert!(low < low_off, "seed {seed}: hedging short gamma, low {low} against {low_off} unhedged");
+        assert!(longs > longs_off, "seed {seed}: {longs} longs liquidated against {longs_off} unhedged");
+    }
+    // Flipped: the traders sell the puts, the market maker is long gamma and buys as the price falls.
+    let flip = |s: &mut RawScenario| s.options.as_mut().unwrap().traders[0].quantity = Decimal::from(-2);
+    for seed in 1..=2 {
+        let (low, longs) = gamma_crash(seed, flip);
+        let (low_off, longs_off) = gamma_crash(seed, |s| {
+            flip(s);
+            unhedged(s);
+        });
+        assert!(low > low_off, "seed {seed}: hedging long gamma, low {low} against {low_off} unhedged");
+        assert!(longs < longs_off, "seed {seed}: {longs} longs liquidated against {longs_off} unhedged");
+    }
+}
+
+/// A quiet market with options expiring after 100 one-minute ticks: put buyers and call sellers at the money.
+const EXPIRING: &str = "(ticks: 160, reference: (volatility: 0.8), \
+    agents: (leveraged_traders: (count: 100)), \
+    options: (strikes: [0.98, 1.0, 1.02], strike_step: 100, expiries_days: [0.0694444444444], \
+      traders: [(count: 20, right: put, strike: 1.0, expiry_days: 0.0694444444444, quantity: 1, \
+                 entry_window_ticks: 20), \
+                (count: 20, right: call, strike: 1.02, expiry_days: 0.0694444444444, quantity: -0.5, \
+                 capital: 40000, entry_window_ticks: 20)]))";
+
+#[test]
+fn options_settle_at_their_payoff_against_the_oracle_and_the_ledger_stays_conserved() {
+    let scenario: Scenario = cascade_scenario::load_str("s.ron", EXPIRING).unwrap();
+    let mut sim = Simulation::new(&scenario, 7).unwrap();
+    // Before expiry the traders hold their options (ledger audited every tick in test builds).
+    for _ in 0..50 {
+        sim.step().unwrap();
+    }
+    // The market maker sold the puts and bought the calls: it is long delta on both, and hedged back within its
+    // threshold of one unit.
+    assert!(sim.option_maker_delta().unwrap().abs() <= 1.0 + 1e-9, "{:?}", sim.option_maker_delta());
+    let series = sim.option_series();
+    assert_eq!(series.len(), 6, "three strikes, a call and a put each");
+    assert_eq!(series.iter().map(|s| s.open_interest).sum::<Decimal>(), Decimal::from(30), "all entered");
+    assert_eq!(sim.instruments(0).len(), 1, "one perpetual");
+    let open_before = sim.account_health().len();
+    sim.run(|_, _| {}).unwrap();
+    sim.audit().unwrap();
+    let expiries: Vec<_> = sim.events().iter().filter(|e| e.kind == EventKind::OptionExpiry).collect();
+    assert_eq!(expiries.len(), 6, "every series settles once");
+    for e in &expiries {
+        assert_eq!(e.tick, 100);
+        let symbol = e.market.as_deref().unwrap();
+        let strike: Decimal = symbol.split('-').nth(2).unwrap().parse().unwrap();
+        let oracle = e.mark_price.unwrap();
+        let payoff = if symbol.ends_with("-P") { strike - oracle } else { oracle - strike };
+        assert_eq!(e.average_price, Some(payoff.max(Decimal::ZERO)), "{symbol} pays its intrinsic value");
+    }
+    let traded: Decimal = expiries.iter().filter_map(|e| e.quantity).sum();
+    assert_eq!(traded, Decimal::from(30), "20 puts bought and 10 calls sold were open at expiry");
+    assert!(sim.option_series().iter().all(|s| s.open_interest.is_zero()));
+    // After expiry no account holds an option; the traders' accounts are flat and still in the ledger.
+    let after = sim.account_health();
+    assert!(after.len() < open_before, "the option traders' accounts are flat after settlement");
+}
+
+#[test]
+fn a_volatility_surface_shift_raises_every_premium() {
+    // No diffusion: the premiums move only by time and by the shock at tick 10.
+    let text = "(ticks: 20, reference: (volatility: 1e-9), agents: (leveraged_traders: (count: 0)), \
+        options: (strikes: [0.9, 1.0, 1.1], expiries_days: [7]), \
+        shocks: [(at: 10, kind: VolSurfaceShift(points: 0.2))])";
+    let scenario: Scenario = cascade_scenario::load_str("s.ron", text).unwrap();
+    let mut sim = Simulation::new(&scenario, 1).unwrap();
+    let marks = |sim: &Simulation| sim.option_series().into_iter().map(|s| s.mark).collect::<Vec<_>>();
+    for _ in 0..10 {
+        sim.step().unwrap();
+    }
+    let before = marks(&sim);
+    sim.step().unwrap();
+    let after = marks(&sim);
+    for (b, a) in before.iter().zip(&after) {
+        assert!(a > b, "a premium rises with its volatility: {b} -> {a}");
+    }
+}
+
+#[test]
+fn an_options_section_is_checked_with_located_errors() {
+    let bad = "(margin: (mode: Portfolio(max_offset: 0.5)), \
+        options: (traders: [(count: 3, strike: 0.93)]), \
+        shocks: [(at: 5, kind: SkewSteepening(change: 0.1))])";
+    let err = cascade_scenario::load_str("s.ron", bad).unwrap_err().to_string();
+    assert!(err.contains("expected margin.mode Cross"), "{err}");
+    assert!(err.contains("options.traders[0].strike") && err.contains("0.93"), "{err}");
+    let no_options = "(shocks: [(at: 5, kind: TermInversion(points: 0.1))])";
+    let err = cascade_scenario::load_str("s.ron", no_options).unwrap_err().to_string();
+    assert!(err.contains("shocks[0].kind") && err.contains("needs `options`"), "{err}");
+}

@@ -9,13 +9,13 @@ use crate::recorder::{Recorder, Recording};
 use crate::resources::{
     AdlQueues, AgentIndex, Audit, Clock, ContractSpec, Correlations, Faults, Fundamental, Instrument, Instruments,
     LastLiquidation, LiquidationQueue, LiquidationRules, MarginIndex, MarginState, OracleRules, PlannedTrade,
-    Populations, Shocks, TickFlow, TradeSchedule, Underlying, Underlyings, VenueLedger,
+    Populations, Shocks, TradeSchedule, Underlying, Underlyings, VenueLedger,
 };
 use crate::summary::SummaryBuilder;
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::activity::SelfExciting;
-use cascade_core::book::{OrderBook, Side};
+use cascade_core::book::Side;
 use cascade_core::herding::HerdingParams;
 use cascade_core::instrument::InstrumentKind;
 use cascade_core::money::{self, from_f64, to_f64};
@@ -453,45 +453,31 @@ fn build_underlying(
 fn build_instrument(scenario: &Scenario, setup: &MarketSetup, id: InstrumentId, underlying: &Underlying) -> Instrument {
     let m = &setup.contract;
     let calm = underlying.calm_volatility_per_tick;
-    Instrument {
-        id,
-        underlying: underlying.id,
-        kind: InstrumentKind::LinearPerpetual,
-        spec: ContractSpec {
-            symbol: m.symbol.clone(),
-            tick_size: m.tick_size,
-            lot_size: m.lot_size,
-            taker_fee: m.taker_fee,
-            maker_fee: m.maker_fee,
-            price_band: m.price_band,
-            mark_band: m.mark_band,
-            basis_average_ticks: m.basis_average_ticks as usize,
-            liquidation_fee: scenario.liquidation.fee,
-            funding_interval: scenario.funding.interval_ticks,
-            funding_cap: scenario.funding.cap,
-        },
-        book: OrderBook::new(),
-        mark_price: underlying.oracle_price,
-        margin: crate::systems::margin::starting_schedule(&scenario.margin),
-        last_trade: None,
-        open_interest: Decimal::ZERO,
-        inbox: Vec::new(),
-        flow: TickFlow::default(),
-        previous_flow: TickFlow::default(),
-        premium_sum: 0.0,
-        premium_count: 0,
-        mark_volatility: Ewma::new(scenario.agents.market_makers.volatility_lambda, calm * calm),
-        basis: VecDeque::with_capacity(m.basis_average_ticks as usize),
-        mark_history: VecDeque::new(),
-        mark_history_len: trend_history(&setup.agents),
-        fundamental: (setup.agents.fundamentalists.count > 0).then(|| Fundamental {
-            value: to_f64(underlying.oracle_price),
-            retention: libm::pow(0.5, 1.0 / setup.agents.fundamentalists.value_half_life_ticks),
-        }),
-        noise_activity: setup.agents.noise_traders.self_excitation.map(|e| {
-            let noise = &setup.agents.noise_traders;
-            SelfExciting::with_mean(f64::from(noise.count) * noise.trade_probability, e.branching, e.decay_ticks)
-        }),
-        option: None,
-    }
+    let spec = ContractSpec {
+        symbol: m.symbol.clone(),
+        tick_size: m.tick_size,
+        lot_size: m.lot_size,
+        taker_fee: m.taker_fee,
+        maker_fee: m.maker_fee,
+        price_band: m.price_band,
+        mark_band: m.mark_band,
+        basis_average_ticks: m.basis_average_ticks as usize,
+        liquidation_fee: scenario.liquidation.fee,
+        funding_interval: scenario.funding.interval_ticks,
+        funding_cap: scenario.funding.cap,
+    };
+    let margin = crate::systems::margin::starting_schedule(&scenario.margin);
+    let volatility = Ewma::new(scenario.agents.market_makers.volatility_lambda, calm * calm);
+    let kind = InstrumentKind::LinearPerpetual;
+    let mut instrument = Instrument::new(id, underlying.id, kind, spec, underlying.oracle_price, margin, volatility);
+    instrument.mark_history_len = trend_history(&setup.agents);
+    instrument.fundamental = (setup.agents.fundamentalists.count > 0).then(|| Fundamental {
+        value: to_f64(underlying.oracle_price),
+        retention: libm::pow(0.5, 1.0 / setup.agents.fundamentalists.value_half_life_ticks),
+    });
+    instrument.noise_activity = setup.agents.noise_traders.self_excitation.map(|e| {
+        let noise = &setup.agents.noise_traders;
+        SelfExciting::with_mean(f64::from(noise.count) * noise.trade_probability, e.branching, e.decay_ticks)
+    });
+    instrument
 }

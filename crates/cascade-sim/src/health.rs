@@ -17,13 +17,9 @@ pub fn account_health(
     engine: &MarginState,
     portfolio: &Portfolio,
 ) -> Result<Health, MoneyError> {
-    if let Some(options) = &engine.options
-        && holds_options(instruments, portfolio)
-    {
-        return grid_health(instruments, options, portfolio);
-    }
     match engine.rules.mode {
         MarginMode::Cross | MarginMode::Isolated => standalone_health(instruments, engine, portfolio),
+        // Options need cross margin (validated), so a portfolio-margined account never holds one.
         MarginMode::Portfolio { max_offset } => {
             let value = |i: InstrumentId| instruments.valuation(i);
             let requirement =

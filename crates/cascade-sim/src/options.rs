@@ -10,10 +10,9 @@
 use crate::SimError;
 use crate::build::AgentSpawner;
 use crate::components::OptionTrader;
-use crate::resources::{ContractSpec, Instrument, Instruments, OptionMark, TickFlow};
+use crate::resources::{ContractSpec, Instrument, Instruments};
 use bevy_ecs::prelude::*;
 use cascade_core::account::{Portfolio, Position};
-use cascade_core::book::OrderBook;
 use cascade_core::instrument::InstrumentKind;
 use cascade_core::margin::Health;
 use cascade_core::money::{self, MoneyError, from_f64, to_f64};
@@ -25,7 +24,21 @@ use cascade_core::stats::Ewma;
 use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
 use cascade_scenario::{OptionMarketMaker, Options, Scenario};
 use rand::RngExt;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
+
+/// What an option series was last marked from: the underlying's price, the surface's volatility at its strike and
+/// expiry, and the Black-76 delta (statistics, `f64`; the premium itself is the instrument's mark).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OptionMark {
+    /// The underlying's oracle price it was marked at, quote per unit.
+    pub forward: f64,
+    /// Implied volatility at its strike and expiry, annual, as a fraction.
+    pub vol: f64,
+    /// Time to expiry, years (zero once expired).
+    pub years: f64,
+    /// Change of the premium per unit change of the underlying (undiscounted: rates are zero).
+    pub delta: f64,
+}
 
 /// The options of a world: where they are listed, their surface, their market maker and the traders' plans.
 #[derive(Resource, Debug, Clone)]
@@ -156,42 +169,24 @@ fn series_instrument(
     kind: InstrumentKind,
     symbol: String,
 ) -> Instrument {
-    Instrument {
-        id,
-        underlying,
-        kind,
-        spec: ContractSpec {
-            symbol,
-            tick_size: o.tick_size,
-            lot_size: o.lot_size,
-            taker_fee: o.taker_fee,
-            maker_fee: o.maker_fee,
-            // Premiums move far in a tick; the market maker's quotes bound what a market order pays.
-            price_band: Decimal::ONE,
-            mark_band: Decimal::ZERO,
-            basis_average_ticks: 0,
-            liquidation_fee: scenario.liquidation.fee,
-            funding_interval: 0,
-            funding_cap: Decimal::ZERO,
-        },
-        book: OrderBook::new(),
-        mark_price: Decimal::ZERO,
-        margin: crate::systems::margin::starting_schedule(&scenario.margin),
-        last_trade: None,
-        open_interest: Decimal::ZERO,
-        inbox: Vec::new(),
-        flow: TickFlow::default(),
-        previous_flow: TickFlow::default(),
-        premium_sum: 0.0,
-        premium_count: 0,
-        mark_volatility: Ewma::new(0.97, 0.0),
-        basis: VecDeque::new(),
-        noise_activity: None,
-        mark_history: VecDeque::new(),
-        mark_history_len: 0,
-        fundamental: None,
-        option: Some(OptionMark::default()),
-    }
+    let spec = ContractSpec {
+        symbol,
+        tick_size: o.tick_size,
+        lot_size: o.lot_size,
+        taker_fee: o.taker_fee,
+        maker_fee: o.maker_fee,
+        // Premiums move far in a tick; the market maker's quotes bound what a market order pays.
+        price_band: Decimal::ONE,
+        mark_band: Decimal::ZERO,
+        basis_average_ticks: 0,
+        liquidation_fee: scenario.liquidation.fee,
+        funding_interval: 0,
+        funding_cap: Decimal::ZERO,
+    };
+    let margin = crate::systems::margin::starting_schedule(&scenario.margin);
+    let mut instrument = Instrument::new(id, underlying, kind, spec, Decimal::ZERO, margin, Ewma::new(0.97, 0.0));
+    instrument.option = Some(OptionMark::default());
+    instrument
 }
 
 /// The scenario grid that margins accounts holding options, and a memo of its requirements by their exact inputs:

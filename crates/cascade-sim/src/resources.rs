@@ -15,6 +15,8 @@ use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
 use cascade_scenario::{Agents, Shock};
 use std::collections::{BTreeMap, VecDeque};
 
+pub use crate::options::OptionMark;
+
 /// The simulation clock.
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct Clock {
@@ -225,20 +227,6 @@ pub struct Instrument {
     pub option: Option<OptionMark>,
 }
 
-/// What an option series was last marked from: the underlying's price, the surface's volatility at its strike and
-/// expiry, and the Black-76 delta (statistics, `f64`; the premium itself is the instrument's mark).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct OptionMark {
-    /// The underlying's oracle price it was marked at, quote per unit.
-    pub forward: f64,
-    /// Implied volatility at its strike and expiry, annual, as a fraction.
-    pub vol: f64,
-    /// Time to expiry, years (zero once expired).
-    pub years: f64,
-    /// Change of the premium per unit change of the underlying (undiscounted: rates are zero).
-    pub delta: f64,
-}
-
 /// A running average of the oracle price with a half-life: what fundamentalists take the value to be.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fundamental {
@@ -249,6 +237,44 @@ pub struct Fundamental {
 }
 
 impl Instrument {
+    /// A new instrument with an empty book, no flow and no trade yet, marked at `mark` and margined by `margin`;
+    /// the state only some kinds or populations keep (noise activity, mark history, fundamental value, option
+    /// marks) starts empty.
+    pub fn new(
+        id: InstrumentId,
+        underlying: UnderlyingId,
+        kind: InstrumentKind,
+        spec: ContractSpec,
+        mark_price: Decimal,
+        margin: MarginSchedule,
+        mark_volatility: Ewma,
+    ) -> Self {
+        let basis = VecDeque::with_capacity(spec.basis_average_ticks);
+        Self {
+            id,
+            underlying,
+            kind,
+            spec,
+            book: OrderBook::new(),
+            mark_price,
+            margin,
+            last_trade: None,
+            open_interest: Decimal::ZERO,
+            inbox: Vec::new(),
+            flow: TickFlow::default(),
+            previous_flow: TickFlow::default(),
+            premium_sum: 0.0,
+            premium_count: 0,
+            mark_volatility,
+            basis,
+            noise_activity: None,
+            mark_history: VecDeque::new(),
+            mark_history_len: 0,
+            fundamental: None,
+            option: None,
+        }
+    }
+
     /// What values a position in it now: its kind, underlying and mark.
     pub fn valuation(&self) -> Valuation {
         Valuation { kind: self.kind, underlying: self.underlying, mark: self.mark_price }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Takes the GUI screenshots in a real window under Xvfb (software OpenGL):
 #   docs/gui.png          mid-cascade on the default scenario;
-#   docs/gui-markets.png  the correlation-break scenario just after the break (two markets, pair traders).
+#   docs/gui-markets.png  the correlation-break scenario just after the break (two markets, pair traders);
+#   docs/gui-options.png  gamma-crash after its crash (the smile and the option market maker's delta).
 # Needs: apt-get install -y xvfb imagemagick libxkbcommon-x11-0
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,4 @@ shoot() { # scenario, seconds of play at 150 ticks/s, output
 }
 shoot default 10.5 docs/gui.png
 shoot correlation-break 11 docs/gui-markets.png
+shoot gamma-crash 7 docs/gui-options.png

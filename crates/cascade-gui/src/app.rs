@@ -3,6 +3,7 @@
 use crate::Options;
 use crate::plots;
 use crate::policy_form::PolicyForm;
+use crate::smile;
 use crate::view::RunView;
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
@@ -364,9 +365,13 @@ impl CascadeApp {
             plots::insurance(&mut columns[1], &self.runs, row);
         });
         if let Some(run) = self.runs.first() {
-            ui.columns(2, |columns| {
+            let options = run.latest.as_ref().is_some_and(|s| !s.options.is_empty());
+            ui.columns(if options { 3 } else { 2 }, |columns| {
                 plots::depth_ladder(&mut columns[0], run, k, row);
                 plots::margin_ratios(&mut columns[1], run, row);
+                if options {
+                    smile::smile(&mut columns[2], run, row);
+                }
             });
         }
     }
@@ -422,6 +427,9 @@ fn headline(ui: &mut egui::Ui, run: &RunView, k: usize, seed: u64, mode: MarginM
             format!("{:.0} (low {:.0})", s.insurance_fund_end.round_dp(0), s.insurance_fund_min.round_dp(0)),
         );
         row("bad debt", format!("{:.2}", s.bad_debt.round_dp(2)));
+        if let Some(delta) = state.option_maker_delta {
+            row("option market maker delta", format!("{delta:+.2}"));
+        }
         row("absorbed by", absorbers(s));
     });
 }

@@ -7,6 +7,7 @@
 mod app;
 mod plots;
 mod policy_form;
+mod smile;
 mod view;
 
 pub use app::CascadeApp;

@@ -176,3 +176,19 @@ fn a_world_of_several_markets_shows_each_market_s_move() {
     assert!(single.query_by_label_contains("ETH-PERP").is_none());
     assert!(single.query_by_label_contains("market shown").is_none());
 }
+
+#[test]
+fn with_options_the_window_shows_the_smile_and_the_market_makers_delta() {
+    let shorter = cascade_scenario::Overrides { ticks: Some(40), ..Default::default() };
+    let scenario = cascade_scenario::library::load("gamma-crash", &shorter).unwrap().unwrap();
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |_cc| CascadeApp::new(scenario, Options { seed: 1, autoplay: false, speed: 60.0 }).unwrap());
+    harness.run_steps(2);
+    harness.get_by_label("Step").click();
+    harness.step();
+    until(&mut harness, |app| app.tick() == 1);
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Smile at the nearest expiry (2.0 days)").is_some());
+    assert!(harness.query_by_label_contains("option market maker delta").is_some());
+}

@@ -112,6 +112,10 @@ pub struct InstrumentState {
 pub struct OptionSeriesState {
     /// The series' symbol (`BTC-7D-27000-P`).
     pub symbol: String,
+    /// Call or put.
+    pub right: cascade_core::option::OptionKind,
+    /// Strike, quote per unit.
+    pub strike: Decimal,
     /// Its premium mark, quote per unit.
     pub mark: Decimal,
     /// Options open, units of the underlying.
@@ -321,8 +325,11 @@ impl Simulation {
     pub fn option_series(&self) -> Vec<OptionSeriesState> {
         let instruments = &self.world.resource::<Instruments>().0;
         let state = |i: &resources::Instrument| {
+            let (right, strike, _) = i.kind.option()?;
             Some(OptionSeriesState {
                 symbol: i.spec.symbol.clone(),
+                right,
+                strike,
                 mark: i.mark_price,
                 open_interest: i.open_interest,
                 surface: i.option?,

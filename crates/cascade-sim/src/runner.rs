@@ -85,6 +85,10 @@ pub struct RunState {
     pub instruments: Vec<InstrumentState>,
     /// Every open account's margin ratio (equity over maintenance requirement).
     pub margin_ratios: Vec<f64>,
+    /// Every option series now (empty without options).
+    pub options: Vec<crate::OptionSeriesState>,
+    /// The option market maker's net delta, units of the underlying (`None` without one).
+    pub option_maker_delta: Option<f64>,
     /// Headline figures so far.
     pub summary: Summary,
 }
@@ -332,6 +336,8 @@ impl Worker {
                     new_market_records,
                     instruments: sim.instruments(BOOK_LEVELS),
                     margin_ratios: sim.margin_ratios(),
+                    options: sim.option_series(),
+                    option_maker_delta: sim.option_maker_delta(),
                     summary: sim.summary(),
                 }
             })

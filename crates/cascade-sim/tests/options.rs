@@ -1,6 +1,8 @@
 //! Options in the world (issue 16): the gamma feedback of a delta-hedging market maker, settlement at expiry, the
 //! surface shocks, and the checks of an options section.
 
+use cascade_core::option::OptionKind;
+use cascade_core::option::grid::{Leg, presets};
 use cascade_scenario::{RawScenario, Scenario};
 use cascade_sim::Simulation;
 use cascade_sim::record::EventKind;
@@ -127,4 +129,31 @@ fn an_options_section_is_checked_with_located_errors() {
     let no_options = "(shocks: [(at: 5, kind: TermInversion(points: 0.1))])";
     let err = cascade_scenario::load_str("s.ron", no_options).unwrap_err().to_string();
     assert!(err.contains("shocks[0].kind") && err.contains("needs `options`"), "{err}");
+}
+
+#[test]
+fn an_option_account_is_margined_by_the_deribit_grid_over_its_positions() {
+    // One trader sells 3 puts at 95% of the price and buys 1 unit of the perpetual beside them.
+    let text = "(ticks: 5, reference: (volatility: 0.5), agents: (leveraged_traders: (count: 0), noise_traders: (count: 0)), \
+        options: (strikes: [0.95, 1.0], expiries_days: [10], \
+          traders: [(count: 1, capital: 50000, right: put, strike: 0.95, expiry_days: 10, quantity: -3, underlying: 1, \
+                     entry_window_ticks: 1)]))";
+    let scenario: Scenario = cascade_scenario::load_str("s.ron", text).unwrap();
+    let mut sim = Simulation::new(&scenario, 2).unwrap();
+    sim.step().unwrap();
+    sim.step().unwrap();
+    let (_, health) = *sim.account_health().last().unwrap();
+    let put = sim.option_series().into_iter().find(|s| s.symbol.ends_with("-28500-P")).unwrap();
+    let m = put.surface;
+    let legs = [
+        Leg::Option { kind: OptionKind::Put, strike: 28_500.0, expiry: m.years, vol: m.vol, quantity: -3.0 },
+        Leg::Linear { quantity: 1.0 },
+    ];
+    let grid = presets::deribit().margin(&legs, m.forward, 0.0).unwrap();
+    let money = |x: f64| cascade_core::money::from_f64(x, Decimal::new(1, 8), "expected").unwrap();
+    assert_eq!(health.initial_requirement, money(grid.initial));
+    assert_eq!(health.maintenance_requirement, money(grid.maintenance));
+    // Deribit's maintenance is 0.8 of initial; a short put and a long perpetual lose together on the way down.
+    assert!((grid.maintenance / grid.initial - 0.8).abs() < 1e-12);
+    assert!(grid.worst.price_move < 0.0, "the worst scenario is a fall: {:?}", grid.worst);
 }

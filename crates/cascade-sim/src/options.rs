@@ -105,7 +105,7 @@ pub(crate) fn list_options(
     for (e, &days) in o.expiries_days.iter().enumerate() {
         let expiry_tick = ((days * 86_400.0 / scenario.tick_seconds).round() as u64).max(1);
         for (s, &fraction) in o.strikes.iter().enumerate() {
-            let strike = strike_of(initial, fraction, o.strike_step)?;
+            let strike = o.strike(initial, fraction).ok_or_else(|| SimError::Scenario(format!("strike {fraction}")))?;
             for right in [OptionKind::Call, OptionKind::Put] {
                 let id = InstrumentId(instruments.len() as u16);
                 let letter = if right == OptionKind::Call { "C" } else { "P" };
@@ -151,12 +151,6 @@ pub(crate) fn list_options(
         maker_rules: o.market_maker.clone(),
         plans,
     }))
-}
-
-/// A strike: `fraction` of the initial price, on the strike grid (at least one step).
-fn strike_of(initial: Decimal, fraction: f64, step: Decimal) -> Result<Decimal, SimError> {
-    let raw = from_f64(to_f64(initial) * fraction, Decimal::new(1, 8), "strike")?;
-    Ok(money::round_to_step(raw, step).unwrap_or(step).max(step))
 }
 
 /// A series' instrument: its contract (no funding, no price band beyond the premium's own), an empty book, marked at

@@ -126,6 +126,9 @@ fn an_options_section_is_checked_with_located_errors() {
     let err = cascade_scenario::load_str("s.ron", bad).unwrap_err().to_string();
     assert!(err.contains("expected margin.mode Cross"), "{err}");
     assert!(err.contains("options.traders[0].strike") && err.contains("0.93"), "{err}");
+    let twins = "(options: (strikes: [0.95, 0.951], strike_step: 500))";
+    let err = cascade_scenario::load_str("s.ron", twins).unwrap_err().to_string();
+    assert!(err.contains("options.strikes[1]") && err.contains("same strike as options.strikes[0]"), "{err}");
     let no_options = "(shocks: [(at: 5, kind: TermInversion(points: 0.1))])";
     let err = cascade_scenario::load_str("s.ron", no_options).unwrap_err().to_string();
     assert!(err.contains("shocks[0].kind") && err.contains("needs `options`"), "{err}");

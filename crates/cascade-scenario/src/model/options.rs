@@ -61,6 +61,16 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The strike listed at `fraction` of `initial_price`: on the strike grid (nearest, at least one step); `None`
+    /// if the fraction is not a finite number.
+    pub fn strike(&self, initial_price: Decimal, fraction: f64) -> Option<Decimal> {
+        use cascade_core::money::{from_f64, round_to_step, to_f64};
+        let raw = from_f64(to_f64(initial_price) * fraction, Decimal::new(1, 8), "strike").ok()?;
+        Some(round_to_step(raw, self.strike_step).unwrap_or(self.strike_step).max(self.strike_step))
+    }
+}
+
 /// Which scenario grid margins option accounts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

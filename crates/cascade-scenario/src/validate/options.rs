@@ -49,6 +49,21 @@ pub(super) fn check_options(c: &mut Checker, s: &RawScenario) {
         format!("{series} series (strikes x expiries x call and put) is more than the {MAX_SERIES} a world lists"),
     );
     c.positive_decimal(o.strike_step, "options.strike_step");
+    if o.strike_step > Decimal::ZERO {
+        let on_grid = |k: f64| o.strike(s.market.initial_price, k);
+        for (i, &k) in o.strikes.iter().enumerate() {
+            let twin = o.strikes[..i].iter().position(|&j| on_grid(j) == on_grid(k));
+            c.require(
+                twin.is_none(),
+                format!("options.strikes[{i}]"),
+                format!(
+                    "{k} lists the same strike as options.strikes[{}] on the grid of {}",
+                    twin.unwrap_or(0),
+                    o.strike_step
+                ),
+            );
+        }
+    }
     c.positive_decimal(o.tick_size, "options.tick_size");
     c.positive_decimal(o.lot_size, "options.lot_size");
     c.require(

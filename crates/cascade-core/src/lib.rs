@@ -33,6 +33,7 @@ pub mod account;
 pub mod activity;
 pub mod adl_queue;
 pub mod book;
+pub mod book_groups;
 pub mod closeout;
 pub mod correlation;
 pub mod deleverage;

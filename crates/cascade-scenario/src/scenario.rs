@@ -70,7 +70,9 @@ impl Scenario {
             .sum::<u64>()
         };
         let options =
-            self.raw.options.as_ref().map_or(0, |o| 1 + o.traders.iter().map(|t| u64::from(t.count)).sum::<u64>());
+            self.raw.options.as_ref().map_or(0, |o| {
+                1 + u64::from(o.backstop.count) + o.traders.iter().map(|t| u64::from(t.count)).sum::<u64>()
+            });
         self.markets.iter().map(|m| of(&m.agents)).sum::<u64>() + options
     }
 

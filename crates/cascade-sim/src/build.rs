@@ -105,12 +105,15 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(index);
     world.insert_resource(schedule);
     world.insert_resource(VenueLedger(ledger));
-    // Option series have no populations of their own: their market maker and traders are the desk's.
-    let populations = sides.iter().map(|m| m.agents.clone()).chain(std::iter::repeat_n(no_agents(), series));
+    // Option series have no populations of their own: their market maker and traders are the desk's, their backstop
+    // the options' (its vaults serve every series).
+    let series_agents =
+        Agents { backstop: scenario.options.as_ref().map(|o| o.backstop.clone()).unwrap_or_default(), ..no_agents() };
+    let populations = sides.iter().map(|m| m.agents.clone()).chain(std::iter::repeat_n(series_agents, series));
     world.insert_resource(Populations(populations.collect()));
     world.insert_resource(LiquidationQueue::default());
     let mut margin = MarginState::new(&scenario.margin, &calm, &marks, correlation);
-    margin.options = scenario.options.as_ref().map(|o| crate::options::OptionMargin::new(o.grid.grid()));
+    margin.options = scenario.options.as_ref().map(|o| crate::options::OptionMargin::new(&o.margin));
     world.insert_resource(margin);
     if let Some(desk) = desk {
         world.insert_resource(desk);

@@ -17,12 +17,13 @@ use cascade_core::instrument::InstrumentKind;
 use cascade_core::margin::Health;
 use cascade_core::money::{self, MoneyError, from_f64, to_f64};
 use cascade_core::option::OptionKind;
+use cascade_core::option::addon::{GreeksAddOn, greeks_addon};
 use cascade_core::option::grid::{Leg, ScenarioGrid};
 use cascade_core::option::surface::Surface;
 use cascade_core::rng::{domain, stream};
 use cascade_core::stats::Ewma;
 use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
-use cascade_scenario::{OptionMarketMaker, Options, Scenario};
+use cascade_scenario::{OptionMarginRule, OptionMarketMaker, Options, Scenario};
 use rand::RngExt;
 use std::collections::BTreeMap;
 
@@ -123,6 +124,14 @@ pub(crate) fn list_options(
     } else {
         None
     };
+    // The option backstop's vaults are homed in the first series and serve every series.
+    if let Some(&first) = series.first() {
+        spawner.instrument = first;
+        for _ in 0..o.backstop.count {
+            spawner.spawn(world, o.backstop.capital, crate::components::BackstopLiquidator)?;
+        }
+    }
+    spawner.instrument = perpetual;
     let mut plans: BTreeMap<u64, Vec<OptionPlan>> = BTreeMap::new();
     for (p, t) in o.traders.iter().enumerate() {
         let position = |list: &[f64], x: f64| list.iter().position(|&v| v == x);
@@ -183,36 +192,72 @@ fn series_instrument(
     instrument
 }
 
-/// The scenario grid that margins accounts holding options, and a memo of its requirements by their exact inputs:
+/// How the accounts holding options are margined, and a memo of the books' revaluations by their exact inputs:
 /// accounts holding the same positions at the same marks (a population of option traders) are revalued once.
 #[derive(Debug, Clone)]
 pub struct OptionMargin {
-    /// The grid.
-    pub grid: ScenarioGrid,
-    /// Requirements (initial, maintenance) already computed, by their inputs.
-    memo: GridMemo,
+    /// The rule.
+    pub rule: OptionRule,
+    /// Revaluations already computed, by their inputs.
+    memo: Memo,
+}
+
+/// The scenario's `options.margin`, its grid resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionRule {
+    /// Every position on the underlying revalued together under this grid.
+    Grid(ScenarioGrid),
+    /// Greeks add-ons on the perpetual's policy, covering a relative volatility move of `vol_shock` at initial
+    /// margin (`cascade_scenario::OptionMarginRule::GreeksAddOns`).
+    GreeksAddOns {
+        /// The relative volatility move, initial margin.
+        vol_shock: f64,
+    },
 }
 
 impl OptionMargin {
-    /// Margin by `grid`, nothing computed yet.
-    pub fn new(grid: ScenarioGrid) -> Self {
-        Self { grid, memo: GridMemo::default() }
+    /// Margin by the scenario's `rule`, nothing computed yet.
+    pub fn new(rule: &OptionMarginRule) -> Self {
+        let rule = match rule {
+            OptionMarginRule::Grid(grid) => OptionRule::Grid(grid.grid()),
+            OptionMarginRule::GreeksAddOns { vol_shock } => OptionRule::GreeksAddOns { vol_shock: *vol_shock },
+        };
+        Self { rule, memo: Memo::default() }
+    }
+
+    /// How many books were revalued (the memo's misses) since the world was built: the margin check's costly part,
+    /// which grows with the number of distinct books, not of accounts.
+    pub fn revaluations(&self) -> u64 {
+        self.memo.misses.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
-/// Grid requirements by their inputs (the forward's bits, then each leg's instrument, quantity, volatility and time
-/// to expiry): a pure cache, so a hit gives exactly what computing again would. Emptied when it reaches
-/// [`MEMO_ENTRIES`]. A copy of a world starts with an empty one.
-#[derive(Debug, Default)]
-struct GridMemo(std::sync::Mutex<std::collections::HashMap<Vec<u64>, (Decimal, Decimal)>>);
+/// What a book's revaluation gives, before the policy in force is applied.
+#[derive(Debug, Clone, Copy)]
+enum Revalued {
+    /// The grid's (initial, maintenance) requirement, money.
+    Grid(Decimal, Decimal),
+    /// The book's Greeks add-ons at a unit fraction and a unit volatility move: `|Delta| F`, `max(-Gamma, 0) F^2 / 2`
+    /// and `|sum vega_i sigma_i|`, quote currency.
+    Greeks(GreeksAddOn),
+}
 
-impl Clone for GridMemo {
+/// Revaluations by their inputs (the forward's bits, then each leg's instrument, quantity, volatility and time to
+/// expiry): a pure cache, so a hit gives exactly what computing again would, and the number of books revalued.
+/// Emptied when it reaches [`MEMO_ENTRIES`]. A copy of a world starts with an empty one.
+#[derive(Debug, Default)]
+struct Memo {
+    revalued: std::sync::Mutex<std::collections::HashMap<Vec<u64>, Revalued>>,
+    misses: std::sync::atomic::AtomicU64,
+}
+
+impl Clone for Memo {
     fn clone(&self) -> Self {
         Self::default()
     }
 }
 
-/// The most requirements the memo keeps (entries of a few hundred bytes each).
+/// The most revaluations the memo keeps (entries of a few hundred bytes each).
 const MEMO_ENTRIES: usize = 65_536;
 
 /// Whether `portfolio` holds an option.
@@ -220,10 +265,10 @@ pub fn holds_options(instruments: &Instruments, portfolio: &Portfolio) -> bool {
     portfolio.positions.iter().any(|p| !p.quantity.is_zero() && instruments.get(p.instrument).option.is_some())
 }
 
-/// The health of an account holding options: every position on an underlying with an option revalued together under
-/// `grid` (the perpetual as a linear leg, each option at its series' volatility and time to expiry, at the
+/// The health of an account holding options: every position on an underlying with an option margined together by
+/// the rule (the perpetual as a linear leg, each option at its series' volatility and time to expiry, at the
 /// underlying's price the options were marked at), positions on other underlyings by their own schedules; one
-/// equity at the marks. The grid's requirement becomes money rounded to 1e-8.
+/// equity at the marks. Requirements computed in `f64` become money rounded to 1e-8.
 pub fn grid_health(
     instruments: &Instruments,
     margin: &OptionMargin,
@@ -261,20 +306,51 @@ pub fn grid_health(
             .map(|p| (*p, instruments.get(p.instrument)))
             .filter(|(_, i)| i.underlying == underlying)
             .collect();
-        let (initial, maintenance) = grid_requirement(margin, &on, forward)?;
+        let perpetual = instruments.0.iter().find(|i| i.underlying == underlying && i.kind.is_linear());
+        let (initial, maintenance) = option_requirement(margin, &on, forward, perpetual)?;
         h.initial_requirement = money::add(h.initial_requirement, initial)?;
         h.maintenance_requirement = money::add(h.maintenance_requirement, maintenance)?;
     }
     Ok(h)
 }
 
-/// The grid's (initial, maintenance) requirement of the positions `on` one underlying at `forward`, as money rounded
-/// to 1e-8; from the memo when the same inputs were revalued before.
-fn grid_requirement(
+/// The (initial, maintenance) requirement of the positions `on` one underlying at `forward` under the rule, as money
+/// rounded to 1e-8, the book revalued from the memo when the same inputs were revalued before. Greeks add-ons take
+/// the policy in force from `perpetual`, the underlying's perpetual (none listed: no delta charge, no fraction).
+fn option_requirement(
     margin: &OptionMargin,
     on: &[(&Position, &Instrument)],
     forward: f64,
+    perpetual: Option<&Instrument>,
 ) -> Result<(Decimal, Decimal), MoneyError> {
+    let revalued = revalue(margin, on, forward)?;
+    let step = Decimal::new(1, 8);
+    match (revalued, &margin.rule, perpetual) {
+        (Revalued::Grid(initial, maintenance), _, _) => Ok((initial, maintenance)),
+        (Revalued::Greeks(unit), OptionRule::GreeksAddOns { vol_shock }, Some(perpetual)) => {
+            // The delta-equivalent position, margined like a perpetual position of that size at the mark; the
+            // fractions of that requirement set the gamma move (and scale the volatility move to maintenance).
+            let price = perpetual.mark_price;
+            let units = from_f64(unit.delta / forward, step, "the book's delta-equivalent position")?;
+            let size = if units.is_zero() { Decimal::ONE } else { units };
+            let r = perpetual.margin.requirement(size, price)?;
+            let notional = to_f64(money::mul(size, price)?);
+            let (m_initial, m_maintenance) = (to_f64(r.initial) / notional, to_f64(r.maintenance) / notional);
+            let scale = if m_initial > 0.0 { m_maintenance / m_initial } else { 0.0 };
+            let delta = if units.is_zero() { (Decimal::ZERO, Decimal::ZERO) } else { (r.initial, r.maintenance) };
+            let gamma_vega = |m: f64, v: f64| from_f64(unit.gamma * m * m + unit.vega * v, step, "the Greeks add-ons");
+            Ok((
+                money::add(delta.0, gamma_vega(m_initial, *vol_shock)?)?,
+                money::add(delta.1, gamma_vega(m_maintenance, vol_shock * scale)?)?,
+            ))
+        }
+        (Revalued::Greeks(_), _, _) => Ok((Decimal::ZERO, Decimal::ZERO)),
+    }
+}
+
+/// The book of the positions `on` one underlying revalued at `forward` under the rule: from the memo when the same
+/// inputs were revalued before.
+fn revalue(margin: &OptionMargin, on: &[(&Position, &Instrument)], forward: f64) -> Result<Revalued, MoneyError> {
     let mut key = vec![forward.to_bits()];
     for (p, i) in on {
         let mark = i.option.unwrap_or_default();
@@ -282,21 +358,31 @@ fn grid_requirement(
         key.extend([u64::from(i.id.0), quantity as u64, (quantity >> 64) as u64, mark.vol.to_bits()]);
         key.push(mark.years.to_bits());
     }
-    let mut memo = margin.memo.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut memo = margin.memo.revalued.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(&found) = memo.get(&key) {
         return Ok(found);
     }
     let legs: Vec<Leg> = on.iter().map(|(p, i)| leg(i, to_f64(p.quantity))).collect();
-    let not_money = |_| MoneyError::NotFinite { value: f64::NAN, what: "the scenario grid's requirement" };
-    let grid = margin.grid.margin(&legs, forward, 0.0).map_err(not_money)?;
-    let step = Decimal::new(1, 8);
-    let initial = from_f64(grid.initial, step, "the scenario grid's initial requirement")?;
-    let maintenance = from_f64(grid.maintenance, step, "the scenario grid's maintenance requirement")?;
+    let not_money = |_| MoneyError::NotFinite { value: f64::NAN, what: "the option book's revaluation" };
+    let revalued = match &margin.rule {
+        OptionRule::Grid(grid) => {
+            let grid = grid.margin(&legs, forward, 0.0).map_err(not_money)?;
+            let step = Decimal::new(1, 8);
+            Revalued::Grid(
+                from_f64(grid.initial, step, "the scenario grid's initial requirement")?,
+                from_f64(grid.maintenance, step, "the scenario grid's maintenance requirement")?,
+            )
+        }
+        OptionRule::GreeksAddOns { .. } => {
+            Revalued::Greeks(greeks_addon(&legs, forward, 0.0, 1.0, 1.0).map_err(not_money)?)
+        }
+    };
     if memo.len() >= MEMO_ENTRIES {
         memo.clear();
     }
-    memo.insert(key, (initial, maintenance));
-    Ok((initial, maintenance))
+    memo.insert(key, revalued);
+    margin.memo.misses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(revalued)
 }
 
 /// A position of `quantity` in `instrument` as a leg of the grid.

@@ -470,6 +470,8 @@ pub struct MarginIndex {
     pub indexed_checks: u64,
     /// Margin checks that scanned every account.
     pub full_scans: u64,
+    /// The accounts holding options, by book (`None`: not built yet, or stale).
+    pub books: Option<cascade_core::book_groups::BookGroups>,
 }
 
 /// The liquidation engine's rules.

@@ -8,6 +8,7 @@ mod liquidation;
 mod margin;
 mod markets;
 mod onchain;
+mod option_liquidation;
 mod options;
 mod predictive;
 mod realism;

@@ -9,9 +9,9 @@ use rust_decimal::dec;
 use serde::{Deserialize, Serialize};
 
 /// European options listed on the first market's underlying: a call and a put at every strike and expiry,
-/// cash-settled against the venue's oracle price, marked from the volatility surface and margined by the scenario
-/// grid. Accounts holding an option are margined by the grid over all their positions on the underlying (the
-/// perpetual too); accounts without one keep the margin rules of `margin`.
+/// cash-settled against the venue's oracle price, marked from the volatility surface and margined by `margin`.
+/// Accounts holding an option are margined by it over all their positions on the underlying (the perpetual too);
+/// accounts without one keep the margin rules of the scenario's `margin`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
@@ -34,8 +34,11 @@ pub struct Options {
     /// How far the surface's short end moves each tick towards the underlying's realized volatility (the venue
     /// mark's EWMA, annualized), in [0, 1]: 0 keeps the surface, 1 sets the short end to the realized level.
     pub realized_weight: f64,
-    /// The scenario grid that margins accounts holding options.
-    pub grid: OptionGrid,
+    /// How accounts holding options are margined: a scenario grid, or Greeks add-ons on the perpetual's policy.
+    pub margin: OptionMarginRule,
+    /// Backstop liquidators for option positions: vaults that take a liquidated account's options over at
+    /// `discount` from the surface's value (the mark), serving every series; they unwind into the series' books.
+    pub backstop: super::Backstop,
     /// The option market maker.
     pub market_maker: OptionMarketMaker,
     /// Populations of option traders, each holding one option position (and, if given, a perpetual position).
@@ -54,7 +57,13 @@ impl Default for Options {
             maker_fee: dec!(0.0003),
             surface: Surface { short_vol: 0.6, long_vol: 0.55, term_decay: 0.25, rho: -0.3, eta: 1.0, gamma: 0.5 },
             realized_weight: 0.0,
-            grid: OptionGrid::Deribit,
+            margin: OptionMarginRule::Grid(OptionGrid::Deribit),
+            backstop: super::Backstop {
+                count: 0,
+                discount: dec!(0.05),
+                unwind_slippage_bps: 500.0,
+                ..Default::default()
+            },
             market_maker: OptionMarketMaker::default(),
             traders: Vec::new(),
         }
@@ -69,6 +78,24 @@ impl Options {
         let raw = from_f64(to_f64(initial_price) * fraction, Decimal::new(1, 8), "strike").ok()?;
         Some(round_to_step(raw, self.strike_step).unwrap_or(self.strike_step).max(self.strike_step))
     }
+}
+
+/// How the venue margins an account holding options (`docs/options.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum OptionMarginRule {
+    /// Portfolio margin: every position on the underlying revalued together under a scenario grid.
+    Grid(OptionGrid),
+    /// Greeks add-ons on the per-position policy of the scenario's `margin`: the book's delta-equivalent position
+    /// margined like a perpetual position of that size (the policy's requirement, with its tiers and add-ons), plus
+    /// a short-gamma charge for a move of the same fraction and a vega charge for a relative volatility move of
+    /// `vol_shock` (`cascade_core::option::addon`); maintenance is the same charge at the policy's maintenance
+    /// fraction, with the volatility move scaled by maintenance over initial.
+    GreeksAddOns {
+        /// The relative volatility move the vega charge covers at initial margin (0.25: a quarter of each leg's
+        /// volatility).
+        vol_shock: f64,
+    },
 }
 
 /// Which scenario grid margins option accounts.

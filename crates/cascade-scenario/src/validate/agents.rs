@@ -10,7 +10,6 @@ const MAX_HORIZON_TICKS: u64 = 10_080;
 /// The checks of a set of agent populations.
 pub(super) fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &str) {
     let at = |f: &str| format!("{prefix}{f}");
-    let unit = |d: Decimal| (Decimal::ZERO..=Decimal::ONE).contains(&d);
     let mm = &a.market_makers;
     if mm.count > 0 {
         c.positive_decimal(mm.capital, &at("agents.market_makers.capital"));
@@ -88,23 +87,29 @@ pub(super) fn check_agents(c: &mut Checker, a: &crate::model::Agents, prefix: &s
         c.positive(fu.value_half_life_ticks, &format!("{path}.value_half_life_ticks"));
     }
 
-    let b = &a.backstop;
-    if b.count > 0 {
-        c.positive_decimal(b.capital, &at("agents.backstop.capital"));
-        c.positive_decimal(b.max_leverage, &at("agents.backstop.max_leverage"));
-        c.require(
-            unit(b.trigger),
-            at("agents.backstop.trigger"),
-            format!("expected a fraction in [0, 1], found {}", b.trigger),
-        );
-        c.require(
-            b.discount >= Decimal::ZERO && b.discount < Decimal::ONE,
-            at("agents.backstop.discount"),
-            format!("expected a fraction in [0, 1), found {}", b.discount),
-        );
-        c.positive(b.unwind_notional, &at("agents.backstop.unwind_notional"));
-        c.non_negative(b.unwind_slippage_bps, &at("agents.backstop.unwind_slippage_bps"));
+    check_backstop(c, &a.backstop, &at("agents.backstop"));
+}
+
+/// The checks of backstop liquidators `b` written at `path` (`agents.backstop`), when there are any.
+pub(super) fn check_backstop(c: &mut Checker, b: &crate::model::Backstop, path: &str) {
+    if b.count == 0 {
+        return;
     }
+    let at = |f: &str| format!("{path}.{f}");
+    c.positive_decimal(b.capital, &at("capital"));
+    c.positive_decimal(b.max_leverage, &at("max_leverage"));
+    c.require(
+        (Decimal::ZERO..=Decimal::ONE).contains(&b.trigger),
+        at("trigger"),
+        format!("expected a fraction in [0, 1], found {}", b.trigger),
+    );
+    c.require(
+        b.discount >= Decimal::ZERO && b.discount < Decimal::ONE,
+        at("discount"),
+        format!("expected a fraction in [0, 1), found {}", b.discount),
+    );
+    c.positive(b.unwind_notional, &at("unwind_notional"));
+    c.non_negative(b.unwind_slippage_bps, &at("unwind_slippage_bps"));
 }
 
 /// What every population of leveraged accounts is checked for, under `path` (`agents.trend_followers`): a positive

@@ -1,7 +1,8 @@
-//! The checks of a scenario's options: the series, the surface, the grid, the market maker and the traders.
+//! The checks of a scenario's options: the series, the surface, the margin rule, the backstop, the market maker and
+//! the traders.
 
 use super::Checker;
-use crate::model::{MarginMode, Options, RawScenario, ShockKind};
+use crate::model::{MarginMode, OptionMarginRule, Options, RawScenario, ShockKind};
 use rust_decimal::Decimal;
 
 /// The most series a scenario may list (strikes x expiries x 2): each is an order book the market maker quotes
@@ -32,7 +33,7 @@ pub(super) fn check_options(c: &mut Checker, s: &RawScenario) {
     c.require(
         s.margin.mode == MarginMode::Cross,
         "options",
-        "options are margined by the scenario grid on cross-margined accounts: expected margin.mode Cross",
+        "option accounts are margined by `options.margin` over cross-margined accounts: expected margin.mode Cross",
     );
     c.require(!o.strikes.is_empty(), "options.strikes", "expected at least one strike");
     for (i, &k) in o.strikes.iter().enumerate() {
@@ -76,9 +77,15 @@ pub(super) fn check_options(c: &mut Checker, s: &RawScenario) {
         c.require(false, "options.surface", e.to_string());
     }
     c.unit_interval(o.realized_weight, "options.realized_weight");
-    if let Err(e) = o.grid.grid().validate() {
-        c.require(false, "options.grid", e.to_string());
+    match &o.margin {
+        OptionMarginRule::Grid(grid) => {
+            if let Err(e) = grid.grid().validate() {
+                c.require(false, "options.margin", e.to_string());
+            }
+        }
+        OptionMarginRule::GreeksAddOns { vol_shock } => c.non_negative(*vol_shock, "options.margin.vol_shock"),
     }
+    super::agents::check_backstop(c, &o.backstop, "options.backstop");
     let mm = &o.market_maker;
     c.require(mm.capital >= Decimal::ZERO, "options.market_maker.capital", "expected an amount >= 0");
     c.non_negative(mm.half_spread_vol, "options.market_maker.half_spread_vol");

@@ -243,28 +243,31 @@ pub fn trade_signal_traders(
     }
 }
 
-/// Backstop liquidators unwind the positions they took over: each tick a market order reducing the position by up
-/// to `unwind_notional`, no worse than `unwind_slippage_bps` from the mark.
+/// Backstop liquidators unwind the positions they took over: each tick, in each instrument where they hold one, a
+/// market order reducing the position by up to `unwind_notional`, no worse than `unwind_slippage_bps` from the mark
+/// (the rules of that instrument's backstop).
 pub fn unwind_backstop(
     vaults: Query<(&Agent, &Account), With<BackstopLiquidator>>,
     mut instruments: ResMut<Instruments>,
     populations: Res<Populations>,
 ) {
     for (agent, account) in vaults.iter().sort::<&Agent>() {
-        let p = &populations.of(agent.instrument).backstop;
-        let market = instruments.get_mut(agent.instrument);
-        let position = account.0.quantity(market.id);
-        let Some(side) = Side::closing(position) else { continue };
-        let mark = to_f64(market.mark_price);
-        let notional = (to_f64(position.abs()) * mark).min(p.unwind_notional);
-        let slippage = p.unwind_slippage_bps / 10_000.0;
-        let limit = match side {
-            Side::Sell => mark * (1.0 - slippage),
-            Side::Buy => mark * (1.0 + slippage),
-        };
-        if let (Some(quantity), Some(limit)) = (lots(market, notional, mark), tick_price(market, limit)) {
-            let quantity = quantity.min(position.abs());
-            market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: Some(limit) });
+        for held in account.0.positions.iter().filter(|p| !p.quantity.is_zero()) {
+            let p = &populations.of(held.instrument).backstop;
+            let market = instruments.get_mut(held.instrument);
+            let position = held.quantity;
+            let Some(side) = Side::closing(position) else { continue };
+            let mark = to_f64(market.mark_price);
+            let notional = (to_f64(position.abs()) * mark).min(p.unwind_notional);
+            let slippage = p.unwind_slippage_bps / 10_000.0;
+            let limit = match side {
+                Side::Sell => mark * (1.0 - slippage),
+                Side::Buy => mark * (1.0 + slippage),
+            };
+            if let (Some(quantity), Some(limit)) = (lots(market, notional, mark), tick_price(market, limit)) {
+                let quantity = quantity.min(position.abs());
+                market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: Some(limit) });
+            }
         }
     }
 }

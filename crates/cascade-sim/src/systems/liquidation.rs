@@ -5,7 +5,8 @@
 //! cancels the account's resting orders, and closes the slice through the absorbers in this order:
 //!
 //! 1. **backstop liquidators**, first, when the account is deeply underwater (equity below `trigger` times its
-//!    maintenance requirement): they take the position over at `discount` from the mark, within their capital;
+//!    maintenance requirement): they take the position over at `discount` from the mark, within their capital (a
+//!    market's own vaults; for an option series, the options' vaults, which serve every series);
 //! 2. **the book**: a market order within the price band and, unless losses go to bad debt, no worse than the price
 //!    at which the insurance fund can still cover the shortfall; a bankrupt account's order ignores the band (bounded
 //!    only by that price, or not at all when losses go to bad debt);
@@ -84,13 +85,21 @@ pub fn liquidate(mut engine: Engine) {
             if stale && engine.oracle_rules.0.pause_liquidations_when_stale {
                 continue;
             }
-            let vaults: Vec<AgentId> = backstops.iter().filter(|(m, _)| *m == market).map(|(_, v)| *v).collect();
+            let vaults: Vec<AgentId> =
+                backstops.iter().filter(|(home, _)| serves(&engine.markets, *home, market)).map(|(_, v)| *v).collect();
             match close_out(&mut engine, id, market, &vaults) {
                 Ok(events) => events.into_iter().for_each(|e| engine.recorder.event(e)),
                 Err(e) => engine.faults.0.push(e),
             }
         }
     }
+}
+
+/// Whether a backstop vault homed in `home` takes over positions in `market`: its own market's, or, homed in an
+/// option series, every series on the same underlying.
+fn serves(instruments: &Instruments, home: InstrumentId, market: InstrumentId) -> bool {
+    let (h, m) = (instruments.get(home), instruments.get(market));
+    home == market || (h.option.is_some() && m.option.is_some() && h.underlying == m.underlying)
 }
 
 /// The account's standing in `instrument`: its position there and, as its collateral, its collateral plus the
@@ -365,6 +374,10 @@ impl Takeovers {
         ledger: &mut VenueLedger,
     ) -> Result<(), SimError> {
         let mut left = wanted;
+        // Nothing to take over at a zero mark (an option worth nothing on the surface).
+        if ctx.mark <= Decimal::ZERO {
+            return Ok(());
+        }
         for &vault in ctx.backstops {
             if left <= Decimal::ZERO || vault == ctx.id {
                 continue;

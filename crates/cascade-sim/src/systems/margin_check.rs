@@ -11,16 +11,22 @@
 //! A flat schedule (one maintenance fraction for every position) is indexed at a zero fraction and queried at the
 //! mark scaled by the fraction in force, so an adaptive policy moving its fraction every tick keeps the index.
 //!
+//! Accounts holding options have no liquidation price: their requirement moves with the surface and time. They are
+//! grouped by book instead ([`BookGroups`]): each check computes one health per distinct book and takes the holders
+//! whose offset is below the book's threshold, `O(b + log n + k)` for `b` books; touched accounts are re-grouped.
+//!
 //! Candidates are confirmed with the exact health check, so both ways queue exactly the same accounts; with the
 //! ledger audit on (debug builds, tests), every indexed check is compared with a full scan.
 
 use crate::SimError;
 use crate::components::{Account, Agent};
 use crate::health::account_health;
+use crate::options::holds_options;
 use crate::resources::{
     AgentIndex, Audit, Faults, Instruments, LiquidationQueue, LiquidationRules, MarginIndex, MarginState,
 };
 use bevy_ecs::prelude::*;
+use cascade_core::book_groups::BookGroups;
 use cascade_core::margin::Trigger;
 use cascade_core::trigger_index::TriggerIndex;
 use cascade_core::{AgentId, Decimal, InstrumentId};
@@ -48,6 +54,9 @@ pub fn check_margin(
     index.built_with.resize(count, None);
     index.previous.resize(count, None);
     let mut candidates = Vec::new();
+    if engine.options.is_some() {
+        regroup(&instruments, &accounts, &agents, &touched, all_touched, &mut index, &mut faults);
+    }
     for instrument in &instruments.0 {
         let m = usize::from(instrument.id.0);
         let schedule = &instrument.margin;
@@ -84,8 +93,11 @@ pub fn check_margin(
         if audit.every_tick {
             let mut from_index =
                 queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates[before..], &mut faults);
-            let everyone: Vec<AgentId> =
-                accounts.iter().filter(|(a, _)| a.instrument == instrument.id).map(|(a, _)| a.id).collect();
+            let everyone: Vec<AgentId> = accounts
+                .iter()
+                .filter(|(a, account)| a.instrument == instrument.id && !holds_options(&instruments, &account.0))
+                .map(|(a, _)| a.id)
+                .collect();
             let mut from_scan = queue_of(&instruments, &engine, &rules, &accounts, &agents, &everyone, &mut faults);
             from_index.sort_unstable();
             from_scan.sort_unstable();
@@ -95,10 +107,81 @@ pub fn check_margin(
             }
         }
     }
+    if let Some(books) = &index.books {
+        let before = candidates.len();
+        book_candidates(&instruments, &engine, &accounts, &agents, books, &mut candidates, &mut faults);
+        if audit.every_tick {
+            let mut from_books =
+                queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates[before..], &mut faults);
+            let holders: Vec<AgentId> =
+                accounts.iter().filter(|(_, a)| holds_options(&instruments, &a.0)).map(|(a, _)| a.id).collect();
+            let mut from_scan = queue_of(&instruments, &engine, &rules, &accounts, &agents, &holders, &mut faults);
+            from_books.sort_unstable();
+            from_books.dedup();
+            from_scan.sort_unstable();
+            if from_books != from_scan {
+                debug_assert!(false, "book groups missed option accounts: {from_books:?} vs {from_scan:?}");
+                faults.0.push(SimError::IndexMismatch { instrument: InstrumentId(0) });
+            }
+        }
+    }
     candidates.sort_unstable();
     candidates.dedup();
     queue.0 = queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates, &mut faults);
     queue.0.sort_unstable();
+}
+
+/// Re-groups the accounts holding options by book: every account when the groups are not built or every account
+/// may have changed, else the touched ones.
+fn regroup(
+    instruments: &Instruments,
+    accounts: &Query<(&Agent, &Account)>,
+    agents: &AgentIndex,
+    touched: &[AgentId],
+    all_touched: bool,
+    index: &mut MarginIndex,
+    faults: &mut Faults,
+) {
+    let books = match &mut index.books {
+        Some(books) if !all_touched => {
+            for &agent in touched {
+                if let Ok((_, account)) = accounts.get(agents.entity(agent)) {
+                    let holder = holds_options(instruments, &account.0).then_some(&account.0);
+                    books.set(agent, holder).unwrap_or_else(|e| faults.0.push(e.into()));
+                }
+            }
+            return;
+        }
+        books => books.insert(BookGroups::default()),
+    };
+    books.clear();
+    for (agent, account) in accounts.iter().filter(|(_, a)| holds_options(instruments, &a.0)) {
+        books.set(agent.id, Some(&account.0)).unwrap_or_else(|e| faults.0.push(e.into()));
+    }
+}
+
+/// The option holders that may be below maintenance: for each book, one holder's health gives the threshold
+/// `M - V` (its maintenance requirement less its equity net of its offset), and the book's holders at or below it
+/// are candidates.
+fn book_candidates(
+    instruments: &Instruments,
+    engine: &MarginState,
+    accounts: &Query<(&Agent, &Account)>,
+    agents: &AgentIndex,
+    books: &BookGroups,
+    out: &mut Vec<AgentId>,
+    faults: &mut Faults,
+) {
+    for (book, agent, offset) in books.representatives() {
+        let Ok((_, account)) = accounts.get(agents.entity(agent)) else { continue };
+        let threshold = account_health(instruments, engine, &account.0).and_then(|h| {
+            cascade_core::money::sub(h.maintenance_requirement, cascade_core::money::sub(h.equity, offset)?)
+        });
+        match threshold {
+            Ok(threshold) => books.below(book, threshold, out),
+            Err(e) => faults.0.push(e.into()),
+        }
+    }
 }
 
 /// Whether an index built under schedule `a` serves schedule `b`: both flat (its triggers are rate-free, whatever
@@ -120,7 +203,9 @@ fn trigger(instruments: &Instruments, id: InstrumentId, account: &Account) -> Tr
     let mut open = account.0.positions.iter().filter(|p| !p.quantity.is_zero());
     let instrument = instruments.get(id);
     match (open.next(), open.next()) {
+        // Options' holders are grouped by book instead.
         (None, _) => Trigger::Never,
+        _ if holds_options(instruments, &account.0) => Trigger::Never,
         (Some(p), None) if p.instrument == id && instrument.kind.is_linear() => {
             instrument.margin.rate_free_trigger(p.quantity, p.cost_basis, account.0.collateral)
         }

@@ -1,9 +1,9 @@
 //! An account's margin health as the venue computes it: every instrument's valuation and schedule, combined by the
 //! margin mode (requirements summed for cross and isolated accounts, netted by the underlyings' correlation for
-//! portfolio margin); an account holding options is margined by the scenario grid
-//! ([`crate::options::grid_health`]) whatever the mode.
+//! portfolio margin); an account holding options by the scenario's option rule ([`crate::options::option_health`]),
+//! its parts summed or netted by the mode.
 
-use crate::options::{grid_health, holds_options};
+use crate::options::{Combine, holds_options, option_health};
 use crate::resources::{Instruments, MarginState};
 use cascade_core::account::{Portfolio, Position};
 use cascade_core::margin::{Health, health, portfolio_health};
@@ -19,8 +19,13 @@ pub fn account_health(
 ) -> Result<Health, MoneyError> {
     match engine.rules.mode {
         MarginMode::Cross | MarginMode::Isolated => standalone_health(instruments, engine, portfolio),
-        // Options need cross margin (validated), so a portfolio-margined account never holds one.
         MarginMode::Portfolio { max_offset } => {
+            if let Some(options) = &engine.options
+                && holds_options(instruments, portfolio)
+            {
+                let combine = Combine::Net { correlation: &engine.correlation, max_offset };
+                return option_health(instruments, options, portfolio, combine);
+            }
             let value = |i: InstrumentId| instruments.valuation(i);
             let requirement =
                 |p: &Position, at: Decimal| instruments.get(p.instrument).margin.requirement(p.quantity, at);
@@ -30,7 +35,7 @@ pub fn account_health(
 }
 
 /// The health of `portfolio` with its positions' stand-alone requirements summed (cross margin; what portfolio
-/// margin is compared against); an account holding options, the scenario grid's.
+/// margin is compared against); an account holding options, the option rule's with its parts summed.
 pub fn standalone_health(
     instruments: &Instruments,
     engine: &MarginState,
@@ -39,7 +44,7 @@ pub fn standalone_health(
     if let Some(options) = &engine.options
         && holds_options(instruments, portfolio)
     {
-        return grid_health(instruments, options, portfolio);
+        return option_health(instruments, options, portfolio, Combine::Sum);
     }
     let value = |i: InstrumentId| instruments.valuation(i);
     let requirement = |p: &Position, at: Decimal| instruments.get(p.instrument).margin.requirement(p.quantity, at);

@@ -13,6 +13,7 @@ use crate::components::OptionTrader;
 use crate::resources::{ContractSpec, Instrument, Instruments};
 use bevy_ecs::prelude::*;
 use cascade_core::account::{Portfolio, Position};
+use cascade_core::correlation::Correlation;
 use cascade_core::instrument::InstrumentKind;
 use cascade_core::margin::Health;
 use cascade_core::money::{self, MoneyError, from_f64, to_f64};
@@ -265,22 +266,35 @@ pub fn holds_options(instruments: &Instruments, portfolio: &Portfolio) -> bool {
     portfolio.positions.iter().any(|p| !p.quantity.is_zero() && instruments.get(p.instrument).option.is_some())
 }
 
+/// How the requirements of an option account's parts (each underlying with an option, margined by the rule as one
+/// book; each other position by its schedule) make its requirement.
+#[derive(Debug, Clone, Copy)]
+pub enum Combine<'a> {
+    /// Summed (cross margin).
+    Sum,
+    /// Signed by direction (a book by its net delta, long positive) and netted by the underlyings' correlation,
+    /// offsetting at most `max_offset` of the sum (portfolio margin; `Correlation::portfolio_requirement`).
+    Net {
+        /// The underlyings' correlation.
+        correlation: &'a Correlation,
+        /// The most of the summed requirement netting may offset, fraction.
+        max_offset: Decimal,
+    },
+}
+
 /// The health of an account holding options: every position on an underlying with an option margined together by
 /// the rule (the perpetual as a linear leg, each option at its series' volatility and time to expiry, at the
-/// underlying's price the options were marked at), positions on other underlyings by their own schedules; one
-/// equity at the marks. Requirements computed in `f64` become money rounded to 1e-8.
-pub fn grid_health(
+/// underlying's price the options were marked at), positions on other underlyings by their own schedules, the
+/// parts combined by `combine`; one equity at the marks. Requirements computed in `f64` become money rounded to
+/// 1e-8.
+pub fn option_health(
     instruments: &Instruments,
     margin: &OptionMargin,
     portfolio: &Portfolio,
+    combine: Combine,
 ) -> Result<Health, MoneyError> {
     let value = |i: InstrumentId| instruments.valuation(i);
-    let mut h = Health {
-        equity: portfolio.equity(value)?,
-        notional: Decimal::ZERO,
-        initial_requirement: Decimal::ZERO,
-        maintenance_requirement: Decimal::ZERO,
-    };
+    let mut notional = Decimal::ZERO;
     let open: Vec<&Position> = portfolio.positions.iter().filter(|p| !p.quantity.is_zero()).collect();
     let mut gridded: Vec<(UnderlyingId, f64)> = Vec::new();
     for p in &open {
@@ -291,13 +305,14 @@ pub fn grid_health(
             gridded.push((instrument.underlying, mark.forward));
         }
     }
+    // (underlying, initial, maintenance, long) of each part.
+    let mut parts: Vec<(usize, Decimal, Decimal, bool)> = Vec::new();
     for p in &open {
         let instrument = instruments.get(p.instrument);
-        h.notional = money::add(h.notional, p.notional(instrument.valuation())?)?;
+        notional = money::add(notional, p.notional(instrument.valuation())?)?;
         if !gridded.iter().any(|(u, _)| *u == instrument.underlying) {
             let r = instrument.margin.requirement(p.quantity, instrument.mark_price)?;
-            h.initial_requirement = money::add(h.initial_requirement, r.initial)?;
-            h.maintenance_requirement = money::add(h.maintenance_requirement, r.maintenance)?;
+            parts.push((usize::from(instrument.underlying.0), r.initial, r.maintenance, p.quantity > Decimal::ZERO));
         }
     }
     for (underlying, forward) in gridded {
@@ -308,10 +323,26 @@ pub fn grid_health(
             .collect();
         let perpetual = instruments.0.iter().find(|i| i.underlying == underlying && i.kind.is_linear());
         let (initial, maintenance) = option_requirement(margin, &on, forward, perpetual)?;
-        h.initial_requirement = money::add(h.initial_requirement, initial)?;
-        h.maintenance_requirement = money::add(h.maintenance_requirement, maintenance)?;
+        let delta: f64 = on.iter().map(|(p, i)| to_f64(p.quantity) * i.option.map_or(1.0, |m| m.delta)).sum();
+        parts.push((usize::from(underlying.0), initial, maintenance, delta >= 0.0));
     }
-    Ok(h)
+    let (initial_requirement, maintenance_requirement) = match combine {
+        Combine::Net { correlation, max_offset } if parts.len() > 1 => {
+            let underlyings: Vec<usize> = parts.iter().map(|p| p.0).collect();
+            let signed = |r: Decimal, long: bool| if long { r } else { -r };
+            let initial: Vec<Decimal> = parts.iter().map(|p| signed(p.1, p.3)).collect();
+            let maintenance: Vec<Decimal> = parts.iter().map(|p| signed(p.2, p.3)).collect();
+            let step = Decimal::new(1, 8);
+            (
+                correlation.portfolio_requirement(&underlyings, &initial, max_offset, step)?,
+                correlation.portfolio_requirement(&underlyings, &maintenance, max_offset, step)?,
+            )
+        }
+        _ => parts.iter().try_fold((Decimal::ZERO, Decimal::ZERO), |(i, m), p| {
+            Ok::<_, MoneyError>((money::add(i, p.1)?, money::add(m, p.2)?))
+        })?,
+    };
+    Ok(Health { equity: portfolio.equity(value)?, notional, initial_requirement, maintenance_requirement })
 }
 
 /// The (initial, maintenance) requirement of the positions `on` one underlying at `forward` under the rule, as money

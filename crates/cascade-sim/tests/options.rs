@@ -120,11 +120,11 @@ fn a_volatility_surface_shift_raises_every_premium() {
 
 #[test]
 fn an_options_section_is_checked_with_located_errors() {
-    let bad = "(margin: (mode: Portfolio(max_offset: 0.5)), \
+    let bad = "(margin: (mode: Isolated), \
         options: (traders: [(count: 3, strike: 0.93)]), \
         shocks: [(at: 5, kind: SkewSteepening(change: 0.1))])";
     let err = cascade_scenario::load_str("s.ron", bad).unwrap_err().to_string();
-    assert!(err.contains("expected margin.mode Cross"), "{err}");
+    assert!(err.contains("expected margin.mode Cross or Portfolio"), "{err}");
     assert!(err.contains("options.traders[0].strike") && err.contains("0.93"), "{err}");
     let twins = "(options: (strikes: [0.95, 0.951], strike_step: 500))";
     let err = cascade_scenario::load_str("s.ron", twins).unwrap_err().to_string();
@@ -134,13 +134,13 @@ fn an_options_section_is_checked_with_located_errors() {
     assert!(err.contains("shocks[0].kind") && err.contains("needs `options`"), "{err}");
 }
 
-/// One trader who sells 3 puts at 95% of the price and buys 1 unit of the perpetual beside them, with option
-/// accounts margined by `margin` (a scenario's `options.margin`, or "" for the default grid): its health after two
-/// ticks, what the put was marked at, the perpetual's mark, and the legs of its book.
-fn one_put_seller(margin: &str) -> (cascade_core::margin::Health, cascade_sim::resources::OptionMark, f64, [Leg; 2]) {
+/// A quiet world where one trader sells 3 puts at 95% of the price and buys 1 unit of the perpetual beside them,
+/// `scenario` adding fields and `options` fields of the options section; stepped twice, so the trader holds them.
+fn put_seller_world(scenario: &str, options: &str) -> Simulation {
     let text = format!(
-        "(ticks: 5, reference: (volatility: 0.5), agents: (leveraged_traders: (count: 0), noise_traders: (count: 0)), \
-        options: (strikes: [0.95, 1.0], expiries_days: [10], {margin} \
+        "({scenario} ticks: 5, reference: (volatility: 0.5), \
+        agents: (leveraged_traders: (count: 0), noise_traders: (count: 0)), \
+        options: (strikes: [0.95, 1.0], expiries_days: [10], {options} \
           traders: [(count: 1, capital: 50000, right: put, strike: 0.95, expiry_days: 10, quantity: -3, underlying: 1, \
                      entry_window_ticks: 1)]))"
     );
@@ -148,6 +148,13 @@ fn one_put_seller(margin: &str) -> (cascade_core::margin::Health, cascade_sim::r
     let mut sim = Simulation::new(&scenario, 2).unwrap();
     sim.step().unwrap();
     sim.step().unwrap();
+    sim
+}
+
+/// The put seller's health with option accounts margined by `options` (e.g. `margin: GreeksAddOns(...)`, or "" for
+/// the default grid), what the put was marked at, the perpetual's mark, and the legs of its book.
+fn one_put_seller(options: &str) -> (cascade_core::margin::Health, cascade_sim::resources::OptionMark, f64, [Leg; 2]) {
+    let mut sim = put_seller_world("", options);
     let (_, health) = *sim.account_health().last().unwrap();
     let m = sim.option_series().into_iter().find(|s| s.symbol.ends_with("-28500-P")).unwrap().surface;
     let perpetual = cascade_core::money::to_f64(sim.instruments(0)[0].mark);
@@ -194,4 +201,41 @@ fn greeks_add_ons_margin_an_option_account_on_the_perpetuals_policy_by_hand() {
     let grid = presets::deribit().margin(&legs, m.forward, 0.0).unwrap();
     let initial = found(health.initial_requirement);
     assert!(initial < 0.5 * grid.initial, "{initial} against {}", grid.initial);
+}
+
+#[test]
+fn under_portfolio_margin_an_option_book_nets_with_other_underlyings_by_their_correlation() {
+    // The put seller's book is long delta on BTC (short puts, long the perpetual). Beside it, 40 units of an ETH
+    // perpetual, correlated 0.8 with BTC, portfolio margin offsetting at most 90%.
+    let markets = "margin: (mode: Portfolio(max_offset: 0.9)), correlation: [[1.0, 0.8], [0.8, 1.0]], \
+        other_markets: [(market: (symbol: \"ETH-PERP\", initial_price: 2000, tick_size: 0.01, lot_size: 0.01))],";
+    let mut sim = put_seller_world(markets, "");
+    let (trader, _) = *sim.account_health().last().unwrap();
+    let world = sim.world();
+    let instruments = world.resource::<cascade_sim::resources::Instruments>();
+    let engine = world.resource::<cascade_sim::resources::MarginState>();
+    let mut query = world.try_query::<(&cascade_sim::components::Agent, &cascade_sim::components::Account)>().unwrap();
+    let book = query.iter(world).find(|(a, _)| a.id == trader).map(|(_, a)| a.0.clone()).unwrap();
+    // The book alone: its grid requirement G, the same under either mode.
+    let alone = cascade_sim::health::standalone_health(instruments, engine, &book).unwrap();
+    assert_eq!(cascade_sim::health::account_health(instruments, engine, &book).unwrap(), alone);
+    let eth = instruments.get(cascade_core::InstrumentId(1));
+    let with_eth = |units: i64| {
+        let mut p = book.clone();
+        p.apply_fill(eth.id, Decimal::from(units), eth.mark_price).unwrap();
+        let e = eth.margin.requirement(Decimal::from(units), eth.mark_price).unwrap().initial;
+        let netted = cascade_sim::health::account_health(instruments, engine, &p).unwrap().initial_requirement;
+        let summed = cascade_sim::health::standalone_health(instruments, engine, &p).unwrap().initial_requirement;
+        // By the netting rule with the book signed long: max(sqrt(r' C r), 10% of the sum), r = (G, +-E).
+        let signed = [alone.initial_requirement, if units > 0 { e } else { -e }];
+        let expected =
+            engine.correlation.portfolio_requirement(&[0, 1], &signed, Decimal::new(9, 1), Decimal::new(1, 8));
+        assert_eq!(netted, expected.unwrap(), "{units} ETH");
+        assert_eq!(summed, alone.initial_requirement + e, "cross margin sums the parts");
+        (netted, summed)
+    };
+    let (hedged, summed) = with_eth(-40);
+    let (doubled, _) = with_eth(40);
+    // Short ETH against a long-delta BTC book offsets; long ETH beside it still nets below the sum (rho < 1).
+    assert!(hedged < doubled && doubled < summed, "{hedged} < {doubled} < {summed}");
 }

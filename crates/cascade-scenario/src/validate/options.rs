@@ -31,9 +31,10 @@ pub(super) fn check_options(c: &mut Checker, s: &RawScenario) {
     }
     let Some(o) = &s.options else { return };
     c.require(
-        s.margin.mode == MarginMode::Cross,
+        s.margin.mode != MarginMode::Isolated,
         "options",
-        "option accounts are margined by `options.margin` over cross-margined accounts: expected margin.mode Cross",
+        "an option account holds its options and the perpetual in one collateral pool: expected margin.mode Cross or \
+         Portfolio",
     );
     c.require(!o.strikes.is_empty(), "options.strikes", "expected at least one strike");
     for (i, &k) in o.strikes.iter().enumerate() {

@@ -111,7 +111,7 @@ pub fn to_f64(value: Decimal) -> f64 {
 /// The venue's named sinks of money and what was deposited.
 ///
 /// Conservation, checked by [`Ledger::check`]: at every moment
-/// `sum over accounts of (collateral - cost_basis) + fees + insurance_fund - bad_debt == deposits`.
+/// `sum over accounts of (collateral - cost_basis) + fees + insurance_fund + gas - bad_debt == deposits`.
 /// `collateral - cost_basis` is an account's equity at a price of zero; since open quantities sum to zero in every
 /// market, the sum of equity at any common mark price is the same number, so the identity says: all account equity
 /// plus the venue's sinks, minus the losses nobody paid, is exactly what came in.
@@ -125,13 +125,17 @@ pub struct Ledger {
     fees: Decimal,
     insurance_fund: Decimal,
     bad_debt: Decimal,
+    /// Transaction costs paid to the chain (keepers' gas); absent from the serialized form while zero.
+    #[serde(skip_serializing_if = "Decimal::is_zero")]
+    gas: Decimal,
 }
 
 /// A broken conservation identity: the ledger does not add up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "ledger not conserved: accounts {accounts} + fees {fees} + insurance fund {insurance_fund} - bad debt {bad_debt} \
-     = {total}, but deposits are {deposits} (difference {difference})"
+    "ledger not conserved: accounts {accounts} + fees {fees} + insurance fund {insurance_fund} + gas {gas} - bad debt \
+     {bad_debt} = {}, but deposits are {deposits} (difference {difference})",
+    .deposits + .difference
 )]
 pub struct ConservationError {
     /// Sum over accounts of `collateral - cost_basis`.
@@ -142,11 +146,11 @@ pub struct ConservationError {
     pub insurance_fund: Decimal,
     /// Bad debt.
     pub bad_debt: Decimal,
-    /// The left-hand side.
-    pub total: Decimal,
+    /// Gas paid to the chain.
+    pub gas: Decimal,
     /// The deposits.
     pub deposits: Decimal,
-    /// `total - deposits`.
+    /// The left-hand side less the deposits.
     pub difference: Decimal,
 }
 
@@ -170,6 +174,18 @@ impl Ledger {
     /// Losses of bankrupt accounts that nobody paid. Quote currency, never negative.
     pub fn bad_debt(&self) -> Decimal {
         self.bad_debt
+    }
+
+    /// Transaction costs paid to the chain by keepers, quote currency: they leave the venue. Never negative.
+    pub fn gas(&self) -> Decimal {
+        self.gas
+    }
+
+    /// A transaction cost of `amount` paid by an account (a keeper's gas) goes to the chain.
+    #[track_caller]
+    pub fn pay_gas(&mut self, amount: Decimal) -> Result<(), MoneyError> {
+        self.gas = add(self.gas, amount)?;
+        Ok(())
     }
 
     /// A trading fee of `amount` paid by an account (negative: a maker rebate paid to it) goes to the fees sink.
@@ -231,7 +247,7 @@ impl Ledger {
 
     /// Checks conservation given the sum over all accounts of `collateral - cost_basis`.
     pub fn check(&self, accounts: Decimal) -> Result<(), ConservationError> {
-        let total = accounts + self.fees + self.insurance_fund - self.bad_debt;
+        let total = accounts + self.fees + self.insurance_fund + self.gas - self.bad_debt;
         if total == self.deposits {
             Ok(())
         } else {
@@ -240,7 +256,7 @@ impl Ledger {
                 fees: self.fees,
                 insurance_fund: self.insurance_fund,
                 bad_debt: self.bad_debt,
-                total,
+                gas: self.gas,
                 deposits: self.deposits,
                 difference: total - self.deposits,
             })

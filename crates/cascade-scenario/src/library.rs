@@ -29,6 +29,7 @@ pub const LIBRARY: &[Entry] = &[
     entry!("replay-btc-2018-01"),
     entry!("correlation-break"),
     entry!("gamma-crash"),
+    entry!("black-thursday"),
 ];
 
 macro_rules! margin_entry {

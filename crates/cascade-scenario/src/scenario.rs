@@ -73,7 +73,8 @@ impl Scenario {
             self.raw.options.as_ref().map_or(0, |o| {
                 1 + u64::from(o.backstop.count) + o.traders.iter().map(|t| u64::from(t.count)).sum::<u64>()
             });
-        self.markets.iter().map(|m| of(&m.agents)).sum::<u64>() + options
+        let keepers = self.raw.chain.as_ref().map_or(0, |c| u64::from(c.keepers.count));
+        self.markets.iter().map(|m| of(&m.agents)).sum::<u64>() + options + keepers
     }
 
     /// The correlation of the markets' reference shocks (the identity when the scenario gives none).

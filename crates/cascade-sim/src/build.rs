@@ -72,6 +72,9 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut instruments = std::mem::take(&mut world.resource_mut::<Instruments>().0);
     let desk = crate::options::list_options(&mut world, &mut spawner, scenario, UnderlyingId(0), &mut instruments)?;
     let series = instruments.len() - sides.len();
+    if let Some(chain) = crate::chain::spawn_chain(&mut world, &mut spawner, scenario)? {
+        world.insert_resource(chain);
+    }
     world.resource_mut::<Instruments>().0 = instruments;
     for actions in schedule.0.values_mut() {
         actions.sort_by_key(|(id, _)| *id);

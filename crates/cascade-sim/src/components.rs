@@ -34,6 +34,11 @@ pub struct Arbitrageur;
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct NoiseTrader;
 
+/// A keeper: sends liquidation transactions on a decentralized venue's chain for their reward
+/// ([`crate::chain::ChainState`]).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Keeper;
+
 /// A backstop liquidator (a vault): takes over liquidatable positions, then unwinds them into the book.
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct BackstopLiquidator;

@@ -13,6 +13,7 @@
 
 pub mod batch;
 pub mod build;
+pub mod chain;
 pub mod components;
 pub mod frames;
 pub mod health;

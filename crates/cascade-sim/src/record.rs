@@ -157,6 +157,13 @@ pub enum EventKind {
     /// `average_price` its payoff per unit, `quantity` the open interest settled, `notional` what the longs
     /// received; `detail` how many accounts held it.
     OptionExpiry,
+    /// A keeper sent a liquidation transaction (`detail` names the keeper): `account` the account to liquidate,
+    /// `notional` its gross notional then, `fee` the gas the keeper paid, `magnitude` the block's gas multiplier.
+    KeeperTransaction,
+    /// A keeper was paid for a liquidation (`detail` names the keeper): `notional` what its transaction closed,
+    /// `liquidator_fee` the reward the liquidated account paid, and the shortfall that left covered as for a
+    /// liquidation.
+    KeeperReward,
 }
 
 /// One row of `events.csv`; fields that do not apply to a kind are empty.

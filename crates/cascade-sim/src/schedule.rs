@@ -15,7 +15,8 @@
 //! parallel, not from parallelism inside a tick.
 
 use crate::systems::{
-    agents, funding, liquidation, margin, margin_check, mark, matching, metrics, options, oracles, reference, shocks,
+    agents, funding, keepers, liquidation, margin, margin_check, mark, matching, metrics, options, oracles, reference,
+    shocks,
 };
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
@@ -41,9 +42,10 @@ pub enum TickSet {
     Mark,
     /// Pay funding between longs and shorts at interval ends.
     Funding,
-    /// Set the margin fractions from the policy; find accounts below maintenance margin.
+    /// Set the margin fractions from the policy; find accounts below maintenance margin; on a chain, keep those a
+    /// keeper sends (or the engine may take) in this block.
     Margin,
-    /// Close them out into the book; absorb shortfalls.
+    /// Close them out into the book; absorb shortfalls; pay the keepers.
     Liquidation,
     /// Audit the ledger, record the tick and commit its records.
     Metrics,
@@ -91,8 +93,10 @@ pub fn tick_schedule() -> Schedule {
         matching::match_orders.in_set(TickSet::Matching),
         (mark::update_mark, options::settle_expired).chain().in_set(TickSet::Mark),
         funding::pay_funding.in_set(TickSet::Funding),
-        (margin::set_margin_rates, margin_check::check_margin).chain().in_set(TickSet::Margin),
-        liquidation::liquidate.in_set(TickSet::Liquidation),
+        (margin::set_margin_rates, margin_check::check_margin, keepers::dispatch_keepers)
+            .chain()
+            .in_set(TickSet::Margin),
+        (liquidation::liquidate, keepers::pay_keepers).chain().in_set(TickSet::Liquidation),
         (metrics::audit_ledger, metrics::record_tick, metrics::commit_records).chain().in_set(TickSet::Metrics),
         metrics::advance_clock.in_set(TickSet::Clock),
     ));

@@ -181,18 +181,7 @@ proptest::proptest! {
         seed in 0u64..1_000,
     ) {
         let scenario = small(mode, allocation, rho, btc_gap, eth_gap, partial);
-        let mut sim = Simulation::new(&scenario, seed).unwrap();
-        sim.set_audit_every_tick(true);
-        while !sim.is_finished() {
-            sim.step().unwrap();
-            sim.audit().unwrap();
-        }
-        let world = sim.world();
-        let mut accounts = world.try_query::<&cascade_sim::components::Account>().unwrap();
-        for account in accounts.iter(world) {
-            let flat = account.0.positions.iter().all(|p| p.quantity.is_zero());
-            proptest::prop_assert!(!flat || account.0.collateral >= Decimal::ZERO);
-        }
+        super::audited_to_the_end(Simulation::new(&scenario, seed).unwrap())?;
     }
 }
 

@@ -1,7 +1,9 @@
-//! On-chain venue mechanics (issue 19): a push oracle that publishes on a deviation threshold or a heartbeat.
+//! On-chain venue mechanics (issue 19): a push oracle that publishes on a deviation threshold or a heartbeat;
+//! blocks, gas and keepers, and the Black Thursday scenario.
 
 use cascade_scenario::{PushOracle, RawScenario, Scenario};
 use cascade_sim::Simulation;
+use cascade_sim::record::{Event, EventKind};
 use rust_decimal::Decimal;
 
 fn run(push: PushOracle, ticks: u64) -> Vec<(u64, Decimal)> {
@@ -50,4 +52,131 @@ fn a_push_oracle_publishes_past_its_deviation_or_its_heartbeat_only() {
     assert!(
         changed.iter().any(|&(t, before, after)| (1_440..=1_443).contains(&t) && after < before * Decimal::new(95, 2))
     );
+}
+
+/// The shipped `black-thursday`, edited by `edit`, run with `seed` with the ledger audited every tick.
+fn black_thursday(seed: u64, edit: impl FnOnce(&mut RawScenario)) -> Simulation {
+    let entry = cascade_scenario::library::LIBRARY.iter().find(|e| e.name == "black-thursday").unwrap();
+    let scenario = cascade_scenario::load_str("black-thursday.ron", entry.text).unwrap().edit(edit).unwrap();
+    let mut sim = Simulation::new(&scenario, seed).unwrap();
+    sim.set_audit_every_tick(true);
+    sim.run(|_, _| {}).unwrap();
+    sim.audit().unwrap();
+    sim
+}
+
+fn unconstrained(s: &mut RawScenario) {
+    let chain = s.chain.as_mut().unwrap();
+    chain.gas.base_cost = Decimal::ZERO;
+    chain.keepers.latency_ticks = 0;
+    chain.block_liquidations = 100_000;
+}
+
+#[test]
+fn stalled_keepers_turn_black_thursday_into_bad_debt_and_unconstrained_ones_do_not() {
+    for seed in 1..=2 {
+        let stalled = black_thursday(seed, |_| {});
+        let free = black_thursday(seed, unconstrained);
+        let (bad, bad_free) = (stalled.ledger().bad_debt(), free.ledger().bad_debt());
+        assert!(bad > Decimal::from(100_000) && bad > bad_free, "seed {seed}: {bad} against {bad_free}");
+        // Once the gas has risen, from hour 10 until the congestion ends, stalled keepers send a fraction of what
+        // free ones do; they catch up when it clears.
+        let sent = |sim: &Simulation, ticks: std::ops::Range<u64>| {
+            let kind = EventKind::KeeperTransaction;
+            sim.events().iter().filter(|e| e.kind == kind && ticks.contains(&e.tick)).count()
+        };
+        let (congested, congested_free) = (sent(&stalled, 600..1_140), sent(&free, 600..1_140));
+        assert!(4 * congested < congested_free, "seed {seed}: {congested} against {congested_free}");
+        assert!(sent(&stalled, 1_140..1_440) > 4 * congested, "seed {seed}: the backlog clears after the congestion");
+    }
+}
+
+#[test]
+fn keepers_pay_the_gas_to_the_chain_and_are_paid_their_reward_by_hand() {
+    let sim = black_thursday(3, |s| s.ticks = 900);
+    let chain = sim.world().resource::<cascade_sim::chain::ChainState>();
+    let sent: Vec<&Event> = sim.events().iter().filter(|e| e.kind == EventKind::KeeperTransaction).collect();
+    let paid: Vec<&Event> = sim.events().iter().filter(|e| e.kind == EventKind::KeeperReward).collect();
+    assert!(sent.len() > 100 && sent.len() == paid.len(), "{} sent, {} paid", sent.len(), paid.len());
+    // Each block holds at most 30; each reward is 0.5% of what the close-out closed, on the 1e-8 grid.
+    for tick in sent.iter().map(|e| e.tick) {
+        assert!(sent.iter().filter(|e| e.tick == tick).count() <= 30);
+    }
+    for e in &paid {
+        let expected = (e.notional.unwrap() * Decimal::new(5, 3)).round_dp(8);
+        assert_eq!(e.liquidator_fee, Some(expected), "{e:?}");
+    }
+    // The chain's gas sink holds exactly what the keepers paid; each keeper holds its capital less its gas plus
+    // its rewards.
+    let gas: Decimal = sent.iter().map(|e| e.fee.unwrap()).sum();
+    assert_eq!(sim.ledger().gas(), gas);
+    let world = sim.world();
+    let mut accounts =
+        world.try_query::<(&cascade_sim::components::Agent, &cascade_sim::components::Account)>().unwrap();
+    for &keeper in &chain.keepers {
+        let name = format!("keeper {}", keeper.0);
+        let of = |events: &[&Event], field: fn(&Event) -> Option<Decimal>| -> Decimal {
+            events.iter().filter(|e| e.detail == name).filter_map(|e| field(e)).sum()
+        };
+        let expected = Decimal::from(1_500) - of(&sent, |e| e.fee) + of(&paid, |e| e.liquidator_fee);
+        let held = accounts.iter(world).find(|(a, _)| a.id == keeper).unwrap().1.0.collateral;
+        assert_eq!(held, expected, "{name}");
+    }
+}
+
+#[test]
+fn liquidations_land_only_in_blocks() {
+    let sim = black_thursday(1, |s| {
+        s.ticks = 700;
+        s.chain.as_mut().unwrap().block_ticks = 5;
+    });
+    let liquidations: Vec<u64> =
+        sim.events().iter().filter(|e| e.kind == EventKind::Liquidation).map(|e| e.tick).collect();
+    assert!(!liquidations.is_empty());
+    assert!(liquidations.iter().all(|t| t % 5 == 0), "{liquidations:?}");
+}
+
+#[test]
+fn a_chain_is_checked_with_located_errors() {
+    let bad = "(chain: (block_ticks: 0, keepers: (count: 0), gas: (max_multiplier: 0.5)), \
+        shocks: [(at: 5, duration: 10, kind: Congestion(multiplier: 0.5))])";
+    let err = cascade_scenario::load_str("s.ron", bad).unwrap_err().to_string();
+    for field in ["chain.block_ticks", "chain.keepers.count", "chain.gas.max_multiplier", "shocks[0].kind.multiplier"] {
+        assert!(err.contains(field), "{field}: {err}");
+    }
+    let no_chain = "(shocks: [(at: 5, duration: 10, kind: Congestion(multiplier: 2))])";
+    let err = cascade_scenario::load_str("s.ron", no_chain).unwrap_err().to_string();
+    assert!(err.contains("shocks[0].kind") && err.contains("needs `chain`"), "{err}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// Whatever the chain's block space, gas, latency and liquidators, the ledger balances after every tick (gas,
+    /// rewards and shortfalls included) and no flat account keeps a negative balance.
+    #[test]
+    fn every_chain_path_conserves_the_ledger(
+        block_ticks in 1u64..4,
+        space in 1u32..40,
+        cost in 0u32..60,
+        latency in 0u64..4,
+        liquidators in proptest::prop_oneof![
+            proptest::prelude::Just("Engine"),
+            proptest::prelude::Just("Keepers"),
+            proptest::prelude::Just("Both(after_ticks: 5)"),
+        ],
+        congestion in 1.0f64..20.0,
+        seed in 0u64..1_000,
+    ) {
+        let text = format!(
+            "(ticks: 120, liquidation: (insurance_fund: 2000, loss_allocation: BadDebt), \
+             agents: (leveraged_traders: (count: 200, capital: 800.0, leverage: 8.0, entry_window_ticks: 20)), \
+             chain: (block_ticks: {block_ticks}, block_liquidations: {space}, gas: (base_cost: {cost}), \
+               liquidators: {liquidators}, keepers: (count: 2, capital: 300, latency_ticks: {latency})), \
+             shocks: [(at: 40, kind: PriceGap(change: -0.15)), \
+                      (at: 40, duration: 40, kind: Congestion(multiplier: {congestion}))])"
+        );
+        let scenario: Scenario = cascade_scenario::load_str("s.ron", &text).unwrap();
+        super::audited_to_the_end(Simulation::new(&scenario, seed).unwrap())?;
+    }
 }

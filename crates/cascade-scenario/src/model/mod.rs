@@ -7,10 +7,12 @@ use rust_decimal::dec;
 use serde::{Deserialize, Serialize};
 
 mod agents;
+mod chain;
 mod options;
 mod shocks;
 mod venue;
 pub use agents::*;
+pub use chain::*;
 pub use options::*;
 pub use shocks::*;
 pub use venue::*;
@@ -60,6 +62,9 @@ pub struct RawScenario {
     pub correlation: Vec<Vec<f64>>,
     /// European options on the first market's underlying, with their market maker and traders (`None`: no options).
     pub options: Option<Options>,
+    /// The chain of a decentralized venue: blocks, gas and keepers (`None`: the venue's engine liquidates every
+    /// tick at no cost, as a centralized venue).
+    pub chain: Option<Chain>,
 }
 
 /// A further market: its contract, its reference price and its traders.
@@ -111,6 +116,7 @@ impl Default for RawScenario {
             other_markets: Vec::new(),
             correlation: Vec::new(),
             options: None,
+            chain: None,
         }
     }
 }

@@ -118,6 +118,12 @@ pub enum ShockKind {
         /// Volatility added at the short end, annual, as a fraction.
         points: f64,
     },
+    /// The chain is congested: every transaction costs `multiplier` times as much for `duration` ticks (needs
+    /// `chain`).
+    Congestion {
+        /// Multiplier on the gas cost, at least 1.
+        multiplier: f64,
+    },
 }
 
 impl ShockKind {
@@ -140,6 +146,7 @@ impl ShockKind {
             ShockKind::VolSurfaceShift { .. } => "vol_surface_shift",
             ShockKind::SkewSteepening { .. } => "skew_steepening",
             ShockKind::TermInversion { .. } => "term_inversion",
+            ShockKind::Congestion { .. } => "congestion",
         }
     }
 

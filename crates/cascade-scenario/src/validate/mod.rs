@@ -4,6 +4,7 @@ use crate::model::{LiquidationMode, MarginMode, RawScenario, ReferenceModel, Sho
 use rust_decimal::Decimal;
 
 mod agents;
+mod chain;
 mod margin;
 mod options;
 
@@ -311,8 +312,11 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
             ShockKind::DepthWithdrawal { fraction } => c.unit_interval(fraction, &path("kind.fraction")),
             ShockKind::VolatilitySpike { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
             ShockKind::OracleFreeze | ShockKind::OracleLag { .. } => {}
-            // Checked with the options they move.
-            ShockKind::VolSurfaceShift { .. } | ShockKind::SkewSteepening { .. } | ShockKind::TermInversion { .. } => {}
+            // Checked with the options or the chain they move.
+            ShockKind::VolSurfaceShift { .. }
+            | ShockKind::SkewSteepening { .. }
+            | ShockKind::TermInversion { .. }
+            | ShockKind::Congestion { .. } => {}
             ShockKind::OracleUncertainty { multiplier } => c.positive(multiplier, &path("kind.multiplier")),
             ShockKind::OracleBadPrint { change, sources } => {
                 c.require(
@@ -329,6 +333,7 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
         }
     }
     options::check_options(&mut c, s);
+    chain::check_chain(&mut c, s);
     (c.0, c.1)
 }
 

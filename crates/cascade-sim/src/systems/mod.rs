@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod funding;
+pub mod keepers;
 pub mod liquidation;
 pub mod margin;
 pub mod margin_check;

@@ -11,7 +11,8 @@ use cascade_scenario::ShockKind;
 /// Applies the shock timeline for this tick: queues price gaps and this tick's share of price crashes, sets what is
 /// in force (overlapping depth and arbitrage withdrawals combine as `1 - prod(1 - f)`, multipliers multiply, funding
 /// spikes add) and the oracle disruptions, and logs starts and ends. Leverage waves were planned when the world was
-/// built; they are only logged here. Surface shocks move the options' surface at their tick, for good.
+/// built; they are only logged here. Surface shocks move the options' surface at their tick, for good; congestion
+/// multiplies the chain's gas.
 pub fn apply_shocks(
     clock: Res<Clock>,
     mut shocks: ResMut<Shocks>,
@@ -19,6 +20,7 @@ pub fn apply_shocks(
     mut correlations: ResMut<Correlations>,
     mut recorder: ResMut<Recorder>,
     mut desk: Option<ResMut<OptionDesk>>,
+    mut chain: Option<ResMut<crate::chain::ChainState>>,
 ) {
     let tick = clock.tick;
     let mut kept_depth = 1.0;
@@ -29,6 +31,7 @@ pub fn apply_shocks(
     let mut crash = vec![0.0; underlyings.0.len()];
     let mut broken: Option<f64> = None;
     let mut oracle = OracleDisruption::default();
+    let mut congestion = 1.0;
     let hits = |target: &Option<String>, u: &Underlying| target.as_ref().is_none_or(|s| *s == u.symbol);
     for shock in &shocks.timeline {
         let end = shock.at + shock.duration;
@@ -73,6 +76,7 @@ pub fn apply_shocks(
                 ShockKind::OracleUncertainty { multiplier } => oracle.uncertainty *= multiplier,
                 ShockKind::OracleBadPrint { change, sources } => oracle.bad_print = Some((*change, *sources)),
                 ShockKind::CorrelationBreak { correlation } => broken = Some(*correlation),
+                ShockKind::Congestion { multiplier } => congestion *= multiplier,
                 ShockKind::PriceGap { .. }
                 | ShockKind::VolSurfaceShift { .. }
                 | ShockKind::SkewSteepening { .. }
@@ -85,6 +89,9 @@ pub fn apply_shocks(
     shocks.spread_multiplier = spread;
     shocks.arbitrage_kept = arbitrage_kept;
     shocks.funding_extra = funding_extra;
+    if let Some(chain) = chain.as_mut() {
+        chain.congestion = congestion;
+    }
     for (underlying, crash) in underlyings.0.iter_mut().zip(crash) {
         underlying.pending_gap += crash;
     }
@@ -109,7 +116,7 @@ fn shock_event(tick: u64, kind: EventKind, shock: &ShockKind) -> Event {
         | ShockKind::PriceCrash { change, .. }
         | ShockKind::OracleBadPrint { change, .. } => change,
         ShockKind::CorrelationBreak { correlation } => correlation,
-        ShockKind::SpreadWidening { multiplier } => multiplier,
+        ShockKind::SpreadWidening { multiplier } | ShockKind::Congestion { multiplier } => multiplier,
         ShockKind::ArbitrageWithdrawal { fraction } => fraction,
         ShockKind::FundingSpike { rate } => cascade_core::money::to_f64(rate),
         ShockKind::LeverageWave { count, .. } => f64::from(count),

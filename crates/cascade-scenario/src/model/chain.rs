@@ -1,0 +1,103 @@
+//! A decentralized venue's chain: blocks, a gas market, and the keepers who send liquidation transactions
+//! (`docs/onchain.md`).
+
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+use serde::{Deserialize, Serialize};
+
+/// The chain a decentralized venue runs on. Liquidations are transactions: they land only in blocks, a block holds
+/// at most `block_liquidations` of them, and each costs its sender the gas price of its block. Who sends them is
+/// `liquidators`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Chain {
+    /// Ticks between blocks (1: a block every tick); liquidations happen only at ticks that are multiples of it.
+    pub block_ticks: u64,
+    /// The most liquidation transactions one block holds (block space); the highest rewards go first.
+    pub block_liquidations: u32,
+    /// The gas market: what one liquidation transaction costs.
+    pub gas: Gas,
+    /// Who liquidates.
+    pub liquidators: Liquidators,
+    /// The keepers (used unless `liquidators` is `Engine`).
+    pub keepers: Keepers,
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self {
+            block_ticks: 1,
+            block_liquidations: 100,
+            gas: Gas::default(),
+            liquidators: Liquidators::Keepers,
+            keepers: Keepers::default(),
+        }
+    }
+}
+
+/// What a liquidation transaction costs, quote currency: `base_cost` times a multiplier that rises with the
+/// underlying's volatility and with the liquidations waiting for block space, times any `Congestion` shock in force,
+/// capped at `max_multiplier`:
+/// `multiplier = min(max_multiplier, (1 + volatility_sensitivity x max(sigma / sigma_calm - 1, 0)
+///   + congestion_sensitivity x waiting / block_liquidations) x shock)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Gas {
+    /// Cost of one liquidation transaction in a calm, empty chain, quote currency (gas used times gas price times
+    /// the native token's price).
+    pub base_cost: Decimal,
+    /// How much the multiplier rises per unit of realized volatility above the calm level (`sigma / sigma_calm - 1`).
+    pub volatility_sensitivity: f64,
+    /// How much it rises per block's worth of liquidations waiting.
+    pub congestion_sensitivity: f64,
+    /// The highest multiplier.
+    pub max_multiplier: f64,
+}
+
+impl Default for Gas {
+    fn default() -> Self {
+        Self { base_cost: dec!(5), volatility_sensitivity: 2.0, congestion_sensitivity: 1.0, max_multiplier: 100.0 }
+    }
+}
+
+/// Who sends liquidation transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Liquidators {
+    /// The venue's own engine, every block, at no gas (as a centralized venue).
+    Engine,
+    /// Keepers only: an account is liquidated when a keeper sends its transaction.
+    Keepers,
+    /// Keepers, and the venue's engine for an account no keeper has liquidated within `after_ticks` of its falling
+    /// below maintenance.
+    Both {
+        /// Ticks the engine waits for a keeper.
+        after_ticks: u64,
+    },
+}
+
+/// Permissionless liquidators. Each block, a keeper who has seen an account below maintenance for `latency_ticks`
+/// sends its liquidation when the reward (`reward` of the notional the account holds, at the mark) less the
+/// transaction's cost is at least `min_profit`, and it holds the cost. One keeper sends each liquidation (the
+/// first in id order with the cost); it pays the cost into the chain's gas sink whether or not the close-out fills,
+/// and receives the reward on the notional actually closed, from the liquidated account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Keepers {
+    /// How many.
+    pub count: u32,
+    /// Each one's balance for gas, quote currency.
+    pub capital: Decimal,
+    /// Ticks from an account's falling below maintenance to a keeper's transaction.
+    pub latency_ticks: u64,
+    /// The keeper's reward, fraction of the notional closed, paid by the liquidated account.
+    pub reward: Decimal,
+    /// The least profit (reward less gas) a keeper sends a liquidation for, quote currency.
+    pub min_profit: Decimal,
+}
+
+impl Default for Keepers {
+    fn default() -> Self {
+        Self { count: 5, capital: dec!(100000), latency_ticks: 1, reward: dec!(0.005), min_profit: dec!(10) }
+    }
+}

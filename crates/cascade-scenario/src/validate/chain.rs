@@ -1,0 +1,50 @@
+//! The checks of a decentralized venue's chain, and of the congestion shocks that need it.
+
+use super::Checker;
+use crate::model::{Liquidators, RawScenario, ShockKind};
+
+/// The checks of `s.chain`, and of the congestion shocks.
+pub(super) fn check_chain(c: &mut Checker, s: &RawScenario) {
+    for (i, shock) in s.shocks.iter().enumerate() {
+        if let ShockKind::Congestion { multiplier } = shock.kind {
+            let path = format!("shocks[{i}].kind");
+            c.require(s.chain.is_some(), &path, "a congestion needs `chain`");
+            c.require(
+                multiplier.is_finite() && multiplier >= 1.0,
+                format!("{path}.multiplier"),
+                format!("expected a multiplier >= 1, found {multiplier}"),
+            );
+        }
+    }
+    let Some(chain) = &s.chain else { return };
+    c.require(chain.block_ticks >= 1, "chain.block_ticks", "expected at least 1 tick");
+    c.require(chain.block_liquidations >= 1, "chain.block_liquidations", "expected at least 1 transaction");
+    let gas = &chain.gas;
+    c.require(
+        gas.base_cost >= rust_decimal::Decimal::ZERO,
+        "chain.gas.base_cost",
+        format!("expected an amount >= 0, found {}", gas.base_cost),
+    );
+    c.non_negative(gas.volatility_sensitivity, "chain.gas.volatility_sensitivity");
+    c.non_negative(gas.congestion_sensitivity, "chain.gas.congestion_sensitivity");
+    c.require(
+        gas.max_multiplier.is_finite() && gas.max_multiplier >= 1.0,
+        "chain.gas.max_multiplier",
+        format!("expected a multiplier >= 1, found {}", gas.max_multiplier),
+    );
+    if chain.liquidators == Liquidators::Engine {
+        return;
+    }
+    let k = &chain.keepers;
+    c.require(k.count >= 1, "chain.keepers.count", "keepers liquidate here: expected at least 1 keeper");
+    c.require(
+        k.capital >= rust_decimal::Decimal::ZERO,
+        "chain.keepers.capital",
+        format!("expected an amount >= 0, found {}", k.capital),
+    );
+    c.require(
+        k.reward >= rust_decimal::Decimal::ZERO && k.reward < rust_decimal::Decimal::ONE,
+        "chain.keepers.reward",
+        format!("expected a fraction in [0, 1), found {}", k.reward),
+    );
+}

@@ -58,6 +58,14 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         amount(s.shortfall, 2),
         amount(s.bad_debt, 2)
     );
+    if let Some(k) = &s.keepers {
+        println!(
+            "  keepers         {} liquidation transactions; gas {} paid to the chain; rewards {}",
+            k.transactions,
+            amount(k.gas, 2),
+            amount(k.rewards, 2)
+        );
+    }
     if s.backstop_notional > Decimal::ZERO
         || s.deleveraged_notional > Decimal::ZERO
         || s.socialized_loss > Decimal::ZERO

@@ -110,6 +110,9 @@ fn keepers_pay_the_gas_to_the_chain_and_are_paid_their_reward_by_hand() {
     // its rewards.
     let gas: Decimal = sent.iter().map(|e| e.fee.unwrap()).sum();
     assert_eq!(sim.ledger().gas(), gas);
+    let rewards: Decimal = paid.iter().map(|e| e.liquidator_fee.unwrap()).sum();
+    let summary = cascade_sim::summary::KeeperSummary { transactions: sent.len() as u64, gas, rewards };
+    assert_eq!(sim.summary().keepers, Some(summary));
     let world = sim.world();
     let mut accounts =
         world.try_query::<(&cascade_sim::components::Agent, &cascade_sim::components::Account)>().unwrap();

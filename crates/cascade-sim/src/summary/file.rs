@@ -47,6 +47,7 @@ impl Serialize for Summary {
             backtest: sole.map(|m| &m.backtest),
             procyclicality: sole.map(|m| &m.procyclicality),
             markets: several,
+            keepers: self.keepers.as_ref(),
         }
         .serialize(serializer)
     }
@@ -103,4 +104,6 @@ struct SummaryFile<'a> {
     procyclicality: Option<&'a cascade_core::procyclicality::ProcyclicalityMeasures>,
     #[serde(skip_serializing_if = "Option::is_none")]
     markets: Option<&'a Vec<MarketSummary>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keepers: Option<&'a super::KeeperSummary>,
 }

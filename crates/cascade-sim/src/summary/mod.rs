@@ -78,6 +78,19 @@ pub struct Summary {
     pub margin_locked_standalone_mean: Decimal,
     /// Each instrument's figures, in instrument order.
     pub markets: Vec<MarketSummary>,
+    /// What keepers did on a decentralized venue's chain (`None`: no keepers).
+    pub keepers: Option<KeeperSummary>,
+}
+
+/// Keepers' liquidation transactions on a chain, their gas and their rewards.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KeeperSummary {
+    /// Liquidation transactions sent.
+    pub transactions: u64,
+    /// Gas paid to the chain, quote.
+    pub gas: Decimal,
+    /// Rewards paid by liquidated accounts to keepers, quote.
+    pub rewards: Decimal,
 }
 
 impl Summary {
@@ -155,6 +168,7 @@ pub struct LossAllocationSummary {
 #[derive(Debug, Clone)]
 pub struct SummaryBuilder {
     insurance_fund_start: Decimal,
+    keepers: Option<KeeperSummary>,
     ticks: u64,
     last: Option<TickRecord>,
     liquidations: u64,
@@ -182,8 +196,10 @@ pub struct SummaryBuilder {
 impl SummaryBuilder {
     /// Nothing recorded yet for a run of `scenario`: its insurance fund's start and its procyclicality window.
     pub fn for_scenario(scenario: &cascade_scenario::Scenario) -> Self {
+        let keepers = scenario.chain.as_ref().filter(|c| c.liquidators != cascade_scenario::Liquidators::Engine);
         Self {
             procyclicality_window_hours: scenario.procyclicality_window_hours,
+            keepers: keepers.map(|_| KeeperSummary::default()),
             ..Self::new(scenario.liquidation.insurance_fund)
         }
     }
@@ -193,6 +209,7 @@ impl SummaryBuilder {
     pub fn new(insurance_fund_start: Decimal) -> Self {
         Self {
             insurance_fund_start,
+            keepers: None,
             ticks: 0,
             last: None,
             liquidations: 0,
@@ -258,6 +275,15 @@ impl SummaryBuilder {
                 self.shortfall += e.shortfall.unwrap_or_default();
             }
             EventKind::Deleverage | EventKind::Haircut => self.loss.event(e),
+            EventKind::KeeperTransaction => {
+                let keepers = self.keepers.get_or_insert_default();
+                keepers.transactions += 1;
+                keepers.gas += e.fee.unwrap_or_default();
+            }
+            EventKind::KeeperReward => {
+                self.keepers.get_or_insert_default().rewards += e.liquidator_fee.unwrap_or_default();
+                self.shortfall += e.shortfall.unwrap_or_default();
+            }
             _ => {}
         }
     }
@@ -299,6 +325,7 @@ impl SummaryBuilder {
             margin_locked_peak: self.margin_locked_peak.unwrap_or_default(),
             margin_locked_standalone_mean: mean(self.margin_locked_standalone_sum),
             markets: self.markets.iter().map(MarketSummaryBuilder::summary).collect(),
+            keepers: self.keepers.clone(),
         }
     }
 }

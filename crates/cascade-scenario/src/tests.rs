@@ -393,7 +393,7 @@ fn shipped_files_are_read_from_the_copies_compiled_in_not_from_the_build_directo
 #[test]
 fn a_push_oracle_is_read_and_checked() {
     let s = load_str("p.ron", "(oracle: (push: (deviation: 0.005, heartbeat_ticks: 60)))").unwrap();
-    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.005, heartbeat_ticks: 60 }));
+    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.005, heartbeat_ticks: 60, max_gas_cost: None }));
     let err = load_str("p.ron", "(oracle: (push: (deviation: -0.1, heartbeat_ticks: 0)))").unwrap_err().to_string();
     assert!(
         err.contains("oracle.push.deviation") && err.contains("oracle.push.heartbeat_ticks: expected at least 1"),
@@ -416,7 +416,7 @@ fn optional_fields_absent_from_a_base_can_be_written_by_a_child_or_set() {
     let s = load_file(&dir.path().join("child.ron")).unwrap();
     assert_eq!(s.reference.impact_half_life_ticks, Some(5.0));
     assert_eq!(s.oracle.source_lag_ticks, 0);
-    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.005, heartbeat_ticks: 60 }));
+    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.005, heartbeat_ticks: 60, max_gas_cost: None }));
     assert_eq!(s.ticks, 50, "from the base");
     let set = |s: &str| s.parse::<Override>().unwrap();
     let raw = load_str("b.ron", "(ticks: 100)").unwrap().into_raw();
@@ -426,7 +426,7 @@ fn optional_fields_absent_from_a_base_can_be_written_by_a_child_or_set() {
     )
     .unwrap();
     assert_eq!(s.reference.impact_half_life_ticks, Some(3.0));
-    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.01, heartbeat_ticks: 10 }));
+    assert_eq!(s.oracle.push, Some(PushOracle { deviation: 0.01, heartbeat_ticks: 10, max_gas_cost: None }));
     let err = load_str("b.ron", "(reference: (impact_half_life_ticks: 0.0))").unwrap_err().to_string();
     assert!(err.contains("reference.impact_half_life_ticks"), "{err}");
 }

@@ -5,6 +5,7 @@ use crate::SimError;
 use crate::build::AgentSpawner;
 use crate::components::Keeper;
 use bevy_ecs::prelude::*;
+use cascade_core::money::{MoneyError, from_f64, to_f64};
 use cascade_core::{AgentId, Decimal};
 use cascade_scenario::{Chain, Liquidators, Scenario};
 use std::collections::BTreeMap;
@@ -42,6 +43,12 @@ pub struct KeeperTransaction {
 }
 
 impl ChainState {
+    /// What one transaction costs in the current block, quote currency: the base cost times the multiplier, on the
+    /// booking grid.
+    pub fn transaction_cost(&self) -> Result<Decimal, MoneyError> {
+        from_f64(to_f64(self.rules.gas.base_cost) * self.multiplier, Decimal::new(1, 8), "gas")
+    }
+
     /// Whether keepers liquidate (not the venue's engine alone).
     pub fn keepers_liquidate(&self) -> bool {
         self.rules.liquidators != Liquidators::Engine

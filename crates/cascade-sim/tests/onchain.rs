@@ -27,7 +27,7 @@ fn changes(oracle: &[(u64, Decimal)]) -> Vec<(u64, Decimal, Decimal)> {
 #[test]
 fn a_heartbeat_only_oracle_publishes_on_the_heartbeat() {
     // A threshold no move reaches: the price changes only on the heartbeat's ticks, and on nearly all of them.
-    let oracle = run(PushOracle { deviation: 10.0, heartbeat_ticks: 60 }, 1_600);
+    let oracle = run(PushOracle { deviation: 10.0, heartbeat_ticks: 60, max_gas_cost: None }, 1_600);
     let changed = changes(&oracle);
     assert!(changed.iter().all(|(t, ..)| t % 60 == 0), "{changed:?}");
     assert!(changed.len() >= 24, "26 heartbeats in 1,600 ticks, {} changes", changed.len());
@@ -36,7 +36,7 @@ fn a_heartbeat_only_oracle_publishes_on_the_heartbeat() {
 #[test]
 fn a_push_oracle_publishes_past_its_deviation_or_its_heartbeat_only() {
     let (deviation, heartbeat) = (0.005, 60);
-    let oracle = run(PushOracle { deviation, heartbeat_ticks: heartbeat }, 1_600);
+    let oracle = run(PushOracle { deviation, heartbeat_ticks: heartbeat, max_gas_cost: None }, 1_600);
     let changed = changes(&oracle);
     let mut last = 0;
     for &(t, before, after) in &changed {
@@ -182,4 +182,27 @@ proptest::proptest! {
         let scenario: Scenario = cascade_scenario::load_str("s.ron", &text).unwrap();
         super::audited_to_the_end(Simulation::new(&scenario, seed).unwrap())?;
     }
+}
+
+#[test]
+fn a_push_oracle_whose_operator_will_not_pay_the_gas_freezes_through_the_congestion() {
+    // Black Thursday with a push oracle (0.5% or an hour) whose updates cost what a liquidation does: an operator
+    // paying at most 4 publishes nothing while congestion puts a transaction at 8 or more, then publishes the fall at
+    // once; the frozen price leaves the accounts unliquidated until then, and far more bad debt.
+    let push = |max_gas_cost| {
+        move |s: &mut RawScenario| {
+            s.oracle.push = Some(PushOracle { deviation: 0.005, heartbeat_ticks: 60, max_gas_cost });
+        }
+    };
+    let free = black_thursday(1, push(None));
+    let frozen = black_thursday(1, push(Some(Decimal::from(4))));
+    let published = |sim: &Simulation, ticks: std::ops::Range<u64>| {
+        let oracle: Vec<(u64, Decimal)> = sim.market_records().iter().map(|r| (r.tick, r.oracle)).collect();
+        changes(&oracle).into_iter().filter(|(t, ..)| ticks.contains(t)).count()
+    };
+    assert_eq!(published(&frozen, 310..1_140), 0);
+    assert!(published(&free, 310..1_140) > 50, "{}", published(&free, 310..1_140));
+    assert!(published(&frozen, 1_140..1_440) > 0, "updates land once the chain clears");
+    let (bad, bad_free) = (frozen.ledger().bad_debt(), free.ledger().bad_debt());
+    assert!(bad > Decimal::TWO * bad_free, "{bad} against {bad_free}");
 }

@@ -320,6 +320,11 @@ pub struct PushOracle {
     pub deviation: f64,
     /// Publish at least every this many ticks whatever the move (Chainlink's heartbeat, an hour for BTC/USD), >= 1.
     pub heartbeat_ticks: u64,
+    /// On a chain, the most its operator pays for an update transaction, quote currency: while the chain's
+    /// transaction cost (the last block's, `chain.gas`) is above it, no update is published, whatever the move or the
+    /// heartbeat. Absent (or without a chain): updates always land.
+    #[serde(default)]
+    pub max_gas_cost: Option<Decimal>,
 }
 
 impl Default for Oracle {

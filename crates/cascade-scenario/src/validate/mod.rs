@@ -139,6 +139,13 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
     if let Some(push) = s.oracle.push {
         c.non_negative(push.deviation, "oracle.push.deviation");
         c.require(push.heartbeat_ticks >= 1, "oracle.push.heartbeat_ticks", "expected at least 1 tick");
+        if let Some(max) = push.max_gas_cost {
+            c.require(
+                max >= Decimal::ZERO,
+                "oracle.push.max_gas_cost",
+                format!("expected an amount >= 0, found {max}"),
+            );
+        }
     }
 
     margin::check_margin(&mut c, &s.margin);

@@ -12,7 +12,7 @@ use crate::systems::settlement::account_mut;
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
 use cascade_core::liquidation::absorb_shortfall;
-use cascade_core::money::{self, MoneyError, from_f64};
+use cascade_core::money::{self, MoneyError};
 use cascade_core::{AgentId, Decimal};
 use cascade_scenario::Liquidators;
 
@@ -82,7 +82,7 @@ fn send(
     ledger: &mut VenueLedger,
 ) -> Result<Vec<Event>, SimError> {
     let k = chain.rules.keepers.clone();
-    let gas = from_f64(money::to_f64(chain.rules.gas.base_cost) * chain.multiplier, Decimal::new(1, 8), "gas")?;
+    let gas = chain.transaction_cost()?;
     let mut offers: Vec<(Decimal, AgentId, Decimal)> = Vec::new();
     for &id in queued.iter().filter(|id| chain.seen.get(id).is_some_and(|&t| tick >= t + k.latency_ticks)) {
         let Ok(account) = accounts.get(index.entity(id)) else { continue };

@@ -79,16 +79,23 @@ pub fn sample_oracles(
 }
 
 /// Sets each underlying's oracle price to the median of its fresh sources' prints (averaged over `twap_ticks` ticks),
-/// on the tick grid; a push oracle publishes it only past its deviation threshold or heartbeat. With no fresh source the price is stale: it keeps its last value, and the change of state is
-/// logged.
+/// on the tick grid; a push oracle publishes it only past its deviation threshold or heartbeat, and on a chain only
+/// while a transaction costs at most its `max_gas_cost` (at the last block's gas). With no fresh source the price is
+/// stale: it keeps its last value, and the change of state is logged.
 pub fn aggregate_oracles(
     clock: Res<Clock>,
     rules: Res<OracleRules>,
     mut underlyings: ResMut<Underlyings>,
     feeds: Query<&OracleFeed>,
     mut recorder: ResMut<Recorder>,
+    chain: Option<Res<crate::chain::ChainState>>,
 ) {
     let staleness = rules.0.staleness_ticks;
+    // Whether an update transaction lands in this block: its operator pays at most `max_gas_cost`.
+    let affordable = match (rules.0.push.and_then(|p| p.max_gas_cost), &chain) {
+        (Some(max), Some(chain)) => chain.transaction_cost().is_ok_and(|cost| cost <= max),
+        _ => true,
+    };
     for underlying in &mut underlyings.0 {
         let mut prints: Vec<Decimal> = feeds
             .iter()
@@ -123,7 +130,8 @@ pub fn aggregate_oracles(
             None => true,
             Some(push) => {
                 let moved = (to_f64(price) / to_f64(underlying.oracle_price) - 1.0).abs() > push.deviation;
-                moved || clock.tick.saturating_sub(underlying.oracle_published_at) >= push.heartbeat_ticks
+                let due = clock.tick.saturating_sub(underlying.oracle_published_at) >= push.heartbeat_ticks;
+                affordable && (moved || due)
             }
         };
         if publish {

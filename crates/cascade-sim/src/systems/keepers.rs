@@ -40,7 +40,8 @@ pub fn dispatch_keepers(
     let tick = clock.tick;
     chain.sent.clear();
     let queued: Vec<AgentId> = queue.0.iter().map(|(_, id)| *id).collect();
-    chain.seen.retain(|id, _| queued.contains(id));
+    let waiting: std::collections::BTreeSet<AgentId> = queued.iter().copied().collect();
+    chain.seen.retain(|id, _| waiting.contains(id));
     for &id in &queued {
         chain.seen.entry(id).or_insert(tick);
     }

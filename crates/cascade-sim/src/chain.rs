@@ -28,9 +28,9 @@ pub struct ChainState {
     pub sent: Vec<KeeperTransaction>,
 }
 
-/// One liquidation a keeper sent: the account, the keeper, the gas it paid, and the gross notional the account held
-/// when it was sent (its reward is on what the close-out closed of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One liquidation a keeper sent: the account, the keeper, the gas it paid, the gross notional the account held
+/// when it was sent (a close-out's reward is on what it closed of it), and what a fixed-discount keeper takes over.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeeperTransaction {
     /// The account to liquidate.
     pub account: AgentId,
@@ -40,6 +40,9 @@ pub struct KeeperTransaction {
     pub gas: Decimal,
     /// The account's gross notional at the marks when sent, quote currency.
     pub notional: Decimal,
+    /// Fixed-discount style: the quantity of each perpetual position the keeper takes over (absolute units);
+    /// empty for a close-out.
+    pub takes: Vec<(cascade_core::InstrumentId, Decimal)>,
 }
 
 impl ChainState {

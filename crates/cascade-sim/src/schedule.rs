@@ -86,6 +86,7 @@ pub fn tick_schedule() -> Schedule {
             agents::trade_leveraged,
             agents::trade_signal_traders,
             agents::unwind_backstop,
+            keepers::unwind_keepers,
             options::enter_option_traders,
         )
             .chain()
@@ -96,7 +97,7 @@ pub fn tick_schedule() -> Schedule {
         (margin::set_margin_rates, margin_check::check_margin, keepers::dispatch_keepers)
             .chain()
             .in_set(TickSet::Margin),
-        (liquidation::liquidate, keepers::pay_keepers).chain().in_set(TickSet::Liquidation),
+        (keepers::take_over, liquidation::liquidate, keepers::pay_keepers).chain().in_set(TickSet::Liquidation),
         (metrics::audit_ledger, metrics::record_tick, metrics::commit_records).chain().in_set(TickSet::Metrics),
         metrics::advance_clock.in_set(TickSet::Clock),
     ));

@@ -1,7 +1,7 @@
 //! On-chain venue mechanics (issue 19): a push oracle that publishes on a deviation threshold or a heartbeat;
 //! blocks, gas and keepers, and the Black Thursday scenario.
 
-use cascade_scenario::{PushOracle, RawScenario, Scenario};
+use cascade_scenario::{KeeperStyle, PushOracle, RawScenario, Scenario};
 use cascade_sim::Simulation;
 use cascade_sim::record::{Event, EventKind};
 use rust_decimal::Decimal;
@@ -127,6 +127,66 @@ fn keepers_pay_the_gas_to_the_chain_and_are_paid_their_reward_by_hand() {
     }
 }
 
+fn fixed_discount(s: &mut RawScenario) {
+    let (bonus, close_factor, full_below) = (Decimal::new(5, 2), Decimal::new(5, 1), Decimal::new(95, 2));
+    s.chain.as_mut().unwrap().keepers.style = KeeperStyle::FixedDiscount { bonus, close_factor, full_below };
+}
+
+#[test]
+fn fixed_discount_keepers_take_positions_over_at_the_bonus_and_unwind_them() {
+    let sim = black_thursday(1, |s| {
+        fixed_discount(s);
+        s.ticks = 800;
+    });
+    let oracle: std::collections::BTreeMap<u64, Decimal> =
+        sim.market_records().iter().map(|r| (r.tick, r.oracle)).collect();
+    let taken: Vec<&Event> = sim.events().iter().filter(|e| e.kind == EventKind::Liquidation).collect();
+    assert!(taken.len() > 500, "{}", taken.len());
+    let mut discounts = Decimal::ZERO;
+    for e in &taken {
+        // A long sells to its keeper at 95% of the oracle price, on the 0.01 grid; all of it off the book.
+        let expected = (oracle[&e.tick] * Decimal::new(95, 2))
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!((e.detail.as_str(), e.average_price), ("long", Some(expected)), "{e:?}");
+        assert_eq!(e.backstop_quantity, e.quantity);
+        discounts += e.liquidator_fee.unwrap();
+    }
+    // What the keepers earned is the discount; they unwound most of what they took into the book.
+    assert_eq!(sim.summary().keepers.unwrap().rewards, discounts);
+    let world = sim.world();
+    let mut keepers =
+        world.try_query::<(&cascade_sim::components::Account, &cascade_sim::components::Keeper)>().unwrap();
+    let held: Decimal =
+        keepers.iter(world).map(|(a, _)| a.0.positions.iter().map(|p| p.quantity.abs()).sum::<Decimal>()).sum();
+    let bought: Decimal = taken.iter().map(|e| e.quantity.unwrap()).sum();
+    assert!(held < bought / Decimal::TEN, "keepers hold {held} of the {bought} they took");
+}
+
+#[test]
+fn on_black_thursday_a_five_percent_discount_keeps_keepers_liquidating_where_a_half_percent_reward_does_not() {
+    // The traders' bad debt (the market makers', who absorb the keepers' unwinding, is another story: docs/onchain.md).
+    let traders_bad_debt = |sim: &Simulation| {
+        let world = sim.world();
+        let mut makers = world
+            .try_query_filtered::<&cascade_sim::components::Agent, bevy_ecs::query::With<cascade_sim::components::MarketMaker>>()
+            .unwrap();
+        let makers: Vec<u32> = makers.iter(world).map(|a| a.id.0).collect();
+        let liquidations = sim.events().iter().filter(|e| e.kind == EventKind::Liquidation);
+        liquidations.filter(|e| !makers.contains(&e.account.unwrap())).filter_map(|e| e.bad_debt).sum::<Decimal>()
+    };
+    for seed in 1..=2 {
+        let close_out = black_thursday(seed, |_| {});
+        let discount = black_thursday(seed, fixed_discount);
+        let congested = |sim: &Simulation| {
+            let kind = EventKind::KeeperTransaction;
+            sim.events().iter().filter(|e| e.kind == kind && (600..1_140).contains(&e.tick)).count()
+        };
+        assert!(congested(&discount) > 4 * congested(&close_out), "seed {seed}");
+        let (bad, bad_discount) = (traders_bad_debt(&close_out), traders_bad_debt(&discount));
+        assert!(bad_discount < bad / Decimal::TEN, "seed {seed}: {bad_discount} against {bad}");
+    }
+}
+
 #[test]
 fn liquidations_land_only_in_blocks() {
     let sim = black_thursday(1, |s| {
@@ -168,6 +228,10 @@ proptest::proptest! {
             proptest::prelude::Just("Keepers"),
             proptest::prelude::Just("Both(after_ticks: 5)"),
         ],
+        style in proptest::prop_oneof![
+            proptest::prelude::Just("CloseOut"),
+            proptest::prelude::Just("FixedDiscount(bonus: 0.05, close_factor: 0.5, full_below: 0.9)"),
+        ],
         congestion in 1.0f64..20.0,
         seed in 0u64..1_000,
     ) {
@@ -175,7 +239,8 @@ proptest::proptest! {
             "(ticks: 120, liquidation: (insurance_fund: 2000, loss_allocation: BadDebt), \
              agents: (leveraged_traders: (count: 200, capital: 800.0, leverage: 8.0, entry_window_ticks: 20)), \
              chain: (block_ticks: {block_ticks}, block_liquidations: {space}, gas: (base_cost: {cost}), \
-               liquidators: {liquidators}, keepers: (count: 2, capital: 300, latency_ticks: {latency})), \
+               liquidators: {liquidators}, \
+               keepers: (count: 2, capital: 300, latency_ticks: {latency}, style: {style}, unwind_notional: 5000)), \
              shocks: [(at: 40, kind: PriceGap(change: -0.15)), \
                       (at: 40, duration: 40, kind: Congestion(multiplier: {congestion}))])"
         );

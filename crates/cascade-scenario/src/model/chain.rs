@@ -77,10 +77,10 @@ pub enum Liquidators {
 }
 
 /// Permissionless liquidators. Each block, a keeper who has seen an account below maintenance for `latency_ticks`
-/// sends its liquidation when the reward (`reward` of the notional the account holds, at the mark) less the
-/// transaction's cost is at least `min_profit`, and it holds the cost. One keeper sends each liquidation (the
-/// first in id order with the cost); it pays the cost into the chain's gas sink whether or not the close-out fills,
-/// and receives the reward on the notional actually closed, from the liquidated account.
+/// sends its liquidation when what it earns less the transaction's cost (and, taking positions over, less their
+/// price risk) is at least `min_profit`, and it holds the cost. One keeper sends each liquidation (the first in id
+/// order that can); it pays the cost into the chain's gas sink whether or not the liquidation fills. How it
+/// liquidates and earns is `style`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Keepers {
@@ -94,10 +94,50 @@ pub struct Keepers {
     pub reward: Decimal,
     /// The least profit (reward less gas) a keeper sends a liquidation for, quote currency.
     pub min_profit: Decimal,
+    /// How a keeper's transaction liquidates.
+    pub style: KeeperStyle,
+    /// Taking positions over: the price risk a keeper charges itself, in standard deviations of the mark's move
+    /// (its realized volatility per tick) over the ticks it needs to unwind them, times their notional.
+    pub risk_aversion: f64,
+    /// Taking positions over: the largest notional a keeper unwinds into the book per tick, quote currency.
+    pub unwind_notional: f64,
+    /// Taking positions over: the worst price of an unwinding order, basis points from the mark.
+    pub unwind_slippage_bps: f64,
+}
+
+/// How a keeper's transaction liquidates an account.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum KeeperStyle {
+    /// The venue's engine closes the account out (book, backstops, deleveraging, as without a chain); the keeper
+    /// is paid `reward` of the notional closed, by the liquidated account.
+    CloseOut,
+    /// Fixed-discount liquidation (Aave-style): the keeper buys (sells) `close_factor` of each perpetual position of
+    /// a long (short) account at `bonus` below (above) the oracle price, all of it when the account's equity is
+    /// below `full_below` times its maintenance requirement; it holds what it bought, within its initial margin, and
+    /// unwinds it into the book. Its earnings are the discount.
+    FixedDiscount {
+        /// The discount to the oracle price, fraction (Aave's liquidation bonus, e.g. 0.05).
+        bonus: Decimal,
+        /// The share of each position one liquidation takes (Aave's close factor, 0.5).
+        close_factor: Decimal,
+        /// Below this margin ratio (equity over maintenance) a liquidation takes the whole position.
+        full_below: Decimal,
+    },
 }
 
 impl Default for Keepers {
     fn default() -> Self {
-        Self { count: 5, capital: dec!(100000), latency_ticks: 1, reward: dec!(0.005), min_profit: dec!(10) }
+        Self {
+            count: 5,
+            capital: dec!(100000),
+            latency_ticks: 1,
+            reward: dec!(0.005),
+            min_profit: dec!(10),
+            style: KeeperStyle::CloseOut,
+            risk_aversion: 1.0,
+            unwind_notional: 100_000.0,
+            unwind_slippage_bps: 50.0,
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The checks of a decentralized venue's chain, and of the congestion shocks that need it.
 
 use super::Checker;
-use crate::model::{Liquidators, RawScenario, ShockKind};
+use crate::model::{KeeperStyle, Liquidators, RawScenario, ShockKind};
+use rust_decimal::Decimal;
 
 /// The checks of `s.chain`, and of the congestion shocks.
 pub(super) fn check_chain(c: &mut Checker, s: &RawScenario) {
@@ -21,7 +22,7 @@ pub(super) fn check_chain(c: &mut Checker, s: &RawScenario) {
     c.require(chain.block_liquidations >= 1, "chain.block_liquidations", "expected at least 1 transaction");
     let gas = &chain.gas;
     c.require(
-        gas.base_cost >= rust_decimal::Decimal::ZERO,
+        gas.base_cost >= Decimal::ZERO,
         "chain.gas.base_cost",
         format!("expected an amount >= 0, found {}", gas.base_cost),
     );
@@ -38,13 +39,31 @@ pub(super) fn check_chain(c: &mut Checker, s: &RawScenario) {
     let k = &chain.keepers;
     c.require(k.count >= 1, "chain.keepers.count", "keepers liquidate here: expected at least 1 keeper");
     c.require(
-        k.capital >= rust_decimal::Decimal::ZERO,
+        k.capital >= Decimal::ZERO,
         "chain.keepers.capital",
         format!("expected an amount >= 0, found {}", k.capital),
     );
     c.require(
-        k.reward >= rust_decimal::Decimal::ZERO && k.reward < rust_decimal::Decimal::ONE,
+        k.reward >= Decimal::ZERO && k.reward < Decimal::ONE,
         "chain.keepers.reward",
         format!("expected a fraction in [0, 1), found {}", k.reward),
     );
+    c.non_negative(k.risk_aversion, "chain.keepers.risk_aversion");
+    c.positive(k.unwind_notional, "chain.keepers.unwind_notional");
+    c.non_negative(k.unwind_slippage_bps, "chain.keepers.unwind_slippage_bps");
+    if let KeeperStyle::FixedDiscount { bonus, close_factor, full_below } = k.style {
+        let at = |f: &str| format!("chain.keepers.style.{f}");
+        let fraction = |d: Decimal| d > Decimal::ZERO && d <= Decimal::ONE;
+        c.require(
+            bonus >= Decimal::ZERO && bonus < Decimal::ONE,
+            at("bonus"),
+            format!("expected a fraction in [0, 1), found {bonus}"),
+        );
+        c.require(
+            fraction(close_factor),
+            at("close_factor"),
+            format!("expected a fraction in (0, 1], found {close_factor}"),
+        );
+        c.require(full_below >= Decimal::ZERO, at("full_below"), format!("expected a ratio >= 0, found {full_below}"));
+    }
 }

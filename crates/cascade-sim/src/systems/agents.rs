@@ -255,19 +255,32 @@ pub fn unwind_backstop(
         for held in account.0.positions.iter().filter(|p| !p.quantity.is_zero()) {
             let p = &populations.of(held.instrument).backstop;
             let market = instruments.get_mut(held.instrument);
-            let position = held.quantity;
-            let Some(side) = Side::closing(position) else { continue };
-            let mark = to_f64(market.mark_price);
-            let notional = (to_f64(position.abs()) * mark).min(p.unwind_notional);
-            let slippage = p.unwind_slippage_bps / 10_000.0;
-            let limit = match side {
-                Side::Sell => mark * (1.0 - slippage),
-                Side::Buy => mark * (1.0 + slippage),
-            };
-            if let (Some(quantity), Some(limit)) = (lots(market, notional, mark), tick_price(market, limit)) {
-                let quantity = quantity.min(position.abs());
-                market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: Some(limit) });
+            if let Some(order) = unwind_order(market, agent.id, held.quantity, p.unwind_notional, p.unwind_slippage_bps)
+            {
+                market.inbox.push(order);
             }
         }
     }
+}
+
+/// The order that unwinds up to `notional` (quote) of `agent`'s `position` in `market`: a market order closing it,
+/// no worse than `slippage_bps` from the mark, on the lot and tick grids (`None` if nothing to close or the grids
+/// leave nothing).
+pub(crate) fn unwind_order(
+    market: &Instrument,
+    agent: cascade_core::AgentId,
+    position: Decimal,
+    notional: f64,
+    slippage_bps: f64,
+) -> Option<OrderRequest> {
+    let side = Side::closing(position)?;
+    let mark = to_f64(market.mark_price);
+    let notional = (to_f64(position.abs()) * mark).min(notional);
+    let slippage = slippage_bps / 10_000.0;
+    let limit = match side {
+        Side::Sell => mark * (1.0 - slippage),
+        Side::Buy => mark * (1.0 + slippage),
+    };
+    let (quantity, limit) = (lots(market, notional, mark)?, tick_price(market, limit)?);
+    Some(OrderRequest::Market { agent, side, quantity: quantity.min(position.abs()), limit: Some(limit) })
 }

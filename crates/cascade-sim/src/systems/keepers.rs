@@ -4,17 +4,23 @@
 
 use crate::SimError;
 use crate::chain::{ChainState, KeeperTransaction, gas_multiplier};
-use crate::components::Account;
+use crate::components::{Account, Agent, Keeper};
+use crate::health::account_health;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
-use crate::resources::{AgentIndex, Clock, Faults, Instruments, LiquidationQueue, Underlyings, VenueLedger};
+use crate::resources::{
+    AgentIndex, Clock, Faults, Instruments, LiquidationQueue, MarginState, Underlyings, VenueLedger,
+};
+use crate::systems::agents::unwind_order;
 use crate::systems::settlement::account_mut;
+use crate::systems::settlement::{FillSource, settle_fills};
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
+use cascade_core::book::{Fill, Side};
 use cascade_core::liquidation::absorb_shortfall;
 use cascade_core::money::{self, MoneyError};
-use cascade_core::{AgentId, Decimal};
-use cascade_scenario::Liquidators;
+use cascade_core::{AgentId, Decimal, InstrumentId};
+use cascade_scenario::{KeeperStyle, Keepers, Liquidators};
 
 /// Between the margin check and the liquidation engine, on a chain: notes when each queued account was first seen
 /// below maintenance and sets the block's gas multiplier (from the first market's realized volatility against its
@@ -29,6 +35,7 @@ pub fn dispatch_keepers(
     chain: Option<ResMut<ChainState>>,
     instruments: Res<Instruments>,
     underlyings: Res<Underlyings>,
+    margin: Res<MarginState>,
     mut queue: ResMut<LiquidationQueue>,
     mut accounts: Query<&mut Account>,
     mut index: ResMut<AgentIndex>,
@@ -57,7 +64,8 @@ pub fn dispatch_keepers(
     if !chain.keepers_liquidate() {
         return;
     }
-    match send(&mut chain, tick, &instruments, &queued, &mut accounts, &mut index, &mut ledger) {
+    let writes = (&mut accounts, &mut *index, &mut *ledger);
+    match send(&mut chain, tick, (&instruments, &margin), &queued, writes) {
         Ok(events) => events.into_iter().for_each(|e| recorder.event(e)),
         Err(e) => faults.0.push(e),
     }
@@ -65,10 +73,13 @@ pub fn dispatch_keepers(
         Liquidators::Both { after_ticks } => Some(after_ticks),
         _ => None,
     };
-    let sent: Vec<AgentId> = chain.sent.iter().map(|t| t.account).collect();
+    // A close-out keeper's accounts go to the engine; a fixed-discount keeper takes its own over (`take_over`).
+    let closed_out: Vec<AgentId> = chain.sent.iter().filter(|t| t.takes.is_empty()).map(|t| t.account).collect();
+    let taken: Vec<AgentId> = chain.sent.iter().filter(|t| !t.takes.is_empty()).map(|t| t.account).collect();
     let seen = &chain.seen;
     queue.0.retain(|(_, id)| {
-        sent.contains(id) || engine_after.is_some_and(|after| seen.get(id).is_some_and(|&t| tick >= t + after))
+        let waited = engine_after.is_some_and(|after| seen.get(id).is_some_and(|&t| tick >= t + after));
+        closed_out.contains(id) || (waited && !taken.contains(id))
     });
 }
 
@@ -76,38 +87,52 @@ pub fn dispatch_keepers(
 fn send(
     chain: &mut ChainState,
     tick: u64,
-    instruments: &Instruments,
+    (instruments, margin): (&Instruments, &MarginState),
     queued: &[AgentId],
-    accounts: &mut Query<&mut Account>,
-    index: &mut AgentIndex,
-    ledger: &mut VenueLedger,
+    (accounts, index, ledger): (&mut Query<&mut Account>, &mut AgentIndex, &mut VenueLedger),
 ) -> Result<Vec<Event>, SimError> {
     let k = chain.rules.keepers.clone();
     let gas = chain.transaction_cost()?;
-    let mut offers: Vec<(Decimal, AgentId, Decimal)> = Vec::new();
+    // (what the keeper earns, the transaction without its keeper yet)
+    let mut offers: Vec<(Decimal, KeeperTransaction)> = Vec::new();
     for &id in queued.iter().filter(|id| chain.seen.get(id).is_some_and(|&t| tick >= t + k.latency_ticks)) {
         let Ok(account) = accounts.get(index.entity(id)) else { continue };
         let notional = gross_notional(instruments, &account.0)?;
-        let reward = money::mul(k.reward, notional)?;
-        if money::sub(reward, gas)? >= k.min_profit {
-            offers.push((reward, id, notional));
+        let (earned, risk, takes) = match k.style {
+            KeeperStyle::CloseOut => (money::mul(k.reward, notional)?, Decimal::ZERO, Vec::new()),
+            KeeperStyle::FixedDiscount { bonus, close_factor, full_below } => {
+                let h = account_health(instruments, margin, &account.0)?;
+                let share = if h.equity < full_below * h.maintenance_requirement { Decimal::ONE } else { close_factor };
+                let takes = takeover_quantities(instruments, &account.0, share);
+                let taken = takes.iter().try_fold(Decimal::ZERO, |sum, &(i, q)| {
+                    money::add(sum, money::mul(q, instruments.get(i).mark_price)?)
+                })?;
+                (money::mul(bonus, taken)?, price_risk(instruments, &k, taken)?, takes)
+            }
+        };
+        if !(k.style != KeeperStyle::CloseOut && takes.is_empty())
+            && money::sub(money::sub(earned, gas)?, risk)? >= k.min_profit
+        {
+            offers.push((earned, KeeperTransaction { account: id, keeper: id, gas, notional, takes }));
         }
     }
-    // The highest rewards first (a priority-fee auction for the block's space), ties by account.
-    offers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // The highest earnings first (a priority-fee auction for the block's space), ties by account.
+    offers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.account.cmp(&b.1.account)));
     let mut events = Vec::new();
-    for (_, id, notional) in offers.into_iter().take(chain.rules.block_liquidations as usize) {
+    for (_, offer) in offers.into_iter().take(chain.rules.block_liquidations as usize) {
+        let KeeperTransaction { account: id, notional, takes, .. } = offer;
         let mut keeper = None;
         for &candidate in &chain.keepers {
-            if accounts.get(index.entity(candidate)).is_ok_and(|a| a.0.collateral >= gas) {
+            let Ok(a) = accounts.get(index.entity(candidate)) else { continue };
+            if a.0.collateral >= gas && can_hold(instruments, margin, &a.0, &takes, gas)? {
                 keeper = Some(candidate);
                 break;
             }
         }
-        let Some(keeper) = keeper else { break };
+        let Some(keeper) = keeper else { continue };
         account_mut(accounts, index, keeper)?.0.pay(gas)?;
         ledger.0.pay_gas(gas)?;
-        chain.sent.push(KeeperTransaction { account: id, keeper, gas, notional });
+        chain.sent.push(KeeperTransaction { account: id, keeper, gas, notional, takes });
         events.push(Event {
             account: Some(id.0),
             notional: Some(notional),
@@ -117,6 +142,55 @@ fn send(
         });
     }
     Ok(events)
+}
+
+/// The quantities a fixed-discount keeper takes over of each of `portfolio`'s perpetual positions: `share` of it on
+/// the lot grid (absolute units; none that round to zero).
+fn takeover_quantities(
+    instruments: &Instruments,
+    portfolio: &Portfolio,
+    share: Decimal,
+) -> Vec<(InstrumentId, Decimal)> {
+    portfolio
+        .positions
+        .iter()
+        .filter(|p| !p.quantity.is_zero() && instruments.get(p.instrument).kind.is_linear())
+        .filter_map(|p| {
+            let lot = instruments.get(p.instrument).spec.lot_size;
+            let q = money::floor_to_step(p.quantity.abs() * share, lot)?;
+            (q > Decimal::ZERO).then_some((p.instrument, q))
+        })
+        .collect()
+}
+
+/// The price risk a keeper charges itself for holding `taken` notional: `risk_aversion` standard deviations of the
+/// first market's mark over the ticks it needs to unwind it (`taken / unwind_notional`, at least one), times it.
+fn price_risk(instruments: &Instruments, k: &Keepers, taken: Decimal) -> Result<Decimal, MoneyError> {
+    let sigma = instruments.0.first().map_or(0.0, |i| i.mark_volatility.volatility());
+    let ticks = (money::to_f64(taken) / k.unwind_notional).max(1.0);
+    let risk = k.risk_aversion * sigma * libm::sqrt(ticks) * money::to_f64(taken);
+    money::from_f64(if risk.is_finite() { risk } else { 0.0 }, Decimal::new(1, 8), "a keeper's price risk")
+}
+
+/// Whether a keeper holding `keeper` can pay `gas` and still cover the initial requirement of what it holds plus
+/// `takes` (their requirements added, with no netting: a conservative check).
+fn can_hold(
+    instruments: &Instruments,
+    margin: &MarginState,
+    keeper: &Portfolio,
+    takes: &[(InstrumentId, Decimal)],
+    gas: Decimal,
+) -> Result<bool, MoneyError> {
+    if takes.is_empty() {
+        return Ok(true);
+    }
+    let h = account_health(instruments, margin, keeper)?;
+    let mut needed = h.initial_requirement;
+    for &(i, q) in takes {
+        let instrument = instruments.get(i);
+        needed = money::add(needed, instrument.margin.requirement(q, instrument.mark_price)?.initial)?;
+    }
+    Ok(money::sub(h.equity, gas)? >= needed)
 }
 
 /// An account's gross notional at the marks, quote currency.
@@ -143,7 +217,7 @@ pub fn pay_keepers(
     mut faults: ResMut<Faults>,
 ) {
     let Some(chain) = chain else { return };
-    for sent in &chain.sent {
+    for sent in chain.sent.iter().filter(|t| t.takes.is_empty()) {
         let paid = pay(sent, &chain, &instruments, &mut accounts, &mut index, &mut ledger);
         match paid {
             Ok(event) => recorder.event(Event { tick: clock.tick, ..event }),
@@ -181,4 +255,113 @@ fn pay(
         bad_debt: Some(cover.bad_debt),
         ..Event::new(0, EventKind::KeeperReward, format!("keeper {}", sent.keeper.0))
     })
+}
+
+/// Before the liquidation engine: each fixed-discount keeper transaction of this block takes its quantities over,
+/// position by position, at `bonus` from the underlying's oracle price (the liquidated account sells its long below
+/// it, buys back its short above it), off the book; the keeper now holds them. One `liquidation` event per position
+/// (all of it `backstop_quantity`, the discount in `liquidator_fee`) and one `keeper_reward` per transaction; a
+/// liquidated account left flat with a negative balance has it covered (insurance fund, then bad debt).
+#[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
+pub fn take_over(
+    clock: Res<Clock>,
+    chain: Option<Res<ChainState>>,
+    mut instruments: ResMut<Instruments>,
+    underlyings: Res<Underlyings>,
+    mut accounts: Query<&mut Account>,
+    mut index: ResMut<AgentIndex>,
+    mut ledger: ResMut<VenueLedger>,
+    mut recorder: ResMut<Recorder>,
+    mut faults: ResMut<Faults>,
+) {
+    let Some(chain) = chain else { return };
+    let KeeperStyle::FixedDiscount { bonus, .. } = chain.rules.keepers.style else { return };
+    for sent in chain.sent.iter().filter(|t| !t.takes.is_empty()) {
+        let writes = (&mut accounts, &mut *index, &mut *ledger);
+        match take(sent, (bonus, clock.tick), &mut instruments, &underlyings, writes) {
+            Ok(events) => events.into_iter().for_each(|e| recorder.event(e)),
+            Err(e) => faults.0.push(e),
+        }
+    }
+}
+
+/// Takes `sent`'s quantities over at `bonus` from the oracle at `tick`, writing the accounts, the agent index and
+/// the ledger; its events.
+fn take(
+    sent: &KeeperTransaction,
+    (bonus, tick): (Decimal, u64),
+    instruments: &mut Instruments,
+    underlyings: &Underlyings,
+    (accounts, index, ledger): (&mut Query<&mut Account>, &mut AgentIndex, &mut VenueLedger),
+) -> Result<Vec<Event>, SimError> {
+    let mut events = Vec::new();
+    let mut earned = Decimal::ZERO;
+    for &(id, wanted) in &sent.takes {
+        let held = account_mut(accounts, index, sent.account)?.0.quantity(id);
+        let Some(side) = Side::closing(held) else { continue };
+        let quantity = wanted.min(held.abs());
+        let market = instruments.get_mut(id);
+        let oracle = underlyings.get(market.underlying).oracle_price;
+        let discounted = money::mul(oracle, Decimal::ONE + side.sign() * bonus)?;
+        let price = money::round_to_step(discounted, market.spec.tick_size).unwrap_or(oracle);
+        let fill = Fill { maker: sent.keeper, taker: sent.account, taker_side: side, price, quantity };
+        settle_fills(&[fill], market, FillSource::Transfer, accounts, index, &mut ledger.0)?;
+        let notional = money::mul(price, quantity)?;
+        let discount = money::mul((oracle - price).abs(), quantity)?;
+        earned = money::add(earned, discount)?;
+        market.flow.liquidations += 1;
+        market.flow.liquidated_notional = money::add(market.flow.liquidated_notional, notional)?;
+        market.flow.backstop_notional += notional;
+        let detail = if held.is_sign_positive() { "long" } else { "short" };
+        events.push(Event {
+            account: Some(sent.account.0),
+            quantity: Some(quantity),
+            unfilled: Some(Decimal::ZERO),
+            mark_price: Some(market.mark_price),
+            average_price: Some(price),
+            notional: Some(notional),
+            book_quantity: Some(Decimal::ZERO),
+            backstop_quantity: Some(quantity),
+            deleveraged_quantity: Some(Decimal::ZERO),
+            fee: Some(Decimal::ZERO),
+            liquidator_fee: Some(discount),
+            ..Event::new(tick, EventKind::Liquidation, detail).in_market(&market.spec.symbol)
+        });
+    }
+    let account = &mut account_mut(accounts, index, sent.account)?.0;
+    if account.positions.iter().all(|p| p.quantity.is_zero())
+        && account.collateral < Decimal::ZERO
+        && let Some(last) = events.last_mut()
+    {
+        let cover = absorb_shortfall(&mut account.collateral, &mut ledger.0)?;
+        last.shortfall = Some(cover.shortfall);
+        last.insurance_paid = Some(cover.insurance_fund);
+        last.bad_debt = Some(cover.bad_debt);
+    }
+    events.push(Event {
+        account: Some(sent.account.0),
+        liquidator_fee: Some(earned),
+        ..Event::new(tick, EventKind::KeeperReward, format!("keeper {}", sent.keeper.0))
+    });
+    Ok(events)
+}
+
+/// Keepers unwind the positions they took over: each tick, in each instrument where they hold one, a market order
+/// reducing it by up to `unwind_notional`, no worse than `unwind_slippage_bps` from the mark.
+pub fn unwind_keepers(
+    chain: Option<Res<ChainState>>,
+    keepers: Query<(&Agent, &Account), With<Keeper>>,
+    mut instruments: ResMut<Instruments>,
+) {
+    let Some(chain) = chain else { return };
+    let k = &chain.rules.keepers;
+    for (agent, account) in keepers.iter().sort::<&Agent>() {
+        for held in account.0.positions.iter().filter(|p| !p.quantity.is_zero()) {
+            let market = instruments.get_mut(held.instrument);
+            if let Some(order) = unwind_order(market, agent.id, held.quantity, k.unwind_notional, k.unwind_slippage_bps)
+            {
+                market.inbox.push(order);
+            }
+        }
+    }
 }

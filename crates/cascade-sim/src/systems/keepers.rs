@@ -93,8 +93,8 @@ fn send(
 ) -> Result<Vec<Event>, SimError> {
     let k = chain.rules.keepers.clone();
     let gas = chain.transaction_cost()?;
-    // (what the keeper earns, the transaction without its keeper yet)
-    let mut offers: Vec<(Decimal, KeeperTransaction)> = Vec::new();
+    // (what the keeper earns, the account, its gross notional, what a fixed-discount keeper takes over)
+    let mut offers: Vec<(Decimal, AgentId, Decimal, Takes)> = Vec::new();
     for &id in queued.iter().filter(|id| chain.seen.get(id).is_some_and(|&t| tick >= t + k.latency_ticks)) {
         let Ok(account) = accounts.get(index.entity(id)) else { continue };
         let notional = gross_notional(instruments, &account.0)?;
@@ -113,14 +113,13 @@ fn send(
         if !(k.style != KeeperStyle::CloseOut && takes.is_empty())
             && money::sub(money::sub(earned, gas)?, risk)? >= k.min_profit
         {
-            offers.push((earned, KeeperTransaction { account: id, keeper: id, gas, notional, takes }));
+            offers.push((earned, id, notional, takes));
         }
     }
     // The highest earnings first (a priority-fee auction for the block's space), ties by account.
-    offers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.account.cmp(&b.1.account)));
+    offers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut events = Vec::new();
-    for (_, offer) in offers.into_iter().take(chain.rules.block_liquidations as usize) {
-        let KeeperTransaction { account: id, notional, takes, .. } = offer;
+    for (_, id, notional, takes) in offers.into_iter().take(chain.rules.block_liquidations as usize) {
         let mut keeper = None;
         for &candidate in &chain.keepers {
             let Ok(a) = accounts.get(index.entity(candidate)) else { continue };
@@ -143,6 +142,9 @@ fn send(
     }
     Ok(events)
 }
+
+/// What a fixed-discount keeper takes over of an account: (perpetual, absolute quantity) for each position.
+type Takes = Vec<(InstrumentId, Decimal)>;
 
 /// The quantities a fixed-discount keeper takes over of each of `portfolio`'s perpetual positions: `share` of it on
 /// the lot grid (absolute units; none that round to zero).

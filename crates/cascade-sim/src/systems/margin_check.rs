@@ -198,17 +198,18 @@ fn same_index(a: &cascade_core::margin::MarginSchedule, b: &cascade_core::margin
 
 /// Where `account` (homed in instrument `id`) is liquidated, in that instrument's prices: the closed form for a
 /// single position in a linear instrument; [`Trigger::Unknown`] for several positions, or one in another instrument
-/// (its trigger moves with that instrument's mark and schedule, which this index does not follow).
+/// (its trigger moves with that instrument's mark and schedule, which this index does not follow);
+/// [`Trigger::Never`] for a holder of options, whom the book groups check.
 fn trigger(instruments: &Instruments, id: InstrumentId, account: &Account) -> Trigger {
     let mut open = account.0.positions.iter().filter(|p| !p.quantity.is_zero());
     let instrument = instruments.get(id);
     match (open.next(), open.next()) {
-        // Options' holders are grouped by book instead.
         (None, _) => Trigger::Never,
-        _ if holds_options(instruments, &account.0) => Trigger::Never,
         (Some(p), None) if p.instrument == id && instrument.kind.is_linear() => {
             instrument.margin.rate_free_trigger(p.quantity, p.cost_basis, account.0.collateral)
         }
+        // Options' holders are grouped by book instead.
+        _ if holds_options(instruments, &account.0) => Trigger::Never,
         _ => Trigger::Unknown,
     }
 }

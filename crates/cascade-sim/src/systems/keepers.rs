@@ -15,6 +15,7 @@ use crate::systems::agents::unwind_order;
 use crate::systems::settlement::account_mut;
 use crate::systems::settlement::{FillSource, settle_fills};
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{Fill, Side};
 use cascade_core::liquidation::absorb_shortfall;
@@ -207,25 +208,27 @@ fn gross_notional(instruments: &Instruments, portfolio: &Portfolio) -> Result<De
 /// After the liquidation engine: each keeper is paid its reward on the notional its transaction closed (the
 /// account's gross notional before, less after), by the liquidated account, on the booking grid; a liquidated
 /// account left flat with a negative balance has it covered (insurance fund, then bad debt). One event each.
-#[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
-pub fn pay_keepers(
-    clock: Res<Clock>,
-    chain: Option<Res<ChainState>>,
-    instruments: Res<Instruments>,
-    mut accounts: Query<&mut Account>,
-    mut index: ResMut<AgentIndex>,
-    mut ledger: ResMut<VenueLedger>,
-    mut recorder: ResMut<Recorder>,
-    mut faults: ResMut<Faults>,
-) {
-    let Some(chain) = chain else { return };
+pub fn pay_keepers(mut p: KeeperBooks, instruments: Res<Instruments>) {
+    let Some(chain) = p.chain.as_deref() else { return };
     for sent in chain.sent.iter().filter(|t| t.takes.is_empty()) {
-        let paid = pay(sent, &chain, &instruments, &mut accounts, &mut index, &mut ledger);
-        match paid {
-            Ok(event) => recorder.event(Event { tick: clock.tick, ..event }),
-            Err(e) => faults.0.push(e),
+        match pay(sent, chain, &instruments, &mut p.accounts, &mut p.index, &mut p.ledger) {
+            Ok(event) => p.recorder.event(Event { tick: p.clock.tick, ..event }),
+            Err(e) => p.faults.0.push(e),
         }
     }
+}
+
+/// What the keepers' take-overs and payments read and write: this block's transactions, the accounts, the ledger,
+/// and the records.
+#[derive(SystemParam)]
+pub struct KeeperBooks<'w, 's> {
+    clock: Res<'w, Clock>,
+    chain: Option<Res<'w, ChainState>>,
+    accounts: Query<'w, 's, &'static mut Account>,
+    index: ResMut<'w, AgentIndex>,
+    ledger: ResMut<'w, VenueLedger>,
+    recorder: ResMut<'w, Recorder>,
+    faults: ResMut<'w, Faults>,
 }
 
 /// Pays the keeper of `sent`; the event of the reward.
@@ -264,25 +267,14 @@ fn pay(
 /// it, buys back its short above it), off the book; the keeper now holds them. One `liquidation` event per position
 /// (all of it `backstop_quantity`, the discount in `liquidator_fee`) and one `keeper_reward` per transaction; a
 /// liquidated account left flat with a negative balance has it covered (insurance fund, then bad debt).
-#[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
-pub fn take_over(
-    clock: Res<Clock>,
-    chain: Option<Res<ChainState>>,
-    mut instruments: ResMut<Instruments>,
-    underlyings: Res<Underlyings>,
-    mut accounts: Query<&mut Account>,
-    mut index: ResMut<AgentIndex>,
-    mut ledger: ResMut<VenueLedger>,
-    mut recorder: ResMut<Recorder>,
-    mut faults: ResMut<Faults>,
-) {
-    let Some(chain) = chain else { return };
+pub fn take_over(mut p: KeeperBooks, mut instruments: ResMut<Instruments>, underlyings: Res<Underlyings>) {
+    let Some(chain) = p.chain.as_deref() else { return };
     let KeeperStyle::FixedDiscount { bonus, .. } = chain.rules.keepers.style else { return };
     for sent in chain.sent.iter().filter(|t| !t.takes.is_empty()) {
-        let writes = (&mut accounts, &mut *index, &mut *ledger);
-        match take(sent, (bonus, clock.tick), &mut instruments, &underlyings, writes) {
-            Ok(events) => events.into_iter().for_each(|e| recorder.event(e)),
-            Err(e) => faults.0.push(e),
+        let writes = (&mut p.accounts, &mut *p.index, &mut *p.ledger);
+        match take(sent, (bonus, p.clock.tick), &mut instruments, &underlyings, writes) {
+            Ok(events) => events.into_iter().for_each(|e| p.recorder.event(e)),
+            Err(e) => p.faults.0.push(e),
         }
     }
 }

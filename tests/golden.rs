@@ -15,8 +15,8 @@ use std::path::Path;
 const TICKS: u64 = 700;
 
 /// The files of a run whose bytes are pinned (`markets.csv` only in multi-market runs, `forecasts.csv` only under
-/// predictive margin). The manifest is pinned without its command line (which holds the binary's path) and version.
-const FILES: [&str; 5] = ["timeseries.csv", "events.csv", "summary.json", "markets.csv", "forecasts.csv"];
+/// predictive margin, `pool.csv` only with pool markets). The manifest is pinned without its command line (which holds the binary's path) and version.
+const FILES: [&str; 6] = ["timeseries.csv", "events.csv", "summary.json", "markets.csv", "forecasts.csv", "pool.csv"];
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;

@@ -66,6 +66,22 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
             amount(k.rewards, 2)
         );
     }
+    for p in &s.pools {
+        println!(
+            "  pool {:<10} {} -> {} (low {}, max drawdown {:.1}%); LPs {}: fees {}, borrowing {}, funding {}, shortfalls paid {}; {} orders capped",
+            p.symbol,
+            amount(p.value_start, 0),
+            amount(p.value_end, 0),
+            amount(p.value_min, 0),
+            100.0 * to_f64(p.max_drawdown),
+            amount(p.lp_pnl, 0),
+            amount(p.fees, 0),
+            amount(p.borrowing_fees, 0),
+            amount(p.funding, 0),
+            amount(p.absorbed_shortfall, 2),
+            p.capped_orders
+        );
+    }
     if s.backstop_notional > Decimal::ZERO
         || s.deleveraged_notional > Decimal::ZERO
         || s.socialized_loss > Decimal::ZERO

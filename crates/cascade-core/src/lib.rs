@@ -51,6 +51,7 @@ pub mod moments;
 pub mod money;
 pub mod option;
 pub mod policy;
+pub mod pool;
 pub mod process;
 pub mod procyclicality;
 pub mod regime;

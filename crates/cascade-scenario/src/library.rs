@@ -30,6 +30,7 @@ pub const LIBRARY: &[Entry] = &[
     entry!("correlation-break"),
     entry!("gamma-crash"),
     entry!("black-thursday"),
+    entry!("pool-crash"),
 ];
 
 macro_rules! margin_entry {

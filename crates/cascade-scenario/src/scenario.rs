@@ -52,7 +52,7 @@ impl Scenario {
     }
 
     /// Every account the world will hold: each market's populations (pair traders once), market makers and
-    /// backstop vaults included, and the option market maker and traders.
+    /// backstop vaults included, pools, the option market maker and traders, and keepers.
     pub fn accounts(&self) -> u64 {
         let of = |a: &Agents| {
             [
@@ -74,7 +74,8 @@ impl Scenario {
                 1 + u64::from(o.backstop.count) + o.traders.iter().map(|t| u64::from(t.count)).sum::<u64>()
             });
         let keepers = self.raw.chain.as_ref().map_or(0, |c| u64::from(c.keepers.count));
-        self.markets.iter().map(|m| of(&m.agents)).sum::<u64>() + options + keepers
+        let pool = |m: &MarketSetup| u64::from(m.contract.pool.is_some());
+        self.markets.iter().map(|m| of(&m.agents) + pool(m)).sum::<u64>() + options + keepers
     }
 
     /// The correlation of the markets' reference shocks (the identity when the scenario gives none).

@@ -64,6 +64,10 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     for (k, setup) in sides.iter().enumerate() {
         spawner.instrument = InstrumentId(k as u16);
         spawner.price_followers = setup.reference.directional_impact;
+        if let Some(pool) = &setup.contract.pool {
+            let id = spawner.spawn(&mut world, pool.liquidity, crate::pool::LiquidityPool)?;
+            world.resource_mut::<Instruments>().0[k].pool = Some(crate::pool::PoolVenue::new(id, pool.clone()));
+        }
         spawn_populations(&mut world, &mut spawner, &mut schedule, scenario, &setup.agents, k)?;
     }
     spawner.price_followers = false;

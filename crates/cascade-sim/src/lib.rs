@@ -17,9 +17,11 @@ pub mod chain;
 pub mod components;
 pub mod frames;
 pub mod health;
+pub mod market;
 pub mod memory;
 pub mod options;
 pub mod output;
+pub mod pool;
 pub mod record;
 pub mod recorder;
 pub mod resources;
@@ -227,6 +229,11 @@ impl Simulation {
     /// kept, and under other policies).
     pub fn forecast_records(&self) -> &[record::ForecastTick] {
         self.kept().map_or(&[], |k| &k.forecasts)
+    }
+
+    /// Pool markets' rows, one per pool and completed tick (empty unless rows are kept, and without pools).
+    pub fn pool_records(&self) -> &[record::PoolTick] {
+        self.kept().map_or(&[], |k| &k.pools)
     }
 
     /// Headline figures of the ticks run so far (kept up to date as each tick ends, whatever is recorded).

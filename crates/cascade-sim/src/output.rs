@@ -3,7 +3,7 @@
 //! run gives byte-identical files.
 
 use crate::Simulation;
-use crate::record::{Event, EventKind, ForecastTick, MarketTick, TickRecord};
+use crate::record::{Event, EventKind, ForecastTick, MarketTick, PoolTick, TickRecord};
 use crate::recorder::RecordSink;
 use cascade_core::Decimal;
 use serde::Serialize;
@@ -85,14 +85,16 @@ pub enum OutputError {
 }
 
 /// Writes the four output files of `sim` into `dir` (created if missing), `markets.csv` when the world has
-/// several instruments and `forecasts.csv` under a predictive margin policy. The simulation must keep its rows in memory ([`Recording::Memory`]); a streamed run has
-/// written its rows already and needs only [`write_summary`].
+/// several instruments, `forecasts.csv` under a predictive margin policy and `pool.csv` with pool markets. The
+/// simulation must keep its rows in memory ([`Recording::Memory`]); a streamed run has written its rows already and
+/// needs only [`write_summary`].
 pub fn write_run(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Result<(), OutputError> {
     let rows = sim.kept().ok_or_else(|| OutputError::NotKept { path: dir.display().to_string() })?;
     let mut sink = FileSink::create(dir)?;
     rows.by_tick().try_for_each(|(row, markets)| sink.tick(row, markets))?;
     rows.events.iter().try_for_each(|e| sink.event(e))?;
     rows.forecasts.iter().try_for_each(|f| sink.forecast(f))?;
+    rows.pools.iter().try_for_each(|p| sink.pool(p))?;
     sink.finish()?;
     write_summary(dir, sim, manifest)
 }
@@ -106,13 +108,15 @@ pub fn write_summary(dir: &Path, sim: &Simulation, manifest: &Manifest) -> Resul
 /// Streams a run's rows into the files of a directory as the run goes: `events.csv`, and for a world of one
 /// instrument `timeseries.csv` with the venue's and the instrument's columns in one row per tick; for a world of
 /// several, `timeseries.csv` with the venue's columns and `markets.csv` with one row per instrument and tick; under a
-/// predictive margin policy, `forecasts.csv` with one row per instrument and tick.
+/// predictive margin policy, `forecasts.csv` with one row per instrument and tick; with pool markets, `pool.csv` with
+/// one row per pool and tick.
 pub struct FileSink {
     dir: PathBuf,
     ticks: csv::Writer<std::fs::File>,
     events: csv::Writer<std::fs::File>,
     markets: Option<csv::Writer<std::fs::File>>,
     forecasts: Option<csv::Writer<std::fs::File>>,
+    pools: Option<csv::Writer<std::fs::File>>,
     haircuts: bool,
 }
 
@@ -126,6 +130,7 @@ impl FileSink {
             events: csv_writer(&dir.join("events.csv"))?,
             markets: None,
             forecasts: None,
+            pools: None,
             haircuts: false,
         })
     }
@@ -175,11 +180,11 @@ impl RecordSink for FileSink {
     }
 
     fn forecast(&mut self, row: &ForecastTick) -> Result<(), OutputError> {
-        if self.forecasts.is_none() {
-            self.forecasts = Some(csv_writer(&self.dir.join("forecasts.csv"))?);
-        }
-        let path = in_dir(&self.dir, "forecasts.csv");
-        self.forecasts.as_mut().map_or(Ok(()), |w| w.serialize(row).map_err(|source| OutputError::Csv { path, source }))
+        write_optional(&self.dir, "forecasts.csv", &mut self.forecasts, row)
+    }
+
+    fn pool(&mut self, row: &PoolTick) -> Result<(), OutputError> {
+        write_optional(&self.dir, "pool.csv", &mut self.pools, row)
     }
 
     fn finish(&mut self) -> Result<(), OutputError> {
@@ -191,8 +196,24 @@ impl RecordSink for FileSink {
         let path = in_dir(&self.dir, "markets.csv");
         self.markets.as_mut().map_or(Ok(()), |w| flush(w, path))?;
         let path = in_dir(&self.dir, "forecasts.csv");
-        self.forecasts.as_mut().map_or(Ok(()), |w| flush(w, path))
+        self.forecasts.as_mut().map_or(Ok(()), |w| flush(w, path))?;
+        let path = in_dir(&self.dir, "pool.csv");
+        self.pools.as_mut().map_or(Ok(()), |w| flush(w, path))
     }
+}
+
+/// Writes `row` to `dir/file`, a file created with its first row.
+fn write_optional<T: Serialize>(
+    dir: &Path,
+    file: &str,
+    writer: &mut Option<csv::Writer<std::fs::File>>,
+    row: &T,
+) -> Result<(), OutputError> {
+    if writer.is_none() {
+        *writer = Some(csv_writer(&dir.join(file))?);
+    }
+    let path = in_dir(dir, file);
+    writer.as_mut().map_or(Ok(()), |w| w.serialize(row).map_err(|source| OutputError::Csv { path, source }))
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {

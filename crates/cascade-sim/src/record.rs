@@ -1,6 +1,6 @@
 //! What a run records: one [`TickRecord`] of the venue and one [`MarketTick`] per instrument each tick, an
 //! [`Event`] per liquidation or shock, a [`ForecastTick`] per instrument and tick under a predictive margin
-//! policy, and a [`crate::summary::Summary`].
+//! policy, a [`PoolTick`] per pool market and tick, and a [`crate::summary::Summary`].
 //! Money and prices are exact decimals (written as strings); statistics are `f64`.
 
 use cascade_core::Decimal;
@@ -86,6 +86,37 @@ pub struct ForecastTick {
     pub regime_2: Option<f64>,
 }
 
+/// A pool market's pool at the end of a tick (`pool.csv`, written only when a market has a pool). Money is quote
+/// currency; positive flows were received by the pool.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PoolTick {
+    /// Tick index (0-based).
+    pub tick: u64,
+    /// The market's symbol.
+    pub symbol: String,
+    /// The pool's value at the mark: the liquidity providers' deposits plus everything the pool has earned and
+    /// paid, and the unrealized PnL of the position it holds.
+    pub value: Decimal,
+    /// The pool's position, base units: the opposite of the traders' net position.
+    pub position: Decimal,
+    /// The traders' long open interest, base units.
+    pub long_interest: Decimal,
+    /// The traders' short open interest, base units (positive).
+    pub short_interest: Decimal,
+    /// The value's fall from its peak so far, fraction of the peak.
+    pub drawdown: Decimal,
+    /// Its share of the taker fees in the tick.
+    pub fees: Decimal,
+    /// Borrowing fees the traders paid it in the tick.
+    pub borrowing_fees: Decimal,
+    /// Funding it received in the tick (negative: paid).
+    pub funding: Decimal,
+    /// Bankrupt traders' shortfalls it paid in the tick.
+    pub absorbed_shortfall: Decimal,
+    /// Orders refused by an open-interest cap in the tick.
+    pub capped_orders: u32,
+}
+
 /// The venue's state at the end of a tick: every instrument's flow summed, the collateral locked and the ledger's
 /// sinks. A world of several instruments writes these columns into `timeseries.csv` (one row per tick).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -164,6 +195,9 @@ pub enum EventKind {
     /// `liquidator_fee` the reward the liquidated account paid, and the shortfall that left covered as for a
     /// liquidation.
     KeeperReward,
+    /// A pool market's pool paid a bankrupt trader's shortfall beyond the insurance fund (`account` the trader,
+    /// `loss` what the pool paid); it follows the trader's liquidation, whose `bad_debt` it leaves at zero.
+    PoolLoss,
 }
 
 /// One row of `events.csv`; fields that do not apply to a kind are empty.

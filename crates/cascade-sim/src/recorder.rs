@@ -6,7 +6,7 @@
 //! no row per tick.
 
 use crate::output::OutputError;
-use crate::record::{Event, ForecastTick, MarketTick, TickRecord};
+use crate::record::{Event, ForecastTick, MarketTick, PoolTick, TickRecord};
 use crate::summary::{Summary, SummaryBuilder};
 use bevy_ecs::prelude::*;
 
@@ -18,6 +18,8 @@ pub trait RecordSink: Send + Sync {
     fn event(&mut self, row: &Event) -> Result<(), OutputError>;
     /// One predictive forecast (`forecasts.csv`).
     fn forecast(&mut self, row: &ForecastTick) -> Result<(), OutputError>;
+    /// One pool's row of a tick (`pool.csv`).
+    fn pool(&mut self, row: &PoolTick) -> Result<(), OutputError>;
     /// Flushes what is buffered; called once, after the last row.
     fn finish(&mut self) -> Result<(), OutputError>;
 }
@@ -43,6 +45,8 @@ pub struct Rows {
     pub markets: Vec<MarketTick>,
     /// Predictive forecasts: each tick's, one per instrument in instrument order (none under other policies).
     pub forecasts: Vec<ForecastTick>,
+    /// Pools' rows: each tick's, one per pool market in instrument order (none without pools).
+    pub pools: Vec<PoolTick>,
 }
 
 impl Rows {
@@ -66,10 +70,7 @@ impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Recorder")
             .field("pending", &self.pending)
-            .field(
-                "kept",
-                &self.kept.as_ref().map(|k| (k.ticks.len(), k.events.len(), k.markets.len(), k.forecasts.len())),
-            )
+            .field("kept", &self.kept.as_ref().map(|k| (k.ticks.len(), k.events.len(), k.markets.len(), k.pools.len())))
             .field("sink", &self.sink.is_some())
             .finish_non_exhaustive()
     }
@@ -101,6 +102,11 @@ impl Recorder {
         self.pending.forecasts.push(row);
     }
 
+    /// Records a pool's row of this tick (in instrument order).
+    pub fn pool(&mut self, row: PoolTick) {
+        self.pending.pools.push(row);
+    }
+
     /// Records an instrument's row of this tick (in instrument order).
     pub fn market(&mut self, row: MarketTick) {
         self.pending.markets.push(row);
@@ -115,16 +121,21 @@ impl Recorder {
         for event in &pending.events {
             self.summary.event(event);
         }
+        for pool in &pending.pools {
+            self.summary.pool(pool);
+        }
         if let Some(sink) = &mut self.sink {
             pending.by_tick().try_for_each(|(row, markets)| sink.tick(row, markets))?;
             pending.events.iter().try_for_each(|e| sink.event(e))?;
             pending.forecasts.iter().try_for_each(|f| sink.forecast(f))?;
+            pending.pools.iter().try_for_each(|p| sink.pool(p))?;
         }
         if let Some(kept) = &mut self.kept {
             kept.ticks.extend(pending.ticks);
             kept.events.extend(pending.events);
             kept.markets.extend(pending.markets);
             kept.forecasts.extend(pending.forecasts);
+            kept.pools.extend(pending.pools);
         }
         Ok(())
     }

@@ -15,8 +15,8 @@
 //! parallel, not from parallelism inside a tick.
 
 use crate::systems::{
-    agents, funding, keepers, liquidation, margin, margin_check, mark, matching, metrics, options, oracles, reference,
-    shocks,
+    agents, funding, keepers, liquidation, margin, margin_check, mark, matching, metrics, options, oracles, pool,
+    reference, shocks,
 };
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
@@ -40,7 +40,7 @@ pub enum TickSet {
     Matching,
     /// Set the mark price.
     Mark,
-    /// Pay funding between longs and shorts at interval ends.
+    /// Pay funding between longs and shorts at interval ends (and pool markets' borrowing fees).
     Funding,
     /// Set the margin fractions from the policy; find accounts below maintenance margin; on a chain, keep those a
     /// keeper sends (or the engine may take) in this block.
@@ -93,12 +93,14 @@ pub fn tick_schedule() -> Schedule {
             .in_set(TickSet::Agents),
         matching::match_orders.in_set(TickSet::Matching),
         (mark::update_mark, options::settle_expired).chain().in_set(TickSet::Mark),
-        funding::pay_funding.in_set(TickSet::Funding),
+        (funding::pay_funding, pool::charge_borrowing).chain().in_set(TickSet::Funding),
         (margin::set_margin_rates, margin_check::check_margin, keepers::dispatch_keepers)
             .chain()
             .in_set(TickSet::Margin),
         (keepers::take_over, liquidation::liquidate, keepers::pay_keepers).chain().in_set(TickSet::Liquidation),
-        (metrics::audit_ledger, metrics::record_tick, metrics::commit_records).chain().in_set(TickSet::Metrics),
+        (metrics::audit_ledger, metrics::record_tick, pool::record_pools, metrics::commit_records)
+            .chain()
+            .in_set(TickSet::Metrics),
         metrics::advance_clock.in_set(TickSet::Clock),
     ));
     schedule

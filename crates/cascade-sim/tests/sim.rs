@@ -10,6 +10,7 @@ mod markets;
 mod onchain;
 mod option_liquidation;
 mod options;
+mod pool;
 mod predictive;
 mod realism;
 mod recording;

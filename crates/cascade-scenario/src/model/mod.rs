@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 mod agents;
 mod chain;
 mod options;
+mod pool;
 mod shocks;
 mod venue;
 pub use agents::*;
 pub use chain::*;
 pub use options::*;
+pub use pool::*;
 pub use shocks::*;
 pub use venue::*;
 
@@ -146,6 +148,9 @@ pub struct Market {
     /// averaged over the last N ticks, as Binance marks its perpetuals (a five-minute average), so that the book's
     /// tick-to-tick noise and its lag behind the oracle do not enter the mark.
     pub basis_average_ticks: u32,
+    /// A liquidity pool as the counterparty of every trade, instead of a book (`None`: an order book).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<Pool>,
 }
 
 impl Default for Market {
@@ -160,6 +165,7 @@ impl Default for Market {
             price_band: dec!(0.05),
             mark_band: dec!(0.05),
             basis_average_ticks: 0,
+            pool: None,
         }
     }
 }

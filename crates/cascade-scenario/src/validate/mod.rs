@@ -7,6 +7,7 @@ mod agents;
 mod chain;
 mod margin;
 mod options;
+mod pool;
 
 /// Where a field is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,6 +342,7 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
     }
     options::check_options(&mut c, s);
     chain::check_chain(&mut c, s);
+    pool::check_pools(&mut c, s);
     (c.0, c.1)
 }
 

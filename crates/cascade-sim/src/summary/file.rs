@@ -48,6 +48,7 @@ impl Serialize for Summary {
             procyclicality: sole.map(|m| &m.procyclicality),
             markets: several,
             keepers: self.keepers.as_ref(),
+            pools: &self.pools,
         }
         .serialize(serializer)
     }
@@ -106,4 +107,6 @@ struct SummaryFile<'a> {
     markets: Option<&'a Vec<MarketSummary>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     keepers: Option<&'a super::KeeperSummary>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pools: &'a Vec<super::PoolSummary>,
 }

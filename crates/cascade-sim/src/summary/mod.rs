@@ -2,7 +2,7 @@
 //! rows and events once and keeps running aggregates, so the summary of any length of run costs no memory per
 //! tick and the same numbers as computing it from all the rows at the end.
 
-use crate::record::{Event, EventKind, MarketTick, TickRecord};
+use crate::record::{Event, EventKind, MarketTick, PoolTick, TickRecord};
 use cascade_core::Decimal;
 use cascade_core::money::to_f64;
 use cascade_core::procyclicality::{Procyclicality, ProcyclicalityMeasures};
@@ -11,6 +11,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod file;
+mod pool;
+pub use pool::PoolSummary;
 
 /// Expected exception rate of the summary's backtests (a 99% margin).
 const BACKTEST_RATE: f64 = 0.01;
@@ -80,6 +82,8 @@ pub struct Summary {
     pub markets: Vec<MarketSummary>,
     /// What keepers did on a decentralized venue's chain (`None`: no keepers).
     pub keepers: Option<KeeperSummary>,
+    /// Each pool market's pool, in market order (empty: no pools).
+    pub pools: Vec<PoolSummary>,
 }
 
 /// Keepers' liquidation transactions on a chain, their gas and their rewards.
@@ -169,6 +173,7 @@ pub struct LossAllocationSummary {
 pub struct SummaryBuilder {
     insurance_fund_start: Decimal,
     keepers: Option<KeeperSummary>,
+    pools: Vec<PoolSummary>,
     ticks: u64,
     last: Option<TickRecord>,
     liquidations: u64,
@@ -200,6 +205,11 @@ impl SummaryBuilder {
         Self {
             procyclicality_window_hours: scenario.procyclicality_window_hours,
             keepers: keepers.map(|_| KeeperSummary::default()),
+            pools: scenario
+                .markets()
+                .iter()
+                .filter_map(|m| m.contract.pool.as_ref().map(|p| PoolSummary::new(&m.contract.symbol, p.liquidity)))
+                .collect(),
             ..Self::new(scenario.liquidation.insurance_fund)
         }
     }
@@ -210,6 +220,7 @@ impl SummaryBuilder {
         Self {
             insurance_fund_start,
             keepers: None,
+            pools: Vec::new(),
             ticks: 0,
             last: None,
             liquidations: 0,
@@ -288,6 +299,13 @@ impl SummaryBuilder {
         }
     }
 
+    /// Takes one pool's row of a tick.
+    pub fn pool(&mut self, row: &PoolTick) {
+        if let Some(pool) = self.pools.iter_mut().find(|p| p.symbol == row.symbol) {
+            pool.row(row);
+        }
+    }
+
     /// The summary of what was taken so far, for a run of `scenario` with `seed`.
     pub fn summary(&self, scenario: &str, seed: u64) -> Summary {
         let start = self.insurance_fund_start;
@@ -326,6 +344,7 @@ impl SummaryBuilder {
             margin_locked_standalone_mean: mean(self.margin_locked_standalone_sum),
             markets: self.markets.iter().map(MarketSummaryBuilder::summary).collect(),
             keepers: self.keepers.clone(),
+            pools: self.pools.clone(),
         }
     }
 }

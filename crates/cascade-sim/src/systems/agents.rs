@@ -72,8 +72,8 @@ pub fn quote_market_makers(
     }
 }
 
-/// Arbitrageurs see the underlying's reference price. When the venue's best ask is below the reference by more than the
-/// threshold they buy, up to the reference minus the threshold; when its best bid is above, they sell. Size is
+/// Arbitrageurs see the underlying's reference price. When the venue's best ask (a pool's buying price) is below the
+/// reference by more than the threshold they buy, up to the reference minus the threshold; when its best bid is above, they sell. Size is
 /// bounded per tick and by capital: the position may not exceed `max_leverage` times equity. When the gap has
 /// closed they unwind at the reference or better. An arbitrage-withdrawal shock scales capital and order size down.
 pub fn trade_arbitrageurs(
@@ -95,8 +95,9 @@ pub fn trade_arbitrageurs(
         let mark = to_f64(market.mark_price);
         let position = to_f64(account.0.quantity(market.id));
         let budget = p.max_leverage * to_f64(equity) * shocks.arbitrage_kept;
-        let best_bid = market.book.best_bid().map(to_f64);
-        let best_ask = market.book.best_ask().map(to_f64);
+        let oracle = underlyings.get(market.underlying).oracle_price;
+        let best_bid = market.best_price(Side::Sell, oracle).map(to_f64);
+        let best_ask = market.best_price(Side::Buy, oracle).map(to_f64);
         let cheap = best_ask.is_some_and(|a| a < reference * (1.0 - threshold));
         let rich = best_bid.is_some_and(|b| b > reference * (1.0 + threshold));
         let order = if cheap {

@@ -8,8 +8,10 @@ use cascade_core::{Decimal, money};
 
 /// At the end of each of an instrument's funding intervals, every account with a position in it pays
 /// `quantity * oracle * rate` (negative: receives), where the oracle price is its underlying's and the rate is the
-/// interval's average premium clamped to the cap, plus any funding spike in force. Each payment is rounded to the
-/// booking precision; what the rounded payments leave over (a few units of 1e-8) goes to the venue's fees.
+/// interval's average premium clamped to the cap (in a pool market, the imbalance rate of
+/// [`cascade_core::pool::Interest::funding_rate`], the pool paying or receiving its share), plus any funding spike
+/// in force. Each payment is rounded to the booking precision; what the rounded payments leave over (a few units
+/// of 1e-8) goes to the venue's fees.
 pub fn pay_funding(
     clock: Res<Clock>,
     shocks: Res<Shocks>,
@@ -30,7 +32,11 @@ pub fn pay_funding(
         } else {
             0.0
         };
-        let rate = funding_rate(premium, instrument.spec.funding_cap) + shocks.funding_extra;
+        let base = match &instrument.pool {
+            Some(pool) => pool.interest(instrument.open_interest).funding_rate(pool.rules.funding_factor),
+            None => funding_rate(premium, instrument.spec.funding_cap),
+        };
+        let rate = base + shocks.funding_extra;
         instrument.premium_sum = 0.0;
         instrument.premium_count = 0;
         instrument.flow.funding_rate = Some(rate);
@@ -49,6 +55,12 @@ pub fn pay_funding(
                 .and_then(|p| money::add(paid, p));
             match payment {
                 Ok(total) => paid = total,
+                Err(e) => faults.0.push(e.into()),
+            }
+        }
+        if let Some(pool) = &mut instrument.pool {
+            match funding_payment(pool.position, oracle, rate) {
+                Ok(p) => pool.flow.funding -= p,
                 Err(e) => faults.0.push(e.into()),
             }
         }

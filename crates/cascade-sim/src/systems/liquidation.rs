@@ -9,14 +9,16 @@
 //!    market's own vaults; for an option series, the options' vaults, which serve every series);
 //! 2. **the book**: a market order within the price band and, unless losses go to bad debt, no worse than the price
 //!    at which the insurance fund can still cover the shortfall; a bankrupt account's order ignores the band (bounded
-//!    only by that price, or not at all when losses go to bad debt);
+//!    only by that price, or not at all when losses go to bad debt). In a pool market, the pool instead: it takes
+//!    the whole slice at the mark (the oracle price there);
 //! 3. **backstop liquidators** again, for what the book could not take;
 //! 4. **deleveraging**, when what is left cannot be closed without a loss beyond the insurance fund: ADL closes it
 //!    against ranked winners at the price the fund can cover; socialized loss closes it against winners at the mark.
 //!
 //! The penalty is then charged (shared with backstop liquidators by `liquidator_share`), and once the position is
-//! closed a negative balance is covered by the insurance fund, then (socialized loss) by winners' profits, then
-//! booked as bad debt. What stays open is retried next tick. Every step is logged in the liquidation's event.
+//! closed a negative balance is covered by the insurance fund, then (in a pool market) by the pool, then
+//! (socialized loss) by winners' profits, then booked as bad debt. What stays open is retried next tick. Every step
+//! is logged in the liquidation's event.
 
 use crate::SimError;
 use crate::components::{Account, Agent, BackstopLiquidator};
@@ -182,6 +184,17 @@ fn close_out(
         taken.absorb(&ctx, remaining, market, &mut e.accounts, &mut e.index, &mut e.ledger)?;
         remaining = close - taken.quantity;
     }
+    if remaining > Decimal::ZERO
+        && let Some(pool) = &market.pool
+    {
+        // A pool takes the whole close-out at the mark, which in its market is the oracle price.
+        let fill = Fill { maker: pool.agent, taker: id, taker_side: side, price: mark, quantity: remaining };
+        let source = FillSource::Pool { taker_fee: Decimal::ZERO };
+        settle_fills(&[fill], market, source, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
+        book_quantity = remaining;
+        book_notional = money::mul(mark, remaining)?;
+        remaining = Decimal::ZERO;
+    }
     if remaining > Decimal::ZERO {
         let now = standing(&e.accounts, &e.index, id, instrument_id, &values)?;
         let band = market.spec.protected_limit(side, mark);
@@ -248,6 +261,19 @@ fn close_out(
     if account_is_flat {
         let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
         cover = absorb_shortfall(&mut account.collateral, &mut e.ledger.0)?;
+        if let Some(pool) = market.pool.as_mut().filter(|_| cover.bad_debt > Decimal::ZERO) {
+            // In a pool market the liquidity providers, the traders' counterparty, pay what the fund cannot.
+            account_mut(&mut e.accounts, &mut e.index, pool.agent)?.0.pay(cover.bad_debt)?;
+            e.ledger.0.recover_bad_debt(cover.bad_debt)?;
+            pool.flow.absorbed_shortfall += cover.bad_debt;
+            events.push(Event {
+                account: Some(id.0),
+                mark_price: Some(mark),
+                loss: Some(cover.bad_debt),
+                ..Event::new(tick, EventKind::PoolLoss, "pool")
+            });
+            cover.bad_debt = Decimal::ZERO;
+        }
         if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
             let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), &values)?;
             let profits: Vec<(AgentId, Decimal)> = queue.winners().map(|w| (w.agent, w.unrealized_pnl)).collect();

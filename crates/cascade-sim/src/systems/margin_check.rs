@@ -22,6 +22,7 @@ use crate::SimError;
 use crate::components::{Account, Agent};
 use crate::health::account_health;
 use crate::options::holds_options;
+use crate::pool::LiquidityPool;
 use crate::resources::{
     AgentIndex, Audit, Faults, Instruments, LiquidationQueue, LiquidationRules, MarginIndex, MarginState,
 };
@@ -32,6 +33,9 @@ use cascade_core::trigger_index::TriggerIndex;
 use cascade_core::{AgentId, Decimal, InstrumentId};
 use cascade_scenario::LiquidationOrder;
 
+/// The accounts the margin check sees: every one but the pools' (a pool is a counterparty, not a trader).
+type Margined<'w, 's> = Query<'w, 's, (&'static Agent, &'static Account), Without<LiquidityPool>>;
+
 /// Checks accounts against maintenance margin at the mark and queues those below it in the configured order: worst
 /// margin ratio (equity / maintenance requirement) first, or largest notional first; ties by agent id.
 #[allow(clippy::too_many_arguments)] // a system: each parameter is a resource it reads or writes
@@ -40,7 +44,7 @@ pub fn check_margin(
     engine: Res<MarginState>,
     rules: Res<LiquidationRules>,
     audit: Res<Audit>,
-    accounts: Query<(&Agent, &Account)>,
+    accounts: Margined,
     mut agents: ResMut<AgentIndex>,
     mut index: ResMut<MarginIndex>,
     mut queue: ResMut<LiquidationQueue>,
@@ -135,7 +139,7 @@ pub fn check_margin(
 /// may have changed, else the touched ones.
 fn regroup(
     instruments: &Instruments,
-    accounts: &Query<(&Agent, &Account)>,
+    accounts: &Margined,
     agents: &AgentIndex,
     touched: &[AgentId],
     all_touched: bool,
@@ -166,7 +170,7 @@ fn regroup(
 fn book_candidates(
     instruments: &Instruments,
     engine: &MarginState,
-    accounts: &Query<(&Agent, &Account)>,
+    accounts: &Margined,
     agents: &AgentIndex,
     books: &BookGroups,
     out: &mut Vec<AgentId>,
@@ -219,7 +223,7 @@ fn queue_of(
     instruments: &Instruments,
     engine: &MarginState,
     rules: &LiquidationRules,
-    accounts: &Query<(&Agent, &Account)>,
+    accounts: &Margined,
     index: &AgentIndex,
     agents: &[AgentId],
     faults: &mut Faults,

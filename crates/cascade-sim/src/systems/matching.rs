@@ -2,7 +2,7 @@
 
 use crate::components::Account;
 use crate::health::account_health;
-use crate::resources::{AgentIndex, Faults, Instruments, MarginState, OrderRequest, VenueLedger};
+use crate::resources::{AgentIndex, Faults, Instruments, MarginState, OrderRequest, Underlyings, VenueLedger};
 use crate::systems::settlement::{FillSource, settle_fills};
 use bevy_ecs::prelude::*;
 use cascade_core::account::Portfolio;
@@ -11,9 +11,12 @@ use cascade_core::margin::passes_initial_margin;
 
 /// Executes every instrument's inbox, instrument by instrument. A market order that would open or increase a position
 /// beyond what the account's equity covers at initial margin (at the current marks, under the venue's margin mode) is
-/// rejected and counted; an accepted one fills no further from the mark than the instrument's price band.
+/// rejected and counted; an accepted one fills no further from the mark than the instrument's price band. In a pool
+/// market it fills against the pool at its price around the oracle, if the open-interest caps allow
+/// ([`crate::pool::fill_order`]).
 pub fn match_orders(
     mut instruments: ResMut<Instruments>,
+    underlyings: Res<Underlyings>,
     engine: Res<MarginState>,
     mut accounts: Query<&mut Account>,
     mut index: ResMut<AgentIndex>,
@@ -34,8 +37,24 @@ pub fn match_orders(
                     let signed = side.sign() * quantity;
                     let health = |p: &Portfolio| account_health(&instruments, &engine, p);
                     let accepted = passes_initial_margin(&account.0, instruments.0[i].id, signed, health);
+                    let held = account.0.quantity(instruments.0[i].id);
                     let market = &mut instruments.0[i];
                     match accepted {
+                        Ok(true) if market.pool.is_some() => {
+                            let oracle = underlyings.get(market.underlying).oracle_price;
+                            let Some(fill) =
+                                crate::pool::fill_order(market, (agent, side, quantity, limit), held, oracle)
+                            else {
+                                continue;
+                            };
+                            let source = FillSource::Pool { taker_fee: market.spec.taker_fee };
+                            if let Err(e) =
+                                settle_fills(&[fill], market, source, &mut accounts, &mut index, &mut ledger.0)
+                            {
+                                faults.0.push(e);
+                            }
+                            continue;
+                        }
                         Ok(true) => {
                             let band = market.spec.protected_limit(side, market.mark_price);
                             let limit = match (side, limit) {

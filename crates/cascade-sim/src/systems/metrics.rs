@@ -3,6 +3,7 @@
 use crate::SimError;
 use crate::components::Account;
 use crate::health::{account_health, standalone_health};
+use crate::pool::LiquidityPool;
 use crate::record::{MarketTick, TickRecord};
 use crate::recorder::Recorder;
 use crate::resources::{Audit, Clock, Faults, Instrument, Instruments, MarginState, Underlyings, VenueLedger};
@@ -61,17 +62,19 @@ pub fn check_conservation<'a>(
     Ok(())
 }
 
+/// Every account but the pools' (a pool's position is not margined).
+type Traders<'w, 's> = Query<'w, 's, &'static Account, Without<LiquidityPool>>;
+
 /// Initial margin of every open position in every instrument, quote currency, to the cent: what accounts must hold
 /// under the venue's margin mode, and the sum of the positions' stand-alone requirements (the same unless portfolio
 /// margin nets). With flat fractions (and open-interest scaling) and no netting this is
 /// `sum over instruments of initial fraction x notional of 2 x open interest` (longs and shorts each hold the open
-/// interest),
-/// without touching accounts; tiers, size premiums, the liquidity add-on and portfolio margin sum account by account.
+/// interest; in a pool market only the traders'), without touching accounts; tiers, size premiums, the liquidity add-on and portfolio margin sum account by account.
 /// Also each instrument's part: the stand-alone requirements of the positions in it.
 fn margin_locked(
     instruments: &Instruments,
     engine: &MarginState,
-    accounts: &Query<&Account>,
+    accounts: &Traders,
 ) -> Result<Locked, money::MoneyError> {
     let flat = |i: &Instrument| {
         i.kind.is_linear()
@@ -84,8 +87,12 @@ fn margin_locked(
     let mut by_instrument = vec![Decimal::ZERO; instruments.0.len()];
     if !netting && instruments.0.iter().all(flat) {
         for (instrument, part) in instruments.0.iter().zip(&mut by_instrument) {
-            let open =
-                instrument.kind.notional(money::mul(Decimal::TWO, instrument.open_interest)?, instrument.mark_price)?;
+            // A pool's side is not margined: only the traders' longs and shorts are.
+            let held = match &instrument.pool {
+                Some(pool) => pool.interest(instrument.open_interest).gross(),
+                None => money::mul(Decimal::TWO, instrument.open_interest)?,
+            };
+            let open = instrument.kind.notional(held, instrument.mark_price)?;
             let unit = instrument.margin.requirement(Decimal::ONE, Decimal::ONE)?;
             *part = money::mul(open, unit.initial)?;
             locked = money::add(locked, *part)?;
@@ -139,7 +146,7 @@ pub fn record_tick(
     mut underlyings: ResMut<Underlyings>,
     ledger: Res<VenueLedger>,
     mut recorder: ResMut<Recorder>,
-    accounts: Query<&Account>,
+    accounts: Traders,
     engine: Res<MarginState>,
     mut faults: ResMut<Faults>,
 ) {

@@ -12,6 +12,7 @@ pub mod matching;
 pub mod metrics;
 pub mod options;
 pub mod oracles;
+pub mod pool;
 pub mod reference;
 pub mod settlement;
 pub mod shocks;

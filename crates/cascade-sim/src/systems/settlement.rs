@@ -17,13 +17,20 @@ pub enum FillSource {
         /// Taker fee rate (liquidation orders pay none: they pay the liquidation penalty instead).
         taker_fee: Decimal,
     },
+    /// A trade with the market's liquidity pool: the taker pays `taker_fee`, shared between the pool (its
+    /// `fee_share`) and the venue; the pool pays no fee; the fills count as for the book.
+    Pool {
+        /// Taker fee rate (liquidations pay none).
+        taker_fee: Decimal,
+    },
     /// A transfer off the book (backstop take-over, deleveraging): no fees, no trade print, no volume.
     Transfer,
 }
 
-/// Books `fills` of `market` (an instrument): positions and realized PnL of taker and maker, open interest, and for
-/// book fills the fees into the ledger's fee sink, the last trade and the tick's flow (the net taker flow of a
-/// perpetual without that of price followers, [`AgentIndex::follows_price`]).
+/// Books `fills` of `market` (an instrument): positions and realized PnL of taker and maker, open interest (and a
+/// pool's position), and for book and pool fills the fees (into the ledger's fee sink, a pool's share to the
+/// pool), the last trade and the tick's flow (the net taker flow of a perpetual without that of price followers,
+/// [`AgentIndex::follows_price`]).
 pub fn settle_fills(
     fills: &[Fill],
     market: &mut Instrument,
@@ -34,12 +41,14 @@ pub fn settle_fills(
 ) -> Result<(), SimError> {
     let (taker_fee, maker_fee) = match source {
         FillSource::Book { taker_fee } => (taker_fee, market.spec.maker_fee),
+        FillSource::Pool { taker_fee } => (taker_fee, Decimal::ZERO),
         FillSource::Transfer => (Decimal::ZERO, Decimal::ZERO),
     };
     for fill in fills {
         let taker_quantity = money::mul(fill.taker_side.sign(), fill.quantity)?;
         let notional = money::mul(fill.price, fill.quantity)?;
         let legs = [(fill.taker, taker_quantity, taker_fee), (fill.maker, -taker_quantity, maker_fee)];
+        let mut pool_fee = Decimal::ZERO;
         for (agent, quantity, fee_rate) in legs {
             let account = &mut account_mut(accounts, index, agent)?.0;
             let before = account.quantity(market.id);
@@ -49,7 +58,20 @@ pub fn settle_fills(
                 money::add(market.open_interest, after.max(Decimal::ZERO) - before.max(Decimal::ZERO))?;
             let fee = money::booked(money::mul(notional, fee_rate)?);
             account.pay(fee)?;
-            ledger.collect_fee(fee)?;
+            let mut share = Decimal::ZERO;
+            if let Some(pool) = market.pool.as_mut() {
+                if agent == pool.agent {
+                    pool.position = after;
+                } else if matches!(source, FillSource::Pool { .. }) {
+                    share = money::booked(money::mul(fee, pool.rules.fee_share)?);
+                }
+            }
+            ledger.collect_fee(fee - share)?;
+            pool_fee += share;
+        }
+        if let Some(pool) = market.pool.as_mut().filter(|_| !pool_fee.is_zero()) {
+            account_mut(accounts, index, pool.agent)?.0.pay(-pool_fee)?;
+            pool.flow.fees += pool_fee;
         }
         if source == FillSource::Transfer {
             continue;

@@ -26,6 +26,19 @@ pub struct ChainState {
     pub congestion: f64,
     /// The liquidations keepers sent in this block.
     pub sent: Vec<KeeperTransaction>,
+    /// The Dutch auctions running (keepers' `Auction` style), by account.
+    pub auctions: BTreeMap<AgentId, RunningAuction>,
+}
+
+/// A Dutch auction of an account's perpetual positions, running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningAuction {
+    /// The tick it started, or last restarted.
+    pub started: u64,
+    /// Each position's instrument and its underlying's oracle price at that tick, quote per base unit.
+    pub starts: Vec<(cascade_core::InstrumentId, Decimal)>,
+    /// How many times it restarted.
+    pub resets: u32,
 }
 
 /// One liquidation a keeper sent: the account, the keeper, the gas it paid, the gross notional the account held
@@ -79,6 +92,7 @@ pub(crate) fn spawn_chain(
         multiplier: 1.0,
         congestion: 1.0,
         sent: Vec::new(),
+        auctions: BTreeMap::new(),
     }))
 }
 

@@ -195,6 +195,14 @@ pub enum EventKind {
     /// `liquidator_fee` the reward the liquidated account paid, and the shortfall that left covered as for a
     /// liquidation.
     KeeperReward,
+    /// A keeper's transaction started a Dutch auction of an account's positions (`detail` names the keeper):
+    /// `notional` the account's gross notional, `liquidator_fee` the incentive it paid the keeper, `magnitude` the
+    /// starting factor (`buf`).
+    AuctionStart,
+    /// An auction's price stepped: `magnitude` its factor now (of the start price; a short's price is `2 -` it).
+    AuctionStep,
+    /// An auction restarted at the oracle prices now (past its tail or below its cusp); `detail` counts restarts.
+    AuctionReset,
     /// A pool market's pool paid a bankrupt trader's shortfall beyond the insurance fund (`account` the trader,
     /// `loss` what the pool paid); it follows the trader's liquidation, whose `bad_debt` it leaves at zero.
     PoolLoss,

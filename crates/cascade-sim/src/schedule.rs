@@ -15,8 +15,8 @@
 //! parallel, not from parallelism inside a tick.
 
 use crate::systems::{
-    agents, funding, keepers, liquidation, margin, margin_check, mark, matching, metrics, options, oracles, pool,
-    reference, shocks,
+    agents, auctions, funding, keepers, liquidation, margin, margin_check, mark, matching, metrics, options, oracles,
+    pool, reference, shocks,
 };
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
@@ -97,7 +97,9 @@ pub fn tick_schedule() -> Schedule {
         (margin::set_margin_rates, margin_check::check_margin, keepers::dispatch_keepers)
             .chain()
             .in_set(TickSet::Margin),
-        (keepers::take_over, liquidation::liquidate, keepers::pay_keepers).chain().in_set(TickSet::Liquidation),
+        (keepers::take_over, auctions::bid_auctions, liquidation::liquidate, keepers::pay_keepers)
+            .chain()
+            .in_set(TickSet::Liquidation),
         (metrics::audit_ledger, metrics::record_tick, pool::record_pools, metrics::commit_records)
             .chain()
             .in_set(TickSet::Metrics),

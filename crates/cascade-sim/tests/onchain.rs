@@ -215,8 +215,9 @@ fn a_chain_is_checked_with_located_errors() {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
 
-    /// Whatever the chain's block space, gas, latency and liquidators, the ledger balances after every tick (gas,
-    /// rewards and shortfalls included) and no flat account keeps a negative balance.
+    /// Whatever the chain's block space, gas, latency, liquidators and keepers' style (close-out, fixed discount,
+    /// auction), the ledger balances after every tick (gas, rewards, auction incentives and takes, shortfalls
+    /// included) and no flat account keeps a negative balance.
     #[test]
     fn every_chain_path_conserves_the_ledger(
         block_ticks in 1u64..4,
@@ -231,6 +232,9 @@ proptest::proptest! {
         style in proptest::prop_oneof![
             proptest::prelude::Just("CloseOut"),
             proptest::prelude::Just("FixedDiscount(bonus: 0.05, close_factor: 0.5, full_below: 0.9)"),
+            proptest::prelude::Just(
+                "Auction(buf: 1.2, cut: 0.97, step_ticks: 2, tail_ticks: 30, cusp: 0.4, tip: 5, chip: 0.005)"
+            ),
         ],
         congestion in 1.0f64..20.0,
         seed in 0u64..1_000,

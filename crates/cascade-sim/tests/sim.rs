@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // tests unwrap: a failure is the test failing
 
+mod auctions;
 mod library;
 mod liquidation;
 mod margin;

@@ -124,6 +124,29 @@ pub enum KeeperStyle {
         /// Below this margin ratio (equity over maintenance) a liquidation takes the whole position.
         full_below: Decimal,
     },
+    /// Dutch auction (MakerDAO Liquidations 2.0): a keeper's transaction starts an auction of the account's
+    /// perpetual positions and is paid `tip + chip x` its gross notional by the account. Each position is offered at
+    /// `buf` times its oracle price at the start (a short is bought back at `2 - buf` times it), the factor falling by
+    /// `cut` every `step_ticks`; the auction restarts at the oracle price then when it has run `tail_ticks` or its
+    /// factor has fallen below `cusp` of `buf`. Each block, keepers take a whole auction when the oracle price less
+    /// the auction's price, less the gas and the price risk of holding, is at least `min_profit`; a keeper holds what
+    /// it took, within its initial margin, and unwinds it into the book.
+    Auction {
+        /// Starting price over the oracle price (Maker's `buf`, e.g. 1.2), at least 1.
+        buf: Decimal,
+        /// The price factor per step (Maker's `cut`, e.g. 0.99), in (0, 1).
+        cut: Decimal,
+        /// Ticks per step, at least 1.
+        step_ticks: u64,
+        /// Ticks after which an auction restarts (Maker's `tail`), at least 1.
+        tail_ticks: u64,
+        /// Fraction of the starting factor below which an auction restarts (Maker's `cusp`, e.g. 0.4), in [0, 1).
+        cusp: Decimal,
+        /// Flat incentive for starting an auction, quote currency (Maker's `tip`).
+        tip: Decimal,
+        /// Incentive for starting an auction, fraction of the account's gross notional (Maker's `chip`), in [0, 1).
+        chip: Decimal,
+    },
 }
 
 impl Default for Keepers {

@@ -66,4 +66,26 @@ pub(super) fn check_chain(c: &mut Checker, s: &RawScenario) {
         );
         c.require(full_below >= Decimal::ZERO, at("full_below"), format!("expected a ratio >= 0, found {full_below}"));
     }
+    if let KeeperStyle::Auction { buf, cut, step_ticks, tail_ticks, cusp, tip, chip } = k.style {
+        let at = |f: &str| format!("chain.keepers.style.{f}");
+        c.require(buf >= Decimal::ONE, at("buf"), format!("expected a factor >= 1, found {buf}"));
+        c.require(
+            cut > Decimal::ZERO && cut < Decimal::ONE,
+            at("cut"),
+            format!("expected a factor in (0, 1), found {cut}"),
+        );
+        c.require(step_ticks >= 1, at("step_ticks"), "expected at least 1 tick");
+        c.require(tail_ticks >= 1, at("tail_ticks"), "expected at least 1 tick");
+        c.require(
+            cusp >= Decimal::ZERO && cusp < Decimal::ONE,
+            at("cusp"),
+            format!("expected a fraction in [0, 1), found {cusp}"),
+        );
+        c.require(tip >= Decimal::ZERO, at("tip"), format!("expected an amount >= 0, found {tip}"));
+        c.require(
+            chip >= Decimal::ZERO && chip < Decimal::ONE,
+            at("chip"),
+            format!("expected a fraction in [0, 1), found {chip}"),
+        );
+    }
 }

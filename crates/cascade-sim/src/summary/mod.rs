@@ -291,6 +291,9 @@ impl SummaryBuilder {
                 keepers.transactions += 1;
                 keepers.gas += e.fee.unwrap_or_default();
             }
+            EventKind::AuctionStart => {
+                self.keepers.get_or_insert_default().rewards += e.liquidator_fee.unwrap_or_default();
+            }
             EventKind::KeeperReward => {
                 self.keepers.get_or_insert_default().rewards += e.liquidator_fee.unwrap_or_default();
                 self.shortfall += e.shortfall.unwrap_or_default();

@@ -9,7 +9,7 @@ use crate::health::account_health;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
 use crate::resources::{
-    AgentIndex, Clock, Faults, Instruments, LiquidationQueue, MarginState, Underlyings, VenueLedger,
+    AgentIndex, Clock, Faults, Instrument, Instruments, LiquidationQueue, MarginState, Underlyings, VenueLedger,
 };
 use crate::systems::agents::unwind_order;
 use crate::systems::settlement::account_mut;
@@ -47,7 +47,9 @@ pub fn dispatch_keepers(
     let Some(mut chain) = chain else { return };
     let tick = clock.tick;
     chain.sent.clear();
-    let queued: Vec<AgentId> = queue.0.iter().map(|(_, id)| *id).collect();
+    // An account being auctioned waits for its auction, not for another keeper.
+    let queued: Vec<AgentId> =
+        queue.0.iter().map(|(_, id)| *id).filter(|id| !chain.auctions.contains_key(id)).collect();
     let waiting: std::collections::BTreeSet<AgentId> = queued.iter().copied().collect();
     chain.seen.retain(|id, _| waiting.contains(id));
     for &id in &queued {
@@ -70,17 +72,26 @@ pub fn dispatch_keepers(
         Ok(events) => events.into_iter().for_each(|e| recorder.event(e)),
         Err(e) => faults.0.push(e),
     }
+    if matches!(chain.rules.keepers.style, KeeperStyle::Auction { .. }) {
+        let writes = (&mut accounts, &mut *index);
+        match crate::systems::auctions::start_auctions(&mut chain, tick, (&instruments, &underlyings), writes) {
+            Ok(events) => events.into_iter().for_each(|e| recorder.event(e)),
+            Err(e) => faults.0.push(e),
+        }
+    }
     let engine_after = match chain.rules.liquidators {
         Liquidators::Both { after_ticks } => Some(after_ticks),
         _ => None,
     };
-    // A close-out keeper's accounts go to the engine; a fixed-discount keeper takes its own over (`take_over`).
-    let closed_out: Vec<AgentId> = chain.sent.iter().filter(|t| t.takes.is_empty()).map(|t| t.account).collect();
-    let taken: Vec<AgentId> = chain.sent.iter().filter(|t| !t.takes.is_empty()).map(|t| t.account).collect();
-    let seen = &chain.seen;
+    // A close-out keeper's accounts go to the engine; a fixed-discount keeper takes its own over (`take_over`); an
+    // auction keeper's are auctioned (`bid_auctions`).
+    let close_out = chain.rules.keepers.style == KeeperStyle::CloseOut;
+    let closed_out: Vec<AgentId> = chain.sent.iter().filter(|_| close_out).map(|t| t.account).collect();
+    let taken: Vec<AgentId> = chain.sent.iter().filter(|_| !close_out).map(|t| t.account).collect();
+    let (seen, auctions) = (&chain.seen, &chain.auctions);
     queue.0.retain(|(_, id)| {
         let waited = engine_after.is_some_and(|after| seen.get(id).is_some_and(|&t| tick >= t + after));
-        closed_out.contains(id) || (waited && !taken.contains(id))
+        closed_out.contains(id) || (waited && !taken.contains(id) && !auctions.contains_key(id))
     });
 }
 
@@ -101,6 +112,9 @@ fn send(
         let notional = gross_notional(instruments, &account.0)?;
         let (earned, risk, takes) = match k.style {
             KeeperStyle::CloseOut => (money::mul(k.reward, notional)?, Decimal::ZERO, Vec::new()),
+            KeeperStyle::Auction { tip, chip, .. } => {
+                (money::add(tip, money::mul(chip, notional)?.round_dp(8))?, Decimal::ZERO, Vec::new())
+            }
             KeeperStyle::FixedDiscount { bonus, close_factor, full_below } => {
                 let h = account_health(instruments, margin, &account.0)?;
                 let share = if h.equity < full_below * h.maintenance_requirement { Decimal::ONE } else { close_factor };
@@ -111,9 +125,8 @@ fn send(
                 (money::mul(bonus, taken)?, price_risk(instruments, &k, taken)?, takes)
             }
         };
-        if !(k.style != KeeperStyle::CloseOut && takes.is_empty())
-            && money::sub(money::sub(earned, gas)?, risk)? >= k.min_profit
-        {
+        let nothing_to_take = matches!(k.style, KeeperStyle::FixedDiscount { .. }) && takes.is_empty();
+        if !nothing_to_take && money::sub(money::sub(earned, gas)?, risk)? >= k.min_profit {
             offers.push((earned, id, notional, takes));
         }
     }
@@ -145,11 +158,11 @@ fn send(
 }
 
 /// What a fixed-discount keeper takes over of an account: (perpetual, absolute quantity) for each position.
-type Takes = Vec<(InstrumentId, Decimal)>;
+pub(crate) type Takes = Vec<(InstrumentId, Decimal)>;
 
 /// The quantities a fixed-discount keeper takes over of each of `portfolio`'s perpetual positions: `share` of it on
 /// the lot grid (absolute units; none that round to zero).
-fn takeover_quantities(
+pub(crate) fn takeover_quantities(
     instruments: &Instruments,
     portfolio: &Portfolio,
     share: Decimal,
@@ -168,7 +181,7 @@ fn takeover_quantities(
 
 /// The price risk a keeper charges itself for holding `taken` notional: `risk_aversion` standard deviations of the
 /// first market's mark over the ticks it needs to unwind it (`taken / unwind_notional`, at least one), times it.
-fn price_risk(instruments: &Instruments, k: &Keepers, taken: Decimal) -> Result<Decimal, MoneyError> {
+pub(crate) fn price_risk(instruments: &Instruments, k: &Keepers, taken: Decimal) -> Result<Decimal, MoneyError> {
     let sigma = instruments.0.first().map_or(0.0, |i| i.mark_volatility.volatility());
     let ticks = (money::to_f64(taken) / k.unwind_notional).max(1.0);
     let risk = k.risk_aversion * sigma * libm::sqrt(ticks) * money::to_f64(taken);
@@ -177,7 +190,7 @@ fn price_risk(instruments: &Instruments, k: &Keepers, taken: Decimal) -> Result<
 
 /// Whether a keeper holding `keeper` can pay `gas` and still cover the initial requirement of what it holds plus
 /// `takes` (their requirements added, with no netting: a conservative check).
-fn can_hold(
+pub(crate) fn can_hold(
     instruments: &Instruments,
     margin: &MarginState,
     keeper: &Portfolio,
@@ -197,7 +210,7 @@ fn can_hold(
 }
 
 /// An account's gross notional at the marks, quote currency.
-fn gross_notional(instruments: &Instruments, portfolio: &Portfolio) -> Result<Decimal, MoneyError> {
+pub(crate) fn gross_notional(instruments: &Instruments, portfolio: &Portfolio) -> Result<Decimal, MoneyError> {
     portfolio
         .positions
         .iter()
@@ -209,8 +222,8 @@ fn gross_notional(instruments: &Instruments, portfolio: &Portfolio) -> Result<De
 /// account's gross notional before, less after), by the liquidated account, on the booking grid; a liquidated
 /// account left flat with a negative balance has it covered (insurance fund, then bad debt). One event each.
 pub fn pay_keepers(mut p: KeeperBooks, instruments: Res<Instruments>) {
-    let Some(chain) = p.chain.as_deref() else { return };
-    for sent in chain.sent.iter().filter(|t| t.takes.is_empty()) {
+    let Some(chain) = p.chain.as_deref().filter(|c| c.rules.keepers.style == KeeperStyle::CloseOut) else { return };
+    for sent in &chain.sent {
         match pay(sent, chain, &instruments, &mut p.accounts, &mut p.index, &mut p.ledger) {
             Ok(event) => p.recorder.event(Event { tick: p.clock.tick, ..event }),
             Err(e) => p.faults.0.push(e),
@@ -270,20 +283,28 @@ fn pay(
 pub fn take_over(mut p: KeeperBooks, mut instruments: ResMut<Instruments>, underlyings: Res<Underlyings>) {
     let Some(chain) = p.chain.as_deref() else { return };
     let KeeperStyle::FixedDiscount { bonus, .. } = chain.rules.keepers.style else { return };
+    let at_bonus = |market: &Instrument, side: Side, oracle: Decimal| {
+        let discounted = money::mul(oracle, Decimal::ONE + side.sign() * bonus)?;
+        Ok(money::round_to_step(discounted, market.spec.tick_size).unwrap_or(oracle))
+    };
     for sent in chain.sent.iter().filter(|t| !t.takes.is_empty()) {
         let writes = (&mut p.accounts, &mut *p.index, &mut *p.ledger);
-        match take(sent, (bonus, p.clock.tick), &mut instruments, &underlyings, writes) {
+        match take(sent, (&at_bonus, p.clock.tick), &mut instruments, &underlyings, writes) {
             Ok(events) => events.into_iter().for_each(|e| p.recorder.event(e)),
             Err(e) => p.faults.0.push(e),
         }
     }
 }
 
-/// Takes `sent`'s quantities over at `bonus` from the oracle at `tick`, writing the accounts, the agent index and
-/// the ledger; its events.
-fn take(
+/// How a keeper prices what it takes over of a position closed on a side, given its underlying's oracle price.
+pub(crate) type TakePrice<'a> = &'a dyn Fn(&Instrument, Side, Decimal) -> Result<Decimal, MoneyError>;
+
+/// Takes `sent`'s quantities over at the prices `price` gives, at `tick`, writing the accounts, the agent index and
+/// the ledger; its events (the keeper's earnings are what it paid below the oracle price for a long, above it for
+/// a short).
+pub(crate) fn take(
     sent: &KeeperTransaction,
-    (bonus, tick): (Decimal, u64),
+    (price, tick): (TakePrice, u64),
     instruments: &mut Instruments,
     underlyings: &Underlyings,
     (accounts, index, ledger): (&mut Query<&mut Account>, &mut AgentIndex, &mut VenueLedger),
@@ -296,12 +317,11 @@ fn take(
         let quantity = wanted.min(held.abs());
         let market = instruments.get_mut(id);
         let oracle = underlyings.get(market.underlying).oracle_price;
-        let discounted = money::mul(oracle, Decimal::ONE + side.sign() * bonus)?;
-        let price = money::round_to_step(discounted, market.spec.tick_size).unwrap_or(oracle);
+        let price = price(market, side, oracle)?;
         let fill = Fill { maker: sent.keeper, taker: sent.account, taker_side: side, price, quantity };
         settle_fills(&[fill], market, FillSource::Transfer, accounts, index, &mut ledger.0)?;
         let notional = money::mul(price, quantity)?;
-        let discount = money::mul((oracle - price).abs(), quantity)?;
+        let discount = money::mul(money::mul(oracle - price, -side.sign())?, quantity)?;
         earned = money::add(earned, discount)?;
         market.flow.liquidations += 1;
         market.flow.liquidated_notional = money::add(market.flow.liquidated_notional, notional)?;

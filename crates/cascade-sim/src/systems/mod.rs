@@ -2,6 +2,7 @@
 //! arithmetic lives in `cascade_core`.
 
 pub mod agents;
+pub mod auctions;
 pub mod funding;
 pub mod keepers;
 pub mod liquidation;

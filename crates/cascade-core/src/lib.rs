@@ -32,6 +32,7 @@
 pub mod account;
 pub mod activity;
 pub mod adl_queue;
+pub mod aggregate;
 pub mod auction;
 pub mod book;
 pub mod book_groups;

@@ -94,6 +94,7 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
                 noise: scenario.oracle.noise,
                 rng: stream(seed, domain::ORACLE, ((k as u64) << 32) | u64::from(i)),
                 price: setup.contract.initial_price,
+                confidence: Decimal::ZERO,
                 last_update: 0,
             });
         }
@@ -452,6 +453,7 @@ fn build_underlying(
         calm_volatility_per_tick: calm,
         oracle_price: initial_price,
         oracle_stale: false,
+        oracle_confidence: Decimal::ZERO,
         oracle_medians: VecDeque::new(),
         oracle_published_at: 0,
         twap_ticks: scenario.oracle.twap_ticks.max(1) as usize,

@@ -28,6 +28,8 @@ pub struct ChainState {
     pub sent: Vec<KeeperTransaction>,
     /// The Dutch auctions running (keepers' `Auction` style), by account.
     pub auctions: BTreeMap<AgentId, RunningAuction>,
+    /// What bringing a pull oracle's price along adds to a transaction in a calm chain, quote (0 without one).
+    pub oracle_update_cost: Decimal,
 }
 
 /// A Dutch auction of an account's perpetual positions, running.
@@ -59,10 +61,11 @@ pub struct KeeperTransaction {
 }
 
 impl ChainState {
-    /// What one transaction costs in the current block, quote currency: the base cost times the multiplier, on the
-    /// booking grid.
+    /// What one transaction costs in the current block, quote currency: the base cost (with a pull oracle's update
+    /// cost) times the multiplier, on the booking grid.
     pub fn transaction_cost(&self) -> Result<Decimal, MoneyError> {
-        from_f64(to_f64(self.rules.gas.base_cost) * self.multiplier, Decimal::new(1, 8), "gas")
+        let base = to_f64(self.rules.gas.base_cost + self.oracle_update_cost);
+        from_f64(base * self.multiplier, Decimal::new(1, 8), "gas")
     }
 
     /// Whether keepers liquidate (not the venue's engine alone).
@@ -93,6 +96,7 @@ pub(crate) fn spawn_chain(
         congestion: 1.0,
         sent: Vec::new(),
         auctions: BTreeMap::new(),
+        oracle_update_cost: scenario.oracle.pull.map_or(Decimal::ZERO, |p| p.update_cost),
     }))
 }
 

@@ -97,6 +97,8 @@ pub struct OracleFeed {
     pub rng: StreamRng,
     /// Its latest accepted print, on the underlying's price grid.
     pub price: Decimal,
+    /// That print's confidence half-width (two noise standard deviations of it), quote per unit.
+    pub confidence: Decimal,
     /// Tick of its latest accepted print.
     pub last_update: u64,
 }

@@ -142,8 +142,11 @@ pub struct Underlying {
     pub calm_volatility_per_tick: f64,
     /// The venue's oracle price: the (time-averaged) median of fresh oracle prints, on the price grid.
     pub oracle_price: Decimal,
-    /// Whether no oracle source is fresh: the oracle price is the last valid one.
+    /// Whether no oracle source is fresh (or a pull oracle's confidence is too wide): the oracle price is the last
+    /// valid one.
     pub oracle_stale: bool,
+    /// A pull oracle's latest aggregate confidence, fraction of its price (0 otherwise).
+    pub oracle_confidence: Decimal,
     /// Tick at which a push oracle last published (0 at the start).
     pub oracle_published_at: u64,
     /// Recent medians of fresh prints, newest last, for the TWAP.

@@ -1,7 +1,7 @@
 //! On-chain venue mechanics (issue 19): a push oracle that publishes on a deviation threshold or a heartbeat;
 //! blocks, gas and keepers, and the Black Thursday scenario.
 
-use cascade_scenario::{KeeperStyle, PushOracle, RawScenario, Scenario};
+use cascade_scenario::{KeeperStyle, PullOracle, PushOracle, RawScenario, Scenario};
 use cascade_sim::Simulation;
 use cascade_sim::record::{Event, EventKind};
 use rust_decimal::Decimal;
@@ -274,4 +274,59 @@ fn a_push_oracle_whose_operator_will_not_pay_the_gas_freezes_through_the_congest
     assert!(published(&frozen, 1_140..1_440) > 0, "updates land once the chain clears");
     let (bad, bad_free) = (frozen.ledger().bad_debt(), free.ledger().bad_debt());
     assert!(bad > Decimal::TWO * bad_free, "{bad} against {bad_free}");
+}
+
+fn oracle(s: &mut RawScenario, push: Option<PushOracle>, pull: Option<PullOracle>) {
+    s.oracle.push = push;
+    s.oracle.pull = pull;
+}
+
+#[test]
+fn a_pull_oracle_does_not_freeze_where_an_unpaid_push_oracle_does_and_its_update_cost_slows_keepers() {
+    let frozen = Some(PushOracle { deviation: 0.005, heartbeat_ticks: 60, max_gas_cost: Some(Decimal::from(4)) });
+    let pulled = |update_cost: u32, max_confidence: f64| {
+        Some(PullOracle { update_cost: Decimal::from(update_cost), max_confidence })
+    };
+    for seed in 1..=2 {
+        // Each liquidation brings its own price: the crash reaches the venue and is liquidated as it comes.
+        let push = black_thursday(seed, |s| oracle(s, frozen, None));
+        let pull = black_thursday(seed, |s| oracle(s, None, pulled(0, 0.0)));
+        let (bad_push, bad_pull) = (push.ledger().bad_debt(), pull.ledger().bad_debt());
+        assert!(bad_pull * Decimal::from(4) < bad_push, "seed {seed}: pull {bad_pull}, frozen push {bad_push}");
+        // Bringing the update along costs each keeper's transaction 2 more (x the gas multiplier): fewer are sent.
+        let dear = black_thursday(seed, |s| oracle(s, None, pulled(2, 0.0)));
+        let sent = |sim: &Simulation| sim.summary().keepers.unwrap().transactions;
+        assert!(sent(&dear) * 2 < sent(&pull), "seed {seed}: {} vs {}", sent(&dear), sent(&pull));
+    }
+}
+
+#[test]
+fn a_pull_oracle_whose_confidence_is_too_wide_goes_stale_in_the_crash() {
+    // A still reference read by three sources five ticks apart, then a 20% slide over 20 ticks from tick 100:
+    // calm, the aggregate's confidence is the sources' own (0.06%); in the slide they disagree by about 5% and it
+    // exceeds the 0.5% the venue accepts, so the oracle price is stale (and liquidations paused) until the sources
+    // agree again, ten ticks after the slide.
+    let text = |max_confidence: f64| {
+        format!(
+            "(ticks: 200, reference: (volatility: 0.0, flow_impact: 0.0), \
+             oracle: (sources: 3, delay_ticks: 0, source_lag_ticks: 5, staleness_ticks: 0, \
+               pull: (max_confidence: {max_confidence})), \
+             shocks: [(at: 100, duration: 20, kind: PriceCrash(change: -0.2))])"
+        )
+    };
+    let run = |max_confidence: f64| {
+        let scenario: Scenario = cascade_scenario::load_str("pull.ron", &text(max_confidence)).unwrap();
+        let mut sim = Simulation::new(&scenario, 1).unwrap();
+        sim.run(|_, _| {}).unwrap();
+        sim
+    };
+    let sim = run(0.005);
+    let stale: Vec<u64> = sim.market_records().iter().filter(|r| r.oracle_stale).map(|r| r.tick).collect();
+    assert!(!stale.is_empty() && stale.iter().all(|t| (100..=131).contains(t)), "{stale:?}");
+    let wide = sim.events().iter().find(|e| e.kind == EventKind::OracleStale).unwrap();
+    assert!(wide.detail.starts_with("confidence too wide") && wide.magnitude.unwrap() > 0.005, "{wide:?}");
+    // While stale the venue keeps its last price; without the limit the same slide goes through.
+    let held = sim.market_records().iter().find(|r| r.tick == stale[0]).unwrap().oracle;
+    assert!(stale.iter().all(|&t| sim.market_records()[t as usize].oracle == held));
+    assert_eq!(run(0.0).summary().oracle_stale_ticks, 0);
 }

@@ -315,6 +315,30 @@ pub struct Oracle {
     /// A push oracle (Chainlink-style): the venue's oracle price is published only when the aggregate moves by more
     /// than a deviation threshold from the last published price, or a heartbeat has passed. Absent: every tick.
     pub push: Option<PushOracle>,
+    /// A pull oracle (Pyth-style): the oracle price and its confidence interval are aggregated from the sources'
+    /// prints by Pyth's algorithm, and every transaction that needs the price brings the latest one along. Absent:
+    /// the plain median. Not with `push`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull: Option<PullOracle>,
+}
+
+/// A pull oracle: publishers' prints are aggregated with their confidence (each source's is its two noise standard
+/// deviations), and a transaction brings the latest aggregate along.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PullOracle {
+    /// On a chain, what bringing the price along adds to each keeper's transaction in a calm chain (the update's
+    /// fee and gas), quote currency; it scales with the gas multiplier like the transaction.
+    pub update_cost: Decimal,
+    /// The widest confidence the venue accepts, fraction of the price: a wider aggregate is not used and the oracle
+    /// price is stale until it narrows (the existing staleness rules then apply). 0 disables.
+    pub max_confidence: f64,
+}
+
+impl Default for PullOracle {
+    fn default() -> Self {
+        Self { update_cost: Decimal::ZERO, max_confidence: 0.0 }
+    }
 }
 
 /// When a push oracle publishes a new price.
@@ -347,6 +371,7 @@ impl Default for Oracle {
             twap_ticks: 1,
             max_confidence: 0.0,
             push: None,
+            pull: None,
         }
     }
 }

@@ -149,6 +149,20 @@ pub(crate) fn check(s: &RawScenario) -> (Vec<Problem>, Built) {
         }
     }
 
+    if let Some(pull) = s.oracle.pull {
+        c.require(s.oracle.push.is_none(), "oracle.pull", "an oracle is pushed or pulled, not both: remove `push`");
+        c.require(
+            pull.update_cost >= Decimal::ZERO,
+            "oracle.pull.update_cost",
+            format!("expected an amount >= 0, found {}", pull.update_cost),
+        );
+        c.require(
+            (0.0..1.0).contains(&pull.max_confidence),
+            "oracle.pull.max_confidence",
+            format!("expected a fraction in [0, 1) (0 disables), found {}", pull.max_confidence),
+        );
+    }
+
     margin::check_margin(&mut c, &s.margin);
 
     let l = &s.liquidation;

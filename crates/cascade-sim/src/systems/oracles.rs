@@ -9,9 +9,11 @@ use crate::recorder::Recorder;
 use crate::resources::{Clock, OracleRules, Shocks, Underlyings};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
+use cascade_core::aggregate::aggregate;
 use cascade_core::money::{from_f64, round_to_step, to_f64};
 use cascade_core::rng::standard_normal;
 use cascade_core::stats::median;
+use rust_decimal::prelude::FromPrimitive;
 
 /// Each source prints `reference[t - delay] * (1 + noise * z)` on the tick grid every `update_interval_ticks`
 /// (staggered by source), unless the oracle is frozen. The
@@ -64,6 +66,7 @@ pub fn sample_oracles(
             continue;
         }
         feed.price = price;
+        feed.confidence = (price * Decimal::from_f64(confidence).unwrap_or_default()).round_dp(8);
         feed.last_update = clock.tick;
     }
     rejected.sort_by_key(|r| (r.0, r.1));
@@ -78,8 +81,9 @@ pub fn sample_oracles(
     }
 }
 
-/// Sets each underlying's oracle price to the median of its fresh sources' prints (averaged over `twap_ticks` ticks),
-/// on the tick grid; a push oracle publishes it only past its deviation threshold or heartbeat, and on a chain only
+/// Sets each underlying's oracle price to the median of its fresh sources' prints (a pull oracle's: their Pyth
+/// aggregate, [`cascade_core::aggregate`], whose confidence beyond `max_confidence` leaves the price stale), averaged
+/// over `twap_ticks` ticks, on the tick grid; a push oracle publishes it only past its deviation threshold or heartbeat, and on a chain only
 /// while a transaction costs at most its `max_gas_cost` (at the last block's gas). With no fresh source the price is
 /// stale: it keeps its last value, and the change of state is logged.
 pub fn aggregate_oracles(
@@ -96,24 +100,44 @@ pub fn aggregate_oracles(
         (Some(max), Some(chain)) => chain.transaction_cost().is_ok_and(|cost| cost <= max),
         _ => true,
     };
+    let paused = if rules.0.pause_liquidations_when_stale { "liquidations paused" } else { "liquidations continue" };
     for underlying in &mut underlyings.0 {
-        let mut prints: Vec<Decimal> = feeds
+        let fresh: Vec<&OracleFeed> = feeds
             .iter()
             .filter(|f| {
                 f.underlying == underlying.id
                     && (staleness == 0 || clock.tick.saturating_sub(f.last_update) <= staleness)
             })
-            .map(|f| f.price)
             .collect();
-        let Some(m) = median(&mut prints) else {
+        let center = match rules.0.pull {
+            None => median(&mut fresh.iter().map(|f| f.price).collect::<Vec<_>>()).map(|m| (m, None)),
+            Some(_) => aggregate(&fresh.iter().map(|f| (f.price, f.confidence)).collect::<Vec<_>>())
+                .map(|a| (a.price, Some(a.relative_confidence()))),
+        };
+        let max_confidence = rules.0.pull.map_or(0.0, |p| p.max_confidence);
+        let (m, too_wide) = match center {
+            Some((m, Some(c))) if max_confidence > 0.0 && to_f64(c) > max_confidence => (m, Some(to_f64(c))),
+            Some((m, _)) => (m, None),
+            None => {
+                if !underlying.oracle_stale {
+                    underlying.oracle_stale = true;
+                    recorder
+                        .event(Event::new(clock.tick, EventKind::OracleStale, paused).in_market(&underlying.symbol));
+                }
+                continue;
+            }
+        };
+        underlying.oracle_confidence = center.and_then(|(_, c)| c).unwrap_or_default();
+        if let Some(confidence) = too_wide {
             if !underlying.oracle_stale {
                 underlying.oracle_stale = true;
-                let paused =
-                    if rules.0.pause_liquidations_when_stale { "liquidations paused" } else { "liquidations continue" };
-                recorder.event(Event::new(clock.tick, EventKind::OracleStale, paused).in_market(&underlying.symbol));
+                let detail = format!("confidence too wide: {paused}");
+                let event =
+                    Event { magnitude: Some(confidence), ..Event::new(clock.tick, EventKind::OracleStale, detail) };
+                recorder.event(event.in_market(&underlying.symbol));
             }
             continue;
-        };
+        }
         if underlying.oracle_stale {
             underlying.oracle_stale = false;
             recorder

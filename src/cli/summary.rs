@@ -66,6 +66,15 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
             amount(k.rewards, 2)
         );
     }
+    if let Some(o) = &s.orders {
+        println!(
+            "  order txs       {} landed; gas {} paid to the chain; orders waited at {} ticks, at most {} at once",
+            o.landed,
+            amount(o.gas, 2),
+            o.ticks_with_waiting,
+            o.most_waiting
+        );
+    }
     for p in &s.pools {
         println!(
             "  pool {:<10} {} -> {} (low {}, max drawdown {:.1}%); LPs {}: fees {}, borrowing {}, funding {}, shortfalls paid {}; {} orders capped",

@@ -30,6 +30,10 @@ pub struct ChainState {
     pub auctions: BTreeMap<AgentId, RunningAuction>,
     /// What bringing a pull oracle's price along adds to a transaction in a calm chain, quote (0 without one).
     pub oracle_update_cost: Decimal,
+    /// Agents' market orders that landed in this block (with `orders`).
+    pub orders_landed: u32,
+    /// Agents' market orders waiting for a block (with `orders`).
+    pub orders_waiting: usize,
 }
 
 /// A Dutch auction of an account's perpetual positions, running.
@@ -68,6 +72,20 @@ impl ChainState {
         from_f64(base * self.multiplier, Decimal::new(1, 8), "gas")
     }
 
+    /// What one agent's order transaction costs in the current block, quote currency (zero unless orders are
+    /// transactions), on the booking grid.
+    pub fn order_cost(&self) -> Result<Decimal, MoneyError> {
+        let cost = self.rules.orders.map_or(Decimal::ZERO, |o| o.cost);
+        from_f64(to_f64(cost) * self.multiplier, Decimal::new(1, 8), "an order's gas")
+    }
+
+    /// How many liquidation transactions this block still holds: `block_liquidations`, or with orders as
+    /// transactions what their landing left of the block's space, if less.
+    pub fn liquidation_space(&self) -> usize {
+        let most = self.rules.block_liquidations as usize;
+        self.rules.orders.map_or(most, |o| most.min((o.block_space.saturating_sub(self.orders_landed)) as usize))
+    }
+
     /// Whether keepers liquidate (not the venue's engine alone).
     pub fn keepers_liquidate(&self) -> bool {
         self.rules.liquidators != Liquidators::Engine
@@ -97,16 +115,21 @@ pub(crate) fn spawn_chain(
         sent: Vec::new(),
         auctions: BTreeMap::new(),
         oracle_update_cost: scenario.oracle.pull.map_or(Decimal::ZERO, |p| p.update_cost),
+        orders_landed: 0,
+        orders_waiting: 0,
     }))
 }
 
 /// The gas multiplier of a block: `min(max, (1 + volatility_sensitivity x max(sigma / sigma_calm - 1, 0) +
-/// congestion_sensitivity x waiting / block_liquidations) x congestion)`, for the underlying's realized volatility
-/// `sigma` per tick against its calm level and `waiting` liquidations below maintenance. 1 if not finite.
+/// congestion_sensitivity x waiting / space) x congestion)`, for the underlying's realized volatility `sigma` per
+/// tick against its calm level and `waiting` transactions (liquidations below maintenance and, with orders as
+/// transactions, orders waiting) over a block's space (`block_liquidations`, or the orders' `block_space`). 1 if
+/// not finite.
 pub fn gas_multiplier(rules: &Chain, sigma: f64, sigma_calm: f64, waiting: usize, congestion: f64) -> f64 {
     let gas = &rules.gas;
     let excess = if sigma_calm > 0.0 { (sigma / sigma_calm - 1.0).max(0.0) } else { 0.0 };
-    let backlog = waiting as f64 / f64::from(rules.block_liquidations.max(1));
+    let space = rules.orders.map_or(rules.block_liquidations, |o| o.block_space);
+    let backlog = waiting as f64 / f64::from(space.max(1));
     let m = (1.0 + gas.volatility_sensitivity * excess + gas.congestion_sensitivity * backlog) * congestion;
     if m.is_finite() { m.min(gas.max_multiplier).max(1.0) } else { 1.0 }
 }

@@ -203,6 +203,10 @@ pub enum EventKind {
     AuctionStep,
     /// An auction restarted at the oracle prices now (past its tail or below its cusp); `detail` counts restarts.
     AuctionReset,
+    /// Agents' order transactions in a block, with orders as transactions on a chain (`detail`: `block`, or
+    /// `between blocks` when orders only waited): `quantity` the orders that landed, `unfilled` those waiting, `fee`
+    /// the gas they paid, `magnitude` the gas multiplier.
+    BlockOrders,
     /// A pool market's pool paid a bankrupt trader's shortfall beyond the insurance fund (`account` the trader,
     /// `loss` what the pool paid); it follows the trader's liquidation, whose `bad_debt` it leaves at zero.
     PoolLoss,

@@ -237,6 +237,10 @@ proptest::proptest! {
             ),
         ],
         congestion in 1.0f64..20.0,
+        orders in proptest::prop_oneof![
+            proptest::prelude::Just("None"),
+            proptest::prelude::Just("Some((cost: 0.5, block_space: 12))"),
+        ],
         seed in 0u64..1_000,
     ) {
         let text = format!(
@@ -244,7 +248,8 @@ proptest::proptest! {
              agents: (leveraged_traders: (count: 200, capital: 800.0, leverage: 8.0, entry_window_ticks: 20)), \
              chain: (block_ticks: {block_ticks}, block_liquidations: {space}, gas: (base_cost: {cost}), \
                liquidators: {liquidators}, \
-               keepers: (count: 2, capital: 300, latency_ticks: {latency}, style: {style}, unwind_notional: 5000)), \
+               keepers: (count: 2, capital: 300, latency_ticks: {latency}, style: {style}, unwind_notional: 5000), \
+               orders: {orders}), \
              shocks: [(at: 40, kind: PriceGap(change: -0.15)), \
                       (at: 40, duration: 40, kind: Congestion(multiplier: {congestion}))])"
         );
@@ -329,4 +334,49 @@ fn a_pull_oracle_whose_confidence_is_too_wide_goes_stale_in_the_crash() {
     let held = sim.market_records().iter().find(|r| r.tick == stale[0]).unwrap().oracle;
     assert!(stale.iter().all(|&t| sim.market_records()[t as usize].oracle == held));
     assert_eq!(run(0.0).summary().oracle_stale_ticks, 0);
+}
+
+#[test]
+fn orders_as_transactions_land_only_in_blocks_and_pay_their_gas() {
+    // Blocks every 5 ticks: market orders wait for them, so with one market maker (whose quotes, off-chain, never
+    // cross another's) trades print only on block ticks; every order that landed paid its gas, and the chain's gas
+    // sink holds exactly the orders' and the keepers' gas.
+    let text = "(ticks: 300, agents: (market_makers: (count: 1), \
+          leveraged_traders: (count: 50, entry_window_ticks: 200)), \
+        chain: (block_ticks: 5, gas: (base_cost: 2), orders: (cost: 0.5, block_space: 8), \
+          keepers: (count: 2, capital: 10000)), \
+        shocks: [(at: 150, kind: PriceGap(change: -0.1))])";
+    let scenario: Scenario = cascade_scenario::load_str("orders.ron", text).unwrap();
+    let mut sim = Simulation::new(&scenario, 3).unwrap();
+    sim.set_audit_every_tick(true);
+    sim.run(|_, _| {}).unwrap();
+    let traded: Vec<u64> = sim.market_records().iter().filter(|r| r.volume > Decimal::ZERO).map(|r| r.tick).collect();
+    assert!(traded.len() > 20 && traded.iter().all(|t| t % 5 == 0), "{traded:?}");
+    let blocks: Vec<&Event> = sim.events().iter().filter(|e| e.kind == EventKind::BlockOrders).collect();
+    assert!(blocks.iter().all(|e| e.quantity.unwrap() <= Decimal::from(8)), "at most 8 a block");
+    assert!(blocks.iter().any(|e| e.unfilled.unwrap() > Decimal::ZERO), "some orders wait");
+    let orders_gas: Decimal = blocks.iter().map(|e| e.fee.unwrap()).sum();
+    let summary = sim.summary();
+    let keepers_gas = summary.keepers.as_ref().map_or(Decimal::ZERO, |k| k.gas);
+    assert!(orders_gas > Decimal::ZERO);
+    assert_eq!(sim.ledger().gas(), orders_gas + keepers_gas);
+    assert_eq!(summary.orders.unwrap().gas, orders_gas);
+}
+
+#[test]
+fn orders_that_fill_the_blocks_crowd_out_liquidations_on_black_thursday() {
+    // The traders' orders (about 13 a tick) land first; liquidations get what they leave of the block's space.
+    let orders = |space: u32| {
+        move |s: &mut RawScenario| {
+            s.chain.as_mut().unwrap().orders =
+                Some(cascade_scenario::OrderTransactions { cost: Decimal::ZERO, block_space: space });
+        }
+    };
+    for seed in 1..=2 {
+        let (roomy, crowded) = (black_thursday(seed, orders(30)), black_thursday(seed, orders(15)));
+        let (bad, bad_crowded) = (roomy.ledger().bad_debt(), crowded.ledger().bad_debt());
+        assert!(bad_crowded > bad * Decimal::from(2), "seed {seed}: {bad_crowded} vs {bad}");
+        assert!(crowded.summary().liquidations < roomy.summary().liquidations, "seed {seed}");
+        assert!(crowded.summary().orders.unwrap().most_waiting > 1_000, "seed {seed}: a backlog builds");
+    }
 }

@@ -21,6 +21,28 @@ pub struct Chain {
     pub liquidators: Liquidators,
     /// The keepers (used unless `liquidators` is `Engine`).
     pub keepers: Keepers,
+    /// Agents' market orders as transactions too (`None`: they land every tick at no cost).
+    pub orders: Option<OrderTransactions>,
+}
+
+/// Agents' market orders as transactions: each lands only in a block, in arrival order, within the block's space,
+/// and costs its sender `cost` times the block's gas multiplier, paid to the chain; an order that does not fit
+/// waits for the next block (and counts among the transactions waiting, which raise the gas price). Liquidations
+/// get the space the orders leave (at most `block_liquidations`). Resting orders and cancellations (market makers'
+/// quotes) stay off-chain and free.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderTransactions {
+    /// What one order transaction costs in a calm, empty chain, quote currency.
+    pub cost: Decimal,
+    /// The most transactions (orders and liquidations together) one block holds, at least 1.
+    pub block_space: u32,
+}
+
+impl Default for OrderTransactions {
+    fn default() -> Self {
+        Self { cost: dec!(0.5), block_space: 200 }
+    }
 }
 
 impl Default for Chain {
@@ -31,6 +53,7 @@ impl Default for Chain {
             gas: Gas::default(),
             liquidators: Liquidators::Keepers,
             keepers: Keepers::default(),
+            orders: None,
         }
     }
 }

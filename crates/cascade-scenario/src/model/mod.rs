@@ -149,7 +149,6 @@ pub struct Market {
     /// tick-to-tick noise and its lag behind the oracle do not enter the mark.
     pub basis_average_ticks: u32,
     /// A liquidity pool as the counterparty of every trade, instead of a book (`None`: an order book).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pool: Option<Pool>,
 }
 
@@ -318,7 +317,7 @@ pub struct Oracle {
     /// A pull oracle (Pyth-style): the oracle price and its confidence interval are aggregated from the sources'
     /// prints by Pyth's algorithm, and every transaction that needs the price brings the latest one along. Absent:
     /// the plain median. Not with `push`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pull: Option<PullOracle>,
 }
 

@@ -33,6 +33,14 @@ pub(super) fn check_chain(c: &mut Checker, s: &RawScenario) {
         "chain.gas.max_multiplier",
         format!("expected a multiplier >= 1, found {}", gas.max_multiplier),
     );
+    if let Some(orders) = chain.orders {
+        c.require(
+            orders.cost >= Decimal::ZERO,
+            "chain.orders.cost",
+            format!("expected an amount >= 0, found {}", orders.cost),
+        );
+        c.require(orders.block_space >= 1, "chain.orders.block_space", "expected at least 1 transaction");
+    }
     if chain.liquidators == Liquidators::Engine {
         return;
     }

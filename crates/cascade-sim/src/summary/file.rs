@@ -49,6 +49,7 @@ impl Serialize for Summary {
             markets: several,
             keepers: self.keepers.as_ref(),
             pools: &self.pools,
+            orders: self.orders.as_ref(),
         }
         .serialize(serializer)
     }
@@ -109,4 +110,6 @@ struct SummaryFile<'a> {
     keepers: Option<&'a super::KeeperSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pools: &'a Vec<super::PoolSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    orders: Option<&'a super::OrderSummary>,
 }

@@ -10,8 +10,10 @@ use cascade_core::risk::ExceptionCounter;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod chain;
 mod file;
 mod pool;
+pub use chain::{KeeperSummary, OrderSummary};
 pub use pool::PoolSummary;
 
 /// Expected exception rate of the summary's backtests (a 99% margin).
@@ -84,17 +86,8 @@ pub struct Summary {
     pub keepers: Option<KeeperSummary>,
     /// Each pool market's pool, in market order (empty: no pools).
     pub pools: Vec<PoolSummary>,
-}
-
-/// Keepers' liquidation transactions on a chain, their gas and their rewards.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct KeeperSummary {
-    /// Liquidation transactions sent.
-    pub transactions: u64,
-    /// Gas paid to the chain, quote.
-    pub gas: Decimal,
-    /// Rewards paid by liquidated accounts to keepers, quote.
-    pub rewards: Decimal,
+    /// Agents' order transactions on a chain (`None` unless orders are transactions).
+    pub orders: Option<OrderSummary>,
 }
 
 impl Summary {
@@ -174,6 +167,7 @@ pub struct SummaryBuilder {
     insurance_fund_start: Decimal,
     keepers: Option<KeeperSummary>,
     pools: Vec<PoolSummary>,
+    orders: Option<OrderSummary>,
     ticks: u64,
     last: Option<TickRecord>,
     liquidations: u64,
@@ -205,6 +199,7 @@ impl SummaryBuilder {
         Self {
             procyclicality_window_hours: scenario.procyclicality_window_hours,
             keepers: keepers.map(|_| KeeperSummary::default()),
+            orders: scenario.chain.as_ref().and_then(|c| c.orders).map(|_| OrderSummary::default()),
             pools: scenario
                 .markets()
                 .iter()
@@ -221,6 +216,7 @@ impl SummaryBuilder {
             insurance_fund_start,
             keepers: None,
             pools: Vec::new(),
+            orders: None,
             ticks: 0,
             last: None,
             liquidations: 0,
@@ -291,6 +287,7 @@ impl SummaryBuilder {
                 keepers.transactions += 1;
                 keepers.gas += e.fee.unwrap_or_default();
             }
+            EventKind::BlockOrders => self.orders.get_or_insert_default().event(e),
             EventKind::AuctionStart => {
                 self.keepers.get_or_insert_default().rewards += e.liquidator_fee.unwrap_or_default();
             }
@@ -348,6 +345,7 @@ impl SummaryBuilder {
             markets: self.markets.iter().map(MarketSummaryBuilder::summary).collect(),
             keepers: self.keepers.clone(),
             pools: self.pools.clone(),
+            orders: self.orders.clone(),
         }
     }
 }

@@ -126,7 +126,7 @@ pub fn bid_auctions(
         }
     }
     offers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let space = (chain.rules.block_liquidations as usize).saturating_sub(chain.sent.len());
+    let space = chain.liquidation_space().saturating_sub(chain.sent.len());
     for (_, id, lots, now) in offers.into_iter().take(space) {
         let writes = (&mut accounts, &mut *index, &mut *ledger);
         match settle(&mut chain, (id, &lots, &now), tick, (&mut instruments, &underlyings, &margin), writes) {

@@ -59,7 +59,8 @@ pub fn dispatch_keepers(
         (Some(i), Some(u)) => (i.mark_volatility.volatility(), u.calm_volatility_per_tick),
         _ => (0.0, 0.0),
     };
-    chain.multiplier = gas_multiplier(&chain.rules, sigma, calm, queued.len(), chain.congestion);
+    let waiting = queued.len() + chain.orders_waiting;
+    chain.multiplier = gas_multiplier(&chain.rules, sigma, calm, waiting, chain.congestion);
     if !tick.is_multiple_of(chain.rules.block_ticks) {
         queue.0.clear();
         return;
@@ -133,7 +134,7 @@ fn send(
     // The highest earnings first (a priority-fee auction for the block's space), ties by account.
     offers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut events = Vec::new();
-    for (_, id, notional, takes) in offers.into_iter().take(chain.rules.block_liquidations as usize) {
+    for (_, id, notional, takes) in offers.into_iter().take(chain.liquidation_space()) {
         let mut keeper = None;
         for &candidate in &chain.keepers {
             let Ok(a) = accounts.get(index.entity(candidate)) else { continue };

@@ -7,6 +7,7 @@ use crate::{CHECK_SIGNALS_EVERY, scenario_error, simulation_error};
 use cascade_core::Decimal;
 use cascade_sim::frames::{self, Money};
 use cascade_sim::output::{Manifest, write_run};
+use cascade_sim::record::PoolTick;
 use cascade_sim::{SimError, Simulation};
 use pyo3::prelude::*;
 use serde::Serialize;
@@ -153,6 +154,13 @@ impl Sim {
         let instruments = self.sim.instruments(0).len();
         let f = frames::frames(rows, instruments, money(exact), haircuts).map_err(simulation_error)?;
         Ok((f.timeseries.into(), f.markets.into(), f.events.into()))
+    }
+
+    /// Pool markets' rows so far, as `pool.csv` (one row per pool and tick; empty without pools); decimals exact
+    /// text with `exact`.
+    #[pyo3(signature = (exact=false))]
+    fn pools(&self, exact: bool) -> PyResult<Table> {
+        table(frames::batch(self.sim.pool_records(), &PoolTick::default(), money(exact)))
     }
 
     /// The summary so far, as `summary.json` (JSON text).

@@ -165,6 +165,17 @@ def test_a_shock_from_python_liquidates_leveraged_accounts() -> None:
     assert shocked.marks()["BTC-PERP"] < 0.9 * calm.marks()["BTC-PERP"]
 
 
+def test_a_pool_market_gives_its_pool_table() -> None:
+    sim = cascade.Sim("pool-crash", ticks=600, seed=1)
+    sim.run()
+    pools = sim.pools()
+    assert pools.height == 600 and pools["symbol"].unique().to_list() == ["ETH-PERP"]
+    summary = sim.summary()["pools"][0]
+    assert pools["value"][-1] == float(summary["value_end"])
+    assert pools["drawdown"].max() == float(summary["max_drawdown"]) > 0
+    assert cascade.Sim("default", ticks=5).run().pools().height == 0
+
+
 def test_a_sweep_built_in_python_gives_the_plan_file_tables(tmp_path: Path) -> None:
     plan = cascade.plan(
         [{"name": "default", "ticks": 400, "set": {"shocks[0].at": 300, "agents.leveraged_traders.count": 200}}],

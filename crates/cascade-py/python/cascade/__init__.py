@@ -198,6 +198,10 @@ class Sim:
         """One row per event so far (liquidations, deleverages, shocks, oracle events), as ``events.csv``."""
         return _frame(self._sim.tables(exact, haircuts)[2])
 
+    def pools(self, exact: bool = False) -> pl.DataFrame:
+        """One row per pool market and tick so far, the columns of ``pool.csv`` (empty without pools)."""
+        return _frame(self._sim.pools(exact))
+
     def summary(self) -> dict[str, Any]:
         """The headline figures so far, as ``summary.json``."""
         return json.loads(self._sim.summary_json())

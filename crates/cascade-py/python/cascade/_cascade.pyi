@@ -99,6 +99,8 @@ class Sim:
         """The seed."""
     def tables(self, exact: bool = False, haircuts: bool = False) -> tuple[Table, Table, Table]:
         """``timeseries``, ``markets`` and ``events`` so far."""
+    def pools(self, exact: bool = False) -> Table:
+        """Pool markets' rows so far, as ``pool.csv``."""
     def summary_json(self) -> str:
         """The summary so far, as ``summary.json``."""
     def manifest_json(self) -> str:

@@ -9,7 +9,7 @@ use crate::components::Account;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
 use crate::resources::{AgentIndex, Clock, Faults, Instrument, Instruments, MarginState, Underlyings, VenueLedger};
-use crate::systems::keepers::{Takes, can_hold, gross_notional, price_risk, take, takeover_quantities};
+use crate::systems::keepers::{Takes, gross_notional, pay_for, price_risk, take, takeover_quantities};
 use crate::systems::settlement::account_mut;
 use bevy_ecs::prelude::*;
 use cascade_core::auction::{AuctionRules, auction_price};
@@ -181,30 +181,14 @@ fn settle(
     (instruments, underlyings, margin): (&mut Instruments, &Underlyings, &MarginState),
     (accounts, index, ledger): (&mut Query<&mut Account>, &mut AgentIndex, &mut VenueLedger),
 ) -> Result<Vec<Event>, SimError> {
-    let gas = chain.transaction_cost()?;
     let takes: Takes = lots.iter().map(|&(i, _, q)| (i, q)).collect();
-    let mut keeper = None;
-    for &candidate in &chain.keepers {
-        let Ok(a) = accounts.get(index.entity(candidate)) else { continue };
-        if a.0.collateral >= gas && can_hold(instruments, margin, &a.0, &takes, gas)? {
-            keeper = Some(candidate);
-            break;
-        }
-    }
-    let Some(keeper) = keeper else { return Ok(Vec::new()) };
-    let notional =
-        gross_notional(instruments, &accounts.get(index.entity(id)).map_err(|_| SimError::UnknownAgent(id))?.0)?;
-    account_mut(accounts, index, keeper)?.0.pay(gas)?;
-    ledger.0.pay_gas(gas)?;
+    let account = accounts.get(index.entity(id)).map_err(|_| SimError::UnknownAgent(id))?;
+    let notional = gross_notional(instruments, &account.0)?;
+    let sent = KeeperTransaction { account: id, keeper: id, gas: chain.transaction_cost()?, notional, takes };
+    let writes = (&mut *accounts, &mut *index, &mut *ledger);
+    let Some((sent, event)) = pay_for(chain, sent, (instruments, margin), tick, writes)? else { return Ok(Vec::new()) };
     chain.auctions.remove(&id);
-    let sent = KeeperTransaction { account: id, keeper, gas, notional, takes };
-    let mut events = vec![Event {
-        account: Some(id.0),
-        notional: Some(notional),
-        fee: Some(gas),
-        magnitude: Some(chain.multiplier),
-        ..Event::new(tick, EventKind::KeeperTransaction, format!("keeper {}", keeper.0))
-    }];
+    let mut events = vec![event];
     let at_auction = |market: &Instrument, side: Side, _oracle: Decimal| now.price(market, side);
     events.extend(take(&sent, (&at_auction, tick), instruments, underlyings, (accounts, index, ledger))?);
     Ok(events)

@@ -135,27 +135,44 @@ fn send(
     offers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut events = Vec::new();
     for (_, id, notional, takes) in offers.into_iter().take(chain.liquidation_space()) {
-        let mut keeper = None;
-        for &candidate in &chain.keepers {
-            let Ok(a) = accounts.get(index.entity(candidate)) else { continue };
-            if a.0.collateral >= gas && can_hold(instruments, margin, &a.0, &takes, gas)? {
-                keeper = Some(candidate);
-                break;
-            }
+        let sent = KeeperTransaction { account: id, keeper: id, gas, notional, takes };
+        if let Some((sent, event)) = pay_for(chain, sent, (instruments, margin), tick, (accounts, index, ledger))? {
+            chain.sent.push(sent);
+            events.push(event);
         }
-        let Some(keeper) = keeper else { continue };
-        account_mut(accounts, index, keeper)?.0.pay(gas)?;
-        ledger.0.pay_gas(gas)?;
-        chain.sent.push(KeeperTransaction { account: id, keeper, gas, notional, takes });
-        events.push(Event {
-            account: Some(id.0),
-            notional: Some(notional),
-            fee: Some(gas),
-            magnitude: Some(chain.multiplier),
-            ..Event::new(tick, EventKind::KeeperTransaction, format!("keeper {}", keeper.0))
-        });
     }
     Ok(events)
+}
+
+/// Finds the keeper of `sent` (its `keeper` is replaced): the first by id that holds the transaction's gas and the
+/// initial margin of what it takes over, and has it pay the gas to the chain; the transaction and its
+/// `keeper_transaction` event, or `None` when no keeper can.
+pub(crate) fn pay_for(
+    chain: &ChainState,
+    sent: KeeperTransaction,
+    (instruments, margin): (&Instruments, &MarginState),
+    tick: u64,
+    (accounts, index, ledger): (&mut Query<&mut Account>, &mut AgentIndex, &mut VenueLedger),
+) -> Result<Option<(KeeperTransaction, Event)>, SimError> {
+    let mut keeper = None;
+    for &candidate in &chain.keepers {
+        let Ok(a) = accounts.get(index.entity(candidate)) else { continue };
+        if a.0.collateral >= sent.gas && can_hold(instruments, margin, &a.0, &sent.takes, sent.gas)? {
+            keeper = Some(candidate);
+            break;
+        }
+    }
+    let Some(keeper) = keeper else { return Ok(None) };
+    account_mut(accounts, index, keeper)?.0.pay(sent.gas)?;
+    ledger.0.pay_gas(sent.gas)?;
+    let event = Event {
+        account: Some(sent.account.0),
+        notional: Some(sent.notional),
+        fee: Some(sent.gas),
+        magnitude: Some(chain.multiplier),
+        ..Event::new(tick, EventKind::KeeperTransaction, format!("keeper {}", keeper.0))
+    };
+    Ok(Some((KeeperTransaction { keeper, ..sent }, event)))
 }
 
 /// What a fixed-discount keeper takes over of an account: (perpetual, absolute quantity) for each position.

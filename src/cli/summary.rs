@@ -58,6 +58,13 @@ pub fn print_summary(s: &Summary, scenario: &Scenario, path: &str, out: &Path) {
         amount(s.shortfall, 2),
         amount(s.bad_debt, 2)
     );
+    if s.underwater.accounts > 0 {
+        println!(
+            "  underwater      {} accounts still open with negative equity, short {} (not in the bad debt)",
+            s.underwater.accounts,
+            amount(s.underwater.shortfall, 2)
+        );
+    }
     if let Some(k) = &s.keepers {
         println!(
             "  keepers         {} liquidation transactions; gas {} paid to the chain; rewards {}",

@@ -236,9 +236,11 @@ impl Simulation {
         self.kept().map_or(&[], |k| &k.pools)
     }
 
-    /// Headline figures of the ticks run so far (kept up to date as each tick ends, whatever is recorded).
+    /// Headline figures of the ticks run so far (kept up to date as each tick ends, whatever is recorded), with the
+    /// accounts underwater now (one pass over the accounts).
     pub fn summary(&self) -> Summary {
-        self.world.resource::<Recorder>().summary(&self.scenario_name, self.seed)
+        let summary = self.world.resource::<Recorder>().summary(&self.scenario_name, self.seed);
+        Summary { underwater: summary::Underwater::of(&self.world), ..summary }
     }
 
     /// The world, for inspection (tests, snapshots).

@@ -13,8 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 mod chain;
 mod file;
 mod pool;
+mod underwater;
 pub use chain::{KeeperSummary, OrderSummary};
 pub use pool::PoolSummary;
+pub use underwater::Underwater;
 
 /// Expected exception rate of the summary's backtests (a 99% margin).
 const BACKTEST_RATE: f64 = 0.01;
@@ -55,6 +57,9 @@ pub struct Summary {
     pub shortfall: Decimal,
     /// Bad debt at the end, quote.
     pub bad_debt: Decimal,
+    /// Accounts still open and bankrupt at the marks, whose shortfall is not in `bad_debt` (filled in by
+    /// [`crate::Simulation::summary`]; empty from the rows alone).
+    pub underwater: Underwater,
     /// Fees collected, quote.
     pub fees: Decimal,
     /// Notional taken over by backstop liquidators, quote.
@@ -330,6 +335,7 @@ impl SummaryBuilder {
             insurance_fund_drawdown: (start - insurance_fund_min).max(Decimal::ZERO),
             shortfall: self.shortfall,
             bad_debt: last.map_or(Decimal::ZERO, |t| t.bad_debt),
+            underwater: Underwater::default(),
             fees: last.map_or(Decimal::ZERO, |t| t.fees),
             backstop_notional: self.backstop_notional,
             deleveraged_notional: self.deleveraged_notional,

@@ -99,29 +99,39 @@ fn from_json(value: Value) -> Result<RawScenario, String> {
     serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
-/// Applies overrides in order, in one pass over the scenario's JSON form. The result is not validated (loading
-/// validates after applying). When the result does not convert back (a value of the wrong type), the overrides are
-/// replayed one at a time to name the one that broke it.
+/// Applies overrides in order over the scenario's JSON form. The result is not validated (loading validates after
+/// applying). After an override that sets a whole struct, the scenario is converted back and forth so that the
+/// fields the value left out take their defaults and a later override can set one of them
+/// (`--set 'oracle.push=(deviation: 0.005, heartbeat_ticks: 60)' --set oracle.push.max_gas_cost=4`). When the
+/// result does not convert back (a value of the wrong type), the overrides are replayed one at a time to name the one
+/// that broke it.
 pub fn apply_overrides(scenario: RawScenario, overrides: &[Override]) -> Result<RawScenario, ScenarioError> {
     let Some(last) = overrides.last() else { return Ok(scenario) };
     let error = |o: &Override, message: String| ScenarioError::Override { setting: o.to_string(), message };
     let mut json = to_json(&scenario).map_err(|m| error(last, m))?;
-    for o in overrides {
+    // Replays the first `k` overrides one prefix at a time: the error of the first that breaks the scenario.
+    let culprit = |k: usize| (1..=k).try_for_each(|n| apply_overrides(scenario.clone(), &overrides[..n]).map(|_| ()));
+    for (k, o) in overrides.iter().enumerate() {
         let value = serde_json::from_str(&o.value)
             .ok()
             .or_else(|| crate::ron_value::to_json(&o.value))
             .unwrap_or_else(|| Value::String(o.value.clone()));
+        let whole = value.is_object();
         *slot(&mut json, &o.path).map_err(|m| error(o, m))? = value;
-    }
-    match from_json(json) {
-        Ok(changed) => Ok(changed),
-        Err(message) => {
-            for n in 1..overrides.len() {
-                apply_overrides(scenario.clone(), &overrides[..n])?;
+        if whole {
+            match from_json(json).and_then(|s| to_json(&s)) {
+                Ok(filled) => json = filled,
+                Err(message) => {
+                    culprit(k)?;
+                    return Err(error(o, message));
+                }
             }
-            Err(error(last, message))
         }
     }
+    from_json(json).or_else(|message| {
+        culprit(overrides.len() - 1)?;
+        Err(error(last, message))
+    })
 }
 
 /// `child` merged over `base`: every field the child's text writes replaces the base's (structs written in the

@@ -106,6 +106,16 @@ fn overrides_set_any_field_and_explain_mistakes() {
     assert_eq!(s.shocks[0].at, 20);
     assert_eq!(s.liquidation.loss_allocation, LossAllocation::BadDebt);
     assert_eq!(s.name, "x");
+    // A struct set whole takes its defaults for the fields it leaves out, which a later override can then set.
+    let push = [set("oracle.push=(deviation: 0.005, heartbeat_ticks: 60)"), set("oracle.push.max_gas_cost=4")];
+    let s = apply_overrides(base.raw().clone(), &push).unwrap();
+    assert_eq!(s.oracle.push.and_then(|p| p.max_gas_cost), Some(dec!(4)));
+    let err = apply_overrides(base.raw().clone(), &[set("oracle.push=(deviation: 0.005)"), set("ticks=10")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("--set oracle.push=(deviation: 0.005): missing field `heartbeat_ticks`"), "{err}");
+    let err = apply_overrides(base.raw().clone(), &[set("ticks=many"), push[0].clone()]).unwrap_err().to_string();
+    assert!(err.starts_with("--set ticks=many: invalid type"), "the first that broke it: {err}");
     let err = apply_overrides(base.raw().clone(), &[set("margin.intial=0.1")]).unwrap_err().to_string();
     assert_eq!(err, "--set margin.intial=0.1: `margin` has no field `intial` (did you mean `initial`?)");
     let err = apply_overrides(base.raw().clone(), &[set("ticks=many")]).unwrap_err().to_string();

@@ -2,10 +2,16 @@
 //! liquidations, its fees, and the shortfalls it absorbs. The arithmetic is [`cascade_core::pool`]'s; the systems
 //! that charge its fees and record it are in [`crate::systems::pool`].
 
+use crate::SimError;
 use crate::components::Account;
-use crate::resources::Instrument;
+use crate::record::{Event, EventKind};
+use crate::resources::{AgentIndex, Instrument};
+use crate::systems::settlement::account_mut;
 use bevy_ecs::prelude::*;
+use cascade_core::account::Portfolio;
 use cascade_core::book::{Fill, Side};
+use cascade_core::liquidation::ShortfallCover;
+use cascade_core::money::Ledger;
 use cascade_core::pool::{Drawdown, Interest, trade_price};
 use cascade_core::{AgentId, Decimal};
 use cascade_scenario::Pool;
@@ -92,4 +98,34 @@ pub fn fill_order(
 /// The pool's value: its account's equity at the instruments' marks.
 pub fn pool_value(account: &Account, instruments: &[Instrument]) -> Result<Decimal, cascade_core::money::MoneyError> {
     account.0.equity(|i| instruments[usize::from(i.0)].valuation())
+}
+
+/// In a pool market the liquidity providers, the traders' counterparty, pay what the insurance fund could not:
+/// `pool` pays the `bad_debt` of `cover` (flat account `id`'s shortfall left after the fund), which is then no bad
+/// debt. The `pool_loss` event, when it paid.
+pub(crate) fn pool_pays(
+    pool: Option<&mut PoolVenue>,
+    (id, tick, mark): (AgentId, u64, Decimal),
+    cover: &mut ShortfallCover,
+    (accounts, index, ledger): (&mut Query<&mut Account>, &mut AgentIndex, &mut Ledger),
+) -> Result<Option<Event>, SimError> {
+    let Some(pool) = pool.filter(|_| cover.bad_debt > Decimal::ZERO) else { return Ok(None) };
+    account_mut(accounts, index, pool.agent)?.0.pay(cover.bad_debt)?;
+    ledger.recover_bad_debt(cover.bad_debt)?;
+    pool.flow.absorbed_shortfall += cover.bad_debt;
+    let event = Event {
+        account: Some(id.0),
+        mark_price: Some(mark),
+        loss: Some(cover.bad_debt),
+        ..Event::new(tick, EventKind::PoolLoss, "pool")
+    };
+    cover.bad_debt = Decimal::ZERO;
+    Ok(Some(event))
+}
+
+/// The pool market that pays a flat account's shortfall: the first (by id) pool market it held a position in.
+pub(crate) fn paying_pool(account: &Portfolio, instruments: &[Instrument]) -> Option<cascade_core::InstrumentId> {
+    let mut held: Vec<cascade_core::InstrumentId> = account.positions.iter().map(|p| p.instrument).collect();
+    held.sort_unstable();
+    held.into_iter().find(|i| instruments[usize::from(i.0)].pool.is_some())
 }

@@ -192,3 +192,29 @@ fn in_a_crash_the_pool_loses_when_the_crowd_is_short_and_caps_bound_its_drawdown
         assert!(short_crowd.capped_orders > 0 && uncapped.capped_orders == 0);
     }
 }
+
+#[test]
+fn the_pool_pays_the_shortfall_whoever_liquidates() {
+    // The bankrupt long of the hand-worked story, liquidated by a keeper instead: a fixed-discount keeper takes its
+    // 5 ETH at 5% below the oracle (1,615), a close-out keeper has the engine close it into the pool and is paid
+    // 0.5% of it. Either way the pool pays what the account cannot, and no bad debt is booked.
+    for style in ["FixedDiscount(bonus: 0.05, close_factor: 0.5, full_below: 0.95)", "CloseOut"] {
+        let chain = format!(
+            "chain: (gas: (base_cost: 0), keepers: (count: 1, capital: 1000000, latency_ticks: 0, min_profit: 0, \
+             style: {style}))"
+        );
+        let scenario = pool_world(
+            "liquidity: 20000000, spread: 0.0005, fee_share: 0.7",
+            "count: 1, long_fraction: 1.0",
+            &format!("funding: (interval_ticks: 0), {chain}, shocks: [(at: 10, kind: PriceGap(change: -0.15))]"),
+        );
+        let sim = run(&scenario);
+        let summary = sim.summary();
+        assert_eq!(summary.bad_debt, Decimal::ZERO, "{style}");
+        // A close-out keeper's reward (0.5% of 8,500) deepens the shortfall after the engine's close-out: the pool
+        // pays that too, in a second event.
+        let paid: Decimal = sim.events().iter().filter(|e| e.kind == EventKind::PoolLoss).filter_map(|e| e.loss).sum();
+        assert_eq!(paid, summary.pools[0].absorbed_shortfall, "{style}");
+        assert!(summary.pools[0].absorbed_shortfall >= dec!(515.005), "{style}: at least the engine's shortfall");
+    }
+}

@@ -18,7 +18,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use cascade_core::account::Portfolio;
 use cascade_core::book::{Fill, Side};
-use cascade_core::liquidation::absorb_shortfall;
+use cascade_core::liquidation::{ShortfallCover, absorb_shortfall};
 use cascade_core::money::{self, MoneyError};
 use cascade_core::{AgentId, Decimal, InstrumentId};
 use cascade_scenario::{KeeperStyle, Keepers, Liquidators};
@@ -239,11 +239,12 @@ pub(crate) fn gross_notional(instruments: &Instruments, portfolio: &Portfolio) -
 /// After the liquidation engine: each keeper is paid its reward on the notional its transaction closed (the
 /// account's gross notional before, less after), by the liquidated account, on the booking grid; a liquidated
 /// account left flat with a negative balance has it covered (insurance fund, then bad debt). One event each.
-pub fn pay_keepers(mut p: KeeperBooks, instruments: Res<Instruments>) {
+pub fn pay_keepers(mut p: KeeperBooks, mut instruments: ResMut<Instruments>) {
     let Some(chain) = p.chain.as_deref().filter(|c| c.rules.keepers.style == KeeperStyle::CloseOut) else { return };
     for sent in &chain.sent {
-        match pay(sent, chain, &instruments, &mut p.accounts, &mut p.index, &mut p.ledger) {
-            Ok(event) => p.recorder.event(Event { tick: p.clock.tick, ..event }),
+        let writes = (&mut p.accounts, &mut *p.index, &mut *p.ledger);
+        match pay(sent, (chain, p.clock.tick), &mut instruments, writes) {
+            Ok(events) => events.into_iter().for_each(|e| p.recorder.event(e)),
             Err(e) => p.faults.0.push(e),
         }
     }
@@ -262,35 +263,29 @@ pub struct KeeperBooks<'w, 's> {
     faults: ResMut<'w, Faults>,
 }
 
-/// Pays the keeper of `sent`; the event of the reward.
+/// Pays the keeper of `sent`; the event of the reward (and of the pool that paid a shortfall).
 fn pay(
     sent: &KeeperTransaction,
-    chain: &ChainState,
-    instruments: &Instruments,
-    accounts: &mut Query<&mut Account>,
-    index: &mut AgentIndex,
-    ledger: &mut VenueLedger,
-) -> Result<Event, SimError> {
+    (chain, tick): (&ChainState, u64),
+    instruments: &mut Instruments,
+    (accounts, index, ledger): (&mut Query<&mut Account>, &mut AgentIndex, &mut VenueLedger),
+) -> Result<Vec<Event>, SimError> {
     let account = &mut account_mut(accounts, index, sent.account)?.0;
     let closed = money::sub(sent.notional, gross_notional(instruments, account)?)?.max(Decimal::ZERO);
     let reward = money::mul(chain.rules.keepers.reward, closed)?.round_dp(8);
     account.pay(reward)?;
-    let flat = account.positions.iter().all(|p| p.quantity.is_zero());
-    let cover = if flat && account.collateral < Decimal::ZERO {
-        absorb_shortfall(&mut account.collateral, &mut ledger.0)?
-    } else {
-        Default::default()
-    };
     account_mut(accounts, index, sent.keeper)?.0.pay(-reward)?;
-    Ok(Event {
+    let (cover, paid) = cover_flat(sent.account, tick, instruments, (accounts, index, ledger))?;
+    let reward = Event {
         account: Some(sent.account.0),
         notional: Some(closed),
         liquidator_fee: Some(reward),
         shortfall: Some(cover.shortfall),
         insurance_paid: Some(cover.insurance_fund),
         bad_debt: Some(cover.bad_debt),
-        ..Event::new(0, EventKind::KeeperReward, format!("keeper {}", sent.keeper.0))
-    })
+        ..Event::new(tick, EventKind::KeeperReward, format!("keeper {}", sent.keeper.0))
+    };
+    Ok(std::iter::once(reward).chain(paid).collect())
 }
 
 /// Before the liquidation engine: each fixed-discount keeper transaction of this block takes its quantities over,
@@ -360,22 +355,40 @@ pub(crate) fn take(
             ..Event::new(tick, EventKind::Liquidation, detail).in_market(&market.spec.symbol)
         });
     }
-    let account = &mut account_mut(accounts, index, sent.account)?.0;
-    if account.positions.iter().all(|p| p.quantity.is_zero())
-        && account.collateral < Decimal::ZERO
-        && let Some(last) = events.last_mut()
-    {
-        let cover = absorb_shortfall(&mut account.collateral, &mut ledger.0)?;
+    let (cover, paid) = cover_flat(sent.account, tick, instruments, (accounts, index, ledger))?;
+    if let Some(last) = events.last_mut().filter(|_| cover.shortfall > Decimal::ZERO) {
         last.shortfall = Some(cover.shortfall);
         last.insurance_paid = Some(cover.insurance_fund);
         last.bad_debt = Some(cover.bad_debt);
     }
+    events.extend(paid);
     events.push(Event {
         account: Some(sent.account.0),
         liquidator_fee: Some(earned),
         ..Event::new(tick, EventKind::KeeperReward, format!("keeper {}", sent.keeper.0))
     });
     Ok(events)
+}
+
+/// Covers account `id`'s negative balance if it is flat: the insurance fund, then the pool of a pool market it
+/// traded in ([`crate::pool::paying_pool`]), then bad debt. The cover, and the pool's `pool_loss` event if it paid.
+fn cover_flat(
+    id: AgentId,
+    tick: u64,
+    instruments: &mut Instruments,
+    (accounts, index, ledger): (&mut Query<&mut Account>, &mut AgentIndex, &mut VenueLedger),
+) -> Result<(ShortfallCover, Option<Event>), SimError> {
+    let account = &mut account_mut(accounts, index, id)?.0;
+    if account.positions.iter().any(|p| !p.quantity.is_zero()) || account.collateral >= Decimal::ZERO {
+        return Ok((ShortfallCover::default(), None));
+    }
+    let mut cover = absorb_shortfall(&mut account.collateral, &mut ledger.0)?;
+    let paying = crate::pool::paying_pool(account, &instruments.0);
+    let Some(market) = paying.map(|i| instruments.get_mut(i)) else { return Ok((cover, None)) };
+    let mark = market.mark_price;
+    let paid =
+        crate::pool::pool_pays(market.pool.as_mut(), (id, tick, mark), &mut cover, (accounts, index, &mut ledger.0))?;
+    Ok((cover, paid))
 }
 
 /// Keepers unwind the positions they took over: each tick, in each instrument where they hold one, a market order

@@ -261,19 +261,8 @@ fn close_out(
     if account_is_flat {
         let account = &mut account_mut(&mut e.accounts, &mut e.index, id)?.0;
         cover = absorb_shortfall(&mut account.collateral, &mut e.ledger.0)?;
-        if let Some(pool) = market.pool.as_mut().filter(|_| cover.bad_debt > Decimal::ZERO) {
-            // In a pool market the liquidity providers, the traders' counterparty, pay what the fund cannot.
-            account_mut(&mut e.accounts, &mut e.index, pool.agent)?.0.pay(cover.bad_debt)?;
-            e.ledger.0.recover_bad_debt(cover.bad_debt)?;
-            pool.flow.absorbed_shortfall += cover.bad_debt;
-            events.push(Event {
-                account: Some(id.0),
-                mark_price: Some(mark),
-                loss: Some(cover.bad_debt),
-                ..Event::new(tick, EventKind::PoolLoss, "pool")
-            });
-            cover.bad_debt = Decimal::ZERO;
-        }
+        let writes = (&mut e.accounts, &mut *e.index, &mut e.ledger.0);
+        events.extend(crate::pool::pool_pays(market.pool.as_mut(), (id, tick, mark), &mut cover, writes)?);
         if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
             let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), &values)?;
             let profits: Vec<(AgentId, Decimal)> = queue.winners().map(|w| (w.agent, w.unrealized_pnl)).collect();

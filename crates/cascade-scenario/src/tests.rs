@@ -205,8 +205,7 @@ proptest::proptest! {
 
 #[test]
 fn a_scenario_written_as_ron_reads_back_the_same() {
-    let text = include_str!("../../../scenarios/crash-2020-03-12.ron");
-    let s = load_str("c.ron", text).unwrap();
+    let s = crate::library::load("crash-2020-03-12", &Overrides::default()).unwrap().unwrap();
     assert_eq!(&parse("again.ron", &to_ron(&s)).unwrap(), s.raw());
 }
 

@@ -74,7 +74,6 @@ fn an_auction_nobody_can_take_restarts_at_its_tail() {
 /// `black-thursday` with auctions (buf 1.2, a 1% cut a tick, restarts after two hours or below 0.4, chip 0.5%)
 /// and keepers with 1,000,000 each, on `seed`; unconstrained (no gas, latency or block limit) when `free`.
 fn auctioned_black_thursday(seed: u64, free: bool) -> Simulation {
-    let entry = cascade_scenario::library::LIBRARY.iter().find(|e| e.name == "black-thursday").unwrap();
     let edit = |s: &mut RawScenario| {
         let chain = s.chain.as_mut().unwrap();
         chain.keepers.capital = dec!(1000000);
@@ -93,7 +92,7 @@ fn auctioned_black_thursday(seed: u64, free: bool) -> Simulation {
             chain.block_liquidations = 100_000;
         }
     };
-    let scenario = cascade_scenario::load_str("black-thursday.ron", entry.text).unwrap().edit(edit).unwrap();
+    let scenario = cascade_scenario::library::load("black-thursday", &Default::default()).unwrap().unwrap().edit(edit).unwrap();
     let mut sim = Simulation::new(&scenario, seed).unwrap();
     sim.run(|_, _| {}).unwrap();
     sim.audit().unwrap();

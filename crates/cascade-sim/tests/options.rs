@@ -12,8 +12,7 @@ use std::collections::BTreeSet;
 /// The shipped `gamma-crash`, edited by `edit`, run with `seed` and audited: its lowest mark and how many long
 /// accounts were liquidated.
 fn gamma_crash(seed: u64, edit: impl FnOnce(&mut RawScenario)) -> (f64, usize) {
-    let entry = cascade_scenario::library::LIBRARY.iter().find(|e| e.name == "gamma-crash").unwrap();
-    let scenario = cascade_scenario::load_str("gamma-crash.ron", entry.text).unwrap().edit(edit).unwrap();
+    let scenario = cascade_scenario::library::load("gamma-crash", &Default::default()).unwrap().unwrap().edit(edit).unwrap();
     let mut sim = Simulation::new(&scenario, seed).unwrap();
     sim.run(|_, _| {}).unwrap();
     sim.audit().unwrap();

@@ -155,8 +155,8 @@ proptest::proptest! {
 /// The shipped `pool-crash` with `seed`, with its leveraged traders `long_fraction` long, its caps kept or not,
 /// audited every tick.
 fn pool_crash(seed: u64, long_fraction: Option<f64>, caps: bool) -> cascade_sim::summary::PoolSummary {
-    let entry = cascade_scenario::library::LIBRARY.iter().find(|e| e.name == "pool-crash").unwrap();
-    let scenario = cascade_scenario::load_str("pool-crash.ron", entry.text)
+    let scenario = cascade_scenario::library::load("pool-crash", &Default::default())
+        .unwrap()
         .unwrap()
         .edit(|s: &mut RawScenario| {
             if let Some(f) = long_fraction {

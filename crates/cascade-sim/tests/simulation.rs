@@ -168,8 +168,8 @@ fn shocks_are_logged_when_they_start_and_end() {
 /// limit caps how fast it may rise.
 #[test]
 fn adaptive_margin_follows_volatility_within_its_speed_limit() {
-    let text = include_str!("../../../scenarios/vol-spike-no-move.ron");
-    let mut scenario = cascade_scenario::load_str("vol.ron", text).unwrap().into_raw();
+    let mut scenario =
+        cascade_scenario::library::load("vol-spike-no-move", &Default::default()).unwrap().unwrap().into_raw();
     scenario.ticks = 2_000;
     scenario.margin.policy = cascade_scenario::MarginPolicy::VolatilityAdaptive {
         lambda: 0.97,

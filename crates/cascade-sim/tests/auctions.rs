@@ -92,7 +92,8 @@ fn auctioned_black_thursday(seed: u64, free: bool) -> Simulation {
             chain.block_liquidations = 100_000;
         }
     };
-    let scenario = cascade_scenario::library::load("black-thursday", &Default::default()).unwrap().unwrap().edit(edit).unwrap();
+    let scenario =
+        cascade_scenario::library::load("black-thursday", &Default::default()).unwrap().unwrap().edit(edit).unwrap();
     let mut sim = Simulation::new(&scenario, seed).unwrap();
     sim.run(|_, _| {}).unwrap();
     sim.audit().unwrap();

@@ -56,7 +56,8 @@ fn a_push_oracle_publishes_past_its_deviation_or_its_heartbeat_only() {
 
 /// The shipped `black-thursday`, edited by `edit`, run with `seed` with the ledger audited every tick.
 fn black_thursday(seed: u64, edit: impl FnOnce(&mut RawScenario)) -> Simulation {
-    let scenario = cascade_scenario::library::load("black-thursday", &Default::default()).unwrap().unwrap().edit(edit).unwrap();
+    let scenario =
+        cascade_scenario::library::load("black-thursday", &Default::default()).unwrap().unwrap().edit(edit).unwrap();
     let mut sim = Simulation::new(&scenario, seed).unwrap();
     sim.set_audit_every_tick(true);
     sim.run(|_, _| {}).unwrap();

@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 /// The shipped `gamma-crash`, edited by `edit`, run with `seed` and audited: its lowest mark and how many long
 /// accounts were liquidated.
 fn gamma_crash(seed: u64, edit: impl FnOnce(&mut RawScenario)) -> (f64, usize) {
-    let scenario = cascade_scenario::library::load("gamma-crash", &Default::default()).unwrap().unwrap().edit(edit).unwrap();
+    let scenario =
+        cascade_scenario::library::load("gamma-crash", &Default::default()).unwrap().unwrap().edit(edit).unwrap();
     let mut sim = Simulation::new(&scenario, seed).unwrap();
     sim.run(|_, _| {}).unwrap();
     sim.audit().unwrap();

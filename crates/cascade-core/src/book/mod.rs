@@ -5,23 +5,17 @@
 //! prevention, "cancel resting"), as venues do. Market orders never rest: what the book cannot fill is returned as
 //! unfilled.
 
+mod queue;
+
 use crate::AgentId;
 use foldhash::fast::FixedState;
+use queue::{Arena, Index, Levels, NIL, Owners, Price, compare};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::HashMap;
 
 /// A map with foldhash's fixed-seed hasher: fast on small integer keys, and the same on every run (nothing here
 /// iterates a map in hash order, so results never depended on it).
 type FastMap<K, V> = HashMap<K, V, FixedState>;
-
-/// Where a live order rests: its side and price, its owner and its place in the owner's list.
-#[derive(Debug, Clone, Copy)]
-struct Location {
-    side: Side,
-    price: Decimal,
-    owner: AgentId,
-    slot: usize,
-}
 
 /// The side of an order (for a fill, the taker's side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -120,13 +114,14 @@ impl Execution {
 /// A limit order book for one market.
 #[derive(Debug, Clone, Default)]
 pub struct OrderBook {
-    bids: BTreeMap<Decimal, VecDeque<RestingOrder>>,
-    asks: BTreeMap<Decimal, VecDeque<RestingOrder>>,
+    bids: Levels,
+    asks: Levels,
+    /// The resting orders, linked level by level.
+    arena: Arena,
     /// Where each live order rests.
-    index: FastMap<OrderId, Location>,
-    /// Each owner's live orders, in no particular order, so cancelling them all costs their number, not the book's
-    /// size; an order's `slot` is its place here (removal swaps the last one in).
-    by_owner: FastMap<AgentId, Vec<OrderId>>,
+    index: Index,
+    /// Each owner's live orders.
+    owners: Owners,
     next_id: u64,
 }
 
@@ -138,12 +133,12 @@ impl OrderBook {
 
     /// Highest bid price.
     pub fn best_bid(&self) -> Option<Decimal> {
-        self.bids.keys().next_back().copied()
+        self.bids.keys().next_back().map(|p| p.0)
     }
 
     /// Lowest ask price.
     pub fn best_ask(&self) -> Option<Decimal> {
-        self.asks.keys().next().copied()
+        self.asks.keys().next().map(|p| p.0)
     }
 
     /// The midpoint of best bid and best ask, when both exist.
@@ -156,29 +151,30 @@ impl OrderBook {
         self.index.len()
     }
 
+    /// Open quantity resting at the level at `level` (its arena slot), base units.
+    fn level_quantity(&self, level: usize) -> Decimal {
+        self.arena.level(self.arena.head(level)).map(|o| o.quantity).sum()
+    }
+
     /// Resting notional (quote currency) on `side` at prices within `band` (a fraction, e.g. 0.01 for 1%) of
     /// `reference`: bids at or above `reference * (1 - band)`, asks at or below `reference * (1 + band)`.
     pub fn depth_within(&self, side: Side, reference: Decimal, band: Decimal) -> Decimal {
-        let level_notional = |(price, orders): (&Decimal, &VecDeque<RestingOrder>)| {
-            *price * orders.iter().map(|o| o.quantity).sum::<Decimal>()
-        };
+        let level_notional = |(price, &level): (&Price, &usize)| price.0 * self.level_quantity(level);
         match side {
             Side::Buy => {
                 let floor = reference * (Decimal::ONE - band);
-                self.bids.range(floor..).map(level_notional).sum()
+                self.bids.range(Price(floor)..).map(level_notional).sum()
             }
             Side::Sell => {
                 let cap = reference * (Decimal::ONE + band);
-                self.asks.range(..=cap).map(level_notional).sum()
+                self.asks.range(..=Price(cap)).map(level_notional).sum()
             }
         }
     }
 
     /// Resting levels on `side`, best first: `(price, total quantity)`.
     pub fn levels(&self, side: Side) -> Vec<(Decimal, Decimal)> {
-        let total = |(price, orders): (&Decimal, &VecDeque<RestingOrder>)| {
-            (*price, orders.iter().map(|o| o.quantity).sum::<Decimal>())
-        };
+        let total = |(price, &level): (&Price, &usize)| (price.0, self.level_quantity(level));
         match side {
             Side::Buy => self.bids.iter().rev().map(total).collect(),
             Side::Sell => self.asks.iter().map(total).collect(),
@@ -204,10 +200,10 @@ impl OrderBook {
                 Side::Buy => &mut self.bids,
                 Side::Sell => &mut self.asks,
             };
-            levels.entry(price).or_default().push_back(RestingOrder { id, owner, quantity: remainder });
-            let owned = self.by_owner.entry(owner).or_default();
-            self.index.insert(id, Location { side, price, owner, slot: owned.len() });
-            owned.push(id);
+            let order = RestingOrder { id, owner, quantity: remainder };
+            let slot = self.arena.push_back(levels, side, price, order, NIL);
+            self.arena.get_mut(slot).owner_slot = self.owners.add(owner, slot);
+            self.index.insert(id, slot);
             execution.resting = Some(id);
         }
         execution
@@ -215,99 +211,168 @@ impl OrderBook {
 
     /// Cancels a resting order. Returns the quantity that was still open, or `None` if the order is no longer live.
     pub fn cancel(&mut self, id: OrderId) -> Option<Decimal> {
-        let Location { side, price, .. } = forget(&mut self.index, &mut self.by_owner, id)?;
-        let levels = match side {
+        let slot = self.index.remove(&id)?;
+        let levels = match self.arena.get(slot).side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
         };
-        let level = levels.get_mut(&price)?;
-        let position = level.iter().position(|o| o.id == id)?;
-        let order = level.remove(position)?;
-        if level.is_empty() {
-            levels.remove(&price);
-        }
-        Some(order.quantity)
+        let node = self.arena.unlink(levels, slot);
+        self.owners.remove(&mut self.arena, &node);
+        Some(node.order.quantity)
     }
 
     /// Cancels every resting order of `owner` (for example before liquidating its account). Returns how many.
     pub fn cancel_all(&mut self, owner: AgentId) -> usize {
-        let ids = self.by_owner.get(&owner).cloned().unwrap_or_default();
+        let slots = self.owners.of(owner);
+        let ids: Vec<OrderId> = slots.iter().map(|&slot| self.arena.get(slot).order.id).collect();
         ids.into_iter().filter(|id| self.cancel(*id).is_some()).count()
     }
 
     fn take(&mut self, taker: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Execution {
         let mut execution = Execution::default();
         let mut remaining = quantity;
-        while remaining > Decimal::ZERO {
+        while remaining.is_sign_positive() && !remaining.is_zero() {
             let best = match side {
-                Side::Buy => self.asks.first_entry(),
-                Side::Sell => self.bids.last_entry(),
+                Side::Buy => self.asks.first_key_value(),
+                Side::Sell => self.bids.last_key_value(),
             };
-            let Some(mut level) = best else { break };
-            let price = *level.key();
+            let Some((&Price(price), &level)) = best else { break };
             let acceptable = match (side, limit) {
                 (_, None) => true,
-                (Side::Buy, Some(l)) => price <= l,
-                (Side::Sell, Some(l)) => price >= l,
+                (Side::Buy, Some(l)) => compare(price, l).is_le(),
+                (Side::Sell, Some(l)) => compare(price, l).is_ge(),
             };
             if !acceptable {
                 break;
             }
-            let orders = level.get_mut();
-            while remaining > Decimal::ZERO {
-                let Some(front) = orders.front_mut() else {
-                    break;
-                };
-                if front.owner == taker {
-                    // Self-trade prevention: cancel the resting order, keep matching.
-                    let id = front.id;
-                    orders.pop_front();
-                    forget(&mut self.index, &mut self.by_owner, id);
-                    continue;
-                }
-                let quantity = remaining.min(front.quantity);
-                execution.fills.push(Fill { maker: front.owner, taker, taker_side: side, price, quantity });
-                execution.filled += quantity;
-                remaining -= quantity;
-                front.quantity -= quantity;
-                if front.quantity.is_zero() {
-                    let id = front.id;
-                    orders.pop_front();
-                    forget(&mut self.index, &mut self.by_owner, id);
-                }
+            let slot = self.arena.head(level);
+            let front = self.arena.get_mut(slot);
+            if front.order.owner == taker {
+                // Self-trade prevention: cancel the resting order, keep matching.
+                let id = front.order.id;
+                self.cancel(id);
+                continue;
             }
-            if orders.is_empty() {
-                level.remove();
+            let quantity =
+                if compare(remaining, front.order.quantity).is_le() { remaining } else { front.order.quantity };
+            execution.fills.push(Fill { maker: front.order.owner, taker, taker_side: side, price, quantity });
+            execution.filled += quantity;
+            remaining -= quantity;
+            front.order.quantity -= quantity;
+            if front.order.quantity.is_zero() {
+                let id = front.order.id;
+                self.cancel(id);
             }
         }
         execution
     }
 }
 
-/// Drops a live order from the index and its owner's list (not from its level); returns where it rested.
-fn forget(
-    index: &mut FastMap<OrderId, Location>,
-    by_owner: &mut FastMap<AgentId, Vec<OrderId>>,
-    id: OrderId,
-) -> Option<Location> {
-    let location = index.remove(&id)?;
-    if let Some(owned) = by_owner.get_mut(&location.owner) {
-        owned.swap_remove(location.slot);
-        if let Some(&moved) = owned.get(location.slot) {
-            if let Some(entry) = index.get_mut(&moved) {
-                entry.slot = location.slot;
-            }
-        } else if owned.is_empty() {
-            by_owner.remove(&location.owner);
-        }
-    }
-    Some(location)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rust_decimal::dec;
+
+    /// A book kept the plain way: live orders in arrival order, scanned for the best price then the oldest.
+    #[derive(Default)]
+    struct Plain {
+        orders: Vec<(OrderId, AgentId, Side, Decimal, Decimal)>,
+        next_id: u64,
+    }
+
+    impl Plain {
+        fn take(&mut self, taker: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Vec<Fill> {
+            let (mut remaining, mut fills) = (quantity, Vec::new());
+            while remaining > Decimal::ZERO {
+                let best = self
+                    .orders
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, o)| o.2 == side.opposite())
+                    .min_by_key(|(_, o)| (if side == Side::Buy { o.3 } else { -o.3 }, o.0))
+                    .map(|(i, o)| (i, *o));
+                let Some((i, (_, maker, _, price, open))) = best else { break };
+                if limit.is_some_and(|l| if side == Side::Buy { price > l } else { price < l }) {
+                    break;
+                }
+                if maker == taker {
+                    self.orders.remove(i);
+                    continue;
+                }
+                let q = remaining.min(open);
+                fills.push(Fill { maker, taker, taker_side: side, price, quantity: q });
+                remaining -= q;
+                self.orders[i].4 -= q;
+                if self.orders[i].4.is_zero() {
+                    self.orders.remove(i);
+                }
+            }
+            fills
+        }
+
+        fn levels(&self, side: Side) -> Vec<(Decimal, Decimal)> {
+            let mut levels: std::collections::BTreeMap<Decimal, Decimal> = Default::default();
+            for o in self.orders.iter().filter(|o| o.2 == side) {
+                *levels.entry(o.3).or_default() += o.4;
+            }
+            match side {
+                Side::Buy => levels.into_iter().rev().collect(),
+                Side::Sell => levels.into_iter().collect(),
+            }
+        }
+    }
+
+    proptest! {
+        /// Random limit orders, market orders, cancels and cancel-alls from four owners on a small price grid fill
+        /// and rest exactly as the plain book does, order by order.
+        #[test]
+        fn the_book_matches_a_plain_scan_of_its_orders(
+            events in prop::collection::vec((0u8..4, 0u32..4, any::<bool>(), 0i64..12, 1i64..6, any::<u16>()), 1..300)
+        ) {
+            let (mut book, mut plain) = (OrderBook::new(), Plain::default());
+            let mut ids = Vec::new();
+            for (kind, owner, buy, tick, lots, pick) in events {
+                let (owner, side) = (AgentId(owner), if buy { Side::Buy } else { Side::Sell });
+                let (price, quantity) = (Decimal::new(1000 + tick, 1), Decimal::new(lots, 2));
+                match kind {
+                    0 | 1 => {
+                        let ex = book.limit(owner, side, price, quantity);
+                        let fills = plain.take(owner, side, quantity, Some(price));
+                        prop_assert_eq!(&ex.fills, &fills);
+                        let rest = quantity - fills.iter().map(|f| f.quantity).sum::<Decimal>();
+                        if rest > Decimal::ZERO {
+                            let id = OrderId(plain.next_id);
+                            plain.orders.push((id, owner, side, price, rest));
+                            ids.push(id);
+                        }
+                        if ex.resting.is_some() {
+                            plain.next_id += 1;
+                        }
+                        prop_assert_eq!(ex.resting.is_some(), rest > Decimal::ZERO);
+                    }
+                    2 => {
+                        let ex = book.market(owner, side, quantity, None);
+                        prop_assert_eq!(ex.fills, plain.take(owner, side, quantity, None));
+                    }
+                    _ if pick % 8 == 0 => {
+                        let before = plain.orders.len();
+                        plain.orders.retain(|o| o.1 != owner);
+                        prop_assert_eq!(book.cancel_all(owner), before - plain.orders.len());
+                    }
+                    _ if !ids.is_empty() => {
+                        let id = ids[pick as usize % ids.len()];
+                        let open = plain.orders.iter().position(|o| o.0 == id).map(|i| plain.orders.remove(i).4);
+                        prop_assert_eq!(book.cancel(id), open);
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(book.levels(Side::Buy), plain.levels(Side::Buy));
+                prop_assert_eq!(book.levels(Side::Sell), plain.levels(Side::Sell));
+                prop_assert_eq!(book.order_count(), plain.orders.len());
+            }
+        }
+    }
 
     const A: AgentId = AgentId(1);
     const B: AgentId = AgentId(2);

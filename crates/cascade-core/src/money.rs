@@ -85,8 +85,32 @@ pub fn is_booked(amount: Decimal) -> bool {
 /// The one boundary from statistics to money: `value` rounded to the nearest multiple of `step` (half away from
 /// zero). `step` must be positive. NaN, infinities and values beyond [`Decimal`]'s range are an error.
 pub fn from_f64(value: f64, step: Decimal, what: &'static str) -> Result<Decimal, MoneyError> {
+    if let Some(rounded) = steps_away_from_a_midpoint(value, step) {
+        return Ok(rounded);
+    }
     let exact = Decimal::from_f64(value).ok_or(MoneyError::NotFinite { value, what })?;
     round_to_step(exact, step).ok_or(MoneyError::NotFinite { value, what })
+}
+
+/// [`from_f64`]'s answer computed in `f64`, when that is certainly the same: `value / step` is counted in `f64`
+/// (relative error below 1e-15, with `Decimal::from_f64`'s own rounding of `value` to about 16 digits), so when it is
+/// finite, below 2^50 steps and farther than 1e-14 of itself (and 1e-9) from a midpoint between two steps, the nearest
+/// step is the one exact decimal arithmetic finds. `None` otherwise: the exact path decides.
+fn steps_away_from_a_midpoint(value: f64, step: Decimal) -> Option<Decimal> {
+    /// Powers of ten as `f64`, by exponent (a `Decimal`'s scale is at most 28).
+    const POW10: [f64; 29] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
+    ];
+    let step_f64 = step.mantissa() as f64 / POW10[step.scale() as usize];
+    let steps = value / step_f64;
+    let tolerance = 1e-9 + steps.abs() * 1e-14;
+    let from_midpoint = ((steps - steps.trunc()).abs() - 0.5).abs();
+    if !steps.is_finite() || steps.abs() >= (1u64 << 50) as f64 || step <= Decimal::ZERO || from_midpoint <= tolerance {
+        return None;
+    }
+    // f64::round rounds half away from zero, as the exact path does (and no midpoint is near).
+    Some((Decimal::from(steps.round() as i64) * step).normalize())
 }
 
 /// `value` rounded to the nearest multiple of `step` (half away from zero); `None` on overflow or a zero step.
@@ -267,6 +291,31 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Wherever the f64 shortcut answers, it answers as exact decimal arithmetic does, to the representation:
+        /// values of every size on the grids prices and quantities use, and values a hair from a midpoint.
+        #[test]
+        fn the_f64_shortcut_rounds_as_the_exact_path(
+            mantissa in -1_000_000_000_000i64..1_000_000_000_000,
+            exponent in -14i32..6,
+            step_index in 0usize..8,
+            midpoint in proptest::bool::ANY,
+        ) {
+            let steps = [dec!(0.000000000001), dec!(0.001), dec!(0.01), dec!(0.1), dec!(0.5), dec!(1), dec!(0.25), dec!(5)];
+            let step = steps[step_index];
+            let value = if midpoint {
+                let k = Decimal::from(mantissa % 1_000_000_000);
+                to_f64((k + dec!(0.5)) * step)
+            } else {
+                mantissa as f64 * 10f64.powi(exponent)
+            };
+            if let Some(fast) = steps_away_from_a_midpoint(value, step) {
+                let exact = round_to_step(Decimal::from_f64(value).unwrap(), step).unwrap();
+                proptest::prop_assert_eq!(fast.to_string(), exact.to_string(), "{} on {}", value, step);
+            }
+        }
+    }
     use rust_decimal::dec;
 
     #[test]

@@ -18,11 +18,29 @@ use std::collections::BTreeSet;
 /// Relative widening of trigger prices, so that decimal rounding in a trigger never hides a liquidatable account.
 pub const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
 
+/// Decimal places of the keys: a trigger is kept as a whole number of 1e-12, rounded up for a long's and down for a
+/// short's (and a query's bound the other way), so that the sets compare plain integers and never lose a candidate.
+const KEY_SCALE: u32 = 12;
+
+/// `price` as a whole number of 1e-[`KEY_SCALE`], rounded up (`up`) or down; beyond `i128` it saturates, which keeps
+/// the order of every pair it does not merge.
+fn key(price: Decimal, up: bool) -> i128 {
+    let (mantissa, scale) = (price.mantissa(), price.scale());
+    if scale <= KEY_SCALE {
+        let factor = 10i128.pow(KEY_SCALE - scale);
+        mantissa.checked_mul(factor).unwrap_or(if mantissa < 0 { i128::MIN } else { i128::MAX })
+    } else {
+        let divisor = 10i128.pow(scale - KEY_SCALE);
+        let floor = mantissa.div_euclid(divisor);
+        if up && mantissa.rem_euclid(divisor) != 0 { floor + 1 } else { floor }
+    }
+}
+
 /// Liquidation prices of one market's accounts.
 #[derive(Debug, Clone, Default)]
 pub struct TriggerIndex {
-    longs: BTreeSet<(Decimal, AgentId)>,
-    shorts: BTreeSet<(Decimal, AgentId)>,
+    longs: BTreeSet<(i128, AgentId)>,
+    shorts: BTreeSet<(i128, AgentId)>,
     unknown: BTreeSet<AgentId>,
     /// Each account's entry, by agent id (dense).
     entries: Vec<Trigger>,
@@ -38,10 +56,10 @@ impl TriggerIndex {
         match std::mem::replace(&mut self.entries[slot], trigger) {
             Trigger::Never => {}
             Trigger::Below(p) => {
-                self.longs.remove(&(p, agent));
+                self.longs.remove(&(key(p, true), agent));
             }
             Trigger::Above(p) => {
-                self.shorts.remove(&(p, agent));
+                self.shorts.remove(&(key(p, false), agent));
             }
             Trigger::Unknown => {
                 self.unknown.remove(&agent);
@@ -50,10 +68,10 @@ impl TriggerIndex {
         match trigger {
             Trigger::Never => {}
             Trigger::Below(p) => {
-                self.longs.insert((p, agent));
+                self.longs.insert((key(p, true), agent));
             }
             Trigger::Above(p) => {
-                self.shorts.insert((p, agent));
+                self.shorts.insert((key(p, false), agent));
             }
             Trigger::Unknown => {
                 self.unknown.insert(agent);
@@ -84,8 +102,8 @@ impl TriggerIndex {
     /// `long_at`, shorts whose trigger is at or below `short_at` (both widened by [`TOLERANCE`]), and every account
     /// without a closed form. `O(log n + k)`.
     pub fn candidates(&self, (long_at, short_at): (Decimal, Decimal), out: &mut Vec<AgentId>) {
-        let low = long_at * (Decimal::ONE - TOLERANCE);
-        let high = short_at * (Decimal::ONE + TOLERANCE);
+        let low = key(long_at * (Decimal::ONE - TOLERANCE), false);
+        let high = key(short_at * (Decimal::ONE + TOLERANCE), true);
         out.extend(self.longs.range((low, AgentId(0))..).map(|e| e.1));
         out.extend(self.shorts.range(..=(high, AgentId(u32::MAX))).map(|e| e.1));
         out.extend(self.unknown.iter().copied());
@@ -123,5 +141,22 @@ mod tests {
         assert_eq!(index.len(), 3);
         index.clear();
         assert!(index.is_empty());
+    }
+
+    #[test]
+    fn keys_round_away_from_losing_a_candidate_and_saturate_in_order() {
+        assert_eq!(key(dec!(100.5), true), 100_500_000_000_000);
+        assert_eq!(key(dec!(1.0000000000001), true), 1_000_000_000_001);
+        assert_eq!(key(dec!(1.0000000000001), false), 1_000_000_000_000);
+        assert_eq!(key(dec!(-1.0000000000001), false), -1_000_000_000_001);
+        assert_eq!(key(dec!(-1.0000000000001), true), -1_000_000_000_000);
+        assert_eq!(key(Decimal::MAX, true), i128::MAX);
+        assert_eq!(key(Decimal::MIN, false), i128::MIN);
+        // A long whose trigger is a hair above the mark's bound is still a candidate.
+        let mut index = TriggerIndex::default();
+        index.set(AgentId(1), Trigger::Below(dec!(94.0000000000000001)));
+        let mut out = Vec::new();
+        index.candidates((dec!(94.0000000000000002) / (Decimal::ONE - TOLERANCE), dec!(1000)), &mut out);
+        assert_eq!(out, vec![AgentId(1)]);
     }
 }

@@ -9,7 +9,7 @@ mod queue;
 
 use crate::AgentId;
 use foldhash::fast::FixedState;
-use queue::{Arena, Index, Levels, NIL, Owners, Price, compare};
+use queue::{Arena, Levels, NIL, Owners, Price, compare};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -56,9 +56,13 @@ impl Side {
     }
 }
 
-/// Identifies a resting order within one book. Increasing in arrival order.
+/// Identifies a resting order within one book: its arrival number (ids order as the orders arrived) and the slot
+/// where it rests, so that a cancel finds it without a lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct OrderId(pub u64);
+pub struct OrderId {
+    sequence: u64,
+    slot: usize,
+}
 
 /// An order resting in the book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,8 +122,6 @@ pub struct OrderBook {
     asks: Levels,
     /// The resting orders, linked level by level.
     arena: Arena,
-    /// Where each live order rests.
-    index: Index,
     /// Each owner's live orders.
     owners: Owners,
     next_id: u64,
@@ -148,7 +150,7 @@ impl OrderBook {
 
     /// Number of live resting orders.
     pub fn order_count(&self) -> usize {
-        self.index.len()
+        self.arena.len()
     }
 
     /// Open quantity resting at the level at `level` (its arena slot), base units.
@@ -194,16 +196,19 @@ impl OrderBook {
         let mut execution = self.take(owner, side, quantity, Some(price));
         let remainder = quantity - execution.filled;
         if remainder > Decimal::ZERO {
-            let id = OrderId(self.next_id);
+            let sequence = self.next_id;
             self.next_id += 1;
             let levels = match side {
                 Side::Buy => &mut self.bids,
                 Side::Sell => &mut self.asks,
             };
-            let order = RestingOrder { id, owner, quantity: remainder };
-            let slot = self.arena.push_back(levels, side, price, order, NIL);
-            self.arena.get_mut(slot).owner_slot = self.owners.add(owner, slot);
-            self.index.insert(id, slot);
+            let placeholder = OrderId { sequence, slot: NIL };
+            let slot =
+                self.arena.push_back(levels, side, price, RestingOrder { id: placeholder, owner, quantity: remainder });
+            let id = OrderId { sequence, slot };
+            let owner_slot = self.owners.add(owner, slot);
+            let node = self.arena.get_mut(slot);
+            (node.order.id, node.owner_slot) = (id, owner_slot);
             execution.resting = Some(id);
         }
         execution
@@ -211,7 +216,10 @@ impl OrderBook {
 
     /// Cancels a resting order. Returns the quantity that was still open, or `None` if the order is no longer live.
     pub fn cancel(&mut self, id: OrderId) -> Option<Decimal> {
-        let slot = self.index.remove(&id)?;
+        let slot = id.slot;
+        if self.arena.live(slot).is_none_or(|node| node.order.id != id) {
+            return None;
+        }
         let levels = match self.arena.get(slot).side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -278,7 +286,6 @@ mod tests {
     #[derive(Default)]
     struct Plain {
         orders: Vec<(OrderId, AgentId, Side, Decimal, Decimal)>,
-        next_id: u64,
     }
 
     impl Plain {
@@ -341,15 +348,12 @@ mod tests {
                         let fills = plain.take(owner, side, quantity, Some(price));
                         prop_assert_eq!(&ex.fills, &fills);
                         let rest = quantity - fills.iter().map(|f| f.quantity).sum::<Decimal>();
-                        if rest > Decimal::ZERO {
-                            let id = OrderId(plain.next_id);
+                        prop_assert_eq!(ex.resting.is_some(), rest > Decimal::ZERO);
+                        if let Some(id) = ex.resting {
+                            prop_assert!(ids.last().is_none_or(|last| *last < id), "ids order as orders arrive");
                             plain.orders.push((id, owner, side, price, rest));
                             ids.push(id);
                         }
-                        if ex.resting.is_some() {
-                            plain.next_id += 1;
-                        }
-                        prop_assert_eq!(ex.resting.is_some(), rest > Decimal::ZERO);
                     }
                     2 => {
                         let ex = book.market(owner, side, quantity, None);

@@ -1,7 +1,7 @@
 //! The resting orders of a book in one arena, each price level a doubly linked list through it in arrival order, so
 //! that an order leaves its level in O(1) wherever it rests (a cancel used to search its level and shift the rest).
 
-use super::{OrderId, RestingOrder, Side};
+use super::{RestingOrder, Side};
 use crate::AgentId;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -24,6 +24,8 @@ pub(super) struct Node {
     pub next: usize,
     /// Its place in its owner's list of live orders.
     pub owner_slot: usize,
+    /// Whether it still rests (a freed slot keeps its last node until reused).
+    live: bool,
 }
 
 /// One price level: its first (oldest) and last orders.
@@ -77,6 +79,16 @@ pub(super) struct Arena {
 }
 
 impl Arena {
+    /// Number of live nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len() - self.free.len()
+    }
+
+    /// The node at `slot` if it is live.
+    pub fn live(&self, slot: usize) -> Option<&Node> {
+        self.nodes.get(slot).filter(|node| node.live)
+    }
+
     /// The node at `slot`.
     pub fn get(&self, slot: usize) -> &Node {
         &self.nodes[slot]
@@ -93,20 +105,13 @@ impl Arena {
     }
 
     /// Places `order` at the back of its level on `side` at `price` (the level is made if new); returns its slot.
-    pub fn push_back(
-        &mut self,
-        levels: &mut Levels,
-        side: Side,
-        price: Decimal,
-        order: RestingOrder,
-        owner_slot: usize,
-    ) -> usize {
+    pub fn push_back(&mut self, levels: &mut Levels, side: Side, price: Decimal, order: RestingOrder) -> usize {
         let level = *levels.entry(Price(price)).or_insert_with(|| {
             let empty = Level { head: NIL, tail: NIL };
             reuse(&mut self.levels, &mut self.free_levels, empty)
         });
         let tail = self.levels[level].tail;
-        let node = Node { order, side, price, level, prev: tail, next: NIL, owner_slot };
+        let node = Node { order, side, price, level, prev: tail, next: NIL, owner_slot: NIL, live: true };
         let slot = reuse(&mut self.nodes, &mut self.free, node);
         match tail {
             NIL => self.levels[level].head = slot,
@@ -119,6 +124,7 @@ impl Arena {
     /// Takes the node at `slot` out of its level (dropping the level from `levels` when it empties) and frees the
     /// slot.
     pub fn unlink(&mut self, levels: &mut Levels, slot: usize) -> Node {
+        self.nodes[slot].live = false;
         let node = self.nodes[slot];
         let level = &mut self.levels[node.level];
         match node.prev {
@@ -191,6 +197,3 @@ impl Owners {
         self.0.get(&owner).cloned().unwrap_or_default()
     }
 }
-
-/// Ids of live orders to their arena slots.
-pub(super) type Index = super::FastMap<OrderId, usize>;

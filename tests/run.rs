@@ -98,7 +98,7 @@ fn a_broken_scenario_fails_with_its_location_and_no_panic() {
     assert!(!dir.path().join("runs").exists(), "nothing is written for a failed run");
 }
 
-/// Four billion accounts validate (each population's count is in range) but would need about a terabyte: refused at
+/// Four billion accounts validate (each population's count is in range) but would need 857 GiB: refused at
 /// once with the estimate, before anything is built, by a run and by a sweep.
 #[test]
 fn a_scenario_too_large_for_the_memory_is_refused_up_front() {
@@ -106,7 +106,7 @@ fn a_scenario_too_large_for_the_memory_is_refused_up_front() {
     let run = cascade(dir.path(), &["run", "--set", "agents.leveraged_traders.count=4000000000", "--out", "big", "-q"]);
     assert!(!run.status.success());
     let message = stderr(&run);
-    assert!(message.contains("accounts would need about 10") && message.contains("GiB of memory"), "{message}");
+    assert!(message.contains("accounts would need about 856.8 GiB of memory"), "{message}");
     assert!(!dir.path().join("big/timeseries.csv").exists());
     let plan = r#"(name: "big", scenarios: [(name: "default", set: ["agents.leveraged_traders.count=4000000000"])])"#;
     std::fs::write(dir.path().join("big.ron"), plan).unwrap();

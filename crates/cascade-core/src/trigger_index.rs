@@ -18,29 +18,30 @@ use std::collections::BTreeSet;
 /// Relative widening of trigger prices, so that decimal rounding in a trigger never hides a liquidatable account.
 pub const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
 
-/// Decimal places of the keys: a trigger is kept as a whole number of 1e-12, rounded up for a long's and down for a
-/// short's (and a query's bound the other way), so that the sets compare plain integers and never lose a candidate.
-const KEY_SCALE: u32 = 12;
+/// Decimal places of the keys: a trigger is kept as a whole number of 1e-8, rounded up for a long's and down for a
+/// short's (and a query's bound the other way), so that the sets compare plain integers (16 bytes an entry with the
+/// agent) and never lose a candidate.
+const KEY_SCALE: u32 = 8;
 
-/// `price` as a whole number of 1e-[`KEY_SCALE`], rounded up (`up`) or down; beyond `i128` it saturates, which keeps
-/// the order of every pair it does not merge.
-fn key(price: Decimal, up: bool) -> i128 {
+/// `price` as a whole number of 1e-[`KEY_SCALE`], rounded up (`up`) or down; beyond `i64` it saturates, which keeps
+/// the order of every pair it does not merge (merged triggers are candidates together).
+fn key(price: Decimal, up: bool) -> i64 {
     let (mantissa, scale) = (price.mantissa(), price.scale());
-    if scale <= KEY_SCALE {
-        let factor = 10i128.pow(KEY_SCALE - scale);
-        mantissa.checked_mul(factor).unwrap_or(if mantissa < 0 { i128::MIN } else { i128::MAX })
+    let units = if scale <= KEY_SCALE {
+        mantissa.saturating_mul(10i128.pow(KEY_SCALE - scale))
     } else {
         let divisor = 10i128.pow(scale - KEY_SCALE);
         let floor = mantissa.div_euclid(divisor);
         if up && mantissa.rem_euclid(divisor) != 0 { floor + 1 } else { floor }
-    }
+    };
+    i64::try_from(units).unwrap_or(if units < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// Liquidation prices of one market's accounts.
 #[derive(Debug, Clone, Default)]
 pub struct TriggerIndex {
-    longs: BTreeSet<(i128, AgentId)>,
-    shorts: BTreeSet<(i128, AgentId)>,
+    longs: BTreeSet<(i64, AgentId)>,
+    shorts: BTreeSet<(i64, AgentId)>,
     unknown: BTreeSet<AgentId>,
     /// Each account's entry, by agent id (dense).
     entries: Vec<Trigger>,
@@ -145,13 +146,14 @@ mod tests {
 
     #[test]
     fn keys_round_away_from_losing_a_candidate_and_saturate_in_order() {
-        assert_eq!(key(dec!(100.5), true), 100_500_000_000_000);
-        assert_eq!(key(dec!(1.0000000000001), true), 1_000_000_000_001);
-        assert_eq!(key(dec!(1.0000000000001), false), 1_000_000_000_000);
-        assert_eq!(key(dec!(-1.0000000000001), false), -1_000_000_000_001);
-        assert_eq!(key(dec!(-1.0000000000001), true), -1_000_000_000_000);
-        assert_eq!(key(Decimal::MAX, true), i128::MAX);
-        assert_eq!(key(Decimal::MIN, false), i128::MIN);
+        assert_eq!(key(dec!(100.5), true), 10_050_000_000);
+        assert_eq!(key(dec!(1.000000001), true), 100_000_001);
+        assert_eq!(key(dec!(1.000000001), false), 100_000_000);
+        assert_eq!(key(dec!(-1.000000001), false), -100_000_001);
+        assert_eq!(key(dec!(-1.000000001), true), -100_000_000);
+        assert_eq!(key(Decimal::MAX, true), i64::MAX);
+        assert_eq!(key(Decimal::MIN, false), i64::MIN);
+        assert_eq!(key(dec!(100000000000), false), i64::MAX, "above 9.2e10 the keys saturate");
         // A long whose trigger is a hair above the mark's bound is still a candidate.
         let mut index = TriggerIndex::default();
         index.set(AgentId(1), Trigger::Below(dec!(94.0000000000000001)));

@@ -27,6 +27,9 @@ use cascade_scenario::{Agents, MarginMode, MarketSetup, ReferenceModel, Scenario
 use rand::RngExt;
 use std::collections::VecDeque;
 
+/// Low entity indices kept for the resources inserted after the agents (and those bevy adds on the first run).
+const RESOURCE_SLOTS: usize = 256;
+
 /// Cent precision for collateral drawn from a distribution.
 const CENT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
@@ -36,6 +39,10 @@ const CENT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 /// traders), then the pair traders.
 pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut world = World::new();
+    // A resource is an entity whose components live in sparse sets indexed by entity index: inserted after a million
+    // agents, each would size its index to a million entries (4 MB apiece, about 70 bytes an account in all). These
+    // placeholders hold low indices, freed for the resources once the agents are spawned.
+    let placeholders: Vec<Entity> = (0..RESOURCE_SLOTS).map(|_| world.spawn_empty().id()).collect();
     let mut ledger = money::Ledger::default();
     ledger.seed_insurance_fund(scenario.liquidation.insurance_fund)?;
 
@@ -76,7 +83,11 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut instruments = std::mem::take(&mut world.resource_mut::<Instruments>().0);
     let desk = crate::options::list_options(&mut world, &mut spawner, scenario, UnderlyingId(0), &mut instruments)?;
     let series = instruments.len() - sides.len();
-    if let Some(chain) = crate::chain::spawn_chain(&mut world, &mut spawner, scenario)? {
+    let chain = crate::chain::spawn_chain(&mut world, &mut spawner, scenario)?;
+    for placeholder in placeholders {
+        world.despawn(placeholder);
+    }
+    if let Some(chain) = chain {
         world.insert_resource(chain);
     }
     world.resource_mut::<Instruments>().0 = instruments;

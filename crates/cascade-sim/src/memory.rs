@@ -8,9 +8,9 @@
 use cascade_scenario::Scenario;
 
 /// Peak resident memory per account, bytes: `cascade run default --ticks 20` with 1,000,000 leveraged traders peaks
-/// at 278,468 KiB and with none at 9,148 KiB (release build, 2026-12-02), 276 bytes an account; the whole calm day
-/// of `scenarios/bench/scale.ron` at a million peaks at 276,768 KiB. Rounded up.
-pub const BYTES_PER_ACCOUNT: u64 = 290;
+/// at 204,044 KiB and with none at 9,412 KiB (release build, 2026-12-06), 199 bytes an account; the whole calm day
+/// of `scenarios/bench/scale.ron` at a million peaks at 210,784 KiB, 216 bytes an account. Rounded up.
+pub const BYTES_PER_ACCOUNT: u64 = 230;
 
 /// What a world needs besides its accounts (books, processes, buffers, the program), bytes.
 pub const BASE_BYTES: u64 = 16 << 20;
@@ -92,7 +92,7 @@ mod tests {
         assert_eq!(big.accounts(), base - u64::from(scenario.raw().agents.leveraged_traders.count) + 4_000_000_000);
         assert_eq!(estimate(&big), big.accounts() * BYTES_PER_ACCOUNT + BASE_BYTES);
         let err = check([&big], 1, Some(24 << 30)).unwrap_err();
-        assert!(err.to_string().contains("would need about 1080.") && err.to_string().contains("24.0 GiB"), "{err}");
+        assert!(err.to_string().contains("would need about 856.8 GiB") && err.to_string().contains("24.0 GiB"), "{err}");
         assert!(check([&scenario], 2, Some(24 << 30)).is_ok());
         // Two at once need twice as much; nothing is refused when the memory is unknown.
         let fits_once = estimate(&scenario) + 1;

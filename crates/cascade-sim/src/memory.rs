@@ -92,7 +92,10 @@ mod tests {
         assert_eq!(big.accounts(), base - u64::from(scenario.raw().agents.leveraged_traders.count) + 4_000_000_000);
         assert_eq!(estimate(&big), big.accounts() * BYTES_PER_ACCOUNT + BASE_BYTES);
         let err = check([&big], 1, Some(24 << 30)).unwrap_err();
-        assert!(err.to_string().contains("would need about 856.8 GiB") && err.to_string().contains("24.0 GiB"), "{err}");
+        assert!(
+            err.to_string().contains("would need about 856.8 GiB") && err.to_string().contains("24.0 GiB"),
+            "{err}"
+        );
         assert!(check([&scenario], 2, Some(24 << 30)).is_ok());
         // Two at once need twice as much; nothing is refused when the memory is unknown.
         let fits_once = estimate(&scenario) + 1;

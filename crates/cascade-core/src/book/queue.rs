@@ -21,7 +21,7 @@ pub(super) struct Node {
     level: usize,
     /// The previous and next orders of its level (`NIL` at the ends).
     prev: usize,
-    pub next: usize,
+    next: usize,
     /// Its place in its owner's list of live orders.
     pub owner_slot: usize,
     /// Whether it still rests (a freed slot keeps its last node until reused).
@@ -94,7 +94,7 @@ impl Arena {
         &self.nodes[slot]
     }
 
-    /// The node at `slot`, to change its open quantity.
+    /// The node at `slot`, to change it (its open quantity, its id and place in its owner's list once known).
     pub fn get_mut(&mut self, slot: usize) -> &mut Node {
         &mut self.nodes[slot]
     }

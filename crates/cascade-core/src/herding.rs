@@ -86,6 +86,14 @@ impl Herding {
         self.fundamentalists
     }
 
+    /// Sets the fundamentalists' share (clamped to [0, 1]; a non-finite share is ignored): the population follows
+    /// a herd outside this model.
+    pub fn set_fundamentalists(&mut self, share: f64) {
+        if share.is_finite() {
+            self.fundamentalists = share.clamp(0.0, 1.0);
+        }
+    }
+
     /// The standard deviation of the next move's noise, in model units: `mu s_t`.
     pub fn noise_scale(&self) -> f64 {
         let p = &self.params;

@@ -139,8 +139,33 @@ impl ReferenceProcess {
         }
     }
 
+    /// A unit-variance shock of the kind this process's diffusion takes: Student's t for a herding model with heavy
+    /// tails, standard normal otherwise. A caller that correlates markets draws these and mixes them.
+    pub fn unit_shock(&self, rng: &mut impl Rng) -> f64 {
+        match &self.state {
+            State::Herding { model, .. } => model.shock(rng),
+            _ => standard_normal(rng),
+        }
+    }
+
+    /// The herding model's share of fundamentalists, in (0, 1); `None` for other models.
+    pub fn fundamentalists(&self) -> Option<f64> {
+        match &self.state {
+            State::Herding { model, .. } => Some(model.fundamentalists()),
+            _ => None,
+        }
+    }
+
+    /// Makes a herding model's population follow another market's herd: its share of fundamentalists becomes
+    /// `share` before the next step (markets that move together share one sentiment). No effect on other models.
+    pub fn follow_herd(&mut self, share: f64) {
+        if let State::Herding { model, .. } = &mut self.state {
+            model.set_fundamentalists(share);
+        }
+    }
+
     /// Advances one tick. `volatility_multiplier` scales the diffusion (1.0 normally); `extra_log_return` is added
-    /// as is (gaps, price impact); `diffusion` is the standard normal shock of the diffusion when the caller
+    /// as is (gaps, price impact); `diffusion` is the unit-variance shock of the diffusion when the caller
     /// correlates it with other markets (otherwise it is drawn from `rng`). Returns the new price.
     pub fn step(
         &mut self,
@@ -192,6 +217,7 @@ impl ReferenceProcess {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::herding::HerdingParams;
     use crate::rng::stream;
 
     #[test]
@@ -278,6 +304,44 @@ mod tests {
             "a gap halves the path from here on"
         );
         assert!((p.step(&mut rng, 1.0, 0.0, None) - 60.0).abs() < 1e-9, "the last price holds, still halved");
+    }
+
+    /// Two herding markets with independent shocks: their absolute returns are about uncorrelated when each has its
+    /// own herd (0.04 here), and clearly correlated when the second follows the first's (0.35: one volatility regime).
+    #[test]
+    fn a_market_that_follows_another_s_herd_shares_its_volatility_regime() {
+        let params =
+            ReferenceParams { drift: 0.0, volatility: 0.6, jump_intensity: 0.0, jump_mean: 0.0, jump_stdev: 0.0 };
+        // The calm scenario's fit: strong herding and noisy chartists, so that the regime matters.
+        let calm = HerdingParams {
+            chi: 1.0,
+            sigma_f: 0.5,
+            sigma_c: 4.0,
+            alpha_n: 2.4,
+            alpha_p: 4.0,
+            tail_dof: Some(8.0),
+            ..HerdingParams::FRANKE_WESTERHOFF
+        };
+        let herding = VolatilityModel::Herding(calm);
+        let abs_correlation = |follow: bool| {
+            let mut a = ReferenceProcess::new(100.0, 60.0, params, herding.clone());
+            let mut b = ReferenceProcess::new(100.0, 60.0, params, herding.clone());
+            let (mut ra, mut rb) = (stream(5, 0, 0), stream(6, 0, 0));
+            let (mut xa, mut xb) = (Vec::new(), Vec::new());
+            for _ in 0..50_000 {
+                if follow {
+                    b.follow_herd(a.fundamentalists().unwrap());
+                }
+                let (pa, pb) = (a.price(), b.price());
+                xa.push(libm::fabs(libm::log(a.step(&mut ra, 1.0, 0.0, None) / pa)));
+                xb.push(libm::fabs(libm::log(b.step(&mut rb, 1.0, 0.0, None) / pb)));
+            }
+            crate::facts::correlation(&xa, &xb)
+        };
+        let (own, one) = (abs_correlation(false), abs_correlation(true));
+        assert!(own.abs() < 0.1, "own herds: {own}");
+        assert!(one > 0.25, "one herd: {one}");
+        assert!(ReferenceProcess::new(100.0, 60.0, params, VolatilityModel::Constant).fundamentalists().is_none());
     }
 
     fn autocorrelation(x: &[f64], lag: usize) -> f64 {

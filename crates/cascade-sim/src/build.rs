@@ -115,8 +115,10 @@ pub fn build_world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut timeline = scenario.shocks.clone();
     timeline.sort_by_key(|s| s.at);
     world.insert_resource(Shocks::new(timeline));
+    let correlated = sides.len() > 1 && !scenario.correlation.is_empty();
     world.insert_resource(Correlations {
-        joint: sides.len() > 1 && !scenario.correlation.is_empty(),
+        joint: correlated,
+        one_herd: correlated,
         in_force: correlation.clone(),
         scenario: correlation.clone(),
         rng: stream(seed, domain::CORRELATION, 0),

@@ -100,6 +100,9 @@ pub struct Correlations {
     pub in_force: Correlation,
     /// Whether the shocks are drawn jointly (several underlyings and a matrix given, or a break in force).
     pub joint: bool,
+    /// Whether herding markets share one herd (the scenario correlates its underlyings): every herding model's share
+    /// of fundamentalists follows the first's, so that their volatility regimes move together.
+    pub one_herd: bool,
     /// The stream of the independent normals that `in_force` correlates.
     pub rng: StreamRng,
 }

@@ -7,7 +7,9 @@ use cascade_core::rng::standard_normal;
 /// Advances each underlying's reference process by one tick: diffusion and jumps (volatility scaled by any spike in
 /// force), plus a scripted gap, plus the impact of the net taker flow on its instruments in the previous tick
 /// (permanent, or decaying with its half-life). With several correlated underlyings the diffusion shocks are drawn
-/// jointly: independent normals from the common stream, correlated by the matrix in force.
+/// jointly: independent unit-variance shocks from the common stream, each of its market's kind (a herding model's
+/// Student's t, otherwise normal), mixed by the Cholesky factor of the matrix in force, so that they have exactly its
+/// correlations; and herding markets share one herd, the first's, so that their volatility regimes move together.
 pub fn step_reference(
     mut underlyings: ResMut<Underlyings>,
     shocks: Res<Shocks>,
@@ -15,10 +17,20 @@ pub fn step_reference(
 ) {
     let joint: Option<Vec<f64>> = correlations.joint.then(|| {
         let c = &mut *correlations;
-        let z: Vec<f64> = (0..c.in_force.len()).map(|_| standard_normal(&mut c.rng)).collect();
+        let z: Vec<f64> = (0..c.in_force.len())
+            .map(|k| match underlyings.0.get(k) {
+                Some(u) => u.reference.unit_shock(&mut c.rng),
+                None => standard_normal(&mut c.rng),
+            })
+            .collect();
         c.in_force.correlate(&z)
     });
+    let herd =
+        correlations.one_herd.then(|| underlyings.0.iter().find_map(|u| u.reference.fundamentalists())).flatten();
     for (k, underlying) in underlyings.0.iter_mut().enumerate() {
+        if let Some(share) = herd {
+            underlying.reference.follow_herd(share);
+        }
         let diffusion = joint.as_ref().and_then(|z| z.get(k).copied());
         let impact = underlying.flow_impact * underlying.previous_net_taker_notional / 1_000_000.0;
         let impact = if impact.is_finite() { impact } else { 0.0 };

@@ -10,8 +10,7 @@ use cascade_sim::Simulation;
 use std::time::Instant;
 
 fn main() {
-    let text = include_str!("../../../scenarios/default.ron");
-    let base = cascade_scenario::load_str("default.ron", text).unwrap();
+    let base = cascade_scenario::library::load("default", &Default::default()).unwrap().unwrap();
     println!(
         "{:>10} {:>8} {:>12} {:>22} {:>16}",
         "accounts", "ticks", "ticks/s", "us/tick per 1k accts", "indexed checks"

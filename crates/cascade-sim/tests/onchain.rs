@@ -7,7 +7,7 @@ use cascade_sim::record::{Event, EventKind};
 use rust_decimal::Decimal;
 
 fn run(push: PushOracle, ticks: u64) -> Vec<(u64, Decimal)> {
-    let base = cascade_scenario::load_str("default.ron", include_str!("../../../scenarios/default.ron")).unwrap();
+    let base = cascade_scenario::library::load("default", &Default::default()).unwrap().unwrap();
     let scenario: Scenario = base
         .edit(|s: &mut RawScenario| {
             s.ticks = ticks;
@@ -44,7 +44,7 @@ fn a_push_oracle_publishes_past_its_deviation_or_its_heartbeat_only() {
         assert!(moved || t - last >= heartbeat, "tick {t}: {before} -> {after}, {} ticks after the last", t - last);
         last = t;
     }
-    // Far fewer publications than ticks (165 on this path), yet never older than the heartbeat (the price moves
+    // Far fewer publications than ticks (55 on this path), yet never older than the heartbeat (the price moves
     // every tick), and the 8% gap at tick 1,440 is published at once.
     assert!(changed.len() < 1_600 / 5 && changed.len() > 1_600 / heartbeat as usize, "{}", changed.len());
     let gaps = changed.windows(2).map(|w| w[1].0 - w[0].0);

@@ -7,7 +7,9 @@
 
 use cascade_core::money::to_f64;
 use cascade_core::procyclicality::Procyclicality;
-use cascade_scenario::{LossMeasure, MarginPolicy, RawScenario, Scenario, Shock, ShockKind, VolatilityModel};
+use cascade_scenario::{
+    LossMeasure, MarginPolicy, RawScenario, ReferenceModel, Scenario, Shock, ShockKind, VolatilityModel,
+};
 use cascade_sim::Simulation;
 use rust_decimal::dec;
 
@@ -16,15 +18,17 @@ const CHANGE: u64 = 1_200;
 
 /// The default world without its shocks but two volatility spikes of x4: a two-hour episode at tick 400 (history a
 /// model can learn from) and, from [`CHANGE`], the change under test. A quiet market, so that the change is the
-/// policies' to see: no leveraged crowd (whose liquidations move volatility by themselves), no noise traders, and
-/// noiseless oracle sources.
+/// policies' to see: a reference of constant volatility (GBM, not the calm baseline's herding, whose own regimes
+/// would be changes too), no leveraged crowd (whose liquidations move volatility by themselves), no noise traders,
+/// and noiseless oracle sources.
 fn scripted(policy: MarginPolicy, seed: u64) -> Simulation {
-    let base = cascade_scenario::load_str("default.ron", include_str!("../../../scenarios/default.ron")).unwrap();
+    let base = cascade_scenario::library::load("default", &Default::default()).unwrap().unwrap();
     let spike = |at, duration| Shock { at, duration, kind: ShockKind::VolatilitySpike { multiplier: 4.0 } };
     let scenario: Scenario = base
         .edit(|s: &mut RawScenario| {
             s.ticks = CHANGE + 300;
             s.shocks = vec![spike(400, 120), spike(CHANGE, 300)];
+            s.reference.model = ReferenceModel::Gbm;
             s.agents.leveraged_traders.count = 0;
             s.oracle.noise = 0.0;
             s.agents.noise_traders.count = 0;
@@ -85,7 +89,7 @@ fn the_forecasters_obey_the_speed_limit_and_their_bounds() {
     let es = Some(LossMeasure::Es(0.99));
     let regime = VolatilityModel::Regime { regimes: 2, lookback_ticks: 600, refit_every_ticks: 60, measure: es };
     for model in [learned, regime] {
-        let base = cascade_scenario::load_str("default.ron", include_str!("../../../scenarios/default.ron")).unwrap();
+        let base = cascade_scenario::library::load("default", &Default::default()).unwrap().unwrap();
         let scenario: Scenario = base
             .edit(|s: &mut RawScenario| {
                 s.ticks = CHANGE + 120;

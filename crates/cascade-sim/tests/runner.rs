@@ -7,7 +7,7 @@ use cascade_sim::runner::{Command, Runner, Speed, Update};
 use std::time::{Duration, Instant};
 
 fn scenario() -> cascade_scenario::Scenario {
-    let s = cascade_scenario::load_str("default.ron", include_str!("../../../scenarios/default.ron")).unwrap();
+    let s = cascade_scenario::library::load("default", &Default::default()).unwrap().unwrap();
     s.edit(|s| s.ticks = 300).unwrap()
 }
 

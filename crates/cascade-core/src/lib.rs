@@ -57,6 +57,7 @@ pub mod pool;
 pub mod process;
 pub mod procyclicality;
 pub mod regime;
+pub mod revaluation;
 pub mod risk;
 pub mod rng;
 pub mod stats;

@@ -1,0 +1,116 @@
+use super::*;
+use crate::account::Position;
+use proptest::prelude::*;
+use rust_decimal::dec;
+
+/// An account of `collateral` holding `(instrument, quantity, cost basis)`.
+fn account(collateral: Decimal, positions: &[(u16, Decimal, Decimal)]) -> Portfolio {
+    let mut p = Portfolio::with_collateral(collateral);
+    for &(instrument, quantity, cost_basis) in positions {
+        p.positions.push(Position { instrument: InstrumentId(instrument), quantity, cost_basis });
+    }
+    p
+}
+
+/// `health`'s verdict on every account, one by one.
+fn by_health(accounts: &[Portfolio], marks: &[Decimal], maintenance: &[Decimal]) -> Vec<u32> {
+    let snapshot = Revaluation::new(accounts).unwrap();
+    (0u32..)
+        .zip(accounts)
+        .filter(|(i, _)| snapshot.exactly_below(*i, marks, maintenance).unwrap())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A hand-worked boundary: one long of 1 at a cost of 100 with 10 of collateral and a 10% maintenance fraction has
+/// equity `m - 90` against a requirement of `m / 10`, equal at a mark of exactly 100. There it is not below
+/// maintenance (the test is strict); a hair lower it is. Both sit inside the floating-point band, so the answer is
+/// the exact path's.
+#[test]
+fn an_account_exactly_at_its_requirement_is_not_below_it_and_a_hair_lower_is() {
+    let accounts = [account(dec!(10), &[(0, dec!(1), dec!(100))])];
+    let snapshot = Revaluation::new(&accounts).unwrap();
+    let at = |mark: Decimal| snapshot.below_maintenance(&[mark], &[dec!(0.1)]).unwrap();
+    assert_eq!(at(dec!(100)), Vec::<u32>::new());
+    assert_eq!(at(dec!(99.99999999)), vec![0]);
+    assert_eq!(at(dec!(100.00000001)), Vec::<u32>::new());
+    assert_eq!(at(dec!(50)), vec![0], "equity -40 against 5");
+}
+
+/// Cross margin over three instruments, worked by hand: collateral 1,000, long 1 of instrument 0 bought at 30,000,
+/// short 10 of instrument 2 sold at 2,000 (cost basis -20,000). At marks 29,000 and 2,100: equity
+/// 1,000 + (29,000 - 30,000) + (-21,000 + 20,000) = -1,000, below any requirement; at 30,500 and 1,950 equity is
+/// 2,000 against 3% of (30,500 + 19,500) = 1,500: not below; at 4% (2,000) it is not below either (equal), at 4.1% it
+/// is. An account without positions never is.
+/// Where floating point alone answers wrongly: 1 bought at 0.3 with 0.03 of collateral, marked at 0.3 with a 10%
+/// fraction, has equity exactly 0.03 against a requirement of exactly 0.03, so it is not below maintenance; in
+/// `f64` the cash is -0.27 and `-0.27 + 0.3 - 0.3 x 0.1` comes out at -2.8e-17. The band sends it to the exact path.
+#[test]
+fn the_exact_path_decides_where_floating_point_rounds_the_wrong_way() {
+    let (cash, mark, rate) = (-0.27_f64, 0.3_f64, 0.1_f64);
+    assert!(cash + mark - mark * rate < 0.0, "the floating-point verdict is wrong");
+    let accounts = [account(dec!(0.03), &[(0, dec!(1), dec!(0.3))])];
+    let snapshot = Revaluation::new(&accounts).unwrap();
+    assert_eq!(snapshot.below_maintenance(&[dec!(0.3)], &[dec!(0.1)]).unwrap(), Vec::<u32>::new());
+    assert_eq!(snapshot.below_maintenance(&[dec!(0.29999999)], &[dec!(0.1)]).unwrap(), vec![0]);
+}
+
+#[test]
+fn cross_margin_over_instruments_worked_by_hand() {
+    let accounts =
+        [account(dec!(1000), &[(0, dec!(1), dec!(30000)), (2, dec!(-10), dec!(-20000))]), account(dec!(5), &[])];
+    let snapshot = Revaluation::new(&accounts).unwrap();
+    let marks = |a: Decimal, c: Decimal| [a, dec!(1), c];
+    let below = |m: [Decimal; 3], r: Decimal| snapshot.below_maintenance(&m, &[r, r, r]).unwrap();
+    assert_eq!(below(marks(dec!(29000), dec!(2100)), dec!(0.001)), vec![0]);
+    assert_eq!(below(marks(dec!(30500), dec!(1950)), dec!(0.03)), Vec::<u32>::new());
+    assert_eq!(below(marks(dec!(30500), dec!(1950)), dec!(0.04)), Vec::<u32>::new());
+    assert_eq!(below(marks(dec!(30500), dec!(1950)), dec!(0.041)), vec![0]);
+    assert_eq!(snapshot.bytes_read(), 24, "one account's cash and two quantities");
+}
+
+#[test]
+fn an_instrument_without_a_mark_is_an_error_naming_it() {
+    let accounts = [account(dec!(10), &[(3, dec!(1), dec!(100))])];
+    let snapshot = Revaluation::new(&accounts).unwrap();
+    let error = snapshot.below_maintenance(&[dec!(100)], &[dec!(0.1)]).unwrap_err();
+    assert_eq!(error, RevaluationError::MissingPrice { instrument: 3, account: 0 });
+    assert!(error.to_string().contains("instrument 3, which account 0 holds"), "{error}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random accounts of zero to five positions over five instruments (so every pass, and groups of more than
+    /// three instruments), at random marks and fractions: the snapshot's answer is `health`'s, account by account.
+    /// Marks are drawn near the accounts' entry prices so that many accounts sit near their thresholds.
+    #[test]
+    fn the_snapshot_finds_exactly_the_accounts_health_finds(
+        raw in prop::collection::vec(
+            (0i64..2_000_000, prop::collection::vec((0u16..5, -5_000i64..5_000, 9_000i64..11_000), 0..6)),
+            1..200,
+        ),
+        moves in prop::collection::vec(9_000i64..11_000, 5),
+        rates in prop::collection::vec(1i64..2_000, 5),
+    ) {
+        let accounts: Vec<Portfolio> = raw
+            .iter()
+            .map(|(collateral, legs)| {
+                let mut seen = Vec::new();
+                let legs: Vec<(u16, Decimal, Decimal)> = legs
+                    .iter()
+                    .filter(|(i, ..)| if seen.contains(i) { false } else { seen.push(*i); true })
+                    .map(|&(i, q, price)| {
+                        let quantity = Decimal::new(q, 3);
+                        (i, quantity, quantity * Decimal::new(price, 2))
+                    })
+                    .collect();
+                account(Decimal::new(*collateral, 2), &legs)
+            })
+            .collect();
+        let marks: Vec<Decimal> = moves.iter().map(|&m| Decimal::new(m, 2)).collect();
+        let maintenance: Vec<Decimal> = rates.iter().map(|&r| Decimal::new(r, 4)).collect();
+        let snapshot = Revaluation::new(&accounts).unwrap();
+        prop_assert_eq!(snapshot.below_maintenance(&marks, &maintenance).unwrap(), by_health(&accounts, &marks, &maintenance));
+    }
+}

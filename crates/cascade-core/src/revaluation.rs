@@ -118,10 +118,14 @@ impl<'a> Revaluation<'a> {
         self.groups.iter().map(|g| g.cash.len() * (1 + g.instruments.len()) * size_of::<f64>()).sum()
     }
 
-    /// The accounts (indices into the snapshot's portfolios, ascending) whose equity is below their maintenance
-    /// requirement when instrument `i` is marked at `marks[i]` with maintenance fraction `maintenance[i]`: exactly
-    /// those [`crate::margin::health`] finds liquidatable under a flat schedule.
-    pub fn below_maintenance(&self, marks: &[Decimal], maintenance: &[Decimal]) -> Result<Vec<u32>, RevaluationError> {
+    /// Which accounts have equity below their maintenance requirement when instrument `i` is marked at `marks[i]`
+    /// with maintenance fraction `maintenance[i]`: exactly those [`crate::margin::health`] finds liquidatable under a
+    /// flat schedule. The answer is a bitmap in the snapshot's order ([`Below::accounts`] lists them).
+    pub fn below_maintenance<'r>(
+        &'r self,
+        marks: &[Decimal],
+        maintenance: &[Decimal],
+    ) -> Result<Below<'r, 'a>, RevaluationError> {
         let priced = |instrument: InstrumentId, account: u32| {
             let i = usize::from(instrument.0);
             match (marks.get(i), maintenance.get(i)) {
@@ -129,29 +133,39 @@ impl<'a> Revaluation<'a> {
                 _ => Err(RevaluationError::MissingPrice { instrument: instrument.0, account }),
             }
         };
-        let (mut below, mut undecided) = (Vec::new(), self.exact.clone());
-        for group in &self.groups {
+        let mut bits = Vec::with_capacity(self.groups.len());
+        let mut undecided = Vec::new();
+        for (g, group) in self.groups.iter().enumerate() {
             let Some(&first) = group.account.first() else { continue };
             let prices = group.instruments.iter().map(|&i| priced(i, first)).collect::<Result<Vec<_>, _>>()?;
             let mark: Vec<f64> = prices.iter().map(|&(m, _)| m).collect();
             let per_unit: Vec<f64> = prices.iter().map(|&(m, r)| m * r).collect();
+            let mut found =
+                Found { below: vec![0; group.cash.len().div_ceil(64)], group: g, undecided: &mut undecided };
             match group.instruments.len() {
-                1 => group.pass::<1>(&mark, &per_unit, &mut below, &mut undecided),
-                2 => group.pass::<2>(&mark, &per_unit, &mut below, &mut undecided),
-                3 => group.pass::<3>(&mark, &per_unit, &mut below, &mut undecided),
-                _ => group.pass_any(&mark, &per_unit, &mut below, &mut undecided),
+                1 => group.pass::<1>(&mark, &per_unit, &mut found),
+                2 => group.pass::<2>(&mark, &per_unit, &mut found),
+                3 => group.pass::<3>(&mark, &per_unit, &mut found),
+                _ => group.pass_any(&mark, &per_unit, &mut found),
+            }
+            bits.push(found.below);
+        }
+        for (g, i) in undecided {
+            let account = self.groups[g].account[i];
+            if self.exactly_below(account, marks, maintenance)? {
+                bits[g][i / 64] |= 1 << (i % 64);
             }
         }
-        for account in undecided {
+        let mut exact = Vec::new();
+        for &account in &self.exact {
             for p in self.portfolios[account as usize].positions.iter().filter(|p| !p.quantity.is_zero()) {
                 priced(p.instrument, account)?;
             }
             if self.exactly_below(account, marks, maintenance)? {
-                below.push(account);
+                exact.push(account);
             }
         }
-        below.sort_unstable();
-        Ok(below)
+        Ok(Below { snapshot: self, bits, exact })
     }
 
     /// `health`'s verdict on one account, in `Decimal`.
@@ -166,9 +180,62 @@ impl<'a> Revaluation<'a> {
     }
 }
 
+/// The answer of a revaluation: which accounts are below maintenance, as one bit per account in the snapshot's
+/// order (its groups), and the accounts decided apart.
+#[derive(Debug)]
+pub struct Below<'r, 'a> {
+    snapshot: &'r Revaluation<'a>,
+    /// Per group, bit `i` set when its `i`-th account is below maintenance.
+    bits: Vec<Vec<u64>>,
+    /// Accounts with more than [`MAX_POSITIONS`] open positions found below maintenance.
+    exact: Vec<u32>,
+}
+
+impl Below<'_, '_> {
+    /// Number of accounts below maintenance.
+    pub fn count(&self) -> usize {
+        let set: u32 = self.bits.iter().flatten().map(|w| w.count_ones()).sum();
+        set as usize + self.exact.len()
+    }
+
+    /// The accounts below maintenance: indices into the snapshot's portfolios, ascending.
+    pub fn accounts(&self) -> Vec<u32> {
+        let mut all = vec![0u64; self.snapshot.portfolios.len().div_ceil(64)];
+        for (group, bits) in self.snapshot.groups.iter().zip(&self.bits) {
+            for (w, &word) in bits.iter().enumerate() {
+                let mut rest = word;
+                while rest != 0 {
+                    let account = group.account[w * 64 + rest.trailing_zeros() as usize];
+                    all[account as usize / 64] |= 1 << (account % 64);
+                    rest &= rest - 1;
+                }
+            }
+        }
+        for &account in &self.exact {
+            all[account as usize / 64] |= 1 << (account % 64);
+        }
+        let mut accounts = Vec::with_capacity(self.count());
+        for (w, &word) in (0u32..).zip(&all) {
+            let mut rest = word;
+            while rest != 0 {
+                accounts.push(w * 64 + rest.trailing_zeros());
+                rest &= rest - 1;
+            }
+        }
+        accounts
+    }
+}
+
+/// What a group's pass finds: its bitmap of accounts below maintenance, and (group, position) of the undecided.
+struct Found<'u> {
+    below: Vec<u64>,
+    group: usize,
+    undecided: &'u mut Vec<(usize, usize)>,
+}
+
 impl Group {
     /// The pass over a group of `N` instruments, `N` known to the compiler so that it vectorizes across accounts.
-    fn pass<const N: usize>(&self, mark: &[f64], per_unit: &[f64], below: &mut Vec<u32>, undecided: &mut Vec<u32>) {
+    fn pass<const N: usize>(&self, mark: &[f64], per_unit: &[f64], found: &mut Found<'_>) {
         let m: [f64; N] = std::array::from_fn(|k| mark[k]);
         let mr: [f64; N] = std::array::from_fn(|k| per_unit[k]);
         let mut verdicts = [0u8; BLOCK];
@@ -187,12 +254,12 @@ impl Group {
                 }
                 *verdict = judge(equity - requirement, gross);
             }
-            self.collect(start, &verdicts[..cash.len()], below, undecided);
+            found.record(start, &verdicts[..cash.len()]);
         }
     }
 
     /// The pass over a group of more than three instruments.
-    fn pass_any(&self, mark: &[f64], per_unit: &[f64], below: &mut Vec<u32>, undecided: &mut Vec<u32>) {
+    fn pass_any(&self, mark: &[f64], per_unit: &[f64], found: &mut Found<'_>) {
         let verdicts: Vec<u8> = (0..self.cash.len())
             .map(|i| {
                 let c = self.cash[i];
@@ -206,30 +273,35 @@ impl Group {
                 judge(equity - requirement, gross)
             })
             .collect();
-        self.collect(0, &verdicts, below, undecided);
+        found.record(0, &verdicts);
     }
+}
 
-    /// Sends the accounts of a block with a verdict to their list, skipping eight clear verdicts at a time.
-    fn collect(&self, start: usize, verdicts: &[u8], below: &mut Vec<u32>, undecided: &mut Vec<u32>) {
-        for (w, word) in verdicts.chunks(8).enumerate() {
-            if word.iter().all(|&v| v == CLEAR) {
-                continue;
+impl Found<'_> {
+    /// Records the verdicts of the accounts from position `start` (a multiple of 64): sixty-four to a word of the
+    /// bitmap, and the undecided in the list.
+    fn record(&mut self, start: usize, verdicts: &[u8]) {
+        for (w, chunk) in verdicts.chunks(64).enumerate() {
+            // A verdict's low bit says below (`BELOW` is 1, `UNDECIDED` 2). Eight verdicts read as one `u64` hold
+            // those bits at bits 0, 8, ..., 56; the multiplication moves bit `8j` to bit `56 + j` (no carries, as
+            // the partial products do not overlap), so the top byte is the eight accounts' bits in order.
+            let mut word = 0;
+            for (k, eight) in chunk.chunks(8).enumerate() {
+                let mut bytes = [0u8; 8];
+                bytes[..eight.len()].copy_from_slice(eight);
+                let low_bits = u64::from_le_bytes(bytes) & 0x0101_0101_0101_0101;
+                word |= (low_bits.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
             }
-            for (j, &v) in word.iter().enumerate() {
-                let account = self.account[start + 8 * w + j];
-                match v {
-                    BELOW => below.push(account),
-                    UNDECIDED => undecided.push(account),
-                    _ => {}
-                }
+            self.below[start / 64 + w] = word;
+            if chunk.contains(&UNDECIDED) {
+                let undecided = chunk.iter().enumerate().filter(|&(_, &v)| v == UNDECIDED);
+                self.undecided.extend(undecided.map(|(j, _)| (self.group, start + 64 * w + j)));
             }
         }
     }
 }
 
-/// Verdict of the floating-point pass: certainly not below maintenance.
-const CLEAR: u8 = 0;
-/// Certainly below maintenance.
+/// Verdict of the floating-point pass (0: certainly not): certainly below maintenance.
 const BELOW: u8 = 1;
 /// Within the band: decided in `Decimal`.
 const UNDECIDED: u8 = 2;

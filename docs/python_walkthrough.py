@@ -16,7 +16,7 @@ import cascade
 
 DOCS = Path(__file__).resolve().parent
 pl.Config.set_tbl_width_chars(110)
-pl.Config.set_tbl_rows(16)
+pl.Config.set_tbl_rows(20)
 pl.Config.set_float_precision(2)
 
 # --- 1. Run the default scenario --------------------------------------------------------------------------------

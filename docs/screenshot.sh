@@ -17,6 +17,6 @@ shoot() { # scenario, seconds of play at 150 ticks/s, output
     "
     echo "wrote $3"
 }
-shoot default 10.5 docs/gui.png
+shoot default 9.9 docs/gui.png
 shoot correlation-break 11 docs/gui-markets.png
 shoot gamma-crash 7 docs/gui-options.png

@@ -52,9 +52,12 @@ pub enum RevaluationError {
         /// An account (index into the snapshot's portfolios) that holds it.
         account: u32,
     },
-    /// The exact decision of an account overflowed.
+    /// The exact decision of an account, or its cash, overflowed.
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// More accounts than an index of 32 bits can name.
+    #[error("{0} accounts: a snapshot holds at most 4,294,967,295")]
+    TooManyAccounts(usize),
 }
 
 /// A snapshot of accounts for full revaluations; borrows them, so they cannot change while it lives. Every
@@ -81,9 +84,12 @@ struct Group {
 }
 
 impl<'a> Revaluation<'a> {
-    /// The snapshot of `portfolios` (account `i` is `portfolios[i]`, at most `u32::MAX` of them). Accounts without
-    /// an open position are left out: they are never below maintenance.
-    pub fn new(portfolios: &'a [Portfolio]) -> Result<Self, MoneyError> {
+    /// The snapshot of `portfolios` (account `i` is `portfolios[i]`; at most `u32::MAX` of them, else an error).
+    /// Accounts without an open position are left out: they are never below maintenance.
+    pub fn new(portfolios: &'a [Portfolio]) -> Result<Self, RevaluationError> {
+        if u32::try_from(portfolios.len()).is_err() {
+            return Err(RevaluationError::TooManyAccounts(portfolios.len()));
+        }
         let mut groups: BTreeMap<Vec<InstrumentId>, Group> = BTreeMap::new();
         let mut exact = Vec::new();
         for (account, portfolio) in (0u32..).zip(portfolios) {

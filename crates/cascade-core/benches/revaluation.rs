@@ -2,12 +2,12 @@
 //!
 //! A margin policy change (or a stress scenario) revalues every account: its equity at the marks and its
 //! maintenance requirement under the new fractions. Ten thousand, a hundred thousand and a million cross-margined
-//! portfolios, each holding one to three positions across three instruments, are revalued two ways, and the accounts below maintenance are listed: one
-//! by one in `Decimal` (`cascade_core::margin::health`), and by the columnar snapshot
-//! (`cascade_core::revaluation::Revaluation`), whose answer is exactly the same (checked here). In the same run the
-//! benchmark measures the read bandwidth of one core (the median of five passes summing a 512 MiB buffer of `u64`)
-//! and reports the ratio of each revaluation's time to the time the bytes it reads would take at that bandwidth
-//! (the target is at most 1.5).
+//! portfolios, each holding one to three positions across three instruments, are revalued two ways, and the
+//! accounts below maintenance are listed: one by one in `Decimal` (`cascade_core::margin::health`), and by the
+//! columnar snapshot (`cascade_core::revaluation::Revaluation`), whose answer is exactly the same (checked here).
+//! In the same run the benchmark measures the read bandwidth of one core (the median of five passes summing a
+//! 512 MiB buffer of `u64`) and reports the ratio of each revaluation's time to the time the bytes it reads would
+//! take at that bandwidth (the target is at most 1.5).
 
 #![allow(clippy::unwrap_used, missing_docs)] // a benchmark binary: a failure is the benchmark failing
 

@@ -249,16 +249,7 @@ impl Group {
             let cash = &self.cash[start..(start + BLOCK).min(self.cash.len())];
             let columns: [&[f64]; N] = std::array::from_fn(|k| &self.quantity[k][start..start + cash.len()]);
             for (i, (verdict, &c)) in verdicts.iter_mut().zip(cash).enumerate() {
-                let (mut equity, mut requirement, mut gross) = (c, 0.0, c.abs());
-                for k in 0..N {
-                    let q = columns[k][i];
-                    let value = q * m[k];
-                    let r = q.abs() * mr[k];
-                    equity += value;
-                    requirement += r;
-                    gross += value.abs() + r;
-                }
-                *verdict = judge(equity - requirement, gross);
+                *verdict = account_verdict(c, (0..N).map(|k| (columns[k][i], m[k], mr[k])));
             }
             found.record(start, &verdicts[..cash.len()]);
         }
@@ -268,15 +259,9 @@ impl Group {
     fn pass_any(&self, mark: &[f64], per_unit: &[f64], found: &mut Found<'_>) {
         let verdicts: Vec<u8> = (0..self.cash.len())
             .map(|i| {
-                let c = self.cash[i];
-                let (mut equity, mut requirement, mut gross) = (c, 0.0, c.abs());
-                for ((column, m), mr) in self.quantity.iter().zip(mark).zip(per_unit) {
-                    let (value, r) = (column[i] * m, column[i].abs() * mr);
-                    equity += value;
-                    requirement += r;
-                    gross += value.abs() + r;
-                }
-                judge(equity - requirement, gross)
+                let positions =
+                    self.quantity.iter().zip(mark).zip(per_unit).map(|((column, &m), &mr)| (column[i], m, mr));
+                account_verdict(self.cash[i], positions)
             })
             .collect();
         found.record(0, &verdicts);
@@ -311,6 +296,19 @@ impl Found<'_> {
 const BELOW: u8 = 1;
 /// Within the band: decided in `Decimal`.
 const UNDECIDED: u8 = 2;
+
+/// One account's verdict from its cash and its positions `(quantity, mark, mark x maintenance fraction)`.
+#[inline(always)]
+fn account_verdict(cash: f64, positions: impl Iterator<Item = (f64, f64, f64)>) -> u8 {
+    let (mut equity, mut requirement, mut gross) = (cash, 0.0, cash.abs());
+    for (q, m, mr) in positions {
+        let (value, r) = (q * m, q.abs() * mr);
+        equity += value;
+        requirement += r;
+        gross += value.abs() + r;
+    }
+    judge(equity - requirement, gross)
+}
 
 /// The verdict on a computed `equity - requirement` of an account of gross magnitude `gross`, branch-free.
 fn judge(gap: f64, gross: f64) -> u8 {

@@ -128,8 +128,27 @@ pub fn floor_to_step(value: Decimal, step: Decimal) -> Option<Decimal> {
 
 /// Money or a price as `f64`, for statistics only. Never feed the result back into the ledger except through
 /// [`from_f64`].
+///
+/// The value is `rust_decimal`'s own conversion, computed in `u64` when the mantissa fits (that crate divides in
+/// `u128`, which dominates its cost): the same operations on the same integers, hence the same `f64`, bit for bit.
 pub fn to_f64(value: Decimal) -> f64 {
-    value.to_f64().unwrap_or(f64::NAN)
+    let scale = value.scale();
+    let Ok(mantissa) = u64::try_from(value.mantissa().unsigned_abs()) else {
+        return value.to_f64().unwrap_or(f64::NAN);
+    };
+    if scale == 0 || scale > 19 {
+        return value.to_f64().unwrap_or(f64::NAN);
+    }
+    let precision = 10u64.pow(scale);
+    let integral = (mantissa / precision) as f64;
+    let fraction = (mantissa % precision) as f64 / precision as f64;
+    let magnitude = if fraction == 0.0 {
+        integral
+    } else {
+        let round_to = 10f64.powi(scale as i32);
+        ((integral + fraction) * round_to).round() / round_to
+    };
+    if value.is_sign_negative() { -magnitude } else { magnitude }
 }
 
 /// The venue's named sinks of money and what was deposited.
@@ -317,6 +336,23 @@ mod tests {
         }
     }
     use rust_decimal::dec;
+
+    proptest::proptest! {
+        /// The fast conversion is `rust_decimal`'s, bit for bit, at every scale and size (both sides of `u64`).
+        #[test]
+        fn to_f64_is_rust_decimals_conversion(mantissa in proptest::num::i128::ANY, scale in 0u32..29) {
+            let value = Decimal::from_i128_with_scale(mantissa % (1i128 << 96), scale);
+            let ours = to_f64(value);
+            let theirs = value.to_f64().unwrap();
+            proptest::prop_assert_eq!(ours.to_bits(), theirs.to_bits(), "{}", value);
+        }
+
+        #[test]
+        fn to_f64_is_rust_decimals_conversion_on_small_mantissas(mantissa in -(1i64 << 62)..(1i64 << 62), scale in 0u32..20) {
+            let value = Decimal::new(mantissa, scale);
+            proptest::prop_assert_eq!(to_f64(value).to_bits(), value.to_f64().unwrap().to_bits(), "{}", value);
+        }
+    }
 
     #[test]
     fn from_f64_rounds_to_step_and_refuses_non_finite() {

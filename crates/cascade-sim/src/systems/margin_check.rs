@@ -51,7 +51,10 @@ pub fn check_margin(
     mut faults: ResMut<Faults>,
 ) {
     queue.0.clear();
-    let touched = std::mem::take(&mut agents.touched);
+    // An account touched by many fills (a market maker's, every fill of the tick) is re-priced once.
+    let mut touched = std::mem::take(&mut agents.touched);
+    touched.sort_unstable();
+    touched.dedup();
     let all_touched = std::mem::take(&mut agents.all_touched);
     let count = instruments.0.len();
     index.instruments.resize_with(count, TriggerIndex::default);

@@ -4,7 +4,7 @@ use crate::SimError;
 use crate::components::Account;
 use crate::resources::{AgentIndex, Instrument};
 use bevy_ecs::prelude::*;
-use cascade_core::book::Fill;
+use cascade_core::book::{Fill, Side};
 use cascade_core::money::{self, Ledger, to_f64};
 use cascade_core::{AgentId, Decimal};
 
@@ -81,7 +81,8 @@ pub fn settle_fills(
         market.flow.notional = money::add(market.flow.notional, notional)?;
         // Premiums do not move the underlying's reference; an option market maker's hedges in the perpetual do.
         if market.kind.is_linear() && !index.follows_price(fill.taker) {
-            market.flow.net_taker_notional += to_f64(notional) * to_f64(fill.taker_side.sign());
+            let notional = to_f64(notional);
+            market.flow.net_taker_notional += if fill.taker_side == Side::Buy { notional } else { -notional };
         }
     }
     Ok(())

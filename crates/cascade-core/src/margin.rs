@@ -280,17 +280,22 @@ const NETTED_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 
 /// Whether an order that changes the position in `instrument` by `signed_quantity` may be accepted: it reduces the
 /// position, or after it the account's equity still covers its initial requirement as `health_of` computes it
-/// (cross, portfolio) with this position at its new size. Fees are ignored.
+/// (cross, portfolio) with this position at its new size. Fees are ignored. `screen`, given the position's size
+/// after the order, may answer first (a certain answer computed faster, or `None`).
 pub fn passes_initial_margin(
     portfolio: &Portfolio,
     instrument: InstrumentId,
     signed_quantity: Decimal,
+    screen: impl Fn(Decimal) -> Option<bool>,
     health_of: impl Fn(&Portfolio) -> Result<Health, MoneyError>,
 ) -> Result<bool, MoneyError> {
     let current = portfolio.quantity(instrument);
     let after = money::add(current, signed_quantity)?;
     if after.abs() <= current.abs() && (after.is_zero() || after.is_sign_positive() == current.is_sign_positive()) {
         return Ok(true);
+    }
+    if let Some(answer) = screen(after) {
+        return Ok(answer);
     }
     let equity = health_of(portfolio)?.equity;
     let mut changed = portfolio.clone();
@@ -400,13 +405,15 @@ mod tests {
     fn initial_margin_gates_increases_but_not_reductions() {
         let mut a = Portfolio::with_collateral(dec!(1000));
         // 20 x 1,000 = 20,000 notional at 5% needs exactly 1,000.
-        assert!(passes_initial_margin(&a, M, dec!(2), |p| health(p, |_| at(dec!(10000)), flat)).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(2.001), |p| health(p, |_| at(dec!(10000)), flat)).unwrap());
+        assert!(passes_initial_margin(&a, M, dec!(2), |_| None, |p| health(p, |_| at(dec!(10000)), flat)).unwrap());
+        assert!(
+            !passes_initial_margin(&a, M, dec!(2.001), |_| None, |p| health(p, |_| at(dec!(10000)), flat)).unwrap()
+        );
         a.apply_fill(M, dec!(2), dec!(10000)).unwrap();
         // After a 10% drop the account is under initial margin: it may reduce but not add, nor flip beyond.
-        assert!(passes_initial_margin(&a, M, dec!(-1), |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(0.1), |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
-        assert!(!passes_initial_margin(&a, M, dec!(-4), |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
+        assert!(passes_initial_margin(&a, M, dec!(-1), |_| None, |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(0.1), |_| None, |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
+        assert!(!passes_initial_margin(&a, M, dec!(-4), |_| None, |p| health(p, |_| at(dec!(9000)), flat)).unwrap());
     }
 
     #[test]
@@ -501,7 +508,7 @@ mod tests {
         let mut b = Portfolio::with_collateral(dec!(2000));
         b.apply_fill(eth, dec!(-20), dec!(2000)).unwrap();
         let by_portfolio = |p: &Portfolio| portfolio_health(p, mark, flat, &c, Decimal::ONE);
-        assert!(!passes_initial_margin(&b, M, dec!(4), |p| health(p, mark, flat)).unwrap());
-        assert!(passes_initial_margin(&b, M, dec!(4), by_portfolio).unwrap());
+        assert!(!passes_initial_margin(&b, M, dec!(4), |_| None, |p| health(p, mark, flat)).unwrap());
+        assert!(passes_initial_margin(&b, M, dec!(4), |_| None, by_portfolio).unwrap());
     }
 }

@@ -300,14 +300,41 @@ const UNDECIDED: u8 = 2;
 /// One account's verdict from its cash and its positions `(quantity, mark, mark x maintenance fraction)`.
 #[inline(always)]
 fn account_verdict(cash: f64, positions: impl Iterator<Item = (f64, f64, f64)>) -> u8 {
+    gap_verdict(cash, positions.map(|(q, m, mr)| (q, m, q, mr)))
+}
+
+/// The verdict on `equity - requirement` from the cash and the positions `(quantity valued, mark, quantity charged,
+/// mark x fraction)`: `equity = cash + sum quantity x mark`, `requirement = sum |charged| x mark x fraction`.
+#[inline(always)]
+fn gap_verdict(cash: f64, positions: impl Iterator<Item = (f64, f64, f64, f64)>) -> u8 {
     let (mut equity, mut requirement, mut gross) = (cash, 0.0, cash.abs());
-    for (q, m, mr) in positions {
-        let (value, r) = (q * m, q.abs() * mr);
+    for (q, m, charged, mr) in positions {
+        let (value, r) = (q * m, charged.abs() * mr);
         equity += value;
         requirement += r;
         gross += value.abs() + r;
     }
     judge(equity - requirement, gross)
+}
+
+/// Whether equity covers a requirement, when `f64` settles it: for an account of `cash` (collateral less the cost
+/// bases of all its positions) and open positions `(quantity, mark, quantity charged, fraction)`, whether
+/// `cash + sum quantity x mark >= sum |charged| x mark x fraction`. The charged quantity may differ from the held
+/// one: the initial-margin check charges a position at its size after the order, against the equity before it.
+/// The module's bound holds as it is (each term has the same roundings). `None` when the answer lies within the band
+/// or there are more than [`MAX_POSITIONS`] positions: the caller decides it in `Decimal`.
+pub fn covers(cash: Decimal, positions: impl Iterator<Item = (Decimal, Decimal, Decimal, Decimal)>) -> Option<bool> {
+    let mut count = 0;
+    let terms = positions.inspect(|_| count += 1).map(|(q, m, charged, r)| {
+        let m = to_f64(m);
+        (to_f64(q), m, to_f64(charged), m * to_f64(r))
+    });
+    match gap_verdict(to_f64(cash), terms) {
+        _ if count > MAX_POSITIONS => None,
+        BELOW => Some(false),
+        UNDECIDED => None,
+        _ => Some(true),
+    }
 }
 
 /// The verdict on a computed `equity - requirement` of an account of gross magnitude `gross`, branch-free.

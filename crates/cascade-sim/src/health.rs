@@ -6,8 +6,9 @@
 use crate::options::{Combine, holds_options, option_health};
 use crate::resources::{Instruments, MarginState};
 use cascade_core::account::{Portfolio, Position};
-use cascade_core::margin::{Health, health, portfolio_health};
+use cascade_core::margin::{Health, health, passes_initial_margin, portfolio_health};
 use cascade_core::money::MoneyError;
+use cascade_core::revaluation::covers;
 use cascade_core::{Decimal, InstrumentId};
 use cascade_scenario::MarginMode;
 
@@ -49,4 +50,51 @@ pub fn standalone_health(
     let value = |i: InstrumentId| instruments.valuation(i);
     let requirement = |p: &Position, at: Decimal| instruments.get(p.instrument).margin.requirement(p.quantity, at);
     health(portfolio, value, requirement)
+}
+
+/// Whether an order changing `portfolio`'s position in `instrument` by `signed_quantity` passes the initial-margin
+/// check: [`passes_initial_margin`] under the engine's margin mode, answered first by [`initial_margin_screen`].
+pub fn passes_initial(
+    instruments: &Instruments,
+    engine: &MarginState,
+    portfolio: &Portfolio,
+    instrument: InstrumentId,
+    signed_quantity: Decimal,
+) -> Result<bool, MoneyError> {
+    let screen = |after: Decimal| initial_margin_screen(instruments, engine, portfolio, instrument, after);
+    let health = |p: &Portfolio| account_health(instruments, engine, p);
+    passes_initial_margin(portfolio, instrument, signed_quantity, screen, health)
+}
+
+/// The initial-margin check in `f64`, where that is certain ([`covers`]): whether `portfolio`'s equity covers the
+/// initial requirement of its positions with the one in `instrument` at `after` (signed, base units), for an account
+/// in cross or isolated margin whose positions, and `instrument`, are all linear under flat fractions. `None` for
+/// other accounts, and when equity is within about 1e-12 of the requirement (relative to the account's size).
+pub fn initial_margin_screen(
+    instruments: &Instruments,
+    engine: &MarginState,
+    portfolio: &Portfolio,
+    instrument: InstrumentId,
+    after: Decimal,
+) -> Option<bool> {
+    let flat = |id: InstrumentId| {
+        let i = instruments.get(id);
+        i.kind.is_linear() && i.margin.is_flat() && i.margin.open_interest_scale.is_zero()
+    };
+    let cross = matches!(engine.rules.mode, MarginMode::Cross | MarginMode::Isolated);
+    if !cross || !flat(instrument) || portfolio.positions.iter().any(|p| !p.quantity.is_zero() && !flat(p.instrument)) {
+        return None;
+    }
+    // Each open position (the traded one at its size after the order) as (held, mark, charged, initial fraction).
+    let term = |id: InstrumentId, held: Decimal, charged: Decimal| {
+        let i = instruments.get(id);
+        (held, i.mark_price, charged, i.margin.rates.initial.max(i.margin.rates.maintenance))
+    };
+    let others = portfolio.positions.iter().filter(|p| p.instrument != instrument && !p.quantity.is_zero());
+    let terms = others.map(|p| term(p.instrument, p.quantity, p.quantity)).chain(std::iter::once(term(
+        instrument,
+        portfolio.quantity(instrument),
+        after,
+    )));
+    covers(portfolio.ledger_value().ok()?, terms)
 }

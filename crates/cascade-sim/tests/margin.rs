@@ -281,3 +281,47 @@ fn procyclicality_is_the_reference_requirement_peak_to_trough_and_largest_rise()
     assert!(adaptive.peak_to_trough > fixed.peak_to_trough, "{adaptive:?} vs {fixed:?}");
     assert!(adaptive.max_increase > fixed.max_increase, "{adaptive:?} vs {fixed:?}");
 }
+
+/// The initial-margin check's `f64` screen answers as the exact check does: every account of a default world after
+/// its entries, before the gap, asked about orders from a tenth to a hundred times its position (or its collateral's
+/// worth) each way. The screen settles more than a thousand of each answer, so the test fails if it ever admits or
+/// refuses wrongly, or stops answering.
+#[test]
+fn the_initial_margin_screen_answers_as_the_exact_check() {
+    use cascade_sim::components::Account;
+    use cascade_sim::health::{account_health, initial_margin_screen, passes_initial};
+    use cascade_sim::market::Instruments;
+    use cascade_sim::resources::MarginState;
+    let sim = run(&default_scenario_ticks(400));
+    let world = sim.world();
+    let (instruments, engine) = (world.resource::<Instruments>(), world.resource::<MarginState>());
+    let market = &instruments.0[0];
+    let mut accounts = world.try_query::<&Account>().unwrap();
+    let (mut admitted, mut refused) = (0, 0);
+    for account in accounts.iter(world) {
+        let held = account.0.quantity(market.id).abs();
+        let unit = if held.is_zero() { account.0.collateral / market.mark_price } else { held };
+        for factor in [dec!(0.1), dec!(1), dec!(3), dec!(10), dec!(100)] {
+            for sign in [Decimal::ONE, Decimal::NEGATIVE_ONE] {
+                let order = (sign * unit * factor).round_dp(3);
+                let exact = cascade_core::margin::passes_initial_margin(
+                    &account.0,
+                    market.id,
+                    order,
+                    |_| None,
+                    |p| account_health(instruments, engine, p),
+                );
+                assert_eq!(passes_initial(instruments, engine, &account.0, market.id, order), exact);
+                let after = account.0.quantity(market.id) + order;
+                match initial_margin_screen(instruments, engine, &account.0, market.id, after) {
+                    Some(answer) if after.abs() > account.0.quantity(market.id).abs() => {
+                        assert_eq!(Ok(answer), exact, "order {order} on {:?}", account.0);
+                        if answer { admitted += 1 } else { refused += 1 }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(admitted > 1_000 && refused > 1_000, "admitted {admitted}, refused {refused}");
+}

@@ -78,8 +78,47 @@ fn an_instrument_without_a_mark_is_an_error_naming_it() {
     assert!(error.to_string().contains("instrument 3, which account 0 holds"), "{error}");
 }
 
+/// The exact answer [`covers`] must give: `cash + sum q m >= sum |charged| m r`.
+fn exactly_covers(cash: Decimal, positions: &[(Decimal, Decimal, Decimal, Decimal)]) -> bool {
+    let equity: Decimal = cash + positions.iter().map(|&(q, m, ..)| q * m).sum::<Decimal>();
+    equity >= positions.iter().map(|&(_, m, charged, r)| charged.abs() * m * r).sum::<Decimal>()
+}
+
+/// The initial-margin form by hand, and where `f64` alone rounds the wrong way: 1 held at a cost of 0.3 with 0.03
+/// of collateral (cash -0.27), marked at 0.3 and charged 10%, has equity exactly 0.03 against exactly 0.03: covered.
+/// In `f64` the gap comes out at -2.8e-17, so `covers` must leave it to the exact path rather than refuse it.
+/// Charged at 2 (the order doubles it) it needs 0.06: certainly not covered; charged at 0.5, certainly covered.
+#[test]
+fn covers_answers_only_what_floating_point_settles() {
+    let (cash, mark, rate) = (-0.27_f64, 0.3_f64, 0.1_f64);
+    assert!(cash + mark - mark * rate < 0.0, "the floating-point gap is negative");
+    let (m, r) = (dec!(0.3), dec!(0.1));
+    assert!(exactly_covers(dec!(-0.27), &[(dec!(1), m, dec!(1), r)]));
+    assert_eq!(covers(dec!(-0.27), [(dec!(1), m, dec!(1), r)].into_iter()), None);
+    assert_eq!(covers(dec!(-0.27), [(dec!(1), m, dec!(2), r)].into_iter()), Some(false));
+    assert_eq!(covers(dec!(-0.27), [(dec!(1), m, dec!(0.5), r)].into_iter()), Some(true));
+    assert_eq!(covers(dec!(-0.27), std::iter::repeat_n((dec!(1), m, dec!(0.5), r), MAX_POSITIONS + 1)), None);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random accounts of one to four positions, the charged quantities apart from the held ones (an order's size
+    /// after it): wherever `covers` answers, it answers as exact arithmetic does.
+    #[test]
+    fn covers_agrees_with_exact_arithmetic(
+        cash in -3_000_000i64..3_000_000,
+        legs in prop::collection::vec((-5_000i64..5_000, 9_000i64..11_000, -5_000i64..5_000, 1i64..2_000), 1..5),
+    ) {
+        let positions: Vec<(Decimal, Decimal, Decimal, Decimal)> = legs
+            .iter()
+            .map(|&(q, m, charged, r)| (Decimal::new(q, 3), Decimal::new(m, 2), Decimal::new(charged, 3), Decimal::new(r, 4)))
+            .collect();
+        let cash = Decimal::new(cash, 2);
+        if let Some(answer) = covers(cash, positions.iter().copied()) {
+            prop_assert_eq!(answer, exactly_covers(cash, &positions));
+        }
+    }
 
     /// Random accounts of zero to five positions over five instruments (so every pass, and groups of more than
     /// three instruments), at random marks and fractions: the snapshot's answer is `health`'s, account by account.

@@ -2,16 +2,14 @@
 
 use crate::chain::ChainState;
 use crate::components::Account;
-use crate::health::account_health;
+use crate::health::passes_initial;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
 use crate::resources::{AgentIndex, Clock, Faults, Instruments, MarginState, OrderRequest, Underlyings, VenueLedger};
 use crate::systems::settlement::{FillSource, settle_fills};
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
-use cascade_core::account::Portfolio;
 use cascade_core::book::Side;
-use cascade_core::margin::passes_initial_margin;
 
 /// Executes every instrument's inbox, instrument by instrument. A market order that would open or increase a position
 /// beyond what the account's equity covers at initial margin (at the current marks, under the venue's margin mode) is
@@ -58,8 +56,7 @@ pub fn match_orders(
                         continue;
                     };
                     let signed = side.sign() * quantity;
-                    let health = |p: &Portfolio| account_health(&instruments, &engine, p);
-                    let accepted = passes_initial_margin(&account.0, instruments.0[i].id, signed, health);
+                    let accepted = passes_initial(&instruments, &engine, &account.0, instruments.0[i].id, signed);
                     let held = account.0.quantity(instruments.0[i].id);
                     let market = &mut instruments.0[i];
                     match accepted {

@@ -470,7 +470,11 @@ fn the_adaptive_preset_over_the_calm_market_holds_what_the_docs_say() {
 fn benchmark_scenarios_load_and_run() {
     let dir = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for (file, count) in [("scenarios/bench/scale.ron", "2000"), ("benches/peer/reference.ron", "500"), ("benches/peer/reference-pool.ron", "500")] {
+    for (file, count) in [
+        ("scenarios/bench/scale.ron", "2000"),
+        ("benches/peer/reference.ron", "500"),
+        ("benches/peer/reference-pool.ron", "500"),
+    ] {
         let path = root.join(file);
         let set = format!("agents.leveraged_traders.count={count}");
         let out =

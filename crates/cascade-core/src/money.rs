@@ -85,18 +85,19 @@ pub fn is_booked(amount: Decimal) -> bool {
 /// The one boundary from statistics to money: `value` rounded to the nearest multiple of `step` (half away from
 /// zero). `step` must be positive. NaN, infinities and values beyond [`Decimal`]'s range are an error.
 pub fn from_f64(value: f64, step: Decimal, what: &'static str) -> Result<Decimal, MoneyError> {
-    if let Some(rounded) = steps_away_from_a_midpoint(value, step) {
-        return Ok(rounded);
+    if let Some(steps) = whole_steps(value, step) {
+        return Ok((Decimal::from(steps) * step).normalize());
     }
     let exact = Decimal::from_f64(value).ok_or(MoneyError::NotFinite { value, what })?;
     round_to_step(exact, step).ok_or(MoneyError::NotFinite { value, what })
 }
 
-/// [`from_f64`]'s answer computed in `f64`, when that is certainly the same: `value / step` is counted in `f64`
-/// (relative error below 1e-15, with `Decimal::from_f64`'s own rounding of `value` to about 16 digits), so when it is
-/// finite, below 2^50 steps and farther than 1e-14 of itself (and 1e-9) from a midpoint between two steps, the nearest
-/// step is the one exact decimal arithmetic finds. `None` otherwise: the exact path decides.
-fn steps_away_from_a_midpoint(value: f64, step: Decimal) -> Option<Decimal> {
+/// [`from_f64`]'s answer as a whole number of `step`s, computed in `f64`, when that is certainly the same: `value /
+/// step` is counted in `f64` (relative error below 1e-15, with `Decimal::from_f64`'s own rounding of `value` to
+/// about 16 digits), so when it is finite, below 2^50 steps and farther than 1e-14 of itself (and 1e-9) from a
+/// midpoint between two steps, the nearest step is the one exact decimal arithmetic finds. `None` otherwise: the
+/// exact path decides.
+fn whole_steps(value: f64, step: Decimal) -> Option<i64> {
     /// Powers of ten as `f64`, by exponent (a `Decimal`'s scale is at most 28).
     const POW10: [f64; 29] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
@@ -110,7 +111,29 @@ fn steps_away_from_a_midpoint(value: f64, step: Decimal) -> Option<Decimal> {
         return None;
     }
     // f64::round rounds half away from zero, as the exact path does (and no midpoint is near).
-    Some((Decimal::from(steps.round() as i64) * step).normalize())
+    Some(steps.round() as i64)
+}
+
+/// How order quantities are made from statistics: `value` rounded to the nearest multiple of `step` as [`from_f64`]
+/// rounds it, then towards zero to a multiple of `lot` as [`floor_to_step`] does; `None` where either would fail.
+///
+/// Exactly their answer, computed in integers where that is certain: when [`from_f64`]'s rounding is settled in `f64`
+/// (`n` steps, `|n| < 2^50`) and the lot is on the step's grid at most 10^12 steps wide, the rounded value over the
+/// lot is `n x step / lot = N / L` in integers, and [`floor_to_step`]'s decimal quotient of it is within half a unit in
+/// its twelfth decimal place (its integer part has at most 16 digits, and a `Decimal` holds 28), nearer than the
+/// `1 / L >= 1e-12` that separates a non-integer `N / L` from the next whole number. So its integer part is the
+/// integer quotient `N / L`, rounded towards zero alike.
+pub fn floor_f64_to_step(value: f64, step: Decimal, lot: Decimal) -> Option<Decimal> {
+    let exactly = || floor_to_step(from_f64(value, step, "quantity").ok()?, lot);
+    let Some(steps) = whole_steps(value, step) else { return exactly() };
+    let numerator = i128::from(steps) * step.mantissa();
+    let width = step.scale().checked_sub(lot.scale()).and_then(|d| lot.mantissa().checked_mul(10i128.pow(d)));
+    match width {
+        Some(width) if lot > Decimal::ZERO && width <= 1_000_000_000_000 && numerator.abs() < 1 << 50 => {
+            Decimal::from(numerator / width).checked_mul(lot).map(|d| d.normalize())
+        }
+        _ => exactly(),
+    }
 }
 
 /// `value` rounded to the nearest multiple of `step` (half away from zero); `None` on overflow or a zero step.
@@ -329,7 +352,8 @@ mod tests {
             } else {
                 mantissa as f64 * 10f64.powi(exponent)
             };
-            if let Some(fast) = steps_away_from_a_midpoint(value, step) {
+            if let Some(steps) = whole_steps(value, step) {
+                let fast = (Decimal::from(steps) * step).normalize();
                 let exact = round_to_step(Decimal::from_f64(value).unwrap(), step).unwrap();
                 proptest::prop_assert_eq!(fast.to_string(), exact.to_string(), "{} on {}", value, step);
             }
@@ -345,6 +369,22 @@ mod tests {
             let ours = to_f64(value);
             let theirs = value.to_f64().unwrap();
             proptest::prop_assert_eq!(ours.to_bits(), theirs.to_bits(), "{}", value);
+        }
+
+        /// Order quantities in integers are the two roundings' in decimals, representation and all: values of
+        /// every size and sign, lots from 1e-12 to 999 (coarser than the step's grid, and finer).
+        #[test]
+        fn floor_f64_to_step_is_from_f64_then_floor_to_step(
+            mantissa in -1_000_000_000_000i64..1_000_000_000_000,
+            exponent in -14i32..4,
+            lot_mantissa in 1i64..1_000,
+            lot_scale in 0u32..14,
+        ) {
+            let value = mantissa as f64 * 10f64.powi(exponent);
+            let (step, lot) = (Decimal::new(1, 12), Decimal::new(lot_mantissa, lot_scale));
+            let expected = from_f64(value, step, "x").ok().and_then(|raw| floor_to_step(raw, lot));
+            let ours = floor_f64_to_step(value, step, lot);
+            proptest::prop_assert_eq!(ours.map(|d| d.to_string()), expected.map(|d| d.to_string()), "{} on {}", value, lot);
         }
 
         #[test]

@@ -13,15 +13,14 @@ use crate::resources::{
 use bevy_ecs::prelude::*;
 use cascade_core::Decimal;
 use cascade_core::book::Side;
-use cascade_core::money::{floor_to_step, from_f64, to_f64};
+use cascade_core::money::{floor_f64_to_step, from_f64, to_f64};
 use cascade_core::rng::{lognormal, pareto};
 use rand::RngExt;
 
 /// A quantity on the lot grid for `notional` quote at `price` (rounded down); `None` if it rounds to zero or the
 /// inputs are not finite.
 fn lots(market: &Instrument, notional: f64, price: f64) -> Option<Decimal> {
-    let raw = from_f64(notional / price, Decimal::new(1, 12), "order quantity").ok()?;
-    floor_to_step(raw, market.spec.lot_size).filter(|q| *q > Decimal::ZERO)
+    floor_f64_to_step(notional / price, Decimal::new(1, 12), market.spec.lot_size).filter(|q| *q > Decimal::ZERO)
 }
 
 /// A price on the tick grid (rounded to nearest); `None` if not finite or not positive.

@@ -31,6 +31,9 @@ pub fn match_orders(
     let mut block = chain.as_deref_mut().and_then(|c| BlockOrders::open(c, clock.tick));
     for i in 0..instruments.0.len() {
         let mut waiting = Vec::new();
+        // The price band's limits at this tick's mark, which matching does not move.
+        let (spec, mark) = (&instruments.0[i].spec, instruments.0[i].mark_price);
+        let bands = (spec.protected_limit(Side::Buy, mark), spec.protected_limit(Side::Sell, mark));
         for request in std::mem::take(&mut instruments.0[i].inbox) {
             let execution = match request {
                 OrderRequest::CancelAll { agent } => {
@@ -76,7 +79,7 @@ pub fn match_orders(
                             continue;
                         }
                         Ok(true) => {
-                            let band = market.spec.protected_limit(side, market.mark_price);
+                            let band = if side == Side::Buy { bands.0 } else { bands.1 };
                             let limit = match (side, limit) {
                                 (Side::Buy, Some(l)) => l.min(band),
                                 (Side::Sell, Some(l)) => l.max(band),

@@ -118,18 +118,21 @@ fn whole_steps(value: f64, step: Decimal) -> Option<i64> {
 /// rounds it, then towards zero to a multiple of `lot` as [`floor_to_step`] does; `None` where either would fail.
 ///
 /// Exactly their answer, computed in integers where that is certain: when [`from_f64`]'s rounding is settled in `f64`
-/// (`n` steps, `|n| < 2^50`) and the lot is on the step's grid at most 10^12 steps wide, the rounded value over the
-/// lot is `n x step / lot = N / L` in integers, and [`floor_to_step`]'s decimal quotient of it is within half a unit in
-/// its twelfth decimal place (its integer part has at most 16 digits, and a `Decimal` holds 28), nearer than the
-/// `1 / L >= 1e-12` that separates a non-integer `N / L` from the next whole number. So its integer part is the
-/// integer quotient `N / L`, rounded towards zero alike.
+/// (`n` steps) and the lot has no more decimal places than the step, counting both in units of the step's last
+/// place makes the rounded value over the lot `n x step / lot = N / L` in integers. When `|N| < 2^50` and
+/// `L <= 10^12`, [`floor_to_step`]'s decimal quotient is within half a unit in its twelfth decimal place (its
+/// integer part has at most 16 digits, and a `Decimal` holds 28), nearer than the `1 / L >= 1e-12` that separates a
+/// non-integer `N / L` from the next whole number: its integer part is the integer quotient `N / L`, rounded towards
+/// zero alike.
 pub fn floor_f64_to_step(value: f64, step: Decimal, lot: Decimal) -> Option<Decimal> {
     let exactly = || floor_to_step(from_f64(value, step, "quantity").ok()?, lot);
     let Some(steps) = whole_steps(value, step) else { return exactly() };
-    let numerator = i128::from(steps) * step.mantissa();
+    let numerator = i128::from(steps).checked_mul(step.mantissa());
     let width = step.scale().checked_sub(lot.scale()).and_then(|d| lot.mantissa().checked_mul(10i128.pow(d)));
-    match width {
-        Some(width) if lot > Decimal::ZERO && width <= 1_000_000_000_000 && numerator.abs() < 1 << 50 => {
+    match (numerator, width) {
+        (Some(numerator), Some(width))
+            if lot > Decimal::ZERO && width <= 1_000_000_000_000 && numerator.abs() < 1 << 50 =>
+        {
             Decimal::from(numerator / width).checked_mul(lot).map(|d| d.normalize())
         }
         _ => exactly(),
@@ -372,16 +375,19 @@ mod tests {
         }
 
         /// Order quantities in integers are the two roundings' in decimals, representation and all: values of
-        /// every size and sign, lots from 1e-12 to 999 (coarser than the step's grid, and finer).
+        /// every size and sign, steps from 1e-12 (the quantities') to 5, lots from 1e-13 to 999 (coarser than the
+        /// step's grid, and finer).
         #[test]
         fn floor_f64_to_step_is_from_f64_then_floor_to_step(
             mantissa in -1_000_000_000_000i64..1_000_000_000_000,
             exponent in -14i32..4,
+            step_index in 0usize..6,
             lot_mantissa in 1i64..1_000,
             lot_scale in 0u32..14,
         ) {
             let value = mantissa as f64 * 10f64.powi(exponent);
-            let (step, lot) = (Decimal::new(1, 12), Decimal::new(lot_mantissa, lot_scale));
+            let step = [dec!(0.000000000001), dec!(0.00000001), dec!(0.001), dec!(0.25), dec!(0.5), dec!(5)][step_index];
+            let lot = Decimal::new(lot_mantissa, lot_scale);
             let expected = from_f64(value, step, "x").ok().and_then(|raw| floor_to_step(raw, lot));
             let ours = floor_f64_to_step(value, step, lot);
             proptest::prop_assert_eq!(ours.map(|d| d.to_string()), expected.map(|d| d.to_string()), "{} on {}", value, lot);

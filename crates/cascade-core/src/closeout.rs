@@ -135,6 +135,42 @@ pub fn book_limit(
     })
 }
 
+/// Whether a close-out of `standing` into the book closes nothing when the book is its only absorber (no pool, no
+/// backstop liquidators) and losses are bounded: the insurance fund covers the account's loss at the mark valued
+/// `at` (so no deleveraging follows), and closing the whole position at the best resting price on the opposite
+/// side (`best`; `None` when that side is empty) would lose more than the `fund`. That price is then beyond
+/// [`Standing::covered_price`], which bounds the order whatever the band ([`book_limit`]).
+///
+/// Such an account stays queued while it is liquidatable and is retried every tick, as a crash that outruns the
+/// book's bids leaves many; this answers the retry without a division. The loss must exceed the fund by more than
+/// the decimal division of the covered price can err (see [`REFUSAL_SLACK`]), so the answer is never `true` where
+/// the book would fill.
+pub fn book_refuses(
+    standing: &Standing,
+    at: Valuation,
+    fund: Decimal,
+    best: Option<Decimal>,
+) -> Result<bool, MoneyError> {
+    if standing.quantity.is_zero() {
+        return Ok(true);
+    }
+    if money::add(standing.equity_at(at)?, fund)? <= Decimal::ZERO {
+        return Ok(false);
+    }
+    let Some(best) = best else { return Ok(true) };
+    // `left` is `quantity x (best - P)` for the exact covered price `P`: negative when `best` is beyond it.
+    let left = money::add(standing.equity_at(Valuation { mark: best, ..at })?, fund)?;
+    let (relative, absolute) = REFUSAL_SLACK;
+    let slack = money::mul(standing.quantity.abs(), money::add(money::mul(best, relative)?, absolute)?)?;
+    Ok(left < -slack)
+}
+
+/// How far beyond the exact covered price `P` a best price must be for [`book_refuses`]: more than
+/// `best x 1e-18 + 1e-26`. The decimal quotient that [`Standing::covered_price`] rounds to the grid has 28
+/// significant digits or 28 decimal places, so it errs from `P` by less than `P x 1e-27 + 1e-28`, far inside.
+pub const REFUSAL_SLACK: (Decimal, Decimal) =
+    (Decimal::from_parts(1, 0, 0, false, 18), Decimal::from_parts(1, 0, 0, false, 26));
+
 /// The price at which a backstop liquidator takes over a position closed on `side`: `discount` from the mark (the
 /// liquidated account sells below / buys above it), no better for the liquidator than `covered` (what the fund can
 /// cover, when losses are bounded), on the `tick` grid. `None` when that would be beyond the mark (the liquidated
@@ -311,6 +347,69 @@ mod tests {
         assert_eq!(book_limit(&LONG, at(dec!(8900)), dec!(8455), dec!(300), false, tick).unwrap(), None);
         // Solvent, bad debt allowed: the band.
         assert_eq!(book_limit(&LONG, at(dec!(9500)), dec!(9025), dec!(300), false, tick).unwrap(), Some(dec!(9025)));
+    }
+
+    #[test]
+    fn the_book_refuses_below_what_the_fund_covers() {
+        // Bankrupt at 8,900 (equity -100), a fund of 300 covers a sale down to 8,700: a best bid of 8,699.5
+        // fills nothing, one at 8,700 fills; with no bids nothing fills.
+        let refuses = |best, fund| book_refuses(&LONG, at(dec!(8900)), fund, best).unwrap();
+        assert!(refuses(Some(dec!(8699.5)), dec!(300)));
+        assert!(!refuses(Some(dec!(8700)), dec!(300)));
+        assert!(refuses(None, dec!(300)));
+        // With 300.3 the fund covers down to 8,699.7 (8,700 on a 0.5 grid): 8,699.5 is still refused.
+        assert!(refuses(Some(dec!(8699.5)), dec!(300.3)));
+        // A fund of 100 exactly covers the loss at the mark: deleveraging would follow, so no verdict.
+        assert!(!refuses(None, dec!(100)));
+        // The short of standing_by_hand buys back no higher than 10,650.
+        let short = Standing { quantity: dec!(-2), cost_basis: dec!(-20000), collateral: dec!(1000) };
+        let buys = |best| book_refuses(&short, at(dec!(10400)), dec!(300), Some(best)).unwrap();
+        assert!(buys(dec!(10650.5)));
+        assert!(!buys(dec!(10650)));
+    }
+
+    proptest::proptest! {
+        /// Whenever the book is judged to refuse, the best price is worse than the covered price on the grid, which
+        /// bounds the order ([`book_limit`]): the judgement never skips a fill. And a best price a tick beyond the
+        /// covered price is refused (the judgement is not vacuous).
+        #[test]
+        fn a_refusal_is_beyond_the_covered_price(
+            lots in 1i64..5_000_000,
+            lot_dp in 0u32..=6,
+            price in 1i64..10_000_000,
+            collateral in 1i64..1_000_000_000,
+            fund in 0i64..1_000_000_000,
+            offset in -3i64..=3,
+            long in proptest::bool::ANY,
+            on_grid in proptest::bool::ANY,
+        ) {
+            let (tick, quantity, fund) = (dec!(0.01), Decimal::new(lots, lot_dp), Decimal::new(fund, 4));
+            let signed = if long { quantity } else { -quantity };
+            let cost_basis = signed * Decimal::new(price, 2);
+            // Half the cases put the exact covered price on the grid: the collateral that leaves a loss of exactly
+            // the fund at 80% (long) or 120% (short) of the entry, rounded to the tick.
+            let collateral = if on_grid {
+                let covered = (Decimal::new(price, 2) * if long { dec!(0.8) } else { dec!(1.2) }).round_dp(2);
+                cost_basis - fund - signed * covered
+            } else {
+                Decimal::new(collateral, 4)
+            };
+            let standing = Standing { quantity: signed, cost_basis, collateral };
+            let Some(covered) = standing.covered_price(fund, tick) else { return Ok(()) };
+            let best = covered + Decimal::from(offset) * tick;
+            proptest::prop_assume!(best > Decimal::ZERO);
+            let mark = Decimal::new(price, 2);
+            let Ok(refuses) = book_refuses(&standing, at(mark), fund, Some(best)) else { return Ok(()) };
+            let beyond = if long { best < covered } else { best > covered };
+            if refuses {
+                proptest::prop_assert!(beyond, "refused at {best}, covered {covered}");
+            }
+            let solvent = standing.equity_at(at(mark)).unwrap() + fund > Decimal::ZERO;
+            let clearly_beyond = if long { best + tick < covered } else { best > covered + tick };
+            if solvent && (clearly_beyond || (on_grid && beyond)) {
+                proptest::prop_assert!(refuses, "not refused at {best}, covered {covered}");
+            }
+        }
     }
 
     #[test]

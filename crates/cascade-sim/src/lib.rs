@@ -81,6 +81,12 @@ pub enum SimError {
         /// The instrument.
         instrument: InstrumentId,
     },
+    /// A close-out the book was judged to refuse closed something when run in full (a bug; audited runs only).
+    #[error("account {} was judged refused by the book but its close-out closed a position", account.0)]
+    RefusalMismatch {
+        /// The liquidated account.
+        account: AgentId,
+    },
     /// An order or fill names an agent the world does not have.
     #[error("no account for agent {0}")]
     UnknownAgent(AgentId),

@@ -229,6 +229,11 @@ impl OrderBook {
         Some(node.order.quantity)
     }
 
+    /// Whether `owner` has a resting order here.
+    pub fn has_orders(&self, owner: AgentId) -> bool {
+        self.owners.has(owner)
+    }
+
     /// Cancels every resting order of `owner` (for example before liquidating its account). Returns how many.
     pub fn cancel_all(&mut self, owner: AgentId) -> usize {
         let slots = self.owners.of(owner);

@@ -192,6 +192,11 @@ impl Owners {
         }
     }
 
+    /// Whether `owner` has a live order (an owner's list is dropped with its last order).
+    pub fn has(&self, owner: AgentId) -> bool {
+        self.0.contains_key(&owner)
+    }
+
     /// `owner`'s live orders (arena slots).
     pub fn of(&self, owner: AgentId) -> Vec<usize> {
         self.0.get(&owner).cloned().unwrap_or_default()

@@ -26,8 +26,8 @@ use crate::health::account_health;
 use crate::record::{Event, EventKind};
 use crate::recorder::Recorder;
 use crate::resources::{
-    AdlQueues, AgentIndex, Clock, Faults, Instrument, Instruments, LastLiquidation, LiquidationQueue, LiquidationRules,
-    MarginState, OracleRules, Populations, Underlyings, VenueLedger,
+    AdlQueues, AgentIndex, Audit, Clock, Faults, Instrument, Instruments, LastLiquidation, LiquidationQueue,
+    LiquidationRules, MarginState, OracleRules, Populations, Underlyings, VenueLedger,
 };
 use crate::systems::settlement::{FillSource, account, account_mut, settle_fills};
 use crate::systems::winners::{Agents, adl_queue};
@@ -35,7 +35,8 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use cascade_core::book::{Fill, Side};
 use cascade_core::closeout::{
-    FINE, PartialSlices, SliceRules, Standing, book_limit, deleverage_price, penalty, takeover_price, takeover_quantity,
+    FINE, PartialSlices, SliceRules, Standing, book_limit, book_refuses, deleverage_price, penalty, takeover_price,
+    takeover_quantity,
 };
 use cascade_core::deleverage::{Winner, socialize};
 use cascade_core::instrument::Valuation;
@@ -64,6 +65,7 @@ pub struct Engine<'w, 's> {
     ledger: ResMut<'w, VenueLedger>,
     recorder: ResMut<'w, Recorder>,
     faults: ResMut<'w, Faults>,
+    audit: Res<'w, Audit>,
 }
 
 /// Liquidates the queued accounts (see the module documentation for the absorbers and their order). Does nothing
@@ -76,6 +78,8 @@ pub fn liquidate(mut engine: Engine) {
     }
     let mut backstops: Vec<(InstrumentId, AgentId)> = engine.vaults.iter().map(|a| (a.instrument, a.id)).collect();
     backstops.sort_unstable_by_key(|(_, id)| *id);
+    // Marks do not move during the pass.
+    let values: Vec<Valuation> = engine.markets.0.iter().map(Instrument::valuation).collect();
     for (_, id) in queued {
         // Each open position in turn, instrument by instrument, while the account stays liquidatable.
         let Ok(account) = engine.accounts.get(engine.index.entity(id)) else { continue };
@@ -89,7 +93,7 @@ pub fn liquidate(mut engine: Engine) {
             }
             let vaults: Vec<AgentId> =
                 backstops.iter().filter(|(home, _)| serves(&engine.markets, *home, market)).map(|(_, v)| *v).collect();
-            match close_out(&mut engine, id, market, &vaults) {
+            match close_out(&mut engine, id, market, &vaults, &values) {
                 Ok(events) => events.into_iter().for_each(|e| engine.recorder.event(e)),
                 Err(e) => engine.faults.0.push(e),
             }
@@ -148,16 +152,56 @@ fn close_out(
     id: AgentId,
     instrument_id: InstrumentId,
     backstops: &[AgentId],
+    values: &[Valuation],
+) -> Result<Vec<Event>, SimError> {
+    let before = standing(&e.accounts, &e.index, id, instrument_id, values)?;
+    if closes_nothing(e, id, e.markets.get(instrument_id), backstops, &before)? {
+        // Audited runs check the shortcut against the full close-out.
+        if e.audit.every_tick && !close_out_in_full(e, id, instrument_id, backstops, values, before)?.is_empty() {
+            debug_assert!(false, "account {id:?} was judged refused by the book but closed a position");
+            return Err(SimError::RefusalMismatch { account: id });
+        }
+        return Ok(Vec::new());
+    }
+    close_out_in_full(e, id, instrument_id, backstops, values, before)
+}
+
+/// Whether a close-out of `id` in `market` is known to close nothing and change nothing: the book is its only
+/// absorber and refuses it ([`book_refuses`]), and the account has no resting order there to cancel.
+fn closes_nothing(
+    e: &Engine,
+    id: AgentId,
+    market: &Instrument,
+    backstops: &[AgentId],
+    before: &Standing,
+) -> Result<bool, SimError> {
+    let bounded = e.rules.0.loss_allocation != LossAllocation::BadDebt;
+    if !bounded || market.pool.is_some() || !backstops.is_empty() || market.book.has_orders(id) {
+        return Ok(false);
+    }
+    let best = match before.closing_side() {
+        Some(Side::Sell) => market.book.best_bid(),
+        _ => market.book.best_ask(),
+    };
+    Ok(book_refuses(before, market.valuation(), e.ledger.0.insurance_fund(), best)?)
+}
+
+/// [`close_out`] without the shortcut: every absorber in turn, from the account's standing `before`.
+fn close_out_in_full(
+    e: &mut Engine,
+    id: AgentId,
+    instrument_id: InstrumentId,
+    backstops: &[AgentId],
+    values: &[Valuation],
+    before: Standing,
 ) -> Result<Vec<Event>, SimError> {
     let rules: &Liquidation = &e.rules.0;
     let backstop: &Backstop = &e.populations.of(instrument_id).backstop;
     let tick = e.clock.tick;
-    let values: Vec<Valuation> = e.markets.0.iter().map(Instrument::valuation).collect();
     let health = account_health(&e.markets, &e.margin, &account(&e.accounts, &e.index, id)?.0)?;
     let market = e.markets.get_mut(instrument_id);
     let (mark, at) = (market.mark_price, market.valuation());
     let (lot, tick_size) = (market.spec.lot_size, market.spec.tick_size);
-    let before = standing(&e.accounts, &e.index, id, instrument_id, &values)?;
     let Some(side) = before.closing_side() else { return Ok(Vec::new()) };
     if !health.is_liquidatable() {
         return Ok(Vec::new());
@@ -179,7 +223,7 @@ fn close_out(
     let mut book_quantity = Decimal::ZERO;
     let mut book_notional = Decimal::ZERO;
     let mut taken = Takeovers::default();
-    let ctx = TakeoverContext { id, side, mark, values: &values, tick_size, lot, bounded, backstop, backstops };
+    let ctx = TakeoverContext { id, side, mark, values, tick_size, lot, bounded, backstop, backstops };
     if health.equity < backstop.trigger * health.maintenance_requirement {
         taken.absorb(&ctx, remaining, market, &mut e.accounts, &mut e.index, &mut e.ledger)?;
         remaining = close - taken.quantity;
@@ -196,7 +240,7 @@ fn close_out(
         remaining = Decimal::ZERO;
     }
     if remaining > Decimal::ZERO {
-        let now = standing(&e.accounts, &e.index, id, instrument_id, &values)?;
+        let now = standing(&e.accounts, &e.index, id, instrument_id, values)?;
         let band = market.spec.protected_limit(side, mark);
         let limit = book_limit(&now, at, band, e.ledger.0.insurance_fund(), bounded, tick_size)?;
         let execution = market.book.market(id, side, remaining, limit);
@@ -213,13 +257,13 @@ fn close_out(
     let mut events = Vec::new();
     let mut deleveraged = Decimal::ZERO;
     let mut deleveraged_notional = Decimal::ZERO;
-    let now = standing(&e.accounts, &e.index, id, instrument_id, &values)?;
+    let now = standing(&e.accounts, &e.index, id, instrument_id, values)?;
     let adl = rules.loss_allocation == LossAllocation::Adl;
     if remaining > Decimal::ZERO
         && bounded
         && let Some(price) = deleverage_price(&now, at, e.ledger.0.insurance_fund(), adl, tick_size)?
     {
-        let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), &values)?;
+        let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), values)?;
         let sign = if before.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
         let plan: Vec<(AgentId, Decimal, Option<Winner>)> =
             queue.plan(remaining, sign).into_iter().map(|(a, q)| (a, q, queue.get(a).copied())).collect();
@@ -264,7 +308,7 @@ fn close_out(
         let writes = (&mut e.accounts, &mut *e.index, &mut e.ledger.0);
         events.extend(crate::pool::pool_pays(market.pool.as_mut(), (id, tick, mark), &mut cover, writes)?);
         if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
-            let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), &values)?;
+            let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), values)?;
             let profits: Vec<(AgentId, Decimal)> = queue.winners().map(|w| (w.agent, w.unrealized_pnl)).collect();
             let haircuts: Vec<(AgentId, Decimal, Option<Winner>)> = socialize(cover.bad_debt, &profits, FINE)
                 .into_iter()

@@ -390,7 +390,7 @@ mod tests {
             let lot = Decimal::new(lot_mantissa, lot_scale);
             let expected = from_f64(value, step, "x").ok().and_then(|raw| floor_to_step(raw, lot));
             let ours = floor_f64_to_step(value, step, lot);
-            proptest::prop_assert_eq!(ours.map(|d| d.to_string()), expected.map(|d| d.to_string()), "{} on {}", value, lot);
+            proptest::prop_assert_eq!(ours.map(|d| d.serialize()), expected.map(|d| d.serialize()), "{} on {}", value, lot);
         }
 
         #[test]

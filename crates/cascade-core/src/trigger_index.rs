@@ -11,7 +11,7 @@
 //! ([`crate::margin::MarginSchedule::index_marks`]), so a policy moving the fraction needs no rebuild.
 
 use crate::AgentId;
-use crate::margin::Trigger;
+use crate::margin::{Trigger, liquidation_price};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -37,6 +37,54 @@ fn key(price: Decimal, up: bool) -> i64 {
     i64::try_from(units).unwrap_or(if units < 0 { i64::MIN } else { i64::MAX })
 }
 
+/// A trigger as the index keeps it: its price as a key ([`key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Never,
+    Below(i64),
+    Above(i64),
+    Unknown,
+}
+
+impl From<Trigger> for Entry {
+    fn from(trigger: Trigger) -> Self {
+        match trigger {
+            Trigger::Never => Entry::Never,
+            Trigger::Below(p) => Entry::Below(key(p, true)),
+            Trigger::Above(p) => Entry::Above(key(p, false)),
+            Trigger::Unknown => Entry::Unknown,
+        }
+    }
+}
+
+/// The key of a single position's trigger at a zero maintenance fraction, the price `(cost_basis - collateral) /
+/// quantity` ([`liquidation_price`] at zero), computed as integers: the exact quotient rounded up for a long and
+/// down for a short, so never nearer the mark than the decimal quotient's key. `None` when an intermediate exceeds
+/// `i128`, or when the position is flat.
+fn rate_free_key(quantity: Decimal, cost_basis: Decimal, collateral: Decimal) -> Option<Entry> {
+    let scale = cost_basis.scale().max(collateral.scale());
+    let at_scale = |d: Decimal| d.mantissa().checked_mul(10i128.checked_pow(scale - d.scale())?);
+    let owed = at_scale(cost_basis)?.checked_sub(at_scale(collateral)?)?;
+    let units = quantity.mantissa();
+    // price = owed / units x 10^(quantity's scale - scale); the key counts 1e-KEY_SCALE.
+    let shift = i64::from(KEY_SCALE) + i64::from(quantity.scale()) - i64::from(scale);
+    let power = 10i128.checked_pow(u32::try_from(shift.unsigned_abs()).ok()?)?;
+    let (numerator, denominator) =
+        if shift >= 0 { (owed.checked_mul(power)?, units) } else { (owed, units.checked_mul(power)?) };
+    // Both are positive, or both negative, where a price follows.
+    let (numerator, denominator) = (numerator.unsigned_abs(), denominator.unsigned_abs());
+    let saturate = |units: u128| i64::try_from(units).unwrap_or(i64::MAX);
+    Some(match units.signum() {
+        0 => return None,
+        // A long is liquidated below a positive price only.
+        1 if owed <= 0 => Entry::Never,
+        1 => Entry::Below(saturate(numerator.div_ceil(denominator))),
+        // A short whose price would not be positive is a candidate at every mark (as `Above(0)`).
+        _ if owed >= 0 => Entry::Above(0),
+        _ => Entry::Above(saturate(numerator / denominator)),
+    })
+}
+
 /// Liquidation prices of one market's accounts.
 #[derive(Debug, Clone, Default)]
 pub struct TriggerIndex {
@@ -44,37 +92,61 @@ pub struct TriggerIndex {
     shorts: BTreeSet<(i64, AgentId)>,
     unknown: BTreeSet<AgentId>,
     /// Each account's entry, by agent id (dense).
-    entries: Vec<Trigger>,
+    entries: Vec<Entry>,
 }
 
 impl TriggerIndex {
     /// Sets (or replaces) `agent`'s trigger. `O(log n)`.
     pub fn set(&mut self, agent: AgentId, trigger: Trigger) {
+        self.place(agent, trigger.into());
+    }
+
+    /// Sets `agent`'s trigger to that of a single position of signed `quantity` with `cost_basis`, held on
+    /// `collateral`, at a zero maintenance fraction: [`crate::margin::MarginSchedule::rate_free_trigger`] of a flat
+    /// schedule, keyed in integers without the decimal division where they hold it. `O(log n)`.
+    pub fn set_rate_free(&mut self, agent: AgentId, quantity: Decimal, cost_basis: Decimal, collateral: Decimal) {
+        let entry = rate_free_key(quantity, cost_basis, collateral).unwrap_or_else(|| {
+            match (liquidation_price(quantity, cost_basis, collateral, Decimal::ZERO), quantity.is_sign_positive()) {
+                _ if quantity.is_zero() => Entry::Never,
+                (None, true) => Entry::Never,
+                (None, false) => Entry::Above(0),
+                (Some(p), true) => Entry::Below(key(p, true)),
+                (Some(p), false) => Entry::Above(key(p, false)),
+            }
+        });
+        self.place(agent, entry);
+    }
+
+    fn place(&mut self, agent: AgentId, entry: Entry) {
         let slot = agent.0 as usize;
         if self.entries.len() <= slot {
-            self.entries.resize(slot + 1, Trigger::Never);
+            self.entries.resize(slot + 1, Entry::Never);
         }
-        match std::mem::replace(&mut self.entries[slot], trigger) {
-            Trigger::Never => {}
-            Trigger::Below(p) => {
-                self.longs.remove(&(key(p, true), agent));
+        let old = std::mem::replace(&mut self.entries[slot], entry);
+        if old == entry {
+            return;
+        }
+        match old {
+            Entry::Never => {}
+            Entry::Below(k) => {
+                self.longs.remove(&(k, agent));
             }
-            Trigger::Above(p) => {
-                self.shorts.remove(&(key(p, false), agent));
+            Entry::Above(k) => {
+                self.shorts.remove(&(k, agent));
             }
-            Trigger::Unknown => {
+            Entry::Unknown => {
                 self.unknown.remove(&agent);
             }
         }
-        match trigger {
-            Trigger::Never => {}
-            Trigger::Below(p) => {
-                self.longs.insert((key(p, true), agent));
+        match entry {
+            Entry::Never => {}
+            Entry::Below(k) => {
+                self.longs.insert((k, agent));
             }
-            Trigger::Above(p) => {
-                self.shorts.insert((key(p, false), agent));
+            Entry::Above(k) => {
+                self.shorts.insert((k, agent));
             }
-            Trigger::Unknown => {
+            Entry::Unknown => {
                 self.unknown.insert(agent);
             }
         }
@@ -142,6 +214,50 @@ mod tests {
         assert_eq!(index.len(), 3);
         index.clear();
         assert!(index.is_empty());
+    }
+
+    #[test]
+    fn rate_free_keys_by_hand() {
+        // Long 1 bought for 10,000 on 1,000: liquidated below 9,000 at a zero fraction; short 2 sold for 20,000 on
+        // 1,000 above 10,500; a long 3 for 10 on 1 below 3 (3.0000...01 in 1e-8, rounded up).
+        assert_eq!(rate_free_key(dec!(1), dec!(10000), dec!(1000)), Some(Entry::Below(900_000_000_000)));
+        assert_eq!(rate_free_key(dec!(-2), dec!(-20000), dec!(1000)), Some(Entry::Above(1_050_000_000_000)));
+        assert_eq!(rate_free_key(dec!(3), dec!(10), dec!(1)), Some(Entry::Below(300_000_000)));
+        assert_eq!(rate_free_key(dec!(3), dec!(10.00000001), dec!(1)), Some(Entry::Below(300_000_001)));
+        assert_eq!(rate_free_key(dec!(-3), dec!(-8.00000001), dec!(1)), Some(Entry::Above(300_000_000)));
+        // Collateral beyond the cost: a long is never liquidated, a short always a candidate.
+        assert_eq!(rate_free_key(dec!(1), dec!(100), dec!(100)), Some(Entry::Never));
+        assert_eq!(rate_free_key(dec!(-1), dec!(100), dec!(1)), Some(Entry::Above(0)));
+        assert_eq!(rate_free_key(dec!(0), dec!(0), dec!(1)), None);
+    }
+
+    proptest::proptest! {
+        /// The integer key is the decimal trigger's key or one unit further from the mark's side (up for a long,
+        /// down for a short), where the decimal quotient rounded across a unit: never a lost candidate.
+        #[test]
+        fn rate_free_keys_are_the_decimal_ones_or_safer(
+            lots in 1i64..10_000_000_000,
+            lot_dp in 0u32..=8,
+            price in 1i64..100_000_000,
+            collateral in 0i64..10_000_000_000_000,
+            collateral_dp in 0u32..=12,
+            long in proptest::bool::ANY,
+        ) {
+            let quantity = if long { Decimal::new(lots, lot_dp) } else { -Decimal::new(lots, lot_dp) };
+            let cost_basis = quantity * Decimal::new(price, 2);
+            let collateral = Decimal::new(collateral, collateral_dp);
+            let schedule = crate::margin::MarginSchedule::flat(crate::margin::MarginRates {
+                initial: Decimal::new(5, 2),
+                maintenance: Decimal::new(25, 3),
+            });
+            let decimal = Entry::from(schedule.rate_free_trigger(quantity, cost_basis, collateral));
+            let integer = rate_free_key(quantity, cost_basis, collateral).expect("within i128");
+            match (decimal, integer) {
+                (Entry::Below(d), Entry::Below(i)) => proptest::prop_assert!(i == d || i == d + 1, "{d} {i}"),
+                (Entry::Above(d), Entry::Above(i)) => proptest::prop_assert!(i == d || i == d - 1, "{d} {i}"),
+                (d, i) => proptest::prop_assert_eq!(d, i),
+            }
+        }
     }
 
     #[test]

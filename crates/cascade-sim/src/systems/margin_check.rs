@@ -84,13 +84,13 @@ pub fn check_margin(
                 if let Ok((a, account)) = accounts.get(agents.entity(agent))
                     && a.instrument == instrument.id
                 {
-                    index.instruments[m].set(agent, trigger(&instruments, instrument.id, account));
+                    place(&mut index.instruments[m], &instruments, instrument.id, agent, account);
                 }
             }
         } else {
             index.instruments[m].clear();
             for (agent, account) in accounts.iter().filter(|(a, _)| a.instrument == instrument.id) {
-                index.instruments[m].set(agent.id, trigger(&instruments, instrument.id, account));
+                place(&mut index.instruments[m], &instruments, instrument.id, agent.id, account);
             }
             index.built_with[m] = Some(schedule.clone());
         }
@@ -203,22 +203,27 @@ fn same_index(a: &cascade_core::margin::MarginSchedule, b: &cascade_core::margin
             && b.liquidity.is_none())
 }
 
-/// Where `account` (homed in instrument `id`) is liquidated, in that instrument's prices: the closed form for a
-/// single position in a linear instrument; [`Trigger::Unknown`] for several positions, or one in another instrument
-/// (its trigger moves with that instrument's mark and schedule, which this index does not follow);
-/// [`Trigger::Never`] for a holder of options, whom the book groups check.
-fn trigger(instruments: &Instruments, id: InstrumentId, account: &Account) -> Trigger {
+/// Sets in `index` where `agent`'s `account` (homed in instrument `id`) is liquidated, in that instrument's prices:
+/// the closed form for a single position in a linear instrument (a flat schedule's keyed in integers,
+/// [`TriggerIndex::set_rate_free`]); [`Trigger::Unknown`] for several positions, or one in another instrument (its
+/// trigger moves with that instrument's mark and schedule, which this index does not follow); [`Trigger::Never`]
+/// for a holder of options, whom the book groups check.
+fn place(index: &mut TriggerIndex, instruments: &Instruments, id: InstrumentId, agent: AgentId, account: &Account) {
     let mut open = account.0.positions.iter().filter(|p| !p.quantity.is_zero());
     let instrument = instruments.get(id);
-    match (open.next(), open.next()) {
+    let trigger = match (open.next(), open.next()) {
         (None, _) => Trigger::Never,
         (Some(p), None) if p.instrument == id && instrument.kind.is_linear() => {
+            if instrument.margin.is_flat() {
+                return index.set_rate_free(agent, p.quantity, p.cost_basis, account.0.collateral);
+            }
             instrument.margin.rate_free_trigger(p.quantity, p.cost_basis, account.0.collateral)
         }
         // Options' holders are grouped by book instead.
         _ if holds_options(instruments, &account.0) => Trigger::Never,
         _ => Trigger::Unknown,
-    }
+    };
+    index.set(agent, trigger);
 }
 
 /// The liquidatable accounts among `agents`, with their sort keys.

@@ -131,7 +131,7 @@ impl Portfolio {
                 // Pro-rata share of the cost basis, at the booking precision so that every amount in the ledger
                 // stays on the venue's grid. The rounding is absorbed exactly: the same amount leaves the cost basis
                 // and enters realized PnL.
-                money::booked(money::div(money::mul(position.cost_basis, reduce)?, position.quantity.abs())?)
+                pro_rata(position.cost_basis, reduce, position.quantity.abs())?
             };
             let signed_reduce = if remaining.is_sign_positive() { reduce } else { -reduce };
             // Cash of the reducing part is -signed_reduce * price; realized PnL = cash - released cost basis.
@@ -158,6 +158,53 @@ impl Portfolio {
         self.collateral = money::sub(self.collateral, amount)?;
         Ok(())
     }
+}
+
+/// `amount x part / whole` booked: the decimal product, its quotient (28 significant digits) and the rounding half
+/// away from zero to [`money::BOOKING_DP`] places, representation included, for a positive `whole`.
+///
+/// Computed in integers where that is certain, without the decimal division (the cost of a partial close): the
+/// product's mantissa is exact below 2^96 and 28 places; the quotient counted in units of 1e-8 is then an integer
+/// quotient `t` with remainder `r` over `d`. When its magnitude is below 10^15 the decimal quotient keeps at least 13
+/// places, so it errs by less than 1e-13 and rounds as the exact one does unless the exact one is within that of a
+/// midpoint between two units: such cases (`|2r - d| <= 2d / 10^4`, short of an exact midpoint) take the decimal
+/// path. So do a zero product, a result that rounds to zero (whose sign the decimal path keeps) and a quotient exact
+/// in 8 places (`r = 0`, whose places the decimal division chooses); any other has more than 8 places and is
+/// booked at exactly 8.
+fn pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Result<Decimal, MoneyError> {
+    match pro_rata_in_integers(amount, part, whole) {
+        Some(share) => Ok(share),
+        None => Ok(money::booked(money::div(money::mul(amount, part)?, whole)?)),
+    }
+}
+
+fn pro_rata_in_integers(amount: Decimal, part: Decimal, whole: Decimal) -> Option<Decimal> {
+    let product = amount.mantissa().checked_mul(part.mantissa())?;
+    let scale = amount.scale() + part.scale();
+    if product == 0 || product.unsigned_abs() >= 1 << 96 || scale > 28 || whole <= Decimal::ZERO {
+        return None;
+    }
+    let places = money::BOOKING_DP;
+    let shift = i64::from(places) + i64::from(whole.scale()) - i64::from(scale);
+    let power = 10i128.checked_pow(u32::try_from(shift.unsigned_abs()).ok()?)?;
+    let (n, d) = if shift >= 0 {
+        (product.checked_mul(power)?, whole.mantissa())
+    } else {
+        (product, whole.mantissa().checked_mul(power)?)
+    };
+    let (t, r) = (n / d, (n % d).abs());
+    if t.unsigned_abs() >= 10u128.pow(23) {
+        return None;
+    }
+    let from_midpoint = (2 * r - d).abs();
+    if from_midpoint != 0 && from_midpoint.checked_mul(10_000)? <= 2 * d {
+        return None;
+    }
+    let units = if 2 * r >= d { t + n.signum() } else { t };
+    if units == 0 || r == 0 {
+        return None;
+    }
+    Some(Decimal::from_i128_with_scale(units, places))
 }
 
 #[cfg(test)]
@@ -197,6 +244,39 @@ mod tests {
         assert_eq!(a.collateral, dec!(470));
         assert_eq!(a.quantity(M), dec!(2));
         assert_eq!(a.position(M).unwrap().entry_price(), Some(dec!(60)));
+    }
+
+    #[test]
+    fn pro_rata_shares_by_hand() {
+        // A third of 30.03 is 10.01 exactly; of 10, 3.33333333; two thirds of -10, -6.66666667 (half away from zero).
+        assert_eq!(pro_rata(dec!(30.03), dec!(1), dec!(3)).unwrap().to_string(), "10.01");
+        assert_eq!(pro_rata(dec!(10), dec!(1), dec!(3)).unwrap().to_string(), "3.33333333");
+        assert_eq!(pro_rata(dec!(-10), dec!(2), dec!(3)).unwrap().to_string(), "-6.66666667");
+        // An exact share keeps its operands' places: 2.00 x 1 / 2 is 1.00; 200 x 0.5 / 0.25 is 400.0.
+        assert_eq!(pro_rata(dec!(2.00), dec!(1), dec!(2)).unwrap().to_string(), "1.00");
+        assert_eq!(pro_rata(dec!(200), dec!(0.5), dec!(0.25)).unwrap().to_string(), "400");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// The integer path is the decimal one, representation included, over cost bases of every size and sign and
+        /// parts of positions on lots from 1 to 0.001 (small ones, whose shares are often exact in few places).
+        #[test]
+        fn pro_rata_is_the_decimal_share(
+            amount in -100_000_000_000_000i64..100_000_000_000_000,
+            amount_dp in 0u32..=10,
+            part in 1i64..1_000,
+            extra in 0i64..3_000,
+            lot_dp in 0u32..=3,
+            whole_dp in 0u32..=3,
+        ) {
+            let part = Decimal::new(part, lot_dp);
+            let whole = part + Decimal::new(extra, whole_dp);
+            let amount = Decimal::new(amount, amount_dp);
+            let decimal = money::booked(money::div(money::mul(amount, part).unwrap(), whole).unwrap());
+            proptest::prop_assert_eq!(pro_rata(amount, part, whole).unwrap().serialize(), decimal.serialize(),
+                "{} x {} / {}: {}", amount, part, whole, decimal);
+        }
     }
 
     #[test]

@@ -71,6 +71,10 @@ impl Interest {
 /// The price at which the pool fills a trader's order: `oracle x (1 + spread)` for a buy, `oracle x (1 - spread)`
 /// for a sell, rounded against the trader to the tick grid; `None` on overflow or a zero tick.
 pub fn trade_price(side: Side, oracle: Decimal, spread: Decimal, tick: Decimal) -> Option<Decimal> {
+    // Without a spread an oracle price on the grid is its own fill price (the rounding below would give it back).
+    if spread.is_zero() && money::is_multiple(oracle, tick) {
+        return Some(oracle.normalize());
+    }
     let price = oracle.checked_mul(Decimal::ONE + side.sign() * spread)?;
     let units = price.checked_div(tick)?;
     let units = match side {
@@ -169,6 +173,14 @@ mod tests {
         assert_eq!(trade_price(Side::Buy, dec!(2000.03), dec!(0.0005), dec!(0.1)), Some(dec!(2001.1)));
         assert_eq!(trade_price(Side::Sell, dec!(2000.03), dec!(0.0005), dec!(0.1)), Some(dec!(1999)));
         assert_eq!(trade_price(Side::Buy, dec!(2000), dec!(0.0005), Decimal::ZERO), None);
+        // Without a spread: an oracle on the grid is the price (normalized), one off it is rounded against the trader.
+        assert_eq!(
+            trade_price(Side::Buy, dec!(2000.00), dec!(0.0), dec!(0.1)).map(|p| p.to_string()),
+            Some("2000".into())
+        );
+        assert_eq!(trade_price(Side::Buy, dec!(2000.03), dec!(0.0), dec!(0.1)), Some(dec!(2000.1)));
+        assert_eq!(trade_price(Side::Sell, dec!(2000.03), dec!(0.0), dec!(0.1)), Some(dec!(2000)));
+        assert_eq!(trade_price(Side::Sell, dec!(2000), Decimal::ZERO, Decimal::ZERO), None);
     }
 
     #[test]

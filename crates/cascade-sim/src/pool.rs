@@ -86,11 +86,15 @@ pub fn fill_order(
     if beyond {
         return None;
     }
-    let before = pool.interest(market.open_interest);
-    let after = before.after_trade(held, held + side.sign() * quantity);
-    if !after.within_caps(before, oracle, pool.rules.max_long_interest, pool.rules.max_short_interest) {
-        pool.flow.capped_orders += 1;
-        return None;
+    let (max_long, max_short) = (pool.rules.max_long_interest, pool.rules.max_short_interest);
+    let capped = !(max_long.is_zero() && max_short.is_zero());
+    if capped {
+        let before = pool.interest(market.open_interest);
+        let after = before.after_trade(held, held + side.sign() * quantity);
+        if !after.within_caps(before, oracle, max_long, max_short) {
+            pool.flow.capped_orders += 1;
+            return None;
+        }
     }
     Some(Fill { maker: pool.agent, taker: agent, taker_side: side, price, quantity })
 }

@@ -103,11 +103,13 @@ fn whole_steps(value: f64, step: Decimal) -> Option<i64> {
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
         1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
     ];
-    let step_f64 = step.mantissa() as f64 / POW10[step.scale() as usize];
+    // A step that is not positive (or beyond 2^64 units) is left to the exact path.
+    let mantissa = u64::try_from(step.mantissa()).ok().filter(|m| *m > 0)?;
+    let step_f64 = mantissa as f64 / POW10[step.scale() as usize];
     let steps = value / step_f64;
     let tolerance = 1e-9 + steps.abs() * 1e-14;
     let from_midpoint = ((steps - steps.trunc()).abs() - 0.5).abs();
-    if !steps.is_finite() || steps.abs() >= (1u64 << 50) as f64 || step <= Decimal::ZERO || from_midpoint <= tolerance {
+    if !steps.is_finite() || steps.abs() >= (1u64 << 50) as f64 || from_midpoint <= tolerance {
         return None;
     }
     // f64::round rounds half away from zero, as the exact path does (and no midpoint is near).
@@ -126,17 +128,49 @@ fn whole_steps(value: f64, step: Decimal) -> Option<i64> {
 /// zero alike.
 pub fn floor_f64_to_step(value: f64, step: Decimal, lot: Decimal) -> Option<Decimal> {
     let exactly = || floor_to_step(from_f64(value, step, "quantity").ok()?, lot);
+    /// Powers of ten up to the largest lot width counted, 10^12.
+    const POW10: [i64; 13] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+        10_000_000_000,
+        100_000_000_000,
+        1_000_000_000_000,
+    ];
     let Some(steps) = whole_steps(value, step) else { return exactly() };
-    let numerator = i128::from(steps).checked_mul(step.mantissa());
-    let width = step.scale().checked_sub(lot.scale()).and_then(|d| lot.mantissa().checked_mul(10i128.pow(d)));
-    match (numerator, width) {
-        (Some(numerator), Some(width))
-            if lot > Decimal::ZERO && width <= 1_000_000_000_000 && numerator.abs() < 1 << 50 =>
-        {
-            Decimal::from(numerator / width).checked_mul(lot).map(|d| d.normalize())
+    let in_integers = || {
+        let lot_units = i64::try_from(lot.mantissa()).ok().filter(|m| *m > 0)?;
+        let width =
+            lot_units.checked_mul(*POW10.get(usize::try_from(step.scale().checked_sub(lot.scale())?).ok()?)?)?;
+        let numerator = steps.checked_mul(i64::try_from(step.mantissa()).ok()?)?;
+        if width > 1_000_000_000_000 || numerator.unsigned_abs() >= 1 << 50 {
+            return None;
         }
-        _ => exactly(),
+        // Whole lots (below 2^50) times the lot's units (below 2^63) fit an `i128`.
+        Some(normalized(i128::from(numerator / width) * i128::from(lot_units), lot.scale()))
+    };
+    in_integers().or_else(exactly)
+}
+
+/// The `Decimal` `mantissa x 10^-scale` without trailing zeros, as [`Decimal::normalize`] leaves it; in `i64` where
+/// the mantissa fits.
+fn normalized(mantissa: i128, scale: u32) -> Decimal {
+    let Ok(mut units) = i64::try_from(mantissa) else {
+        return Decimal::from_i128_with_scale(mantissa, scale).normalize();
+    };
+    let mut scale = scale;
+    while scale > 0 && units % 10 == 0 {
+        units /= 10;
+        scale -= 1;
     }
+    Decimal::new(units, scale)
 }
 
 /// `value` rounded to the nearest multiple of `step` (half away from zero); `None` on overflow or a zero step.
@@ -144,6 +178,17 @@ pub fn round_to_step(value: Decimal, step: Decimal) -> Option<Decimal> {
     let units =
         value.checked_div(step)?.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     units.checked_mul(step).map(|d| d.normalize())
+}
+
+/// Whether `value` is a whole multiple of a positive `step` (a price on the tick grid, say), decided in integers:
+/// `false` for a step that is not positive, and where the scaled mantissas would exceed `i128`.
+pub fn is_multiple(value: Decimal, step: Decimal) -> bool {
+    if step <= Decimal::ZERO {
+        return false;
+    }
+    let scale = value.scale().max(step.scale());
+    let at_scale = |d: Decimal| d.mantissa().checked_mul(10i128.checked_pow(scale - d.scale())?);
+    matches!((at_scale(value), at_scale(step)), (Some(v), Some(s)) if v % s == 0)
 }
 
 /// `value` rounded towards zero to a multiple of `step` (used for order quantities: never trade more than meant).
@@ -398,6 +443,17 @@ mod tests {
             let value = Decimal::new(mantissa, scale);
             proptest::prop_assert_eq!(to_f64(value).to_bits(), value.to_f64().unwrap().to_bits(), "{}", value);
         }
+    }
+
+    #[test]
+    fn multiples_of_a_step() {
+        assert!(is_multiple(dec!(30000.5), dec!(0.5)));
+        assert!(is_multiple(dec!(30000.50), dec!(0.5)));
+        assert!(!is_multiple(dec!(30000.25), dec!(0.5)));
+        assert!(is_multiple(dec!(-1.2), dec!(0.1)));
+        assert!(is_multiple(dec!(0), dec!(0.01)));
+        assert!(!is_multiple(dec!(1), dec!(0)));
+        assert!(!is_multiple(dec!(0.001), dec!(0.01)));
     }
 
     #[test]

@@ -44,6 +44,10 @@ pub fn settle_fills(
         FillSource::Pool { taker_fee } => (taker_fee, Decimal::ZERO),
         FillSource::Transfer => (Decimal::ZERO, Decimal::ZERO),
     };
+    // A position's long part, `quantity.max(0)` as `Decimal::max` gives it (a zero keeps its representation),
+    // without its comparison.
+    let long =
+        |quantity: Decimal| if quantity.is_sign_negative() && !quantity.is_zero() { Decimal::ZERO } else { quantity };
     for fill in fills {
         let taker_quantity = money::mul(fill.taker_side.sign(), fill.quantity)?;
         let notional = money::mul(fill.price, fill.quantity)?;
@@ -54,8 +58,7 @@ pub fn settle_fills(
             let before = account.quantity(market.id);
             account.apply_fill(market.id, quantity, fill.price)?;
             let after = account.quantity(market.id);
-            market.open_interest =
-                money::add(market.open_interest, after.max(Decimal::ZERO) - before.max(Decimal::ZERO))?;
+            market.open_interest = money::add(market.open_interest, long(after) - long(before))?;
             let fee = money::booked(money::mul(notional, fee_rate)?);
             account.pay(fee)?;
             let mut share = Decimal::ZERO;

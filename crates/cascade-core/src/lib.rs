@@ -56,6 +56,7 @@ pub mod policy;
 pub mod pool;
 pub mod process;
 pub mod procyclicality;
+pub mod ranking;
 pub mod regime;
 pub mod revaluation;
 pub mod risk;

@@ -92,20 +92,21 @@ pub fn from_f64(value: f64, step: Decimal, what: &'static str) -> Result<Decimal
     round_to_step(exact, step).ok_or(MoneyError::NotFinite { value, what })
 }
 
+/// Powers of ten as `f64` (each the nearest to the exact power), by exponent: a `Decimal`'s scale is at most 28.
+pub(crate) const POW10_F64: [f64; 29] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
+];
+
 /// [`from_f64`]'s answer as a whole number of `step`s, computed in `f64`, when that is certainly the same: `value /
 /// step` is counted in `f64` (relative error below 1e-15, with `Decimal::from_f64`'s own rounding of `value` to
 /// about 16 digits), so when it is finite, below 2^50 steps and farther than 1e-14 of itself (and 1e-9) from a
 /// midpoint between two steps, the nearest step is the one exact decimal arithmetic finds. `None` otherwise: the
 /// exact path decides.
 fn whole_steps(value: f64, step: Decimal) -> Option<i64> {
-    /// Powers of ten as `f64`, by exponent (a `Decimal`'s scale is at most 28).
-    const POW10: [f64; 29] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-        1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
-    ];
     // A step that is not positive (or beyond 2^64 units) is left to the exact path.
     let mantissa = u64::try_from(step.mantissa()).ok().filter(|m| *m > 0)?;
-    let step_f64 = mantissa as f64 / POW10[step.scale() as usize];
+    let step_f64 = mantissa as f64 / POW10_F64[step.scale() as usize];
     let steps = value / step_f64;
     let tolerance = 1e-9 + steps.abs() * 1e-14;
     let from_midpoint = ((steps - steps.trunc()).abs() - 0.5).abs();

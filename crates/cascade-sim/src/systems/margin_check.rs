@@ -49,12 +49,11 @@ pub fn check_margin(
     mut index: ResMut<MarginIndex>,
     mut queue: ResMut<LiquidationQueue>,
     mut faults: ResMut<Faults>,
+    mut seen: Local<Vec<bool>>,
 ) {
     queue.0.clear();
     // An account touched by many fills (a market maker's, every fill of the tick) is re-priced once.
-    let mut touched = std::mem::take(&mut agents.touched);
-    touched.sort_unstable();
-    touched.dedup();
+    let touched = once_each(std::mem::take(&mut agents.touched), &mut seen);
     let all_touched = std::mem::take(&mut agents.all_touched);
     let count = instruments.0.len();
     index.instruments.resize_with(count, TriggerIndex::default);
@@ -135,7 +134,26 @@ pub fn check_margin(
     candidates.sort_unstable();
     candidates.dedup();
     queue.0 = queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates, &mut faults);
-    queue.0.sort_unstable();
+    cascade_core::ranking::sort_by_key(&mut queue.0);
+}
+
+/// The agents of `log` once each, in the order of their first appearance (`seen` is scratch, all `false` between
+/// calls). The index's entries do not depend on the order in which they are set.
+fn once_each(log: Vec<AgentId>, seen: &mut Vec<bool>) -> Vec<AgentId> {
+    let mut once = Vec::with_capacity(log.len());
+    for agent in log {
+        let slot = agent.0 as usize;
+        if seen.len() <= slot {
+            seen.resize(slot + 1, false);
+        }
+        if !std::mem::replace(&mut seen[slot], true) {
+            once.push(agent);
+        }
+    }
+    for agent in &once {
+        seen[agent.0 as usize] = false;
+    }
+    once
 }
 
 /// Re-groups the accounts holding options by book: every account when the groups are not built or every account

@@ -150,13 +150,7 @@ impl MarginSchedule {
         if !self.is_flat() {
             return self.trigger(quantity, cost_basis, collateral);
         }
-        match (liquidation_price(quantity, cost_basis, collateral, Decimal::ZERO), quantity.is_sign_positive()) {
-            _ if quantity.is_zero() => Trigger::Never,
-            (None, true) => Trigger::Never,
-            (None, false) => Trigger::Above(Decimal::ZERO),
-            (Some(p), true) => Trigger::Below(p),
-            (Some(p), false) => Trigger::Above(p),
-        }
+        zero_fraction_trigger(quantity, cost_basis, collateral)
     }
 
     /// The prices the index's rate-free triggers are compared with at `mark`: `(mark * (1 - r), mark * (1 + r))`
@@ -167,6 +161,19 @@ impl MarginSchedule {
         }
         let r = self.rates.maintenance;
         (mark * (Decimal::ONE - r), mark * (Decimal::ONE + r))
+    }
+}
+
+/// The trigger of a single position at a zero maintenance fraction, `(cost_basis - collateral) / quantity`
+/// ([`liquidation_price`] at zero): a long below a positive price (never otherwise), a short above its price (above
+/// zero, a candidate at every mark, when that price would not be positive).
+pub fn zero_fraction_trigger(quantity: Decimal, cost_basis: Decimal, collateral: Decimal) -> Trigger {
+    match (liquidation_price(quantity, cost_basis, collateral, Decimal::ZERO), quantity.is_sign_positive()) {
+        _ if quantity.is_zero() => Trigger::Never,
+        (None, true) => Trigger::Never,
+        (None, false) => Trigger::Above(Decimal::ZERO),
+        (Some(p), true) => Trigger::Below(p),
+        (Some(p), false) => Trigger::Above(p),
     }
 }
 

@@ -14,8 +14,8 @@ fn approximate(key: Decimal) -> f64 {
 }
 
 /// Sorts `entries` by key, then by their second part, as `entries.sort_unstable()` would: keys whose `f64` values are
-/// more than [`APART`] apart are ordered by those, the rest by exact comparison. (Entries equal in both parts may
-/// come out in either order, as with any unstable sort.)
+/// more than 1e-12 of the larger apart are ordered by those, the rest by exact comparison. (Entries equal in both
+/// parts may come out in either order, as with any unstable sort.)
 pub fn sort_by_key<T: Ord + Copy>(entries: &mut [(Decimal, T)]) {
     let mut keyed: Vec<(f64, Decimal, T)> = entries.iter().map(|&(key, t)| (approximate(key), key, t)).collect();
     keyed.sort_unstable_by(|a, b| {

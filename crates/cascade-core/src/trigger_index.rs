@@ -11,7 +11,7 @@
 //! ([`crate::margin::MarginSchedule::index_marks`]), so a policy moving the fraction needs no rebuild.
 
 use crate::AgentId;
-use crate::margin::{Trigger, liquidation_price};
+use crate::margin::{Trigger, zero_fraction_trigger};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -58,7 +58,7 @@ impl From<Trigger> for Entry {
 }
 
 /// The key of a single position's trigger at a zero maintenance fraction, the price `(cost_basis - collateral) /
-/// quantity` ([`liquidation_price`] at zero), computed as integers: the exact quotient rounded up for a long and
+/// quantity` ([`zero_fraction_trigger`]), computed as integers: the exact quotient rounded up for a long and
 /// down for a short, so never nearer the mark than the decimal quotient's key. `None` when an intermediate exceeds
 /// `i128`, or when the position is flat.
 fn rate_free_key(quantity: Decimal, cost_basis: Decimal, collateral: Decimal) -> Option<Entry> {
@@ -105,15 +105,8 @@ impl TriggerIndex {
     /// `collateral`, at a zero maintenance fraction: [`crate::margin::MarginSchedule::rate_free_trigger`] of a flat
     /// schedule, keyed in integers without the decimal division where they hold it. `O(log n)`.
     pub fn set_rate_free(&mut self, agent: AgentId, quantity: Decimal, cost_basis: Decimal, collateral: Decimal) {
-        let entry = rate_free_key(quantity, cost_basis, collateral).unwrap_or_else(|| {
-            match (liquidation_price(quantity, cost_basis, collateral, Decimal::ZERO), quantity.is_sign_positive()) {
-                _ if quantity.is_zero() => Entry::Never,
-                (None, true) => Entry::Never,
-                (None, false) => Entry::Above(0),
-                (Some(p), true) => Entry::Below(key(p, true)),
-                (Some(p), false) => Entry::Above(key(p, false)),
-            }
-        });
+        let entry = rate_free_key(quantity, cost_basis, collateral)
+            .unwrap_or_else(|| zero_fraction_trigger(quantity, cost_basis, collateral).into());
         self.place(agent, entry);
     }
 

@@ -44,6 +44,16 @@ impl Side {
         }
     }
 
+    /// `quantity` with this side's sign: the position change of a fill of `quantity` on this side, as
+    /// `sign() * quantity` gives it (a zero as `Decimal::ZERO`), without the multiplication.
+    pub fn signed(self, quantity: Decimal) -> Decimal {
+        match self {
+            _ if quantity.is_zero() => Decimal::ZERO,
+            Side::Buy => quantity,
+            Side::Sell => -quantity,
+        }
+    }
+
     /// The side that reduces a position of signed quantity `quantity` (`None` when flat).
     pub fn closing(quantity: Decimal) -> Option<Side> {
         if quantity.is_sign_positive() && !quantity.is_zero() {

@@ -76,8 +76,24 @@ pub fn div(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
 pub const BOOKING_DP: u32 = 8;
 
 /// `amount` rounded to the booking precision, half away from zero (so a payment and its receipt round alike).
+///
+/// As `Decimal::round_dp_with_strategy` gives it, representation included (an amount with more places comes back
+/// with exactly [`BOOKING_DP`]), in `u64` where the mantissa and the divisor fit: a fee's share, say.
 pub fn booked(amount: Decimal) -> Decimal {
-    amount.round_dp_with_strategy(BOOKING_DP, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    let scale = amount.scale();
+    if scale <= BOOKING_DP {
+        return amount;
+    }
+    let magnitude = u64::try_from(amount.mantissa().unsigned_abs()).ok().filter(|m| *m != 0);
+    match (magnitude, 10u64.checked_pow(scale - BOOKING_DP)) {
+        (Some(magnitude), Some(divisor)) => {
+            // The divisor is even: a remainder of half of it or more rounds away from zero.
+            let units = magnitude / divisor + u64::from(magnitude % divisor >= divisor / 2);
+            Decimal::from_parts(units as u32, (units >> 32) as u32, 0, amount.is_sign_negative(), BOOKING_DP)
+        }
+        // A zero keeps its sign at the new scale, which `Decimal` decides with the wider mantissas.
+        _ => amount.round_dp_with_strategy(BOOKING_DP, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+    }
 }
 
 /// Whether `amount` is on the booking grid (at most [`BOOKING_DP`] decimal places once trailing zeros go).
@@ -268,6 +284,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
     use rust_decimal::dec;
 
     #[test]
@@ -285,6 +302,25 @@ mod tests {
     fn floor_to_step_never_rounds_up() {
         assert_eq!(floor_to_step(dec!(1.2399), dec!(0.001)), Some(dec!(1.239)));
         assert_eq!(floor_to_step(dec!(-1.2399), dec!(0.001)), Some(dec!(-1.239)));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Booking in `u64` gives `Decimal`'s rounding byte for byte: places, signs, zeros, midpoints (drawn on
+        /// purpose: a mantissa ending in 5 followed by zeros) and mantissas beyond `u64`.
+        #[test]
+        fn booked_is_decimals_rounding(
+            mantissa in proptest::prop_oneof![
+                proptest::num::i64::ANY.prop_map(i128::from),
+                (-1_000_000i128..1_000_000, 0u32..12).prop_map(|(m, zeros)| (m * 10 + 5) * 10i128.pow(zeros)),
+                -(1i128 << 95)..(1i128 << 95),
+            ],
+            scale in 0u32..29,
+        ) {
+            let amount = Decimal::from_i128_with_scale(mantissa, scale);
+            let expected = amount.round_dp_with_strategy(BOOKING_DP, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            proptest::prop_assert_eq!(booked(amount).serialize(), expected.serialize(), "{}", amount);
+        }
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn match_orders(
                     let Ok(account) = accounts.get(index.entity(agent)) else {
                         continue;
                     };
-                    let signed = side.sign() * quantity;
+                    let signed = side.signed(quantity);
                     let accepted = passes_initial(&instruments, &engine, &account.0, instruments.0[i].id, signed);
                     let held = account.0.quantity(instruments.0[i].id);
                     let market = &mut instruments.0[i];

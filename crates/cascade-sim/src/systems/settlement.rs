@@ -49,17 +49,20 @@ pub fn settle_fills(
     let long =
         |quantity: Decimal| if quantity.is_sign_negative() && !quantity.is_zero() { Decimal::ZERO } else { quantity };
     for fill in fills {
-        let taker_quantity = money::mul(fill.taker_side.sign(), fill.quantity)?;
+        let taker_quantity = fill.taker_side.signed(fill.quantity);
         let notional = money::mul(fill.price, fill.quantity)?;
         let legs = [(fill.taker, taker_quantity, taker_fee), (fill.maker, -taker_quantity, maker_fee)];
-        let mut pool_fee = Decimal::ZERO;
+        // The pool's share of this fill's fees (the other leg's), paid in the pool's own leg when that comes second,
+        // else after both.
+        let (mut pool_fee, mut pool_paid) = (Decimal::ZERO, false);
         for (agent, quantity, fee_rate) in legs {
             let account = &mut account_mut(accounts, index, agent)?.0;
             let before = account.quantity(market.id);
             account.apply_fill(market.id, quantity, fill.price)?;
             let after = account.quantity(market.id);
             market.open_interest = money::add(market.open_interest, long(after) - long(before))?;
-            let fee = money::booked(money::mul(notional, fee_rate)?);
+            // A zero rate's fee is `Decimal::ZERO`, as the product would give it.
+            let fee = if fee_rate.is_zero() { Decimal::ZERO } else { money::booked(money::mul(notional, fee_rate)?) };
             account.pay(fee)?;
             let mut share = Decimal::ZERO;
             if let Some(pool) = market.pool.as_mut() {
@@ -71,9 +74,15 @@ pub fn settle_fills(
             }
             ledger.collect_fee(fee - share)?;
             pool_fee += share;
+            if market.pool.as_ref().is_some_and(|pool| agent == pool.agent) && !pool_fee.is_zero() {
+                account.pay(-pool_fee)?;
+                pool_paid = true;
+            }
         }
         if let Some(pool) = market.pool.as_mut().filter(|_| !pool_fee.is_zero()) {
-            account_mut(accounts, index, pool.agent)?.0.pay(-pool_fee)?;
+            if !pool_paid {
+                account_mut(accounts, index, pool.agent)?.0.pay(-pool_fee)?;
+            }
             pool.flow.fees += pool_fee;
         }
         if source == FillSource::Transfer {

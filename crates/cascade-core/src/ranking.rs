@@ -1,17 +1,12 @@
 //! Ranking by exact decimal keys at the cost of `f64` comparisons: the liquidation queue is sorted every tick by
 //! margin ratio (or notional), and most of a sort's comparisons are between keys far apart.
 
-use crate::money::POW10_F64;
+use crate::money::approximate;
 use rust_decimal::Decimal;
 
 /// Relative distance beyond which two keys' `f64` values order them as the keys themselves: [`approximate`] errs by
 /// at most three roundings (below 4e-16 relative), far inside.
 const APART: f64 = 1e-12;
-
-/// `key` as `f64`, for ordering only: its mantissa over its power of ten, each rounded once, then the quotient.
-fn approximate(key: Decimal) -> f64 {
-    key.mantissa() as f64 / POW10_F64[key.scale() as usize]
-}
 
 /// Sorts `entries` by key, then by their second part, as `entries.sort_unstable()` would: keys whose `f64` values are
 /// more than 1e-12 of the larger apart are ordered by those, the rest by exact comparison. (Entries equal in both

@@ -26,7 +26,7 @@ use crate::account::Portfolio;
 use crate::ids::{InstrumentId, UnderlyingId};
 use crate::instrument::Valuation;
 use crate::margin::{Requirement, health};
-use crate::money::{self, MoneyError};
+use crate::money::{self, MoneyError, approximate};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -111,9 +111,9 @@ impl<'a> Revaluation<'a> {
                 quantity: vec![Vec::new(); set.len()],
             });
             group.account.push(account);
-            group.cash.push(to_f64(cash));
+            group.cash.push(approximate(cash));
             for (column, p) in group.quantity.iter_mut().zip(&open) {
-                column.push(to_f64(p.quantity));
+                column.push(approximate(p.quantity));
             }
         }
         Ok(Self { portfolios, groups: groups.into_values().collect(), exact })
@@ -135,7 +135,7 @@ impl<'a> Revaluation<'a> {
         let priced = |instrument: InstrumentId, account: u32| {
             let i = usize::from(instrument.0);
             match (marks.get(i), maintenance.get(i)) {
-                (Some(&m), Some(&r)) => Ok((to_f64(m), to_f64(r))),
+                (Some(&m), Some(&r)) => Ok((approximate(m), approximate(r))),
                 _ => Err(RevaluationError::MissingPrice { instrument: instrument.0, account }),
             }
         };
@@ -326,10 +326,10 @@ fn gap_verdict(cash: f64, positions: impl Iterator<Item = (f64, f64, f64, f64)>)
 pub fn covers(cash: Decimal, positions: impl Iterator<Item = (Decimal, Decimal, Decimal, Decimal)>) -> Option<bool> {
     let mut count = 0;
     let terms = positions.inspect(|_| count += 1).map(|(q, m, charged, r)| {
-        let m = to_f64(m);
-        (to_f64(q), m, to_f64(charged), m * to_f64(r))
+        let m = approximate(m);
+        (approximate(q), m, approximate(charged), m * approximate(r))
     });
-    match gap_verdict(to_f64(cash), terms) {
+    match gap_verdict(approximate(cash), terms) {
         _ if count > MAX_POSITIONS => None,
         BELOW => Some(false),
         UNDECIDED => None,
@@ -342,18 +342,6 @@ fn judge(gap: f64, gross: f64) -> u8 {
     let band = BAND * gross;
     u8::from(gap < -band) * BELOW + u8::from(gap.abs() <= band) * UNDECIDED
 }
-
-/// `value` as the nearest `f64` to its mantissa over a power of ten: one correctly rounded conversion of the
-/// mantissa, a power of ten exact up to `10^22` (correctly rounded above), one correctly rounded division.
-fn to_f64(value: Decimal) -> f64 {
-    value.mantissa() as f64 / POWERS_OF_TEN[value.scale() as usize]
-}
-
-/// `10^0` to `10^28`, the scales a `Decimal` can have.
-const POWERS_OF_TEN: [f64; 29] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
-    1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
-];
 
 #[cfg(test)]
 mod tests;

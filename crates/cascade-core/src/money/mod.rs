@@ -7,7 +7,7 @@
 
 mod boundary;
 
-pub(crate) use boundary::POW10_F64;
+pub(crate) use boundary::approximate;
 pub use boundary::{floor_f64_to_step, from_f64, to_f64};
 use rust_decimal::Decimal;
 use serde::Serialize;

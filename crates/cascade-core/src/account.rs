@@ -67,6 +67,10 @@ pub struct FillEffect {
     pub realized_pnl: Decimal,
     /// Quantity that reduced an existing position (absolute, base units).
     pub reduced: Decimal,
+    /// The position's signed quantity before the fill (base units, long positive; zero when there was none).
+    pub before: Decimal,
+    /// The position's signed quantity after the fill.
+    pub after: Decimal,
 }
 
 impl Portfolio {
@@ -118,20 +122,20 @@ impl Portfolio {
         price: Decimal,
     ) -> Result<FillEffect, MoneyError> {
         let position = self.position_mut(instrument);
-        let mut effect = FillEffect::default();
+        let mut effect = FillEffect { before: position.quantity, ..FillEffect::default() };
         let mut remaining = signed_quantity;
         let same_direction =
             position.quantity.is_zero() || (position.quantity.is_sign_positive() == remaining.is_sign_positive());
         if !same_direction {
-            // Reduce (and maybe close) first.
-            let reduce = remaining.abs().min(position.quantity.abs());
-            let released = if reduce == position.quantity.abs() {
-                position.cost_basis
-            } else {
+            // Reduce (and maybe close) first: all of the fill (`remaining` is then spent), or all of the position.
+            let (wanted, held) = (remaining.abs(), position.quantity.abs());
+            let (reduce, released, spent) = match wanted.cmp(&held) {
+                std::cmp::Ordering::Greater => (held, position.cost_basis, false),
+                std::cmp::Ordering::Equal => (wanted, position.cost_basis, true),
                 // Pro-rata share of the cost basis, at the booking precision so that every amount in the ledger
                 // stays on the venue's grid. The rounding is absorbed exactly: the same amount leaves the cost basis
                 // and enters realized PnL.
-                pro_rata(position.cost_basis, reduce, position.quantity.abs())?
+                std::cmp::Ordering::Less => (wanted, pro_rata(position.cost_basis, wanted, held)?, true),
             };
             let signed_reduce = if remaining.is_sign_positive() { reduce } else { -reduce };
             // Cash of the reducing part is -signed_reduce * price; realized PnL = cash - released cost basis.
@@ -140,7 +144,7 @@ impl Portfolio {
             position.cost_basis = money::sub(position.cost_basis, released)?;
             position.quantity = money::add(position.quantity, signed_reduce)?;
             effect.reduced = reduce;
-            remaining = money::sub(remaining, signed_reduce)?;
+            remaining = if spent { Decimal::ZERO } else { money::sub(remaining, signed_reduce)? };
             if position.quantity.is_zero() {
                 position.cost_basis = Decimal::ZERO;
             }
@@ -149,6 +153,7 @@ impl Portfolio {
             position.cost_basis = money::add(position.cost_basis, money::mul(remaining, price)?)?;
             position.quantity = money::add(position.quantity, remaining)?;
         }
+        effect.after = position.quantity;
         self.collateral = money::add(self.collateral, effect.realized_pnl)?;
         Ok(effect)
     }

@@ -4,6 +4,7 @@ use crate::SimError;
 use crate::components::Account;
 use crate::resources::{AgentIndex, Instrument};
 use bevy_ecs::prelude::*;
+use cascade_core::account::FillEffect;
 use cascade_core::book::{Fill, Side};
 use cascade_core::money::{self, Ledger, to_f64};
 use cascade_core::{AgentId, Decimal};
@@ -57,9 +58,7 @@ pub fn settle_fills(
         let (mut pool_fee, mut pool_paid) = (Decimal::ZERO, false);
         for (agent, quantity, fee_rate) in legs {
             let account = &mut account_mut(accounts, index, agent)?.0;
-            let before = account.quantity(market.id);
-            account.apply_fill(market.id, quantity, fill.price)?;
-            let after = account.quantity(market.id);
+            let FillEffect { before, after, .. } = account.apply_fill(market.id, quantity, fill.price)?;
             market.open_interest = money::add(market.open_interest, long(after) - long(before))?;
             // A zero rate's fee is `Decimal::ZERO`, as the product would give it.
             let fee = if fee_rate.is_zero() { Decimal::ZERO } else { money::booked(money::mul(notional, fee_rate)?) };

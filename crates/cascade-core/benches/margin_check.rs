@@ -16,7 +16,7 @@ use cascade_core::instrument::Valuation;
 use cascade_core::margin::{MarginRates, MarginSchedule, Requirement, health};
 use cascade_core::money::MoneyError;
 use cascade_core::rng::{standard_normal, stream};
-use cascade_core::trigger_index::TriggerIndex;
+use cascade_core::trigger_index::{Refresh, TriggerIndex};
 use cascade_core::{AgentId, Decimal, InstrumentId, UnderlyingId};
 use rand::RngExt;
 use rust_decimal::dec;
@@ -49,7 +49,11 @@ fn main() {
         let mut index = TriggerIndex::default();
         for (i, a) in accounts.iter().enumerate() {
             let p = a.positions[0];
-            index.set(AgentId(i as u32), schedule.rate_free_trigger(p.quantity, p.cost_basis, a.collateral));
+            index.set(
+                AgentId(i as u32),
+                schedule.rate_free_trigger(p.quantity, p.cost_basis, a.collateral),
+                Refresh::Exact,
+            );
         }
         let build = started.elapsed().as_secs_f64() * 1e3;
 
@@ -80,7 +84,11 @@ fn main() {
             for &i in &touched {
                 let a = &accounts[i];
                 let p = a.positions[0];
-                index.set(AgentId(i as u32), schedule.rate_free_trigger(p.quantity, p.cost_basis, a.collateral));
+                index.set(
+                    AgentId(i as u32),
+                    schedule.rate_free_trigger(p.quantity, p.cost_basis, a.collateral),
+                    Refresh::Exact,
+                );
             }
             candidates.clear();
             index.candidates(schedule.index_marks(mark), &mut candidates);
@@ -95,7 +103,7 @@ fn main() {
             for &i in &scanned {
                 let q = accounts[i].positions[0].quantity;
                 accounts[i].apply_fill(M, -q, mark).unwrap();
-                index.set(AgentId(i as u32), cascade_core::margin::Trigger::Never);
+                index.set(AgentId(i as u32), cascade_core::margin::Trigger::Never, Refresh::Exact);
             }
         }
         let per_tick = |t: f64| t * 1e6 / TICKS as f64;

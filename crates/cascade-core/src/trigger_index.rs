@@ -6,7 +6,12 @@
 //! ([`Trigger::Unknown`]) are always candidates. The index returns *candidates*: every liquidatable account is
 //! among them (prices are widened by [`TOLERANCE`] against rounding), and the caller confirms each one with the
 //! exact health check. Entries go stale when an account's collateral or position changes, or when the margin
-//! schedule changes shape; the owner re-sets changed accounts and rebuilds after such a change. A flat schedule's
+//! schedule changes shape; the owner re-sets changed accounts and rebuilds after such a change.
+//!
+//! A re-set may *widen* ([`Refresh::Widen`]): an entry that already makes the account a candidate wherever the new
+//! one would is left standing, without touching the ordered sets. A trader whose trigger moves away from the mark
+//! (a short buying back, a long adding collateral) costs no set operation; the account becomes a candidate early at
+//! worst, and the owner then sets it exactly ([`Refresh::Exact`]) once the check finds it healthy. A flat schedule's
 //! triggers are kept at a zero fraction and compared with the mark scaled by the fraction in force
 //! ([`crate::margin::MarginSchedule::index_marks`]), so a policy moving the fraction needs no rebuild.
 
@@ -44,6 +49,29 @@ enum Entry {
     Below(i64),
     Above(i64),
     Unknown,
+}
+
+impl Entry {
+    /// Whether this entry makes its account a candidate at every mark where `other` would: anything covers `Never`,
+    /// `Unknown` covers everything, a long's key at or above `other`'s, a short's at or below.
+    fn covers(self, other: Entry) -> bool {
+        match (self, other) {
+            (_, Entry::Never) | (Entry::Unknown, _) => true,
+            (Entry::Below(standing), Entry::Below(new)) => standing >= new,
+            (Entry::Above(standing), Entry::Above(new)) => standing <= new,
+            _ => false,
+        }
+    }
+}
+
+/// How a re-set treats an account's standing entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Leave it when it covers the new one (it makes the account a candidate wherever the new one would): the
+    /// account may then be a candidate early, which the exact health check answers.
+    Widen,
+    /// Replace it with the new one.
+    Exact,
 }
 
 impl From<Trigger> for Entry {
@@ -96,29 +124,35 @@ pub struct TriggerIndex {
 }
 
 impl TriggerIndex {
-    /// Sets (or replaces) `agent`'s trigger. `O(log n)`.
-    pub fn set(&mut self, agent: AgentId, trigger: Trigger) {
-        self.place(agent, trigger.into());
+    /// Sets (or replaces, as `how` says) `agent`'s trigger. `O(log n)`.
+    pub fn set(&mut self, agent: AgentId, trigger: Trigger, how: Refresh) {
+        self.place(agent, trigger.into(), how);
     }
 
     /// Sets `agent`'s trigger to that of a single position of signed `quantity` with `cost_basis`, held on
     /// `collateral`, at a zero maintenance fraction: [`crate::margin::MarginSchedule::rate_free_trigger`] of a flat
     /// schedule, keyed in integers without the decimal division where they hold it. `O(log n)`.
-    pub fn set_rate_free(&mut self, agent: AgentId, quantity: Decimal, cost_basis: Decimal, collateral: Decimal) {
+    pub fn set_rate_free(
+        &mut self,
+        agent: AgentId,
+        (quantity, cost_basis, collateral): (Decimal, Decimal, Decimal),
+        how: Refresh,
+    ) {
         let entry = rate_free_key(quantity, cost_basis, collateral)
             .unwrap_or_else(|| zero_fraction_trigger(quantity, cost_basis, collateral).into());
-        self.place(agent, entry);
+        self.place(agent, entry, how);
     }
 
-    fn place(&mut self, agent: AgentId, entry: Entry) {
+    fn place(&mut self, agent: AgentId, entry: Entry, how: Refresh) {
         let slot = agent.0 as usize;
         if self.entries.len() <= slot {
             self.entries.resize(slot + 1, Entry::Never);
         }
-        let old = std::mem::replace(&mut self.entries[slot], entry);
-        if old == entry {
+        let old = self.entries[slot];
+        if old == entry || (how == Refresh::Widen && old.covers(entry)) {
             return;
         }
+        self.entries[slot] = entry;
         match old {
             Entry::Never => {}
             Entry::Below(k) => {
@@ -153,7 +187,8 @@ impl TriggerIndex {
         self.entries.clear();
     }
 
-    /// Number of accounts with a trigger (of any kind but [`Trigger::Never`]).
+    /// Number of accounts with a standing entry (of any kind but [`Trigger::Never`]; a widened one may stand for an
+    /// account that has none).
     pub fn len(&self) -> usize {
         self.longs.len() + self.shorts.len() + self.unknown.len()
     }
@@ -184,11 +219,11 @@ mod tests {
     #[test]
     fn candidates_are_the_crossed_triggers_and_the_unknowns() {
         let mut index = TriggerIndex::default();
-        index.set(AgentId(1), Trigger::Below(dec!(90)));
-        index.set(AgentId(2), Trigger::Below(dec!(95)));
-        index.set(AgentId(3), Trigger::Above(dec!(110)));
-        index.set(AgentId(4), Trigger::Unknown);
-        index.set(AgentId(5), Trigger::Never);
+        index.set(AgentId(1), Trigger::Below(dec!(90)), Refresh::Exact);
+        index.set(AgentId(2), Trigger::Below(dec!(95)), Refresh::Exact);
+        index.set(AgentId(3), Trigger::Above(dec!(110)), Refresh::Exact);
+        index.set(AgentId(4), Trigger::Unknown, Refresh::Exact);
+        index.set(AgentId(5), Trigger::Never, Refresh::Exact);
         fn at(index: &TriggerIndex, mark: Decimal) -> Vec<AgentId> {
             let mut out = Vec::new();
             index.candidates((mark, mark), &mut out);
@@ -201,12 +236,50 @@ mod tests {
         assert_eq!(at(&index, dec!(111)), vec![AgentId(3), AgentId(4)]);
         assert_eq!(index.len(), 4);
         // Re-setting moves an entry; Never removes it.
-        index.set(AgentId(2), Trigger::Below(dec!(80)));
-        index.set(AgentId(4), Trigger::Never);
+        index.set(AgentId(2), Trigger::Below(dec!(80)), Refresh::Exact);
+        index.set(AgentId(4), Trigger::Never, Refresh::Exact);
         assert_eq!(at(&index, dec!(94)), Vec::<AgentId>::new());
         assert_eq!(index.len(), 3);
         index.clear();
         assert!(index.is_empty());
+    }
+
+    #[test]
+    fn a_widening_re_set_keeps_an_entry_that_covers_the_new_one() {
+        let mut index = TriggerIndex::default();
+        index.set(AgentId(1), Trigger::Below(dec!(90)), Refresh::Exact);
+        index.set(AgentId(2), Trigger::Above(dec!(110)), Refresh::Exact);
+        let at = |index: &TriggerIndex, mark: Decimal| {
+            let mut out = Vec::new();
+            index.candidates((mark, mark), &mut out);
+            out.sort();
+            out
+        };
+        // The long's trigger falls to 80 and the short's rises to 120: both entries stand, candidates early.
+        index.set(AgentId(1), Trigger::Below(dec!(80)), Refresh::Widen);
+        index.set(AgentId(2), Trigger::Above(dec!(120)), Refresh::Widen);
+        assert_eq!(at(&index, dec!(85)), vec![AgentId(1)]);
+        assert_eq!(at(&index, dec!(115)), vec![AgentId(2)]);
+        // Set exactly, they are candidates only past their own triggers.
+        index.set(AgentId(1), Trigger::Below(dec!(80)), Refresh::Exact);
+        index.set(AgentId(2), Trigger::Above(dec!(120)), Refresh::Exact);
+        assert_eq!(at(&index, dec!(85)), Vec::<AgentId>::new());
+        assert_eq!(at(&index, dec!(115)), Vec::<AgentId>::new());
+        // A trigger moving towards the mark always moves the entry: never a lost candidate.
+        index.set(AgentId(1), Trigger::Below(dec!(95)), Refresh::Widen);
+        index.set(AgentId(2), Trigger::Above(dec!(105)), Refresh::Widen);
+        assert_eq!(at(&index, dec!(94)), vec![AgentId(1)]);
+        assert_eq!(at(&index, dec!(106)), vec![AgentId(2)]);
+        // A position closed (never liquidated) or turned short leaves the long's entry standing; one without a
+        // closed form is always a candidate, and a re-set under it keeps it so.
+        index.set(AgentId(1), Trigger::Never, Refresh::Widen);
+        assert_eq!(at(&index, dec!(94)), vec![AgentId(1)]);
+        index.set(AgentId(1), Trigger::Above(dec!(200)), Refresh::Widen);
+        assert_eq!(at(&index, dec!(94)), Vec::<AgentId>::new(), "a long's entry does not cover a short's: it moves");
+        assert_eq!(at(&index, dec!(201)), vec![AgentId(1), AgentId(2)]);
+        index.set(AgentId(3), Trigger::Unknown, Refresh::Exact);
+        index.set(AgentId(3), Trigger::Below(dec!(50)), Refresh::Widen);
+        assert!(at(&index, dec!(100)).contains(&AgentId(3)));
     }
 
     #[test]
@@ -265,7 +338,7 @@ mod tests {
         assert_eq!(key(dec!(100000000000), false), i64::MAX, "above 9.2e10 the keys saturate");
         // A long whose trigger is a hair above the mark's bound is still a candidate.
         let mut index = TriggerIndex::default();
-        index.set(AgentId(1), Trigger::Below(dec!(94.0000000000000001)));
+        index.set(AgentId(1), Trigger::Below(dec!(94.0000000000000001)), Refresh::Exact);
         let mut out = Vec::new();
         index.candidates((dec!(94.0000000000000002) / (Decimal::ONE - TOLERANCE), dec!(1000)), &mut out);
         assert_eq!(out, vec![AgentId(1)]);

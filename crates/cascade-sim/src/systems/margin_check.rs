@@ -6,7 +6,9 @@
 //! - the schedule stopped moving but the index was built under another one (or funding touched every account):
 //!   rebuild the index, `O(n log n)` once;
 //! - otherwise re-price only the accounts touched since the last check and take the index's candidates,
-//!   `O(t log n + k)` for `t` touched accounts and `k` candidates.
+//!   `O(t log n + k)` for `t` touched accounts and `k` candidates. A touched account's entry is only widened when
+//!   its trigger moved away from the mark ([`Refresh::Widen`]); a candidate the exact check finds healthy is then set
+//!   exactly.
 //!
 //! A flat schedule (one maintenance fraction for every position) is indexed at a zero fraction and queried at the
 //! mark scaled by the fraction in force, so an adaptive policy moving its fraction every tick keeps the index.
@@ -29,7 +31,7 @@ use crate::resources::{
 use bevy_ecs::prelude::*;
 use cascade_core::book_groups::BookGroups;
 use cascade_core::margin::Trigger;
-use cascade_core::trigger_index::TriggerIndex;
+use cascade_core::trigger_index::{Refresh, TriggerIndex};
 use cascade_core::{AgentId, Decimal, InstrumentId};
 use cascade_scenario::LiquidationOrder;
 
@@ -83,13 +85,13 @@ pub fn check_margin(
                 if let Ok((a, account)) = accounts.get(agents.entity(agent))
                     && a.instrument == instrument.id
                 {
-                    place(&mut index.instruments[m], &instruments, instrument.id, agent, account);
+                    place(&mut index.instruments[m], &instruments, instrument.id, agent, account, Refresh::Widen);
                 }
             }
         } else {
             index.instruments[m].clear();
             for (agent, account) in accounts.iter().filter(|(a, _)| a.instrument == instrument.id) {
-                place(&mut index.instruments[m], &instruments, instrument.id, agent.id, account);
+                place(&mut index.instruments[m], &instruments, instrument.id, agent.id, account, Refresh::Exact);
             }
             index.built_with[m] = Some(schedule.clone());
         }
@@ -135,6 +137,29 @@ pub fn check_margin(
     candidates.dedup();
     queue.0 = queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates, &mut faults);
     cascade_core::ranking::sort_by_key(&mut queue.0);
+    narrow(&instruments, &accounts, &agents, &candidates, &queue.0, &mut index);
+}
+
+/// Sets exactly in their instrument's index the `candidates` that the exact check found healthy (not in `queue`):
+/// a widened entry ([`Refresh::Widen`]) made them candidates early, and would again every tick.
+fn narrow(
+    instruments: &Instruments,
+    accounts: &Margined,
+    agents: &AgentIndex,
+    candidates: &[AgentId],
+    queue: &[(Decimal, AgentId)],
+    index: &mut MarginIndex,
+) {
+    let mut queued: Vec<AgentId> = queue.iter().map(|&(_, agent)| agent).collect();
+    queued.sort_unstable();
+    for &agent in candidates.iter().filter(|a| queued.binary_search(a).is_err()) {
+        let Ok((a, account)) = accounts.get(agents.entity(agent)) else { continue };
+        let m = usize::from(a.instrument.0);
+        // An instrument checked by a full scan has no index in force; its next build sets every entry exactly.
+        if index.built_with.get(m).is_some_and(Option::is_some) {
+            place(&mut index.instruments[m], instruments, a.instrument, agent, account, Refresh::Exact);
+        }
+    }
 }
 
 /// The agents of `log` once each, in the order of their first appearance (`seen` is scratch, all `false` between
@@ -225,15 +250,23 @@ fn same_index(a: &cascade_core::margin::MarginSchedule, b: &cascade_core::margin
 /// the closed form for a single position in a linear instrument (a flat schedule's keyed in integers,
 /// [`TriggerIndex::set_rate_free`]); [`Trigger::Unknown`] for several positions, or one in another instrument (its
 /// trigger moves with that instrument's mark and schedule, which this index does not follow); [`Trigger::Never`]
-/// for a holder of options, whom the book groups check.
-fn place(index: &mut TriggerIndex, instruments: &Instruments, id: InstrumentId, agent: AgentId, account: &Account) {
+/// for a holder of options, whom the book groups check. `how` says whether a standing entry that covers the new one
+/// stays ([`Refresh`]).
+fn place(
+    index: &mut TriggerIndex,
+    instruments: &Instruments,
+    id: InstrumentId,
+    agent: AgentId,
+    account: &Account,
+    how: Refresh,
+) {
     let mut open = account.0.positions.iter().filter(|p| !p.quantity.is_zero());
     let instrument = instruments.get(id);
     let trigger = match (open.next(), open.next()) {
         (None, _) => Trigger::Never,
         (Some(p), None) if p.instrument == id && instrument.kind.is_linear() => {
             if instrument.margin.is_flat() {
-                return index.set_rate_free(agent, p.quantity, p.cost_basis, account.0.collateral);
+                return index.set_rate_free(agent, (p.quantity, p.cost_basis, account.0.collateral), how);
             }
             instrument.margin.rate_free_trigger(p.quantity, p.cost_basis, account.0.collateral)
         }
@@ -241,7 +274,7 @@ fn place(index: &mut TriggerIndex, instruments: &Instruments, id: InstrumentId, 
         _ if holds_options(instruments, &account.0) => Trigger::Never,
         _ => Trigger::Unknown,
     };
-    index.set(agent, trigger);
+    index.set(agent, trigger, how);
 }
 
 /// The liquidatable accounts among `agents`, with their sort keys.

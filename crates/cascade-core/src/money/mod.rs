@@ -111,10 +111,17 @@ pub fn round_to_step(value: Decimal, step: Decimal) -> Option<Decimal> {
 /// Whether `value` is a whole multiple of a positive `step` (a price on the tick grid, say), decided in integers:
 /// `false` for a step that is not positive, and where the scaled mantissas would exceed `i128`.
 pub fn is_multiple(value: Decimal, step: Decimal) -> bool {
-    if step <= Decimal::ZERO {
+    if step.is_sign_negative() || step.is_zero() {
         return false;
     }
     let scale = value.scale().max(step.scale());
+    // Divisibility ignores signs; in `u64` where both scaled mantissas fit (the remainder is then one instruction).
+    let narrow = |d: Decimal| {
+        u64::try_from(d.mantissa().unsigned_abs()).ok()?.checked_mul(10u64.checked_pow(scale - d.scale())?)
+    };
+    if let (Some(v), Some(s)) = (narrow(value), narrow(step)) {
+        return v % s == 0;
+    }
     let at_scale = |d: Decimal| d.mantissa().checked_mul(10i128.checked_pow(scale - d.scale())?);
     matches!((at_scale(value), at_scale(step)), (Some(v), Some(s)) if v % s == 0)
 }
@@ -296,6 +303,10 @@ mod tests {
         assert!(is_multiple(dec!(0), dec!(0.01)));
         assert!(!is_multiple(dec!(1), dec!(0)));
         assert!(!is_multiple(dec!(0.001), dec!(0.01)));
+        assert!(!is_multiple(dec!(1), dec!(-0.5)));
+        // Beyond u64 once scaled: decided in i128.
+        assert!(is_multiple(dec!(12345678901234567890.5), dec!(0.5)));
+        assert!(!is_multiple(dec!(12345678901234567890.25), dec!(0.5)));
     }
 
     #[test]

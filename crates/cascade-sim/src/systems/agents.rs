@@ -128,7 +128,11 @@ pub fn trade_noise(
     mut traders: Query<(&Agent, &mut AgentRng), With<NoiseTrader>>,
     mut instruments: ResMut<Instruments>,
     populations: Res<Populations>,
+    mut marks: Local<Vec<f64>>,
 ) {
+    // Each instrument's mark as `f64`, once a tick (orders do not move it).
+    marks.clear();
+    marks.extend(instruments.0.iter().map(|m| to_f64(m.mark_price)));
     for (agent, mut rng) in traders.iter_mut().sort::<&Agent>() {
         let p = &populations.of(agent.instrument).noise_traders;
         let market = instruments.get_mut(agent.instrument);
@@ -145,7 +149,7 @@ pub fn trade_noise(
             Some(alpha) => pareto(&mut rng.0, p.order_notional, alpha),
             None => lognormal(&mut rng.0, p.order_notional, p.order_notional_sigma),
         };
-        if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
+        if let Some(quantity) = lots(market, notional, marks[usize::from(agent.instrument.0)]) {
             market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
         }
     }

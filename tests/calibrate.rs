@@ -185,6 +185,10 @@ fn bad_calibrations_get_located_errors() {
         ),
         (calibration("BadDebtProbabilty(0.1)"), "bad.ron:11:15: Unexpected variant named `BadDebtProbabilty`"),
         (
+            calibration("UnpaidLossQuantile(quantile: 95.0, max: 10.0)"),
+            "targets[0]: expected a quantile in (0, 1), found 95",
+        ),
+        (
             good.replace(&format!("scenarios: [{}]", small()), "scenarios: []"),
             "bad.ron:5:5: scenarios: expected at least one scenario",
         ),

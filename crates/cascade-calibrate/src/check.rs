@@ -155,7 +155,9 @@ fn target_problem(target: &Target) -> Option<String> {
         Target::BadDebtProbability(p) if !(p > 0.0 && p < 1.0) => {
             Some(format!("expected a probability in (0, 1), found {p}"))
         }
-        Target::BadDebtQuantile { quantile, .. } if !(quantile > 0.0 && quantile < 1.0) => {
+        Target::BadDebtQuantile { quantile, .. } | Target::UnpaidLossQuantile { quantile, .. }
+            if !(quantile > 0.0 && quantile < 1.0) =>
+        {
             Some(format!("expected a quantile in (0, 1), found {quantile}"))
         }
         _ if !(limit.is_finite() && limit >= 0.0) => Some(format!("expected a limit >= 0, found {limit}")),

@@ -142,6 +142,16 @@ pub enum Target {
         /// Its limit, quote.
         max: f64,
     },
+    /// A quantile of the loss left unpaid across seeds at most `max`, quote: bad debt plus the shortfall of the
+    /// accounts still open and underwater at the end (bankrupt at the marks, never liquidated: a frozen oracle, a
+    /// book with no bids they could sell into), what closing everything at the marks would leave unpaid. Bad debt
+    /// alone passes a venue that stops liquidating.
+    UnpaidLossQuantile {
+        /// The quantile, in (0, 1).
+        quantile: f64,
+        /// Its limit, quote.
+        max: f64,
+    },
     /// The mean insurance-fund drawdown at most this, quote.
     InsuranceFundDrawdown(f64),
     /// Liquidations at risk, the 95th percentile of liquidated notional, at most this, quote.

@@ -10,6 +10,8 @@ use cascade_core::stats::{clopper_pearson, quantile};
 pub struct RunFigures {
     /// Bad debt at the end, quote.
     pub bad_debt: f64,
+    /// Bad debt plus the shortfall of the accounts still underwater at the end (`underwater.shortfall`), quote.
+    pub unpaid_loss: f64,
     /// Largest fall of the insurance fund below its start, quote.
     pub insurance_fund_drawdown: f64,
     /// Lowest insurance fund balance, quote (0: exhausted).
@@ -32,6 +34,7 @@ impl RunFigures {
             |suffix: &str| figures.iter().filter(|(n, _)| n.ends_with(suffix)).filter_map(|(_, v)| *v).reduce(f64::max);
         Some(Self {
             bad_debt: get("bad_debt")?,
+            unpaid_loss: get("bad_debt")? + get("underwater.shortfall")?,
             insurance_fund_drawdown: get("insurance_fund_drawdown")?,
             insurance_fund_min: get("insurance_fund_min")?,
             liquidated_notional: get("liquidated_notional")?,
@@ -121,6 +124,9 @@ pub fn judged(target: &Target, runs: &[Option<RunFigures>], picks: &[usize], m: 
         Target::BadDebtQuantile { quantile, .. } => {
             sorted_quantile(picked(runs, picks).flatten().map(|r| r.bad_debt).collect(), *quantile)
         }
+        Target::UnpaidLossQuantile { quantile, .. } => {
+            sorted_quantile(picked(runs, picks).flatten().map(|r| r.unpaid_loss).collect(), *quantile)
+        }
         Target::InsuranceFundDrawdown(_) => m.insurance_fund_drawdown_mean,
         Target::LiquidationsAtRisk(_) => m.liquidations_at_risk,
         Target::PeakToTrough(_) => m.peak_to_trough_mean,
@@ -132,7 +138,7 @@ pub fn judged(target: &Target, runs: &[Option<RunFigures>], picks: &[usize], m: 
 pub fn limit(target: &Target) -> f64 {
     match *target {
         Target::BadDebtProbability(p) => p,
-        Target::BadDebtQuantile { max, .. } => max,
+        Target::BadDebtQuantile { max, .. } | Target::UnpaidLossQuantile { max, .. } => max,
         Target::InsuranceFundDrawdown(x)
         | Target::LiquidationsAtRisk(x)
         | Target::PeakToTrough(x)
@@ -145,6 +151,7 @@ pub fn name(target: &Target) -> String {
     match target {
         Target::BadDebtProbability(_) => "bad_debt_probability_ci95_high".to_owned(),
         Target::BadDebtQuantile { quantile, .. } => format!("bad_debt_p{}", quantile * 100.0),
+        Target::UnpaidLossQuantile { quantile, .. } => format!("unpaid_loss_p{}", quantile * 100.0),
         Target::InsuranceFundDrawdown(_) => "insurance_fund_drawdown_mean".to_owned(),
         Target::LiquidationsAtRisk(_) => "liquidations_at_risk".to_owned(),
         Target::PeakToTrough(_) => "peak_to_trough_mean".to_owned(),
@@ -207,6 +214,38 @@ mod tests {
         // Bad debt of 0 x 7 and 50: the 95th percentile interpolates 0.65 of the way from 0 to 50.
         let q = judge(&e, &[Target::BadDebtQuantile { quantile: 0.95, max: 30.0 }], &[1.0], &all);
         assert!((q.worst[0] - 32.5).abs() < 1e-9 && !q.meets);
+    }
+
+    /// A venue that stops liquidating books no bad debt: its losses stay in accounts open and underwater. The
+    /// unpaid-loss target sees them (bad debt 0 and 2,000,000 underwater on one seed of four: the median is 0, the
+    /// 95th percentile 0.85 of the way from 0 to 2,000,000), the bad-debt one does not.
+    #[test]
+    fn the_unpaid_loss_counts_the_accounts_left_underwater() {
+        let figures = |shortfall: f64| -> Vec<(String, Option<f64>)> {
+            [("bad_debt", 0.0), ("insurance_fund_drawdown", 0.0), ("insurance_fund_min", 100.0)]
+                .into_iter()
+                .chain([
+                    ("liquidated_notional", 0.0),
+                    ("margin_locked_mean", 10.0),
+                    ("underwater.shortfall", shortfall),
+                ])
+                .map(|(n, v)| (n.to_owned(), Some(v)))
+                .collect()
+        };
+        let frozen = RunFigures::from_figures(&figures(2_000_000.0)).unwrap();
+        assert_eq!((frozen.bad_debt, frozen.unpaid_loss), (0.0, 2_000_000.0));
+        let calm = RunFigures::from_figures(&figures(0.0));
+        let e = Evaluation { x: vec![0.02], runs: vec![vec![calm, calm, calm, Some(frozen)]] };
+        let all = [0, 1, 2, 3];
+        let bad_debt = Target::BadDebtQuantile { quantile: 0.95, max: 1_000.0 };
+        assert!(judge(&e, &[bad_debt], &[1.0], &all).meets);
+        let unpaid = |quantile| Target::UnpaidLossQuantile { quantile, max: 1_000.0 };
+        let j = judge(&e, &[unpaid(0.95)], &[1.0], &all);
+        assert!((j.worst[0] - 1_700_000.0).abs() < 1e-6 && !j.meets, "{}", j.worst[0]);
+        assert!(judge(&e, &[unpaid(0.5)], &[1.0], &all).meets);
+        assert_eq!(name(&unpaid(0.95)), "unpaid_loss_p95");
+        // A run whose summary lacks the figure is a failed run, not a loss of zero.
+        assert_eq!(RunFigures::from_figures(&figures(0.0)[..5]), None);
     }
 
     /// Targets hold in every scenario; weights weigh only the objective; a failed run fails the point.

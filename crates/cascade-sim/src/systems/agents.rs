@@ -16,6 +16,7 @@ use cascade_core::book::Side;
 use cascade_core::money::{floor_f64_to_step, from_f64, to_f64};
 use cascade_core::rng::{lognormal, pareto};
 use rand::RngExt;
+use rand::distr::Bernoulli;
 
 /// A quantity on the lot grid for `notional` quote at `price` (rounded down); `None` if it rounds to zero or the
 /// inputs are not finite.
@@ -124,21 +125,45 @@ pub fn trade_arbitrageurs(
 /// Noise traders trade with a probability per tick: a market order of random side and log-normal (or Pareto)
 /// notional. The probability is fixed, or with self-exciting activity the instrument's current rate shared among its
 /// noise traders (at most 1), and the tick's trades excite the next ticks'.
+#[allow(clippy::too_many_arguments)] // a system: each parameter is a resource or query it reads or writes
 pub fn trade_noise(
-    mut traders: Query<(&Agent, &mut AgentRng), With<NoiseTrader>>,
+    mut traders: Query<(Entity, &Agent, &mut AgentRng), With<NoiseTrader>>,
+    joined: Query<(), Added<NoiseTrader>>,
+    mut left: RemovedComponents<NoiseTrader>,
     mut instruments: ResMut<Instruments>,
     populations: Res<Populations>,
-    mut marks: Local<Vec<f64>>,
+    mut order: Local<Vec<(Agent, Entity)>>,
+    mut markets: Local<Vec<(f64, Option<Bernoulli>)>>,
 ) {
-    // Each instrument's mark as `f64`, once a tick (orders do not move it).
-    marks.clear();
-    marks.extend(instruments.0.iter().map(|m| to_f64(m.mark_price)));
-    for (agent, mut rng) in traders.iter_mut().sort::<&Agent>() {
+    // The traders in agent order, sorted again only when one joins or leaves (a population of thousands is drawn
+    // every tick; their order is not re-sorted every tick).
+    if !joined.is_empty() || left.read().count() > 0 {
+        order.clear();
+        order.extend(traders.iter().map(|(entity, agent, _)| (*agent, entity)));
+        order.sort_unstable();
+    }
+    // Each instrument's mark as `f64` and a fixed probability's draw, once a tick (orders move neither).
+    markets.clear();
+    markets.extend(instruments.0.iter().map(|m| {
+        let fixed = m.noise_activity.is_none().then(|| populations.of(m.id).noise_traders.trade_probability);
+        (to_f64(m.mark_price), fixed.and_then(|p| Bernoulli::new(p).ok()))
+    }));
+    for &(_, entity) in order.iter() {
+        let Ok((_, agent, mut rng)) = traders.get_mut(entity) else { continue };
         let p = &populations.of(agent.instrument).noise_traders;
         let market = instruments.get_mut(agent.instrument);
-        let count = f64::from(p.count).max(1.0);
-        let chance = market.noise_activity.map_or(p.trade_probability, |a| (a.rate() / count).clamp(0.0, 1.0));
-        if !rng.0.random_bool(chance) {
+        let (mark, fixed) = markets[usize::from(agent.instrument.0)];
+        // As `random_bool` draws it (a `Bernoulli` of the chance), the distribution built once for a fixed chance.
+        let trades = match fixed {
+            Some(draw) => rng.0.sample(draw),
+            None => {
+                let count = f64::from(p.count).max(1.0);
+                rng.0.random_bool(
+                    market.noise_activity.map_or(p.trade_probability, |a| (a.rate() / count).clamp(0.0, 1.0)),
+                )
+            }
+        };
+        if !trades {
             continue;
         }
         if let Some(activity) = &mut market.noise_activity {
@@ -149,7 +174,7 @@ pub fn trade_noise(
             Some(alpha) => pareto(&mut rng.0, p.order_notional, alpha),
             None => lognormal(&mut rng.0, p.order_notional, p.order_notional_sigma),
         };
-        if let Some(quantity) = lots(market, notional, marks[usize::from(agent.instrument.0)]) {
+        if let Some(quantity) = lots(market, notional, mark) {
             market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
         }
     }

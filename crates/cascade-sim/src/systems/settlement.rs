@@ -62,18 +62,24 @@ pub fn settle_fills(
             market.open_interest = money::add(market.open_interest, long(after) - long(before))?;
             // A zero rate's fee is `Decimal::ZERO`, as the product would give it.
             let fee = if fee_rate.is_zero() { Decimal::ZERO } else { money::booked(money::mul(notional, fee_rate)?) };
-            account.pay(fee)?;
-            let mut share = Decimal::ZERO;
-            if let Some(pool) = market.pool.as_mut() {
-                if agent == pool.agent {
-                    pool.position = after;
-                } else if matches!(source, FillSource::Pool { .. }) {
-                    share = money::booked(money::mul(fee, pool.rules.fee_share)?);
-                }
+            let pool_leg = market.pool.as_ref().is_some_and(|pool| agent == pool.agent);
+            if let Some(pool) = market.pool.as_mut().filter(|_| pool_leg) {
+                pool.position = after;
             }
-            ledger.collect_fee(fee - share)?;
-            pool_fee += share;
-            if market.pool.as_ref().is_some_and(|pool| agent == pool.agent) && !pool_fee.is_zero() {
+            // A zero fee moves nothing: `x - 0` and `x + 0` are `x`, representation and all, but for a zero `x`, which
+            // `Decimal` re-scales; those balances take the steps.
+            if !(fee.is_zero() && !account.collateral.is_zero() && !ledger.fees().is_zero()) {
+                account.pay(fee)?;
+                let share = match market.pool.as_ref() {
+                    Some(pool) if !pool_leg && matches!(source, FillSource::Pool { .. }) => {
+                        money::booked(money::mul(fee, pool.rules.fee_share)?)
+                    }
+                    _ => Decimal::ZERO,
+                };
+                ledger.collect_fee(fee - share)?;
+                pool_fee += share;
+            }
+            if pool_leg && !pool_fee.is_zero() {
                 account.pay(-pool_fee)?;
                 pool_paid = true;
             }

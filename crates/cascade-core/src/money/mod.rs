@@ -335,15 +335,19 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Settlement skips a zero fee's payments on the strength of this: a non-zero amount plus or minus
-        /// `Decimal::ZERO` is the same amount, representation and all (a zero amount is re-scaled, and is not
-        /// skipped).
+        /// Settlement skips a zero fee's payments, and a short leg's change of open interest, on the strength of
+        /// this: a non-zero amount plus or minus a zero (of any scale) is the same amount, representation and all (a
+        /// zero amount is re-scaled, and is not skipped).
         #[test]
-        fn a_zero_leaves_a_non_zero_amount_as_it_is(mantissa in proptest::num::i64::ANY, scale in 0u32..29) {
-            let amount = Decimal::new(mantissa, scale);
+        fn a_zero_leaves_a_non_zero_amount_as_it_is(
+            mantissa in proptest::num::i64::ANY,
+            scale in 0u32..29,
+            zero_scale in 0u32..29,
+        ) {
+            let (amount, zero) = (Decimal::new(mantissa, scale), Decimal::new(0, zero_scale));
             proptest::prop_assume!(!amount.is_zero());
-            proptest::prop_assert_eq!(add(amount, Decimal::ZERO).unwrap().serialize(), amount.serialize());
-            proptest::prop_assert_eq!(sub(amount, Decimal::ZERO).unwrap().serialize(), amount.serialize());
+            proptest::prop_assert_eq!(add(amount, zero).unwrap().serialize(), amount.serialize());
+            proptest::prop_assert_eq!(sub(amount, zero).unwrap().serialize(), amount.serialize());
         }
     }
 

@@ -59,7 +59,12 @@ pub fn settle_fills(
         for (agent, quantity, fee_rate) in legs {
             let account = &mut account_mut(accounts, index, agent)?.0;
             let FillEffect { before, after, .. } = account.apply_fill(market.id, quantity, fill.price)?;
-            market.open_interest = money::add(market.open_interest, long(after) - long(before))?;
+            // Open interest moves with long parts: a leg short or flat before and after adds a zero, which leaves a
+            // non-zero interest as it is (see the zero fee below).
+            let (long_before, long_after) = (long(before), long(after));
+            if !(long_before.is_zero() && long_after.is_zero() && !market.open_interest.is_zero()) {
+                market.open_interest = money::add(market.open_interest, long_after - long_before)?;
+            }
             // A zero rate's fee is `Decimal::ZERO`, as the product would give it.
             let fee = if fee_rate.is_zero() { Decimal::ZERO } else { money::booked(money::mul(notional, fee_rate)?) };
             let pool_leg = market.pool.as_ref().is_some_and(|pool| agent == pool.agent);

@@ -329,7 +329,8 @@ mod tests {
             scale in 0u32..29,
         ) {
             let amount = Decimal::from_i128_with_scale(mantissa, scale);
-            let expected = amount.round_dp_with_strategy(BOOKING_DP, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            let away = rust_decimal::RoundingStrategy::MidpointAwayFromZero;
+            let expected = amount.round_dp_with_strategy(BOOKING_DP, away);
             proptest::prop_assert_eq!(booked(amount).serialize(), expected.serialize(), "{}", amount);
         }
     }

@@ -191,13 +191,17 @@ fn pro_rata_in_integers(amount: Decimal, part: Decimal, whole: Decimal) -> Optio
     }
     let places = money::BOOKING_DP;
     let shift = i64::from(places) + i64::from(whole.scale()) - i64::from(scale);
-    let power = 10i128.checked_pow(u32::try_from(shift.unsigned_abs()).ok()?)?;
+    let power = money::pow10(u32::try_from(shift.unsigned_abs()).ok()?)?;
     let (n, d) = if shift >= 0 {
         (product.checked_mul(power)?, whole.mantissa())
     } else {
         (product, whole.mantissa().checked_mul(power)?)
     };
-    let (t, r) = (n / d, (n % d).abs());
+    // In `i64` where both fit: the same quotient and remainder (truncated towards zero) with one instruction.
+    let (t, r) = match (i64::try_from(n), i64::try_from(d)) {
+        (Ok(n), Ok(d)) => (i128::from(n / d), i128::from((n % d).abs())),
+        _ => (n / d, (n % d).abs()),
+    };
     if t.unsigned_abs() >= 10u128.pow(23) {
         return None;
     }

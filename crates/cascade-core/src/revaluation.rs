@@ -324,16 +324,70 @@ fn gap_verdict(cash: f64, positions: impl Iterator<Item = (f64, f64, f64, f64)>)
 /// The module's bound holds as it is (each term has the same roundings). `None` when the answer lies within the band
 /// or there are more than [`MAX_POSITIONS`] positions: the caller decides it in `Decimal`.
 pub fn covers(cash: Decimal, positions: impl Iterator<Item = (Decimal, Decimal, Decimal, Decimal)>) -> Option<bool> {
-    let mut count = 0;
-    let terms = positions.inspect(|_| count += 1).map(|(q, m, charged, r)| {
-        let m = approximate(m);
-        (approximate(q), m, approximate(charged), m * approximate(r))
-    });
-    match gap_verdict(approximate(cash), terms) {
-        _ if count > MAX_POSITIONS => None,
-        BELOW => Some(false),
-        UNDECIDED => None,
-        _ => Some(true),
+    Approximation::of(cash, positions)?.covers()
+}
+
+/// An account's standing computed in `f64` from its exact `cash` and positions, taken as [`covers`] takes them.
+/// Each figure is within [`Approximation::band`] of its exact value: each is a sum of some of the terms of the
+/// gross magnitude, with no more roundings, so the module's bound holds for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Approximation {
+    /// `cash + sum quantity x mark`, quote currency.
+    pub equity: f64,
+    /// `sum |charged| x mark x fraction`, quote currency.
+    pub requirement: f64,
+    /// `sum |quantity| x mark`, quote currency.
+    pub notional: f64,
+    /// `|cash| + sum (|quantity x mark| + |charged| x mark x fraction)`, quote currency.
+    gross: f64,
+}
+
+impl Approximation {
+    /// The approximation of an account of `cash` and `positions`; `None` with more than [`MAX_POSITIONS`].
+    pub fn of(cash: Decimal, positions: impl Iterator<Item = (Decimal, Decimal, Decimal, Decimal)>) -> Option<Self> {
+        let cash = approximate(cash);
+        let mut account = Self { equity: cash, requirement: 0.0, notional: 0.0, gross: cash.abs() };
+        for (count, (q, m, charged, fraction)) in positions.enumerate() {
+            if count == MAX_POSITIONS {
+                return None;
+            }
+            let m = approximate(m);
+            let (value, r) = (approximate(q) * m, approximate(charged).abs() * (m * approximate(fraction)));
+            account.equity += value;
+            account.requirement += r;
+            account.notional += value.abs();
+            account.gross += value.abs() + r;
+        }
+        Some(account)
+    }
+
+    /// How far any of the figures may lie from its exact value, quote currency.
+    pub fn band(&self) -> f64 {
+        BAND * self.gross
+    }
+
+    /// Whether equity covers the requirement, `None` within the band: as [`covers`].
+    pub fn covers(&self) -> Option<bool> {
+        match judge(self.equity - self.requirement, self.gross) {
+            BELOW => Some(false),
+            UNDECIDED => None,
+            _ => Some(true),
+        }
+    }
+
+    /// The margin ratio `equity / requirement` and a bound on its distance from the exact quotient (which
+    /// `Decimal` rounds within `1e-27` of itself, relative). With `b` the band, `|e' - e| <= b` and
+    /// `|r' - r| <= b`, so `|e'/r' - e/r| <= (b r + |e| b) / (r' r)`, at most `b / r' + 2 (|e'| + b) b / r'^2` for
+    /// `r >= r' / 2`, plus the quotient's own rounding; doubled. `None` unless the requirement clears twice the
+    /// band.
+    pub fn margin_ratio(&self) -> Option<(f64, f64)> {
+        let (b, r) = (self.band(), self.requirement);
+        if r <= 2.0 * b {
+            return None;
+        }
+        let ratio = self.equity / r;
+        let error = b / r + 2.0 * (self.equity.abs() + b) * b / (r * r) + 1e-15 * ratio.abs();
+        Some((ratio, 2.0 * error))
     }
 }
 

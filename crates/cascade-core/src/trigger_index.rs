@@ -17,6 +17,7 @@
 
 use crate::AgentId;
 use crate::margin::{Trigger, zero_fraction_trigger};
+use crate::money;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -91,25 +92,32 @@ impl From<Trigger> for Entry {
 /// `i128`, or when the position is flat.
 fn rate_free_key(quantity: Decimal, cost_basis: Decimal, collateral: Decimal) -> Option<Entry> {
     let scale = cost_basis.scale().max(collateral.scale());
-    let at_scale = |d: Decimal| d.mantissa().checked_mul(10i128.checked_pow(scale - d.scale())?);
+    let at_scale = |d: Decimal| d.mantissa().checked_mul(money::pow10(scale - d.scale())?);
     let owed = at_scale(cost_basis)?.checked_sub(at_scale(collateral)?)?;
     let units = quantity.mantissa();
     // price = owed / units x 10^(quantity's scale - scale); the key counts 1e-KEY_SCALE.
     let shift = i64::from(KEY_SCALE) + i64::from(quantity.scale()) - i64::from(scale);
-    let power = 10i128.checked_pow(u32::try_from(shift.unsigned_abs()).ok()?)?;
+    let power = money::pow10(u32::try_from(shift.unsigned_abs()).ok()?)?;
     let (numerator, denominator) =
         if shift >= 0 { (owed.checked_mul(power)?, units) } else { (owed, units.checked_mul(power)?) };
     // Both are positive, or both negative, where a price follows.
     let (numerator, denominator) = (numerator.unsigned_abs(), denominator.unsigned_abs());
     let saturate = |units: u128| i64::try_from(units).unwrap_or(i64::MAX);
+    // The quotient in `u64` where both fit (one division instruction, where `u128`'s is a call).
+    let narrow = u64::try_from(numerator).ok().zip(u64::try_from(denominator).ok().filter(|d| *d != 0));
+    let quotient = |up: bool| match narrow {
+        Some((n, d)) => u128::from(if up { n.div_ceil(d) } else { n / d }),
+        None if up => numerator.div_ceil(denominator),
+        None => numerator / denominator,
+    };
     Some(match units.signum() {
         0 => return None,
         // A long is liquidated below a positive price only.
         1 if owed <= 0 => Entry::Never,
-        1 => Entry::Below(saturate(numerator.div_ceil(denominator))),
+        1 => Entry::Below(saturate(quotient(true))),
         // A short whose price would not be positive is a candidate at every mark (as `Above(0)`).
         _ if owed >= 0 => Entry::Above(0),
-        _ => Entry::Above(saturate(numerator / denominator)),
+        _ => Entry::Above(saturate(quotient(false))),
     })
 }
 

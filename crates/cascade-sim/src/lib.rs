@@ -15,6 +15,7 @@ pub mod batch;
 pub mod build;
 pub mod chain;
 pub mod components;
+mod decimal_text;
 pub mod frames;
 pub mod health;
 pub mod market;

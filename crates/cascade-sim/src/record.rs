@@ -231,40 +231,58 @@ pub struct Event {
     /// The account concerned.
     pub account: Option<u32>,
     /// Quantity closed or deleveraged, base units.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub quantity: Option<Decimal>,
     /// Quantity of the slice left open (book dry, limits), base units.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub unfilled: Option<Decimal>,
     /// Mark price at the time.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub mark_price: Option<Decimal>,
     /// The account's bankruptcy price before the close-out.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub bankruptcy_price: Option<Decimal>,
     /// Volume-weighted execution price (for a deleverage, the transfer price).
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub average_price: Option<Decimal>,
     /// Notional closed, quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub notional: Option<Decimal>,
     /// Part of the quantity sold into the book.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub book_quantity: Option<Decimal>,
     /// Part taken over by backstop liquidators.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub backstop_quantity: Option<Decimal>,
     /// Part closed against winners by deleveraging.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub deleveraged_quantity: Option<Decimal>,
     /// Penalty paid to the insurance fund, quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub fee: Option<Decimal>,
     /// Penalty paid to backstop liquidators, quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub liquidator_fee: Option<Decimal>,
     /// Negative equity left after the close-out, quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub shortfall: Option<Decimal>,
     /// Part of the shortfall paid by the insurance fund, quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub insurance_paid: Option<Decimal>,
     /// Part of the shortfall taken from winners as a socialized loss, quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub socialized: Option<Decimal>,
     /// Part of the shortfall booked as bad debt, quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub bad_debt: Option<Decimal>,
     /// Deleverage: what the winner gave up relative to closing at the mark (or its haircut), quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub loss: Option<Decimal>,
     /// Deleverage: the winner's unrealized profit before, quote.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub profit: Option<Decimal>,
     /// Deleverage: the winner's leverage before (notional over equity).
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub leverage: Option<Decimal>,
     /// Shocks: magnitude (change, fraction, multiplier, ticks); oracle rejections: the print's confidence
     /// half-width or deviation, whichever guard fired.

@@ -164,9 +164,9 @@ impl Shocks {
 #[derive(Resource, Debug, Clone)]
 pub struct OracleRules(pub cascade_scenario::Oracle);
 
-/// Accounts found below maintenance margin this tick, in processing order: `(sort key, agent)`.
+/// Accounts found below maintenance margin this tick, in processing order (by the rules' sort key, then agent).
 #[derive(Resource, Debug, Clone, Default)]
-pub struct LiquidationQueue(pub Vec<(Decimal, AgentId)>);
+pub struct LiquidationQueue(pub Vec<AgentId>);
 
 /// The margin rules in force and the state their policy keeps for each instrument: what sets the margin
 /// fractions each tick.

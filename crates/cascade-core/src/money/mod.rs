@@ -85,7 +85,7 @@ pub fn booked(amount: Decimal) -> Decimal {
         return amount;
     }
     let magnitude = u64::try_from(amount.mantissa().unsigned_abs()).ok().filter(|m| *m != 0);
-    match (magnitude, 10u64.checked_pow(scale - BOOKING_DP)) {
+    match (magnitude, pow10_u64(scale - BOOKING_DP)) {
         (Some(magnitude), Some(divisor)) => {
             // The divisor is even: a remainder of half of it or more rounds away from zero.
             let units = magnitude / divisor + u64::from(magnitude % divisor >= divisor / 2);
@@ -94,6 +94,28 @@ pub fn booked(amount: Decimal) -> Decimal {
         // A zero keeps its sign at the new scale, which `Decimal` decides with the wider mantissas.
         _ => amount.round_dp_with_strategy(BOOKING_DP, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
     }
+}
+
+/// `10^n` as an `i128`, `None` beyond `10^38`: from a table, where `checked_pow` loops (the integer paths of
+/// settlement and the margin index ask for one on every fill).
+pub(crate) fn pow10(n: u32) -> Option<i128> {
+    POW10.get(n as usize).copied()
+}
+
+/// `10^0` to `10^38`, every power of ten an `i128` holds.
+const POW10: [i128; 39] = {
+    let mut table = [1i128; 39];
+    let mut n = 1;
+    while n < table.len() {
+        table[n] = table[n - 1] * 10;
+        n += 1;
+    }
+    table
+};
+
+/// `10^n` as a `u64`, `None` beyond `10^19`.
+fn pow10_u64(n: u32) -> Option<u64> {
+    pow10(n).and_then(|p| u64::try_from(p).ok())
 }
 
 /// Whether `amount` is on the booking grid (at most [`BOOKING_DP`] decimal places once trailing zeros go).
@@ -116,13 +138,12 @@ pub fn is_multiple(value: Decimal, step: Decimal) -> bool {
     }
     let scale = value.scale().max(step.scale());
     // Divisibility ignores signs; in `u64` where both scaled mantissas fit (the remainder is then one instruction).
-    let narrow = |d: Decimal| {
-        u64::try_from(d.mantissa().unsigned_abs()).ok()?.checked_mul(10u64.checked_pow(scale - d.scale())?)
-    };
+    let narrow =
+        |d: Decimal| u64::try_from(d.mantissa().unsigned_abs()).ok()?.checked_mul(pow10_u64(scale - d.scale())?);
     if let (Some(v), Some(s)) = (narrow(value), narrow(step)) {
         return v % s == 0;
     }
-    let at_scale = |d: Decimal| d.mantissa().checked_mul(10i128.checked_pow(scale - d.scale())?);
+    let at_scale = |d: Decimal| d.mantissa().checked_mul(pow10(scale - d.scale())?);
     matches!((at_scale(value), at_scale(step)), (Some(v), Some(s)) if v % s == 0)
 }
 

@@ -120,6 +120,33 @@ proptest! {
         }
     }
 
+    /// Random accounts of one to four positions, some near zero equity: wherever the estimate of the margin ratio is
+    /// given, the exact quotient of equity by requirement lies within its bound, and the estimate's verdict is exact.
+    #[test]
+    fn the_margin_ratio_estimate_bounds_the_exact_quotient(
+        cash in -3_000_000i64..3_000_000,
+        legs in prop::collection::vec((-5_000i64..5_000, 9_000i64..11_000, 0i64..2_000), 1..5),
+        cancel in prop::bool::ANY,
+    ) {
+        let positions: Vec<(Decimal, Decimal, Decimal, Decimal)> = legs
+            .iter()
+            .map(|&(q, m, r)| (Decimal::new(q, 3), Decimal::new(m, 2), Decimal::new(q, 3), Decimal::new(r, 4)))
+            .collect();
+        let value: Decimal = positions.iter().map(|&(q, m, ..)| q * m).sum();
+        // Cash that all but cancels the positions' value: an equity of a few units on a notional of thousands.
+        let cash = if cancel { Decimal::new(cash % 1_000, 2) - value } else { Decimal::new(cash, 2) };
+        let approximation = Approximation::of(cash, positions.iter().copied()).unwrap();
+        let requirement: Decimal = positions.iter().map(|&(q, m, _, r)| q.abs() * m * r).sum();
+        if let Some((ratio, error)) = approximation.margin_ratio() {
+            let exact = (cash + value) / requirement;
+            prop_assert!((ratio - money::to_f64(exact)).abs() <= error, "{} against {} +- {}", exact, ratio, error);
+            prop_assert!(error < 1e-6 * ratio.abs().max(1.0), "a useful bound: {} on {}", error, ratio);
+        }
+        if let Some(answer) = approximation.covers() {
+            prop_assert_eq!(answer, exactly_covers(cash, &positions));
+        }
+    }
+
     /// Random accounts of zero to five positions over five instruments (so every pass, and groups of more than
     /// three instruments), at random marks and fractions: the snapshot's answer is `health`'s, account by account.
     /// Marks are drawn near the accounts' entry prices so that many accounts sit near their thresholds.

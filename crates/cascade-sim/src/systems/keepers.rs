@@ -48,8 +48,7 @@ pub fn dispatch_keepers(
     let tick = clock.tick;
     chain.sent.clear();
     // An account being auctioned waits for its auction, not for another keeper.
-    let queued: Vec<AgentId> =
-        queue.0.iter().map(|(_, id)| *id).filter(|id| !chain.auctions.contains_key(id)).collect();
+    let queued: Vec<AgentId> = queue.0.iter().copied().filter(|id| !chain.auctions.contains_key(id)).collect();
     let waiting: std::collections::BTreeSet<AgentId> = queued.iter().copied().collect();
     chain.seen.retain(|id, _| waiting.contains(id));
     for &id in &queued {
@@ -90,7 +89,7 @@ pub fn dispatch_keepers(
     let closed_out: Vec<AgentId> = chain.sent.iter().filter(|_| close_out).map(|t| t.account).collect();
     let taken: Vec<AgentId> = chain.sent.iter().filter(|_| !close_out).map(|t| t.account).collect();
     let (seen, auctions) = (&chain.seen, &chain.auctions);
-    queue.0.retain(|(_, id)| {
+    queue.0.retain(|id| {
         let waited = engine_after.is_some_and(|after| seen.get(id).is_some_and(|&t| tick >= t + after));
         closed_out.contains(id) || (waited && !taken.contains(id) && !auctions.contains_key(id))
     });

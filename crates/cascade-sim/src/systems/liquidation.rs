@@ -80,7 +80,7 @@ pub fn liquidate(mut engine: Engine) {
     backstops.sort_unstable_by_key(|(_, id)| *id);
     // Marks do not move during the pass.
     let values: Vec<Valuation> = engine.markets.0.iter().map(Instrument::valuation).collect();
-    for (_, id) in queued {
+    for id in queued {
         // Each open position in turn, instrument by instrument, while the account stays liquidatable.
         let Ok(account) = engine.accounts.get(engine.index.entity(id)) else { continue };
         let mut legs: Vec<InstrumentId> =

@@ -22,7 +22,7 @@
 
 use crate::SimError;
 use crate::components::{Account, Agent};
-use crate::health::account_health;
+use crate::health::{account_health, maintenance_approximation};
 use crate::options::holds_options;
 use crate::pool::LiquidityPool;
 use crate::resources::{
@@ -30,7 +30,8 @@ use crate::resources::{
 };
 use bevy_ecs::prelude::*;
 use cascade_core::book_groups::BookGroups;
-use cascade_core::margin::Trigger;
+use cascade_core::margin::{Health, Trigger};
+use cascade_core::ranking::{Ranked, rank};
 use cascade_core::trigger_index::{Refresh, TriggerIndex};
 use cascade_core::{AgentId, Decimal, InstrumentId};
 use cascade_scenario::LiquidationOrder;
@@ -99,16 +100,15 @@ pub fn check_margin(
         let before = candidates.len();
         index.instruments[m].candidates(schedule.index_marks(instrument.mark_price), &mut candidates);
         if audit.every_tick {
-            let mut from_index =
+            let from_index =
                 queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates[before..], &mut faults);
             let everyone: Vec<AgentId> = accounts
                 .iter()
                 .filter(|(a, account)| a.instrument == instrument.id && !holds_options(&instruments, &account.0))
                 .map(|(a, _)| a.id)
                 .collect();
-            let mut from_scan = queue_of(&instruments, &engine, &rules, &accounts, &agents, &everyone, &mut faults);
-            from_index.sort_unstable();
-            from_scan.sort_unstable();
+            let from_scan = queue_of(&instruments, &engine, &rules, &accounts, &agents, &everyone, &mut faults);
+            let (from_index, from_scan) = (agents_of(&from_index), agents_of(&from_scan));
             if from_index != from_scan {
                 debug_assert!(false, "margin index missed accounts in instrument {m}: {from_index:?} vs {from_scan:?}");
                 faults.0.push(SimError::IndexMismatch { instrument: instrument.id });
@@ -119,14 +119,13 @@ pub fn check_margin(
         let before = candidates.len();
         book_candidates(&instruments, &engine, &accounts, &agents, books, &mut candidates, &mut faults);
         if audit.every_tick {
-            let mut from_books =
+            let from_books =
                 queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates[before..], &mut faults);
             let holders: Vec<AgentId> =
                 accounts.iter().filter(|(_, a)| holds_options(&instruments, &a.0)).map(|(a, _)| a.id).collect();
-            let mut from_scan = queue_of(&instruments, &engine, &rules, &accounts, &agents, &holders, &mut faults);
-            from_books.sort_unstable();
+            let from_scan = queue_of(&instruments, &engine, &rules, &accounts, &agents, &holders, &mut faults);
+            let (mut from_books, from_scan) = (agents_of(&from_books), agents_of(&from_scan));
             from_books.dedup();
-            from_scan.sort_unstable();
             if from_books != from_scan {
                 debug_assert!(false, "book groups missed option accounts: {from_books:?} vs {from_scan:?}");
                 faults.0.push(SimError::IndexMismatch { instrument: InstrumentId(0) });
@@ -135,8 +134,12 @@ pub fn check_margin(
     }
     candidates.sort_unstable();
     candidates.dedup();
-    queue.0 = queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates, &mut faults);
-    cascade_core::ranking::sort_by_key(&mut queue.0);
+    let entries = queue_of(&instruments, &engine, &rules, &accounts, &agents, &candidates, &mut faults);
+    let key = |agent| exact_key(&instruments, &engine, &rules, &accounts, &agents, agent);
+    match rank(entries, key) {
+        Ok(ranked) => queue.0 = ranked,
+        Err(e) => faults.0.push(e),
+    }
     narrow(&instruments, &accounts, &agents, &candidates, &queue.0, &mut index);
 }
 
@@ -147,10 +150,10 @@ fn narrow(
     accounts: &Margined,
     agents: &AgentIndex,
     candidates: &[AgentId],
-    queue: &[(Decimal, AgentId)],
+    queue: &[AgentId],
     index: &mut MarginIndex,
 ) {
-    let mut queued: Vec<AgentId> = queue.iter().map(|&(_, agent)| agent).collect();
+    let mut queued = queue.to_vec();
     queued.sort_unstable();
     for &agent in candidates.iter().filter(|a| queued.binary_search(a).is_err()) {
         let Ok((a, account)) = accounts.get(agents.entity(agent)) else { continue };
@@ -277,7 +280,10 @@ fn place(
     index.set(agent, trigger, how);
 }
 
-/// The liquidatable accounts among `agents`, with their sort keys.
+/// The liquidatable accounts among `agents`, each with its sort key ([`sort_key`]) or, for an account whose `f64`
+/// standing settles both its liquidation and its rank's neighbourhood ([`maintenance_approximation`]), with an
+/// estimate of the key and its error bound: the exact health and the key's division are then left out unless
+/// the ranking needs them ([`exact_key`]).
 fn queue_of(
     instruments: &Instruments,
     engine: &MarginState,
@@ -286,24 +292,62 @@ fn queue_of(
     index: &AgentIndex,
     agents: &[AgentId],
     faults: &mut Faults,
-) -> Vec<(Decimal, AgentId)> {
+) -> Vec<Ranked<AgentId>> {
     let mut out = Vec::new();
     for &id in agents {
         let Ok((_, account)) = accounts.get(index.entity(id)) else { continue };
         if account.0.positions.iter().all(|p| p.quantity.is_zero()) {
             continue;
         }
-        match account_health(instruments, engine, &account.0) {
-            Ok(h) if h.is_liquidatable() => {
-                let key = match rules.0.order {
-                    LiquidationOrder::MarginRatio => h.margin_ratio().unwrap_or_default(),
-                    LiquidationOrder::Notional => -h.notional,
-                };
-                out.push((key, id));
+        if let Some(approximation) = maintenance_approximation(instruments, engine, &account.0) {
+            let estimate = match rules.0.order {
+                LiquidationOrder::MarginRatio => approximation.margin_ratio(),
+                LiquidationOrder::Notional => Some((-approximation.notional, 2.0 * approximation.band())),
+            };
+            // A requirement clear of the band is a position open at a positive mark (a notional above zero).
+            let settled = approximation.covers().zip(estimate.filter(|_| approximation.margin_ratio().is_some()));
+            match settled.map(|(covered, (key, error))| (covered, Ranked::estimated(key, error, id))) {
+                Some((true, _)) => continue,
+                Some((false, Some(ranked))) => {
+                    out.push(ranked);
+                    continue;
+                }
+                _ => {}
             }
+        }
+        match account_health(instruments, engine, &account.0) {
+            Ok(h) if h.is_liquidatable() => out.push(Ranked::exact(sort_key(rules, &h), id)),
             Ok(_) => {}
             Err(e) => faults.0.push(e.into()),
         }
     }
     out
+}
+
+/// The liquidation queue's sort key of an account of health `h`: its margin ratio, or its notional negated.
+fn sort_key(rules: &LiquidationRules, h: &Health) -> Decimal {
+    match rules.0.order {
+        LiquidationOrder::MarginRatio => h.margin_ratio().unwrap_or_default(),
+        LiquidationOrder::Notional => -h.notional,
+    }
+}
+
+/// The exact sort key of the account of `agent`, for the ranking of an estimated one.
+fn exact_key(
+    instruments: &Instruments,
+    engine: &MarginState,
+    rules: &LiquidationRules,
+    accounts: &Margined,
+    index: &AgentIndex,
+    agent: AgentId,
+) -> Result<Decimal, SimError> {
+    let (_, account) = accounts.get(index.entity(agent)).map_err(|_| SimError::UnknownAgent(agent))?;
+    Ok(sort_key(rules, &account_health(instruments, engine, &account.0)?))
+}
+
+/// The agents of a set of ranked entries, in agent order (what the audit compares).
+fn agents_of(entries: &[Ranked<AgentId>]) -> Vec<AgentId> {
+    let mut agents: Vec<AgentId> = entries.iter().map(|e| *e.item()).collect();
+    agents.sort_unstable();
+    agents
 }

@@ -12,6 +12,7 @@ use bevy_ecs::prelude::*;
 use cascade_core::adl_queue::AdlQueue;
 use cascade_core::deleverage::Winner;
 use cascade_core::instrument::Valuation;
+use cascade_core::revaluation::covers;
 use cascade_core::{AgentId, Decimal, InstrumentId};
 
 /// The agents and their accounts, as the liquidation engine queries them.
@@ -25,9 +26,15 @@ fn winner_of(
     values: &[Valuation],
 ) -> Result<Option<Winner>, SimError> {
     let at = values[usize::from(instrument.0)];
-    let Some(position) = account.0.position(instrument) else { return Ok(None) };
+    let Some(position) = account.0.position(instrument).filter(|p| !p.quantity.is_zero()) else { return Ok(None) };
+    // A position losing for certain in `f64` (`-cost basis + quantity x mark < 0`, the bound of [`covers`]) is no
+    // winner: most of a crash's accounts, each ranked without its exact valuation.
+    let value = std::iter::once((position.quantity, at.mark, Decimal::ZERO, Decimal::ZERO));
+    if covers(-position.cost_basis, value) == Some(false) {
+        return Ok(None);
+    }
     let unrealized_pnl = position.unrealized_pnl(at)?;
-    if unrealized_pnl <= Decimal::ZERO || position.quantity.is_zero() {
+    if unrealized_pnl <= Decimal::ZERO {
         return Ok(None);
     }
     Ok(Some(Winner {

@@ -67,7 +67,7 @@ fn slot<'v>(root: &'v mut Value, path: &str) -> Result<&'v mut Value, String> {
         here = match step {
             Step::Key(key) => {
                 let Value::Object(map) = here else {
-                    return Err(format!("`{walked}` has no fields"));
+                    return Err(no_fields(&walked, here, key));
                 };
                 if !map.contains_key(key) {
                     let hint = closest(key, map.keys().map(String::as_str))
@@ -89,6 +89,23 @@ fn slot<'v>(root: &'v mut Value, path: &str) -> Result<&'v mut Value, String> {
         };
     }
     Ok(here)
+}
+
+/// Why `value`, at `walked`, has no field `key` to set, and what to set instead: an absent part (a `None`) or a
+/// variant without fields (`Static`) is set whole first, with the fields it needs; its other fields can follow.
+fn no_fields(walked: &str, value: &Value, key: &str) -> String {
+    let written = "as the scenario file writes it";
+    match value {
+        Value::Null => format!(
+            "`{walked}` is not set in this scenario, so it has no `{key}` to change: set `{walked}` whole first \
+             (`--set '{walked}=(...)'`, {written})"
+        ),
+        Value::String(variant) => format!(
+            "`{walked}` is `{variant}`, which has no fields: set `{walked}` whole, as the variant that has `{key}` \
+             (`--set '{walked}=Variant({key}: ..., ...)'`, {written})"
+        ),
+        other => format!("`{walked}` is a value ({other}), not a group of fields"),
+    }
 }
 
 fn to_json(scenario: &RawScenario) -> Result<Value, String> {

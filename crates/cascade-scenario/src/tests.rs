@@ -120,8 +120,21 @@ fn overrides_set_any_field_and_explain_mistakes() {
     assert_eq!(err, "--set margin.intial=0.1: `margin` has no field `intial` (did you mean `initial`?)");
     let err = apply_overrides(base.raw().clone(), &[set("ticks=many")]).unwrap_err().to_string();
     assert!(err.starts_with("--set ticks=many: invalid type"), "{err}");
-    let err = apply_overrides(base.into_raw(), &[set("shocks[3].at=1")]).unwrap_err().to_string();
+    let err = apply_overrides(base.raw().clone(), &[set("shocks[3].at=1")]).unwrap_err().to_string();
     assert!(err.contains("beyond the list's 1 elements"), "{err}");
+    // A part the scenario leaves out, and a variant without fields, say to set them whole; once set, their fields
+    // can be.
+    let err = apply_overrides(base.raw().clone(), &[set("market.pool.liquidity=1000")]).unwrap_err().to_string();
+    assert!(err.contains("`market.pool` is not set in this scenario, so it has no `liquidity` to change"), "{err}");
+    assert!(err.contains("--set 'market.pool=(...)'"), "{err}");
+    let err = apply_overrides(base.raw().clone(), &[set("margin.policy.lambda=0.9")]).unwrap_err().to_string();
+    assert!(err.contains("`margin.policy` is `Static`, which has no fields"), "{err}");
+    assert!(err.contains("--set 'margin.policy=Variant(lambda: ..., ...)'"), "{err}");
+    let err = apply_overrides(base.raw().clone(), &[set("ticks.count=1")]).unwrap_err().to_string();
+    assert!(err.ends_with("`ticks` is a value (100), not a group of fields"), "{err}");
+    let pool = [set("market.pool=(liquidity: 1000000)"), set("market.pool.spread=0.001")];
+    let s = apply_overrides(base.raw().clone(), &pool).unwrap();
+    assert_eq!(s.market.pool.map(|p| p.spread), Some(dec!(0.001)));
     assert!("novalue".parse::<Override>().is_err());
     // Overrides are validated like the file, and a problem in a field an override set is reported at the override,
     // not at the line of the file where the value it replaced stands.

@@ -29,6 +29,10 @@ pub const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
 /// agent) and never lose a candidate.
 const KEY_SCALE: u32 = 8;
 
+/// `10^KEY_SCALE` in `f64` (exact): one price unit in units of the key.
+const KEY_UNIT: f64 = 1e8;
+const _: () = assert!(KEY_SCALE == 8, "KEY_UNIT is 10^KEY_SCALE");
+
 /// `price` as a whole number of 1e-[`KEY_SCALE`], rounded up (`up`) or down; beyond `i64` it saturates, which keeps
 /// the order of every pair it does not merge (merged triggers are candidates together).
 fn key(price: Decimal, up: bool) -> i64 {
@@ -121,6 +125,33 @@ fn rate_free_key(quantity: Decimal, cost_basis: Decimal, collateral: Decimal) ->
     })
 }
 
+/// Whether `standing` covers the entry [`rate_free_key`] gives a single position, where `f64` settles it without
+/// the key: the trigger price `(cost_basis - collateral) / quantity` bounded in `f64`, each input within 4e-16 of
+/// itself (relative, [`money::approximate`]) and each operation adding one rounding, all allowed for at 1e-15, and a
+/// unit of the key either way for its rounding. A long owing nothing is never liquidated (covered by anything); a
+/// long's key at most the standing one, or a short's at least, is covered. `false` where the bound does not settle
+/// it, and for a short owing nothing (keyed at zero), which the exact key decides.
+fn covers_rate_free(standing: Entry, quantity: Decimal, cost_basis: Decimal, collateral: Decimal) -> bool {
+    if standing == Entry::Unknown {
+        return true;
+    }
+    let (q, cost, held) =
+        (money::approximate(quantity), money::approximate(cost_basis), money::approximate(collateral));
+    let (owed, slack) = (cost - held, 1e-15 * (cost.abs() + held.abs()));
+    // The key's price bounds, in units of the key, widened by a unit for its rounding.
+    let unit = KEY_UNIT;
+    let key_bounds = || {
+        let (low, high) = ((owed.abs() - slack) / q.abs(), (owed.abs() + slack) / q.abs());
+        (low * (1.0 - 1e-15) * unit - 1.0, high * (1.0 + 1e-15) * unit + 1.0)
+    };
+    match standing {
+        _ if q > 0.0 && owed + slack <= 0.0 => true,
+        Entry::Below(key) if q > 0.0 && owed - slack > 0.0 => key_bounds().1 <= key as f64,
+        Entry::Above(key) if q < 0.0 && owed + slack < 0.0 => key as f64 <= key_bounds().0,
+        _ => false,
+    }
+}
+
 /// Liquidation prices of one market's accounts.
 #[derive(Debug, Clone, Default)]
 pub struct TriggerIndex {
@@ -146,6 +177,10 @@ impl TriggerIndex {
         (quantity, cost_basis, collateral): (Decimal, Decimal, Decimal),
         how: Refresh,
     ) {
+        let standing = self.entries.get(agent.0 as usize).copied().unwrap_or(Entry::Never);
+        if how == Refresh::Widen && covers_rate_free(standing, quantity, cost_basis, collateral) {
+            return;
+        }
         let entry = rate_free_key(quantity, cost_basis, collateral)
             .unwrap_or_else(|| zero_fraction_trigger(quantity, cost_basis, collateral).into());
         self.place(agent, entry, how);
@@ -332,6 +367,46 @@ mod tests {
                 (d, i) => proptest::prop_assert_eq!(d, i),
             }
         }
+
+        /// Wherever the `f64` bound says a standing entry covers the new key, it does; standing keys drawn a few
+        /// units either side of the new one, where the bound must refuse, and far off, where it may answer.
+        #[test]
+        fn an_estimate_covers_only_what_the_key_would(
+            lots in 1i64..10_000_000_000,
+            lot_dp in 0u32..=8,
+            price in 1i64..100_000_000,
+            collateral in 0i64..10_000_000_000_000,
+            collateral_dp in 0u32..=12,
+            long in proptest::bool::ANY,
+            offset in proptest::prop_oneof![-3i64..=3, -1_000_000_000i64..1_000_000_000],
+            kind in 0u8..4,
+        ) {
+            let quantity = if long { Decimal::new(lots, lot_dp) } else { -Decimal::new(lots, lot_dp) };
+            let cost_basis = quantity * Decimal::new(price, 2);
+            let collateral = Decimal::new(collateral, collateral_dp);
+            let exact = rate_free_key(quantity, cost_basis, collateral).expect("within i128");
+            let near = match exact { Entry::Below(k) | Entry::Above(k) => k, _ => 0 }.saturating_add(offset);
+            let standing = [Entry::Never, Entry::Below(near), Entry::Above(near), Entry::Unknown][usize::from(kind)];
+            if covers_rate_free(standing, quantity, cost_basis, collateral) {
+                proptest::prop_assert!(standing.covers(exact), "{:?} over {:?}", standing, exact);
+            }
+        }
+    }
+
+    #[test]
+    fn an_estimate_settles_the_common_cases() {
+        // A long on ample collateral owes nothing: covered by any standing entry. A long keyed at 9,000 (bought for
+        // 10,000 on 1,000) under a standing 9,500 is covered; under 8,999.99 it is not, nor a hair's breadth off.
+        assert!(covers_rate_free(Entry::Never, dec!(1), dec!(10000), dec!(20000)));
+        assert!(covers_rate_free(Entry::Below(950_000_000_000), dec!(1), dec!(10000), dec!(1000)));
+        assert!(!covers_rate_free(Entry::Below(899_999_000_000), dec!(1), dec!(10000), dec!(1000)));
+        assert!(!covers_rate_free(Entry::Below(900_000_000_000), dec!(1), dec!(10000), dec!(1000)));
+        // A short keyed at 10,500 (sold for 20,000 on 1,000) under a standing 10,000 is covered.
+        assert!(covers_rate_free(Entry::Above(1_000_000_000_000), dec!(-2), dec!(-20000), dec!(1000)));
+        assert!(!covers_rate_free(Entry::Above(1_100_000_000_000), dec!(-2), dec!(-20000), dec!(1000)));
+        // A short owing nothing is left to the exact key; `Unknown` covers everything.
+        assert!(!covers_rate_free(Entry::Above(0), dec!(-1), dec!(100), dec!(1)));
+        assert!(covers_rate_free(Entry::Unknown, dec!(-1), dec!(100), dec!(1)));
     }
 
     #[test]

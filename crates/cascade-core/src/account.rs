@@ -154,7 +154,11 @@ impl Portfolio {
             position.quantity = money::add(position.quantity, remaining)?;
         }
         effect.after = position.quantity;
-        self.collateral = money::add(self.collateral, effect.realized_pnl)?;
+        // Nothing realized leaves a non-zero collateral as it is, representation and all (a zero one `Decimal`
+        // re-scales: it takes the step).
+        if !effect.realized_pnl.is_zero() || self.collateral.is_zero() {
+            self.collateral = money::add(self.collateral, effect.realized_pnl)?;
+        }
         Ok(effect)
     }
 

@@ -340,21 +340,23 @@ mod tests {
         assert_eq!(rate_free_key(dec!(0), dec!(0), dec!(1)), None);
     }
 
+    /// A single position `(quantity, cost basis, collateral)`: either side, sizes and prices over many orders of
+    /// magnitude, collateral from none to far beyond the cost.
+    fn single_position() -> impl proptest::strategy::Strategy<Value = (Decimal, Decimal, Decimal)> {
+        use proptest::strategy::Strategy;
+        let sizes = (1i64..10_000_000_000, 0u32..=8, 1i64..100_000_000);
+        let collaterals = (0i64..10_000_000_000_000, 0u32..=12, proptest::bool::ANY);
+        (sizes, collaterals).prop_map(|((lots, lot_dp, price), (collateral, collateral_dp, long))| {
+            let quantity = if long { Decimal::new(lots, lot_dp) } else { -Decimal::new(lots, lot_dp) };
+            (quantity, quantity * Decimal::new(price, 2), Decimal::new(collateral, collateral_dp))
+        })
+    }
+
     proptest::proptest! {
         /// The integer key is the decimal trigger's key or one unit further from the mark's side (up for a long,
         /// down for a short), where the decimal quotient rounded across a unit: never a lost candidate.
         #[test]
-        fn rate_free_keys_are_the_decimal_ones_or_safer(
-            lots in 1i64..10_000_000_000,
-            lot_dp in 0u32..=8,
-            price in 1i64..100_000_000,
-            collateral in 0i64..10_000_000_000_000,
-            collateral_dp in 0u32..=12,
-            long in proptest::bool::ANY,
-        ) {
-            let quantity = if long { Decimal::new(lots, lot_dp) } else { -Decimal::new(lots, lot_dp) };
-            let cost_basis = quantity * Decimal::new(price, 2);
-            let collateral = Decimal::new(collateral, collateral_dp);
+        fn rate_free_keys_are_the_decimal_ones_or_safer((quantity, cost_basis, collateral) in single_position()) {
             let schedule = crate::margin::MarginSchedule::flat(crate::margin::MarginRates {
                 initial: Decimal::new(5, 2),
                 maintenance: Decimal::new(25, 3),
@@ -372,18 +374,10 @@ mod tests {
         /// units either side of the new one, where the bound must refuse, and far off, where it may answer.
         #[test]
         fn an_estimate_covers_only_what_the_key_would(
-            lots in 1i64..10_000_000_000,
-            lot_dp in 0u32..=8,
-            price in 1i64..100_000_000,
-            collateral in 0i64..10_000_000_000_000,
-            collateral_dp in 0u32..=12,
-            long in proptest::bool::ANY,
+            (quantity, cost_basis, collateral) in single_position(),
             offset in proptest::prop_oneof![-3i64..=3, -1_000_000_000i64..1_000_000_000],
             kind in 0u8..4,
         ) {
-            let quantity = if long { Decimal::new(lots, lot_dp) } else { -Decimal::new(lots, lot_dp) };
-            let cost_basis = quantity * Decimal::new(price, 2);
-            let collateral = Decimal::new(collateral, collateral_dp);
             let exact = rate_free_key(quantity, cost_basis, collateral).expect("within i128");
             let near = match exact { Entry::Below(k) | Entry::Above(k) => k, _ => 0 }.saturating_add(offset);
             let standing = [Entry::Never, Entry::Below(near), Entry::Above(near), Entry::Unknown][usize::from(kind)];

@@ -78,6 +78,41 @@ fn of_kind(sim: &Simulation, kind: EventKind) -> Vec<&Event> {
     sim.events().iter().filter(|e| e.kind == kind).collect()
 }
 
+/// Whether each tick's liquidations come largest position first: the position's notional at the mark (quantity,
+/// all of it in a full close-out, times the mark, which stays put during the pass); `(ordered, the largest tick's
+/// count)`.
+fn largest_first(sim: &Simulation) -> (bool, usize) {
+    let mut by_tick: std::collections::BTreeMap<u64, Vec<Decimal>> = Default::default();
+    for e in liquidations(sim) {
+        by_tick.entry(e.tick).or_default().push(e.quantity.unwrap() * e.mark_price.unwrap());
+    }
+    let ordered = by_tick.values().all(|n| n.windows(2).all(|w| w[0] >= w[1]));
+    (ordered, by_tick.values().map(Vec::len).max().unwrap_or(0))
+}
+
+#[test]
+fn the_notional_order_closes_the_largest_positions_first() {
+    // 2,000 longs at a median 5x through a -30% gap: most are liquidated in one tick.
+    let crash = |order: &str| {
+        let text = format!(
+            r#"(
+            name: "order", ticks: 215, liquidation: (order: {order}),
+            agents: (
+                market_makers: (count: 4, capital: 100000000, max_inventory: 1000000000, level_notional: 300000),
+                leveraged_traders: (count: 2000, capital: 300, long_fraction: 1.0, entry_window_ticks: 200),
+            ),
+            shocks: [(at: 200, kind: PriceGap(change: -0.30))],
+        )"#
+        );
+        run_checked(&cascade_scenario::load_str("order.ron", &text).unwrap().into_raw(), 1)
+    };
+    let (ordered, most) = largest_first(&crash("Notional"));
+    assert!(most >= 1_000, "a tick of many liquidations: {most}");
+    assert!(ordered, "each tick's liquidations largest first");
+    // The default order (worst margin ratio first) is another one.
+    assert!(!largest_first(&crash("MarginRatio")).0, "the margin-ratio order is not by size");
+}
+
 #[test]
 fn adl_closes_bankrupt_longs_against_profitable_shorts_and_leaves_no_bad_debt() {
     let scenario = tiny(-0.25, "insurance_fund: 0, loss_allocation: Adl", "count: 0", "staleness_ticks: 0");

@@ -299,20 +299,23 @@ fn queue_of(
         if account.0.positions.iter().all(|p| p.quantity.is_zero()) {
             continue;
         }
-        if let Some(approximation) = maintenance_approximation(instruments, engine, &account.0) {
-            let estimate = match rules.0.order {
-                LiquidationOrder::MarginRatio => approximation.margin_ratio(),
-                LiquidationOrder::Notional => Some((-approximation.notional, 2.0 * approximation.band())),
-            };
-            // A requirement clear of the band is a position open at a positive mark (a notional above zero).
-            let settled = approximation.covers().zip(estimate.filter(|_| approximation.margin_ratio().is_some()));
-            match settled.map(|(covered, (key, error))| (covered, Ranked::estimated(key, error, id))) {
-                Some((true, _)) => continue,
-                Some((false, Some(ranked))) => {
-                    out.push(ranked);
-                    continue;
+        // A requirement clear of the band (a margin ratio to estimate) is a position open at a positive mark.
+        if let Some(approximation) = maintenance_approximation(instruments, engine, &account.0)
+            && let Some((ratio, error)) = approximation.margin_ratio()
+        {
+            match approximation.covers() {
+                Some(true) => continue,
+                Some(false) => {
+                    let (key, error) = match rules.0.order {
+                        LiquidationOrder::MarginRatio => (ratio, error),
+                        LiquidationOrder::Notional => (-approximation.notional, 2.0 * approximation.band()),
+                    };
+                    if let Some(ranked) = Ranked::estimated(key, error, id) {
+                        out.push(ranked);
+                        continue;
+                    }
                 }
-                _ => {}
+                None => {}
             }
         }
         match account_health(instruments, engine, &account.0) {

@@ -140,7 +140,11 @@ proptest! {
         if let Some((ratio, error)) = approximation.margin_ratio() {
             let exact = (cash + value) / requirement;
             prop_assert!((ratio - money::to_f64(exact)).abs() <= error, "{} against {} +- {}", exact, ratio, error);
-            prop_assert!(error < 1e-6 * ratio.abs().max(1.0), "a useful bound: {} on {}", error, ratio);
+            // A useful bound where the requirement is a sizeable part of the account (1% of its cash and notional);
+            // a requirement far below the account's size is known only to within the band.
+            if approximation.requirement >= 0.01 * (money::to_f64(cash).abs() + approximation.notional) {
+                prop_assert!(error < 1e-6 * ratio.abs().max(1.0), "a useful bound: {} on {}", error, ratio);
+            }
         }
         if let Some(answer) = approximation.covers() {
             prop_assert_eq!(answer, exactly_covers(cash, &positions));

@@ -213,6 +213,7 @@ fn spawn_populations(
         start: 0,
         window: lt.entry_window_ticks,
         holding_ticks: lt.holding_ticks,
+        moves_reference: lt.entries_move_reference,
     };
     let waves = scenario.shocks.iter().filter(|_| k == 0).filter_map(|shock| match shock.kind {
         ShockKind::LeverageWave { count, capital, leverage, long_fraction } => Some(Cohort {
@@ -222,6 +223,8 @@ fn spawn_populations(
             long_fraction,
             start: shock.at,
             window: shock.duration.max(1),
+            // Leverage arriving during the run is flow the wider market sees.
+            moves_reference: true,
             ..base
         }),
         _ => None,
@@ -243,7 +246,8 @@ fn spawn_populations(
             // No role component: a leveraged trader is an account and its plan in the schedule (at a million
             // accounts, each component costs 8 bytes an account in change ticks alone).
             let id = spawner.spawn(world, collateral, ())?;
-            schedule.0.entry(entry_tick).or_default().push((id, PlannedTrade::Open { instrument, side, leverage }));
+            let open = PlannedTrade::Open { instrument, side, leverage, moves_reference: cohort.moves_reference };
+            schedule.0.entry(entry_tick).or_default().push((id, open));
             if cohort.holding_ticks > 0.0 {
                 let u: f64 = rng.random();
                 let hold = (-cohort.holding_ticks * libm::log(1.0 - u)).ceil().max(1.0) as u64;
@@ -314,14 +318,14 @@ fn spawn_pair_traders(
                 spawner.instrument = instrument;
                 let id = spawner.spawn(world, half, PairTrader)?;
                 let leverage = leg_leverage * Decimal::TWO;
-                let open = PlannedTrade::Open { instrument, side, leverage };
+                let open = PlannedTrade::Open { instrument, side, leverage, moves_reference: true };
                 schedule.0.entry(entry_tick).or_default().push((id, open));
             }
             spawner.instrument = first;
         } else {
             let id = spawner.spawn(world, capital, PairTrader)?;
             for (instrument, side) in legs {
-                let open = PlannedTrade::Open { instrument, side, leverage: leg_leverage };
+                let open = PlannedTrade::Open { instrument, side, leverage: leg_leverage, moves_reference: true };
                 schedule.0.entry(entry_tick).or_default().push((id, open));
             }
         }
@@ -390,6 +394,7 @@ struct Cohort {
     start: u64,
     window: u64,
     holding_ticks: f64,
+    moves_reference: bool,
 }
 
 /// The underlying of a scenario market: its reference process (or replayed series) and its oracle state.

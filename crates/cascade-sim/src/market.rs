@@ -54,6 +54,10 @@ pub enum OrderRequest {
         quantity: Decimal,
         /// Worst acceptable price.
         limit: Option<Decimal>,
+        /// Whether its fills count in the taker flow that moves the reference (`false` for a leveraged trader's
+        /// entry whose flow the wider market absorbed before the run:
+        /// [`LeveragedTraders::entries_move_reference`](cascade_scenario::LeveragedTraders::entries_move_reference)).
+        moves_reference: bool,
     },
     /// Fill what crosses at `price` or better, rest the remainder.
     Limit {

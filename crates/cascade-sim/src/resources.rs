@@ -70,6 +70,10 @@ pub enum PlannedTrade {
         side: Side,
         /// Position notional over collateral.
         leverage: Decimal,
+        /// Whether the opening order's flow moves the reference (see [`OrderRequest::Market`]).
+        ///
+        /// [`OrderRequest::Market`]: crate::market::OrderRequest::Market
+        moves_reference: bool,
     },
     /// Close whatever position is left.
     Close,

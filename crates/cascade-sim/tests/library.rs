@@ -76,6 +76,12 @@ fn crash_2025_exhausts_the_fund_reaches_adl_and_leaves_almost_no_bad_debt() {
     assert!(notional("long") > notional("short") * dec!(9), "about 90% longs");
     let before = sim.market_records()[359].open_interest;
     assert!(sim.market_records()[400].open_interest < before * dec!(0.57), "open interest falls by more than 43%");
+    // The crowd's positions stand for open interest built before the run: its entries do not lift the price for a
+    // reversal to liquidate it before the gap (which spent the whole fund and began ADL there when they did).
+    let pre_gap: Decimal = sim.records()[..360].iter().map(|r| r.liquidated_notional).sum();
+    assert!(pre_gap < s.liquidated_notional * dec!(0.2), "the wave comes with the gap: {pre_gap} before it");
+    assert!(sim.records()[359].insurance_fund > dec!(10000), "the fund is there at the gap");
+    assert!(sim.records()[..360].iter().all(|r| r.deleveraged_notional.is_zero()), "no ADL before the gap");
 }
 
 #[test]

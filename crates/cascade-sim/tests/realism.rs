@@ -182,3 +182,22 @@ fn fundamentalists_buy_the_gap_and_cushion_the_fall() {
     assert!(fall_with > fall_without + 0.01, "the fall is shallower: {fall_with} against {fall_without}");
     assert!(liquidated_with < liquidated_without, "liquidated: {liquidated_with} against {liquidated_without}");
 }
+
+#[test]
+fn entries_built_before_the_run_leave_the_reference_but_their_liquidations_move_it() {
+    // Every leveraged trader (all long, 10x) enters at tick 0 and nothing else takes until a 15% gap at tick 20
+    // liquidates them. The reference has no diffusion: it is the exogenous path but for the flow that counts.
+    let text = "(ticks: 40, reference: (volatility: 0.0, flow_impact: 0.004, directional_impact: true), \
+                agents: (noise_traders: (count: 0), arbitrageurs: (count: 0), \
+                leveraged_traders: (count: 20, capital: 1000.0, capital_sigma: 0.0, leverage: 10.0, \
+                leverage_sigma: 0.0, long_fraction: 1.0, entry_window_ticks: 1)), \
+                shocks: [(at: 20, kind: PriceGap(change: -0.15))])";
+    let exogenous = references(text, |s| s.reference.flow_impact = 0.0);
+    let entering = references(text, |_| {});
+    let built_before = references(text, |s| s.agents.leveraged_traders.entries_move_reference = false);
+    assert!(entering[1] > exogenous[1] * 1.000_1, "the entries' buying lifts the reference");
+    assert_eq!(built_before[..20], exogenous[..20], "entries built before the run leave it as it was, to the bit");
+    let sim = simulate(text, 5, |s| s.agents.leveraged_traders.entries_move_reference = false);
+    assert_eq!(sim.summary().accounts_liquidated, 20, "the gap liquidates every long");
+    assert!(built_before[25] < exogenous[25] * 0.999_9, "their liquidations' selling still pushes it down");
+}

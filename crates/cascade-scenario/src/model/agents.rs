@@ -309,6 +309,11 @@ pub struct LeveragedTraders {
     pub long_fraction: f64,
     /// Entries are spread uniformly over ticks `[0, entry_window_ticks)`.
     pub entry_window_ticks: u64,
+    /// Whether the entries' flow moves the wider market (the reference), as any directional flow does. `false`
+    /// stands the entry window for open interest built up before the run (a rally's, over weeks), which the wider
+    /// market absorbed at the time: the crowd's orders then fill on the venue without pushing the reference, so the
+    /// run does not start with the crowd's own run-up and its reversal. Their later closes and liquidations move it.
+    pub entries_move_reference: bool,
     /// Mean holding period in ticks (exponentially distributed), after which a trader closes its position with a
     /// market order; 0 holds until liquidated or the end of the run.
     pub holding_ticks: f64,
@@ -324,6 +329,7 @@ impl Default for LeveragedTraders {
             leverage_sigma: 0.5,
             long_fraction: 0.6,
             entry_window_ticks: 1_200,
+            entries_move_reference: true,
             holding_ticks: 0.0,
         }
     }

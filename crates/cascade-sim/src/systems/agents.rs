@@ -117,7 +117,13 @@ pub fn trade_arbitrageurs(
             && notional > 0.0
             && let (Some(quantity), Some(limit)) = (lots(market, notional, reference), tick_price(market, limit))
         {
-            market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: Some(limit) });
+            market.inbox.push(OrderRequest::Market {
+                agent: agent.id,
+                side,
+                quantity,
+                limit: Some(limit),
+                moves_reference: true,
+            });
         }
     }
 }
@@ -175,7 +181,13 @@ pub fn trade_noise(
             None => lognormal(&mut rng.0, p.order_notional, p.order_notional_sigma),
         };
         if let Some(quantity) = lots(market, notional, mark) {
-            market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
+            market.inbox.push(OrderRequest::Market {
+                agent: agent.id,
+                side,
+                quantity,
+                limit: None,
+                moves_reference: true,
+            });
         }
     }
     for activity in instruments.0.iter_mut().filter_map(|m| m.noise_activity.as_mut()) {
@@ -197,18 +209,24 @@ pub fn trade_leveraged(
     for (id, action) in actions {
         let Ok((agent, account)) = accounts.get(index.entity(id)) else { continue };
         match action {
-            PlannedTrade::Open { instrument, side, leverage } => {
+            PlannedTrade::Open { instrument, side, leverage, moves_reference } => {
                 let market = instruments.get_mut(instrument);
                 let notional = to_f64(account.0.collateral * leverage);
                 if let Some(quantity) = lots(market, notional, to_f64(market.mark_price)) {
-                    market.inbox.push(OrderRequest::Market { agent: id, side, quantity, limit: None });
+                    market.inbox.push(OrderRequest::Market { agent: id, side, quantity, limit: None, moves_reference });
                 }
             }
             PlannedTrade::Close => {
                 let market = instruments.get_mut(agent.instrument);
                 let position = account.0.quantity(market.id);
                 if let Some(side) = Side::closing(position) {
-                    market.inbox.push(OrderRequest::Market { agent: id, side, quantity: position.abs(), limit: None });
+                    market.inbox.push(OrderRequest::Market {
+                        agent: id,
+                        side,
+                        quantity: position.abs(),
+                        limit: None,
+                        moves_reference: true,
+                    });
                 }
             }
         }
@@ -246,6 +264,7 @@ pub fn trade_signal_traders(
                     side,
                     quantity: position.abs(),
                     limit: None,
+                    moves_reference: true,
                 });
             }
             continue;
@@ -266,7 +285,13 @@ pub fn trade_signal_traders(
         let side = if bet > 0.0 { Side::Buy } else { Side::Sell };
         let notional = to_f64(account.0.collateral * trader.leverage);
         if let Some(quantity) = lots(market, notional, mark) {
-            market.inbox.push(OrderRequest::Market { agent: agent.id, side, quantity, limit: None });
+            market.inbox.push(OrderRequest::Market {
+                agent: agent.id,
+                side,
+                quantity,
+                limit: None,
+                moves_reference: true,
+            });
             trader.opened_at = clock.tick;
         }
     }
@@ -311,5 +336,11 @@ pub(crate) fn unwind_order(
         Side::Buy => mark * (1.0 + slippage),
     };
     let (quantity, limit) = (lots(market, notional, mark)?, tick_price(market, limit)?);
-    Some(OrderRequest::Market { agent, side, quantity: quantity.min(position.abs()), limit: Some(limit) })
+    Some(OrderRequest::Market {
+        agent,
+        side,
+        quantity: quantity.min(position.abs()),
+        limit: Some(limit),
+        moves_reference: true,
+    })
 }

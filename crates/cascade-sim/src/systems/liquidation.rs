@@ -233,7 +233,7 @@ fn close_out_in_full(
     {
         // A pool takes the whole close-out at the mark, which in its market is the oracle price.
         let fill = Fill { maker: pool.agent, taker: id, taker_side: side, price: mark, quantity: remaining };
-        let source = FillSource::Pool { taker_fee: Decimal::ZERO };
+        let source = FillSource::Pool { taker_fee: Decimal::ZERO, moves_reference: true };
         settle_fills(&[fill], market, source, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
         book_quantity = remaining;
         book_notional = money::mul(mark, remaining)?;
@@ -244,7 +244,7 @@ fn close_out_in_full(
         let band = market.spec.protected_limit(side, mark);
         let limit = book_limit(&now, at, band, e.ledger.0.insurance_fund(), bounded, tick_size)?;
         let execution = market.book.market(id, side, remaining, limit);
-        let source = FillSource::Book { taker_fee: Decimal::ZERO };
+        let source = FillSource::Book { taker_fee: Decimal::ZERO, moves_reference: true };
         settle_fills(&execution.fills, market, source, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
         book_quantity = execution.filled;
         book_notional = execution.notional();

@@ -35,12 +35,13 @@ pub fn match_orders(
         let (spec, mark) = (&instruments.0[i].spec, instruments.0[i].mark_price);
         let bands = (spec.protected_limit(Side::Buy, mark), spec.protected_limit(Side::Sell, mark));
         for request in std::mem::take(&mut instruments.0[i].inbox) {
+            let moves_reference = !matches!(request, OrderRequest::Market { moves_reference: false, .. });
             let execution = match request {
                 OrderRequest::CancelAll { agent } => {
                     instruments.0[i].book.cancel_all(agent);
                     continue;
                 }
-                OrderRequest::Market { agent, side, quantity, limit } => {
+                OrderRequest::Market { agent, side, quantity, limit, .. } => {
                     if let Some(block) = &mut block {
                         match block.admit(agent, &mut accounts, &mut index, &mut ledger) {
                             Ok(Admission::Land) => {}
@@ -70,7 +71,7 @@ pub fn match_orders(
                             else {
                                 continue;
                             };
-                            let source = FillSource::Pool { taker_fee: market.spec.taker_fee };
+                            let source = FillSource::Pool { taker_fee: market.spec.taker_fee, moves_reference };
                             if let Err(e) =
                                 settle_fills(&[fill], market, source, &mut accounts, &mut index, &mut ledger.0)
                             {
@@ -102,7 +103,7 @@ pub fn match_orders(
                 }
             };
             let market = &mut instruments.0[i];
-            let source = FillSource::Book { taker_fee: market.spec.taker_fee };
+            let source = FillSource::Book { taker_fee: market.spec.taker_fee, moves_reference };
             if let Err(e) = settle_fills(&execution.fills, market, source, &mut accounts, &mut index, &mut ledger.0) {
                 faults.0.push(e);
             }

@@ -13,16 +13,22 @@ use cascade_core::{AgentId, Decimal};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FillSource {
     /// Matched in the book: fees are charged (the taker pays `taker_fee`, the maker the instrument's maker fee), and
-    /// the fills set the last trade and count as volume and as taker flow.
+    /// the fills set the last trade and count as volume and, where `moves_reference`, as taker flow.
     Book {
         /// Taker fee rate (liquidation orders pay none: they pay the liquidation penalty instead).
         taker_fee: Decimal,
+        /// Whether the fills count in the taker flow that moves the reference (see [`OrderRequest::Market`]).
+        ///
+        /// [`OrderRequest::Market`]: crate::market::OrderRequest::Market
+        moves_reference: bool,
     },
     /// A trade with the market's liquidity pool: the taker pays `taker_fee`, shared between the pool (its
     /// `fee_share`) and the venue; the pool pays no fee; the fills count as for the book.
     Pool {
         /// Taker fee rate (liquidations pay none).
         taker_fee: Decimal,
+        /// As for the book.
+        moves_reference: bool,
     },
     /// A transfer off the book (backstop take-over, deleveraging): no fees, no trade print, no volume.
     Transfer,
@@ -31,7 +37,7 @@ pub enum FillSource {
 /// Books `fills` of `market` (an instrument): positions and realized PnL of taker and maker, open interest (and a
 /// pool's position), and for book and pool fills the fees (into the ledger's fee sink, a pool's share to the
 /// pool), the last trade and the tick's flow (the net taker flow of a perpetual without that of price followers,
-/// [`AgentIndex::follows_price`]).
+/// [`AgentIndex::follows_price`], and of orders that do not move the reference).
 pub fn settle_fills(
     fills: &[Fill],
     market: &mut Instrument,
@@ -40,10 +46,10 @@ pub fn settle_fills(
     index: &mut AgentIndex,
     ledger: &mut Ledger,
 ) -> Result<(), SimError> {
-    let (taker_fee, maker_fee) = match source {
-        FillSource::Book { taker_fee } => (taker_fee, market.spec.maker_fee),
-        FillSource::Pool { taker_fee } => (taker_fee, Decimal::ZERO),
-        FillSource::Transfer => (Decimal::ZERO, Decimal::ZERO),
+    let (taker_fee, maker_fee, moves_reference) = match source {
+        FillSource::Book { taker_fee, moves_reference } => (taker_fee, market.spec.maker_fee, moves_reference),
+        FillSource::Pool { taker_fee, moves_reference } => (taker_fee, Decimal::ZERO, moves_reference),
+        FillSource::Transfer => (Decimal::ZERO, Decimal::ZERO, false),
     };
     // A position's long part, `quantity.max(0)` as `Decimal::max` gives it (a zero keeps its representation),
     // without its comparison.
@@ -102,7 +108,7 @@ pub fn settle_fills(
         market.flow.volume = money::add(market.flow.volume, fill.quantity)?;
         market.flow.notional = money::add(market.flow.notional, notional)?;
         // Premiums do not move the underlying's reference; an option market maker's hedges in the perpetual do.
-        if market.kind.is_linear() && !index.follows_price(fill.taker) {
+        if moves_reference && market.kind.is_linear() && !index.follows_price(fill.taker) {
             let notional = to_f64(notional);
             market.flow.net_taker_notional += if fill.taker_side == Side::Buy { notional } else { -notional };
         }

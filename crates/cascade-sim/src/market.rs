@@ -77,6 +77,13 @@ pub enum OrderRequest {
     },
 }
 
+impl OrderRequest {
+    /// A market order of `agent` whose fills move the reference as any directional flow does.
+    pub fn market(agent: AgentId, side: Side, quantity: Decimal, limit: Option<Decimal>) -> Self {
+        Self::Market { agent, side, quantity, limit, moves_reference: true }
+    }
+}
+
 impl ContractSpec {
     /// The worst price a market order on `side` may fill at, given the mark: `mark * (1 +- price_band)`.
     pub fn protected_limit(&self, side: Side, mark: Decimal) -> Decimal {

@@ -117,13 +117,7 @@ pub fn trade_arbitrageurs(
             && notional > 0.0
             && let (Some(quantity), Some(limit)) = (lots(market, notional, reference), tick_price(market, limit))
         {
-            market.inbox.push(OrderRequest::Market {
-                agent: agent.id,
-                side,
-                quantity,
-                limit: Some(limit),
-                moves_reference: true,
-            });
+            market.inbox.push(OrderRequest::market(agent.id, side, quantity, Some(limit)));
         }
     }
 }
@@ -181,13 +175,7 @@ pub fn trade_noise(
             None => lognormal(&mut rng.0, p.order_notional, p.order_notional_sigma),
         };
         if let Some(quantity) = lots(market, notional, mark) {
-            market.inbox.push(OrderRequest::Market {
-                agent: agent.id,
-                side,
-                quantity,
-                limit: None,
-                moves_reference: true,
-            });
+            market.inbox.push(OrderRequest::market(agent.id, side, quantity, None));
         }
     }
     for activity in instruments.0.iter_mut().filter_map(|m| m.noise_activity.as_mut()) {
@@ -220,13 +208,7 @@ pub fn trade_leveraged(
                 let market = instruments.get_mut(agent.instrument);
                 let position = account.0.quantity(market.id);
                 if let Some(side) = Side::closing(position) {
-                    market.inbox.push(OrderRequest::Market {
-                        agent: id,
-                        side,
-                        quantity: position.abs(),
-                        limit: None,
-                        moves_reference: true,
-                    });
+                    market.inbox.push(OrderRequest::market(id, side, position.abs(), None));
                 }
             }
         }
@@ -259,13 +241,7 @@ pub fn trade_signal_traders(
         let position = account.0.quantity(market.id);
         if let Some(side) = Side::closing(position) {
             if clock.tick >= trader.opened_at + holding {
-                market.inbox.push(OrderRequest::Market {
-                    agent: agent.id,
-                    side,
-                    quantity: position.abs(),
-                    limit: None,
-                    moves_reference: true,
-                });
+                market.inbox.push(OrderRequest::market(agent.id, side, position.abs(), None));
             }
             continue;
         }
@@ -285,13 +261,7 @@ pub fn trade_signal_traders(
         let side = if bet > 0.0 { Side::Buy } else { Side::Sell };
         let notional = to_f64(account.0.collateral * trader.leverage);
         if let Some(quantity) = lots(market, notional, mark) {
-            market.inbox.push(OrderRequest::Market {
-                agent: agent.id,
-                side,
-                quantity,
-                limit: None,
-                moves_reference: true,
-            });
+            market.inbox.push(OrderRequest::market(agent.id, side, quantity, None));
             trader.opened_at = clock.tick;
         }
     }
@@ -336,11 +306,5 @@ pub(crate) fn unwind_order(
         Side::Buy => mark * (1.0 + slippage),
     };
     let (quantity, limit) = (lots(market, notional, mark)?, tick_price(market, limit)?);
-    Some(OrderRequest::Market {
-        agent,
-        side,
-        quantity: quantity.min(position.abs()),
-        limit: Some(limit),
-        moves_reference: true,
-    })
+    Some(OrderRequest::market(agent, side, quantity.min(position.abs()), Some(limit)))
 }

@@ -133,7 +133,7 @@ pub fn hedge_options(
     let side = if delta > 0.0 { Side::Sell } else { Side::Buy };
     let Ok(size) = from_f64(delta.abs(), Decimal::new(1, 8), "hedge") else { return };
     if let Some(quantity) = floor_to_step(size, perpetual.spec.lot_size).filter(|q| *q > Decimal::ZERO) {
-        perpetual.inbox.push(OrderRequest::Market { agent: maker, side, quantity, limit: None, moves_reference: true });
+        perpetual.inbox.push(OrderRequest::market(maker, side, quantity, None));
     }
 }
 
@@ -145,13 +145,7 @@ pub fn enter_option_traders(clock: Res<Clock>, desk: Option<ResMut<OptionDesk>>,
         let legs = [(plan.series, plan.quantity), (perpetual, plan.underlying)];
         for (instrument, quantity) in legs.into_iter().filter(|(_, q)| !q.is_zero()) {
             let side = if quantity > Decimal::ZERO { Side::Buy } else { Side::Sell };
-            let order = OrderRequest::Market {
-                agent: plan.agent,
-                side,
-                quantity: quantity.abs(),
-                limit: None,
-                moves_reference: true,
-            };
+            let order = OrderRequest::market(plan.agent, side, quantity.abs(), None);
             instruments.get_mut(instrument).inbox.push(order);
         }
     }

@@ -3,10 +3,12 @@
 //! **ADL** closes a bankrupt position that the book could not take against opposite-side *winners* (positions with
 //! positive unrealized PnL), in the order venues publish: highest `PnL fraction x leverage` first, where the PnL
 //! fraction is unrealized PnL over the position's absolute cost basis and leverage is position notional over
-//! account equity. Winners are reduced, never increased, and only as much as needed.
+//! account equity. Winners are reduced, never increased, and only as much as needed; each gives up at most its
+//! profit and never more than its account's equity ([`Winner::adl_price`]).
 //!
 //! **Socialized loss** spreads a shortfall the insurance fund could not pay over all winners in proportion to
-//! their unrealized profit, as a haircut of their collateral, never more than that profit.
+//! their unrealized profit, as a haircut of their collateral, never more than that profit (the caller caps it at
+//! the account's equity too).
 
 use crate::AgentId;
 use rust_decimal::Decimal;
@@ -29,16 +31,35 @@ pub struct Winner {
 }
 
 impl Winner {
-    /// `price` limited so that closing at it realizes no loss for this winner: a short winner buys back at no more
-    /// than its entry price, a long winner sells at no less. Entry is `cost_basis / |quantity|`, rounded to the
-    /// price grid `tick` towards the winner's side.
-    pub fn at_most_break_even(&self, price: Decimal, tick: Decimal) -> Decimal {
-        let Some(entry) = self.cost_basis.checked_div(self.quantity.abs()) else { return price };
-        let Some(floor) = crate::money::floor_to_step(entry, tick) else { return price };
-        if self.quantity.is_sign_negative() {
-            price.min(floor)
-        } else {
-            price.max(if floor < entry { floor + tick } else { floor })
+    /// `price` limited so that closing `quantity` (absolute, base units) of this position at it takes part of the
+    /// winner's profit and never more: it realizes no loss (a short winner buys back at no more than its entry
+    /// price, a long winner sells at no less; entry is `cost_basis / |quantity|`), and it costs the account, against
+    /// closing at `mark`, no more than its equity there (a winner whose collateral went negative, paying penalties
+    /// while it was itself being liquidated, say, is left at zero or above, never below). Each limit is rounded on
+    /// the price grid `tick` towards the winner's side.
+    pub fn adl_price(&self, price: Decimal, quantity: Decimal, mark: Decimal, tick: Decimal) -> Decimal {
+        let short = self.quantity.is_sign_negative();
+        // `price` kept on the winner's side of `bound`, the bound rounded on the grid towards the winner.
+        let within = |price: Decimal, bound: Decimal| match crate::money::floor_to_step(bound, tick) {
+            None => price,
+            Some(floor) if short => price.min(floor),
+            Some(floor) => price.max(if floor < bound { floor + tick } else { floor }),
+        };
+        let entry = self.cost_basis.checked_div(self.quantity.abs());
+        let room = self.equity.max(Decimal::ZERO).checked_div(quantity);
+        let equity_bound = room.and_then(|room| if short { mark.checked_add(room) } else { mark.checked_sub(room) });
+        let limited = [entry, equity_bound].into_iter().flatten().fold(price, within);
+        // The quotient `equity / quantity` is rounded; a price it let one tick too far is brought back.
+        let cost = |p: Decimal| (p - mark).abs().checked_mul(quantity);
+        match cost(limited) {
+            Some(cost) if cost > self.equity.max(Decimal::ZERO) && (limited - mark).abs() >= tick => {
+                if short {
+                    limited - tick
+                } else {
+                    limited + tick
+                }
+            }
+            _ => limited,
         }
     }
 
@@ -106,11 +127,24 @@ mod tests {
     }
 
     #[test]
-    fn a_winner_is_never_closed_beyond_break_even() {
-        // Short 2 with cost basis 20,000 (entry 10,000): asked to buy back at 10,400, it buys at 10,000.
+    fn a_winner_is_never_closed_beyond_break_even_nor_below_zero_equity() {
+        // Short 2 with cost basis 20,000 (entry 10,000), marked at 9,500 (a profit of 1,000): asked to buy back at
+        // 10,400, it buys at 10,000; at 9,600 it buys at 9,600.
         let w = short(1, dec!(2), dec!(1000), dec!(20000), dec!(3000), dec!(19000));
-        assert_eq!(w.at_most_break_even(dec!(10400), dec!(0.1)), dec!(10000));
-        assert_eq!(w.at_most_break_even(dec!(9600), dec!(0.1)), dec!(9600));
+        assert_eq!(w.adl_price(dec!(10400), dec!(2), dec!(9500), dec!(0.1)), dec!(10000));
+        assert_eq!(w.adl_price(dec!(9600), dec!(2), dec!(9500), dec!(0.1)), dec!(9600));
+        // Its collateral is -600: equity 400. Buying back at 10,000 would cost it its whole profit of 1,000 and leave
+        // -600; it gives up 400 at most: 9,500 + 400 / 2 = 9,700. With 401 and a tick of 1, 9,700.5 rounds to 9,700.
+        let w = short(1, dec!(2), dec!(1000), dec!(20000), dec!(400), dec!(19000));
+        assert_eq!(w.adl_price(dec!(10400), dec!(2), dec!(9500), dec!(0.1)), dec!(9700));
+        let w = short(1, dec!(2), dec!(1000), dec!(20000), dec!(401), dec!(19000));
+        assert_eq!(w.adl_price(dec!(10400), dec!(2), dec!(9500), dec!(1)), dec!(9700));
+        // A long 2 from 10,000 marked at 10,500 with equity 300 sells at no less than 10,500 - 150; a winner with no
+        // equity left gives up nothing against the mark.
+        let long = Winner { quantity: dec!(2), ..short(1, dec!(2), dec!(1000), dec!(20000), dec!(300), dec!(21000)) };
+        assert_eq!(long.adl_price(dec!(9600), dec!(2), dec!(10500), dec!(0.1)), dec!(10350));
+        let broke = Winner { equity: dec!(-5), ..long };
+        assert_eq!(broke.adl_price(dec!(9600), dec!(2), dec!(10500), dec!(0.1)), dec!(10500));
     }
 
     #[test]

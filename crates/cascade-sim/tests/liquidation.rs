@@ -434,3 +434,14 @@ fn a_bankrupt_short_in_cooldown_stays_in_the_margin_check() {
                        cooldown_ticks: 2), loss_allocation: BadDebt";
     run_checked(&tiny(-0.03, liquidation, "count: 0", "staleness_ticks: 0"), 708);
 }
+
+/// A short being liquidated in slices paid penalties that left its collateral negative; the gap then made it a
+/// winner, and ADL closed it at break-even, taking its whole profit and leaving it flat at -3.80, a loss nobody
+/// booked. A winner now gives up no more than its equity (found by the property test above, seed 405).
+#[test]
+fn a_winner_whose_collateral_went_negative_is_not_deleveraged_below_zero() {
+    let mode = "Partial(target: 1.0, slice_fraction: 0.3, slice_min_notional: 5000, cooldown_ticks: 2)";
+    let liquidation = format!("insurance_fund: 20000, mode: {mode}, loss_allocation: Adl");
+    let backstop = "count: 1, capital: 300000, trigger: 0.8";
+    run_checked(&tiny(-0.12536925737572385, &liquidation, backstop, "staleness_ticks: 0"), 405);
+}

@@ -268,8 +268,9 @@ fn close_out_in_full(
         let plan: Vec<(AgentId, Decimal, Option<Winner>)> =
             queue.plan(remaining, sign).into_iter().map(|(a, q)| (a, q, queue.get(a).copied())).collect();
         for (winner, quantity, w) in plan {
-            // A winner never closes beyond its own entry price: ADL takes part of its profit, never more.
-            let price = w.map_or(price, |w| w.at_most_break_even(price, tick_size));
+            // A winner never closes beyond its own entry price, nor below zero equity: ADL takes part of its profit
+            // and never more than it has.
+            let price = w.map_or(price, |w| w.adl_price(price, quantity, mark, tick_size));
             let fill = Fill { maker: winner, taker: id, taker_side: side, price, quantity };
             settle_fills(&[fill], market, FillSource::Transfer, &mut e.accounts, &mut e.index, &mut e.ledger.0)?;
             deleveraged += quantity;
@@ -309,7 +310,9 @@ fn close_out_in_full(
         events.extend(crate::pool::pool_pays(market.pool.as_mut(), (id, tick, mark), &mut cover, writes)?);
         if rules.loss_allocation == LossAllocation::SocializedLoss && cover.bad_debt > Decimal::ZERO {
             let queue = adl_queue(&mut e.adl, &e.agents, &e.accounts, &e.index, (tick, instrument_id), values)?;
-            let profits: Vec<(AgentId, Decimal)> = queue.winners().map(|w| (w.agent, w.unrealized_pnl)).collect();
+            // Each winner gives up at most its profit, and never more than its equity.
+            let profits: Vec<(AgentId, Decimal)> =
+                queue.winners().map(|w| (w.agent, w.unrealized_pnl.min(w.equity))).collect();
             let haircuts: Vec<(AgentId, Decimal, Option<Winner>)> = socialize(cover.bad_debt, &profits, FINE)
                 .into_iter()
                 .map(|(a, haircut)| (a, haircut, queue.get(a).copied()))

@@ -45,14 +45,20 @@ impl Winner {
             Some(floor) if short => price.min(floor),
             Some(floor) => price.max(if floor < bound { floor + tick } else { floor }),
         };
-        let entry = self.cost_basis.checked_div(self.quantity.abs());
-        let room = self.equity.max(Decimal::ZERO).checked_div(quantity);
-        let equity_bound = room.and_then(|room| if short { mark.checked_add(room) } else { mark.checked_sub(room) });
-        let limited = [entry, equity_bound].into_iter().flatten().fold(price, within);
+        let at_break_even =
+            self.cost_basis.checked_div(self.quantity.abs()).map_or(price, |entry| within(price, entry));
+        // What closing `quantity` at `p` costs the account against closing it at the mark (negative: a gain).
+        let cost = |p: Decimal| if short { p - mark } else { mark - p }.checked_mul(quantity);
+        let available = self.equity.max(Decimal::ZERO);
+        if cost(at_break_even).is_none_or(|cost| cost <= available) {
+            return at_break_even;
+        }
+        // A winner with less equity than that: the price that costs it its equity, on the grid.
+        let Some(room) = available.checked_div(quantity) else { return at_break_even };
+        let limited = within(at_break_even, if short { mark + room } else { mark - room });
         // The quotient `equity / quantity` is rounded; a price it let one tick too far is brought back.
-        let cost = |p: Decimal| (p - mark).abs().checked_mul(quantity);
         match cost(limited) {
-            Some(cost) if cost > self.equity.max(Decimal::ZERO) && (limited - mark).abs() >= tick => {
+            Some(cost) if cost > available => {
                 if short {
                     limited - tick
                 } else {
